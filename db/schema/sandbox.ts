@@ -1,0 +1,53 @@
+import { bigint, boolean, index, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+
+/**
+ * The offline sandbox card network's own state. It lives in the same database for zero-config
+ * convenience but is only ever reached over HTTP, like a real PSP. No PAN or CVC is stored:
+ * a token keeps the brand, BIN, last4, a keyed fingerprint and the issuer behaviour of the card.
+ */
+export const sandboxCardTokens = pgTable('sandbox_card_tokens', {
+  id: text().primaryKey(),
+  brand: text({ enum: ['visa', 'mastercard', 'amex'] }).notNull(),
+  bin: text().notNull(),
+  last4: text().notNull(),
+  expMonth: integer().notNull(),
+  expYear: integer().notNull(),
+  fingerprint: text().notNull(),
+  /** How the simulated issuer treats this card (a test card's behaviour, or "approve"). */
+  issuerProfile: text().notNull(),
+  riskLevel: text({ enum: ['normal', 'elevated', 'highest'] }).notNull(),
+  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+});
+export type SandboxCardToken = typeof sandboxCardTokens.$inferSelect;
+
+export const SANDBOX_PAYMENT_STATUSES = ['requires_action', 'authorized', 'captured', 'declined', 'canceled'] as const;
+export type SandboxPaymentStatus = (typeof SANDBOX_PAYMENT_STATUSES)[number];
+
+export const sandboxCardPayments = pgTable(
+  'sandbox_card_payments',
+  {
+    id: text().primaryKey(),
+    /** The acquirer's Idempotency-Key: a retried request returns the first result. */
+    idempotencyKey: text().notNull(),
+    requestHash: text().notNull(),
+    tokenId: text()
+      .notNull()
+      .references(() => sandboxCardTokens.id),
+    amount: bigint({ mode: 'number' }).notNull(),
+    currency: text().notNull(),
+    captureAutomatically: boolean().notNull(),
+    status: text({ enum: SANDBOX_PAYMENT_STATUSES }).notNull(),
+    amountCaptured: bigint({ mode: 'number' }).notNull().default(0),
+    declineCode: text(),
+    declineMessage: text(),
+    threeDsStatus: text({ enum: ['not_required', 'pending', 'succeeded', 'failed'] }).notNull(),
+    returnUrl: text(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('sandbox_card_payments_idempotency_key').on(t.idempotencyKey),
+    index('sandbox_card_payments_created_idx').on(t.createdAt),
+  ],
+);
+export type SandboxCardPayment = typeof sandboxCardPayments.$inferSelect;

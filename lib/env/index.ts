@@ -1,0 +1,65 @@
+import { z } from 'zod';
+
+const booleanish = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no'])
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+
+const url = z.string().url();
+
+/** Every variable the app reads. `.env.example` documents each one. */
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  APP_URL: url.optional(),
+  /** Base URL of the sandbox card network (defaults to this app, which hosts it). */
+  SANDBOX_CARD_URL: url.optional(),
+  /** Shared secret the card adapter uses to call the sandbox acquirer. */
+  SANDBOX_ACQUIRER_KEY: z.string().min(16).default('sbx_acquirer_local_development_key'),
+  /** Publishable key the pay page uses for the sandbox tokenizer. */
+  SANDBOX_PUBLISHABLE_KEY: z.string().min(8).default('pk_test_sandbox_local'),
+  /** Secret key of the demo merchant the storefront at /store sells for. */
+  STORE_SECRET_KEY: z.string().regex(/^sk_test_/, 'must start with sk_test_').optional(),
+  AUTH_SECRET: z.string().min(16).optional(),
+  /** Trust X-Forwarded-For for the client IP (set when behind a proxy or load balancer). */
+  TRUST_PROXY: booleanish.default(true),
+  PSP_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export type Env = z.infer<typeof envSchema> & { APP_URL: string; SANDBOX_CARD_URL: string };
+
+export class EnvError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`Invalid environment:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+    this.name = 'EnvError';
+  }
+}
+
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  // Empty strings mean "unset", as in most .env files.
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const result = envSchema.safeParse(cleaned);
+  if (!result.success) {
+    throw new EnvError(result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
+  }
+  const data = result.data;
+  const appUrl = (data.APP_URL ?? `http://localhost:${data.PORT}`).replace(/\/$/, '');
+  return { ...data, APP_URL: appUrl, SANDBOX_CARD_URL: (data.SANDBOX_CARD_URL ?? appUrl).replace(/\/$/, '') };
+}
+
+let cached: Env | undefined;
+
+/** The validated environment, parsed once. Throws EnvError naming every bad variable. */
+export function env(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}
+
+/** For tests that change process.env between cases. */
+export function resetEnvCache(): void {
+  cached = undefined;
+}

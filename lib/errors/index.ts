@@ -1,0 +1,102 @@
+/**
+ * One error type with a closed set of codes. Each code maps to an HTTP status and a
+ * Stripe-style API error `type`. Anything that is not an AppError becomes a generic 500.
+ */
+export const ERROR_CODES = {
+  // 400
+  parameter_invalid: { status: 400, type: 'invalid_request_error' },
+  parameter_missing: { status: 400, type: 'invalid_request_error' },
+  parameter_unknown: { status: 400, type: 'invalid_request_error' },
+  amount_too_small: { status: 400, type: 'invalid_request_error' },
+  amount_too_large: { status: 400, type: 'invalid_request_error' },
+  currency_unsupported: { status: 400, type: 'invalid_request_error' },
+  body_invalid_json: { status: 400, type: 'invalid_request_error' },
+  payment_intent_unexpected_state: { status: 400, type: 'invalid_request_error' },
+  checkout_session_unexpected_state: { status: 400, type: 'invalid_request_error' },
+  payment_method_invalid: { status: 400, type: 'invalid_request_error' },
+  idempotency_key_reused: { status: 400, type: 'idempotency_error' },
+  idempotency_key_invalid: { status: 400, type: 'idempotency_error' },
+  // 401
+  api_key_missing: { status: 401, type: 'authentication_error' },
+  api_key_invalid: { status: 401, type: 'authentication_error' },
+  // 402
+  card_declined: { status: 402, type: 'card_error' },
+  payment_blocked: { status: 402, type: 'card_error' },
+  authentication_failed: { status: 402, type: 'card_error' },
+  // 403
+  forbidden: { status: 403, type: 'invalid_request_error' },
+  // 404
+  resource_missing: { status: 404, type: 'invalid_request_error' },
+  route_not_found: { status: 404, type: 'invalid_request_error' },
+  // 405
+  method_not_allowed: { status: 405, type: 'invalid_request_error' },
+  // 409
+  idempotency_key_in_use: { status: 409, type: 'idempotency_error' },
+  lock_timeout: { status: 409, type: 'invalid_request_error' },
+  // 429
+  rate_limited: { status: 429, type: 'rate_limit_error' },
+  // 5xx
+  psp_unavailable: { status: 502, type: 'api_error' },
+  internal_error: { status: 500, type: 'api_error' },
+} as const satisfies Record<string, { status: number; type: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface AppErrorOptions {
+  param?: string;
+  declineCode?: string;
+  cause?: unknown;
+}
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly param: string | undefined;
+  readonly declineCode: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.param = options.param;
+    this.declineCode = options.declineCode;
+  }
+
+  get status(): number {
+    return ERROR_CODES[this.code].status;
+  }
+
+  get type(): string {
+    return ERROR_CODES[this.code].type;
+  }
+}
+
+export interface ApiErrorBody {
+  error: { type: string; code: string; message: string; param?: string; decline_code?: string };
+}
+
+export function toApiErrorBody(err: AppError): ApiErrorBody {
+  return {
+    error: {
+      type: err.type,
+      code: err.code,
+      message: err.message,
+      ...(err.param ? { param: err.param } : {}),
+      ...(err.declineCode ? { decline_code: err.declineCode } : {}),
+    },
+  };
+}
+
+/** Converts any thrown value to an AppError; unknown errors become a generic 500 and are logged. */
+export function normalizeError(err: unknown, log: (msg: string, e: unknown) => void = logUnknownError): AppError {
+  if (err instanceof AppError) return err;
+  log('unhandled error', err);
+  return new AppError('internal_error', 'An unexpected error occurred. It has been logged.');
+}
+
+function logUnknownError(msg: string, e: unknown): void {
+  console.error(`[error] ${msg}:`, e instanceof Error ? (e.stack ?? e.message) : e);
+}
+
+export function invariant(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new Error(`Invariant violated: ${message}`);
+}

@@ -1,0 +1,61 @@
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import postgres from 'postgres';
+import type { TestProject } from 'vitest/node';
+import { startEmbeddedPostgres, withDatabase, type EmbeddedDatabase } from '../../db/embedded';
+import { runMigrations } from '../../db/migrate';
+
+export const TEMPLATE_DB = 'paykit_test_template';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    postgresUrl: string;
+    templateDatabase: string;
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+let embedded: EmbeddedDatabase | undefined;
+let tmpRoot: string | undefined;
+
+/**
+ * One Postgres for the whole run: the embedded one, or TEST_DATABASE_URL when given. A template
+ * database gets the migrations once; each test file then clones it (see setup-database.ts).
+ */
+export async function setup(project: TestProject): Promise<void> {
+  let serverUrl = process.env.TEST_DATABASE_URL;
+  if (!serverUrl) {
+    tmpRoot = await fs.mkdtemp(path.join(os.tmpdir(), 'paykit-test-'));
+    await fs.chmod(tmpRoot, 0o777);
+    embedded = await startEmbeddedPostgres({ dataDir: path.join(tmpRoot, 'pg'), port: await freePort(), persistent: false });
+    serverUrl = embedded.url;
+  }
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => undefined });
+  try {
+    await admin.unsafe(`drop database if exists ${TEMPLATE_DB} with (force)`);
+    await admin.unsafe(`create database ${TEMPLATE_DB}`);
+  } finally {
+    await admin.end();
+  }
+  await runMigrations(withDatabase(serverUrl, TEMPLATE_DB));
+  project.provide('postgresUrl', serverUrl);
+  project.provide('templateDatabase', TEMPLATE_DB);
+}
+
+export async function teardown(): Promise<void> {
+  await embedded?.stop();
+  if (tmpRoot) await fs.rm(tmpRoot, { recursive: true, force: true });
+}

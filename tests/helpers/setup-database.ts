@@ -1,0 +1,24 @@
+import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
+import { afterAll, inject } from 'vitest';
+import { withDatabase } from '../../db/embedded';
+import { closeDb } from '../../db/client';
+
+// Each test file gets its own database, cloned from the migrated template, so files running in
+// parallel workers never see each other's rows.
+const serverUrl = inject('postgresUrl');
+const template = inject('templateDatabase');
+const dbName = `paykit_t_${randomBytes(6).toString('hex')}`;
+
+const admin = postgres(serverUrl, { max: 1, onnotice: () => undefined });
+await admin.unsafe(`create database ${dbName} template ${template}`);
+await admin.end();
+
+process.env.DATABASE_URL = withDatabase(serverUrl, dbName);
+
+afterAll(async () => {
+  await closeDb();
+  const cleanup = postgres(serverUrl, { max: 1, onnotice: () => undefined });
+  await cleanup.unsafe(`drop database if exists ${dbName} with (force)`).catch(() => undefined);
+  await cleanup.end();
+});
