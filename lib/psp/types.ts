@@ -1,0 +1,72 @@
+/**
+ * The contract every PSP adapter implements. Adapters talk HTTP to their PSP (the offline
+ * sandbox card network, Stripe, Daraja) and translate its answers into these shapes; nothing
+ * above this layer knows a PSP's wire format.
+ */
+
+export interface CardDetails {
+  brand: string;
+  last4: string;
+  fingerprint: string;
+  expMonth: number;
+  expYear: number;
+}
+
+export interface CardTokenInfo {
+  token: string;
+  card: CardDetails;
+  /** The PSP's own fraud signal for the card ("highest" means never charge it). */
+  riskLevel: 'normal' | 'elevated' | 'highest';
+}
+
+export interface AuthorizeRequest {
+  /** Sent as Idempotency-Key on every try, so a retried request can never charge twice. */
+  idempotencyKey: string;
+  amount: number;
+  currency: string;
+  token: string;
+  /** true: authorize and capture at once; false: hold the authorization for a later capture. */
+  capture: boolean;
+  /** Where the customer comes back to after a 3-D Secure challenge. */
+  returnUrl: string;
+}
+
+export type PspPaymentStatus = 'requires_action' | 'authorized' | 'captured' | 'declined' | 'canceled';
+
+export interface PspPayment {
+  pspReference: string;
+  status: PspPaymentStatus;
+  amount: number;
+  amountCaptured: number;
+  currency: string;
+  card?: CardDetails;
+  declineCode?: string;
+  declineMessage?: string;
+  /** Set when status is requires_action: send the customer here. */
+  redirectUrl?: string;
+}
+
+/**
+ * A failure to get an answer from the PSP. `requestSent` tells whether the PSP may have acted
+ * (a timeout after sending): such a call must be resolved by a status query, never by failover.
+ */
+export class PspError extends Error {
+  constructor(
+    readonly kind: 'unreachable' | 'timeout' | 'server_error' | 'bad_response' | 'rejected',
+    message: string,
+    readonly requestSent: boolean,
+    readonly httpStatus?: number,
+  ) {
+    super(message);
+    this.name = 'PspError';
+  }
+}
+
+export interface CardPspAdapter {
+  readonly name: string;
+  retrieveCardToken(token: string): Promise<CardTokenInfo>;
+  authorize(request: AuthorizeRequest): Promise<PspPayment>;
+  retrieve(pspReference: string): Promise<PspPayment>;
+  capture(pspReference: string, amount: number, idempotencyKey: string): Promise<PspPayment>;
+  cancel(pspReference: string, idempotencyKey: string): Promise<PspPayment>;
+}
