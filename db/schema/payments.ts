@@ -83,6 +83,8 @@ export const paymentAttempts = pgTable(
     pspIdempotencyKey: text().notNull(),
     pspReference: text(),
     paymentMethodType: text().notNull(),
+    /** The PSP's token for the card (never card data): lets an unanswered request be re-sent as is. */
+    paymentMethodToken: text(),
     card: jsonb().$type<CardDetailsJson | null>(),
     customerIp: text(),
     customerEmail: text(),

@@ -32,6 +32,7 @@ export const ERROR_CODES = {
   method_not_allowed: { status: 405, type: 'invalid_request_error' },
   // 409
   idempotency_key_in_use: { status: 409, type: 'idempotency_error' },
+  payment_in_progress: { status: 409, type: 'invalid_request_error' },
   lock_timeout: { status: 409, type: 'invalid_request_error' },
   // 429
   rate_limited: { status: 429, type: 'rate_limit_error' },

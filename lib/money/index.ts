@@ -26,15 +26,15 @@ export function parseCurrency(value: string, param = 'currency'): Currency {
 
 /** Checks an amount in minor units: a positive safe integer no larger than the currency's maximum. */
 export function assertValidAmount(amountMinor: number, currency: Currency, param = 'amount'): void {
-  if (!Number.isSafeInteger(amountMinor)) {
-    throw new AppError('parameter_invalid', 'Amount must be an integer number of minor units (e.g. cents).', { param });
+  if (typeof amountMinor !== 'number' || !Number.isInteger(amountMinor)) {
+    throw new AppError('parameter_invalid', 'Amount must be a whole number of minor units (e.g. 1099 for 10.99).', { param });
   }
   if (amountMinor < 1) {
     throw new AppError('amount_too_small', 'Amount must be at least 1 minor unit.', { param });
   }
   const max = CURRENCIES[currency].maxAmountMinor;
   if (amountMinor > max) {
-    throw new AppError('amount_too_large', `Amount must be no more than ${formatMoney(max, currency)}.`, { param });
+    throw new AppError('amount_too_large', `Amount must be no more than ${formatMoney(max, currency)} (${max} minor units).`, { param });
   }
 }
 

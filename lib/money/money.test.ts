@@ -25,7 +25,9 @@ describe('money', () => {
     [0, 'amount_too_small'],
     [-5, 'amount_too_small'],
     [10.5, 'parameter_invalid'],
-    [Number.MAX_SAFE_INTEGER + 2, 'parameter_invalid'],
+    [Number.MAX_SAFE_INTEGER + 2, 'amount_too_large'],
+    [1e30, 'amount_too_large'],
+    [Number.NaN, 'parameter_invalid'],
     [100_000_000, 'amount_too_large'],
   ])('rejects amount %s with %s', (amount, code) => {
     expect(() => assertValidAmount(amount, 'usd')).toThrow(expect.objectContaining({ code }));

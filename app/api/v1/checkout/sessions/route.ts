@@ -1,0 +1,15 @@
+import { env } from '@/lib/env';
+import { apiPost, requireTx } from '@/lib/http/api';
+import { createCheckoutSession, createCheckoutSessionBody } from '@/lib/checkout/sessions';
+import { serializeCheckoutSession } from '@/lib/payments/serialize';
+
+export const dynamic = 'force-dynamic';
+
+export const POST = apiPost({
+  body: createCheckoutSessionBody,
+  effects: 'atomic',
+  handler: async ({ merchant, body }, tx) => {
+    const { session, paymentIntent } = await createCheckoutSession(requireTx(tx), merchant.id, body);
+    return { body: serializeCheckoutSession(session, paymentIntent, env().APP_URL) };
+  },
+});

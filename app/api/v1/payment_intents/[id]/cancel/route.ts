@@ -1,0 +1,14 @@
+import { apiPost } from '@/lib/http/api';
+import { cancelPaymentIntent, cancelPaymentIntentBody } from '@/lib/payments/cancel-capture';
+import { retrievePaymentIntentJson } from '@/lib/payments/intents';
+
+export const dynamic = 'force-dynamic';
+
+export const POST = apiPost<typeof cancelPaymentIntentBody, { id: string }>({
+  body: cancelPaymentIntentBody,
+  effects: 'external',
+  handler: async ({ merchant, params, body }) => {
+    await cancelPaymentIntent(merchant.id, params.id, body.cancellation_reason);
+    return { body: await retrievePaymentIntentJson(merchant.id, params.id) };
+  },
+});

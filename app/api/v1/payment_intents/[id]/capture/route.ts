@@ -1,0 +1,14 @@
+import { apiPost } from '@/lib/http/api';
+import { capturePaymentIntent, capturePaymentIntentBody } from '@/lib/payments/cancel-capture';
+import { retrievePaymentIntentJson } from '@/lib/payments/intents';
+
+export const dynamic = 'force-dynamic';
+
+export const POST = apiPost<typeof capturePaymentIntentBody, { id: string }>({
+  body: capturePaymentIntentBody,
+  effects: 'external',
+  handler: async ({ merchant, params, body }) => {
+    await capturePaymentIntent(merchant.id, params.id, body.amount_to_capture);
+    return { body: await retrievePaymentIntentJson(merchant.id, params.id) };
+  },
+});

@@ -1,0 +1,41 @@
+import type { Tx } from '@/db/client';
+import { outboxEvents } from '@/db/schema';
+import { newId } from '@/lib/ids';
+
+export const EVENT_TYPES = [
+  'payment_intent.created',
+  'payment_intent.requires_action',
+  'payment_intent.processing',
+  'payment_intent.amount_capturable_updated',
+  'payment_intent.succeeded',
+  'payment_intent.payment_failed',
+  'payment_intent.canceled',
+  'checkout.session.completed',
+  'checkout.session.expired',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export interface OutboxWrite {
+  type: EventType;
+  merchantId: string;
+  aggregateType: 'payment_intent' | 'checkout_session';
+  aggregateId: string;
+  data: Record<string, unknown>;
+}
+
+/**
+ * Records an event in the outbox. Must be called with the transaction that makes the state
+ * change, so the event exists if and only if the change committed.
+ */
+export async function writeOutboxEvent(tx: Tx, event: OutboxWrite): Promise<string> {
+  const id = newId('event');
+  await tx.insert(outboxEvents).values({
+    id,
+    type: event.type,
+    merchantId: event.merchantId,
+    aggregateType: event.aggregateType,
+    aggregateId: event.aggregateId,
+    data: event.data,
+  });
+  return id;
+}

@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
+import type { Tx } from '@/db/client';
+import type { Merchant } from '@/db/schema';
+import { authenticateSecretKey } from '@/lib/auth/api-keys';
+import { AppError, normalizeError, toApiErrorBody } from '@/lib/errors';
+import { withIdempotency, withIdempotentCall, type StoredResponse } from '@/lib/idempotency';
+import { parseInput } from './validation';
+
+/** What a handler of the public API returns: a JSON body and, optionally, a status. */
+export interface ApiResult {
+  status?: number;
+  body: unknown;
+}
+
+export interface ApiContext<Body, Params> {
+  request: Request;
+  merchant: Merchant;
+  params: Params;
+  body: Body;
+  query: URLSearchParams;
+}
+
+interface RouteContext<Params> {
+  params: Promise<Params>;
+}
+
+type Handler<Body, Params, T> = (ctx: ApiContext<Body, Params>, tx: T) => Promise<ApiResult>;
+
+interface GetOptions<Params> {
+  handler: Handler<undefined, Params, undefined>;
+}
+
+interface PostOptions<S extends z.ZodType, Params> {
+  body: S;
+  /**
+   * atomic: the handler only writes to the database; it runs in the same transaction that stores
+   * the idempotent response. external: it calls a PSP between its own transactions.
+   */
+  effects: 'atomic' | 'external';
+  /** How long a concurrent request with the same key is refused with 409. */
+  lockMs?: number;
+  handler: Handler<z.output<S>, Params, Tx | undefined>;
+}
+
+export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
+  });
+}
+
+export function errorResponse(err: unknown, requestId: string): Response {
+  const appError = normalizeError(err);
+  return jsonResponse(appError.status, toApiErrorBody(appError), { 'request-id': requestId });
+}
+
+/** GET route of the public API: authenticate, run, shape errors. */
+export function apiGet<Params = Record<string, never>>(options: GetOptions<Params>) {
+  return async (request: Request, context: RouteContext<Params>): Promise<Response> => {
+    const requestId = `req_${randomUUID().replaceAll('-', '')}`;
+    try {
+      const merchant = await authenticateSecretKey(request.headers.get('authorization'));
+      const params = await context.params;
+      const query = new URL(request.url).searchParams;
+      const result = await options.handler({ request, merchant, params, body: undefined, query }, undefined);
+      return jsonResponse(result.status ?? 200, result.body, { 'request-id': requestId });
+    } catch (err) {
+      return errorResponse(err, requestId);
+    }
+  };
+}
+
+/**
+ * POST route of the public API: authenticate, parse and validate the JSON body (unknown fields
+ * rejected), then run the handler under the Idempotency-Key when one is sent.
+ */
+export function apiPost<S extends z.ZodType, Params = Record<string, never>>(options: PostOptions<S, Params>) {
+  return async (request: Request, context: RouteContext<Params>): Promise<Response> => {
+    const requestId = `req_${randomUUID().replaceAll('-', '')}`;
+    try {
+      const merchant = await authenticateSecretKey(request.headers.get('authorization'));
+      const params = await context.params;
+      const body = parseInput(options.body, await readJsonBody(request));
+      const query = new URL(request.url).searchParams;
+      const ctx: ApiContext<z.output<S>, Params> = { request, merchant, params, body, query };
+      const key = request.headers.get('idempotency-key');
+      if (key === null) {
+        const result = await runWithoutKey(options, ctx);
+        return jsonResponse(result.status ?? 200, result.body, { 'request-id': requestId });
+      }
+      const scope = {
+        merchantId: merchant.id,
+        key,
+        endpoint: `POST ${new URL(request.url).pathname}`,
+        body,
+        lockMs: options.lockMs,
+      };
+      const toStored = (r: ApiResult): StoredResponse => ({ status: r.status ?? 200, body: r.body });
+      const outcome =
+        options.effects === 'atomic'
+          ? await withIdempotency(scope, async (tx) => toStored(await options.handler(ctx, tx)))
+          : await withIdempotentCall(scope, async () => toStored(await options.handler(ctx, undefined)));
+      return jsonResponse(outcome.status, outcome.body, {
+        'request-id': requestId,
+        'idempotency-key': key,
+        ...(outcome.replayed ? { 'idempotent-replayed': 'true' } : {}),
+      });
+    } catch (err) {
+      return errorResponse(err, requestId);
+    }
+  };
+}
+
+async function runWithoutKey<S extends z.ZodType, Params>(options: PostOptions<S, Params>, ctx: ApiContext<z.output<S>, Params>) {
+  if (options.effects === 'atomic') {
+    const { getDb } = await import('@/db/client');
+    return getDb().transaction((tx) => options.handler(ctx, tx));
+  }
+  return options.handler(ctx, undefined);
+}
+
+const MAX_BODY_BYTES = 256 * 1024;
+
+export async function readJsonBody(request: Request): Promise<unknown> {
+  const text = await request.text();
+  if (text.length > MAX_BODY_BYTES) throw new AppError('parameter_invalid', 'Request body is too large.');
+  if (text.trim() === '') return {};
+  const type = request.headers.get('content-type') ?? '';
+  if (type && !type.includes('application/json')) {
+    throw new AppError('body_invalid_json', 'Send the request body as JSON with Content-Type: application/json.');
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new AppError('body_invalid_json', 'The request body is not valid JSON.');
+  }
+}
+
+/** Requires a transaction for atomic handlers (a programming error otherwise). */
+export function requireTx(tx: Tx | undefined): Tx {
+  if (!tx) throw new Error('atomic handler called without a transaction');
+  return tx;
+}

@@ -1,0 +1,130 @@
+import { and, eq } from 'drizzle-orm';
+import { getDb, type Tx } from '@/db/client';
+import { checkoutSessions, paymentAttempts, type PaymentAttempt, type PaymentIntent } from '@/db/schema';
+import { writeOutboxEvent } from '@/lib/events/outbox';
+import type { PspPayment } from '@/lib/psp/types';
+import { declineMessage } from './decline-messages';
+import { lockPaymentIntent } from './intents';
+import { serializeCheckoutSession } from './serialize';
+import { canTransition } from './state-machine';
+import { transitionPaymentIntent } from './transition';
+
+export interface AttemptOutcome {
+  paymentIntent: PaymentIntent;
+  attempt: PaymentAttempt;
+}
+
+const OPEN_ATTEMPT = ['pending', 'requires_action'] as const;
+
+/**
+ * Applies what the PSP says about an attempt. Idempotent: an attempt that already left
+ * pending/requires_action is not touched again, so a duplicate callback, a retried request or
+ * a poll that races the customer's redirect all take effect once.
+ */
+export async function applyPspPayment(attemptId: string, psp: PspPayment, appUrl: string): Promise<AttemptOutcome> {
+  return getDb().transaction(async (tx) => {
+    const attempt0 = await findAttempt(tx, attemptId);
+    const pi = await lockPaymentIntent(tx, attempt0.merchantId, attempt0.paymentIntentId);
+    const attempt = await findAttempt(tx, attemptId); // re-read under the PI lock
+    if (!(OPEN_ATTEMPT as readonly string[]).includes(attempt.status)) return { paymentIntent: pi, attempt };
+    if (attempt.status === 'requires_action' && psp.status === 'requires_action') return { paymentIntent: pi, attempt };
+    return applyToOpenAttempt(tx, pi, attempt, psp, appUrl);
+  });
+}
+
+async function applyToOpenAttempt(tx: Tx, pi: PaymentIntent, attempt: PaymentAttempt, psp: PspPayment, appUrl: string): Promise<AttemptOutcome> {
+  const base = { pspReference: psp.pspReference, updatedAt: new Date(), ...(psp.card ? { card: { ...psp.card } } : {}) };
+  switch (psp.status) {
+    case 'captured': {
+      const updated = await updateAttempt(tx, attempt.id, { ...base, status: 'succeeded' });
+      const next = await moveIntent(tx, pi, 'succeeded', {
+        amountReceived: psp.amountCaptured,
+        amountCapturable: 0,
+        lastPaymentError: null,
+      });
+      await completeCheckoutSession(tx, next, appUrl);
+      return { paymentIntent: next, attempt: updated };
+    }
+    case 'authorized': {
+      const updated = await updateAttempt(tx, attempt.id, { ...base, status: 'authorized' });
+      const next = await moveIntent(tx, pi, 'requires_capture', { amountCapturable: psp.amount, lastPaymentError: null });
+      await completeCheckoutSession(tx, next, appUrl);
+      return { paymentIntent: next, attempt: updated };
+    }
+    case 'requires_action': {
+      const nextAction = {
+        type: 'redirect_to_url' as const,
+        redirect_to_url: { url: psp.redirectUrl ?? '', return_url: attempt.nextAction?.redirect_to_url.return_url ?? '' },
+      };
+      const updated = await updateAttempt(tx, attempt.id, { ...base, status: 'requires_action', nextAction });
+      const next = await moveIntent(tx, pi, 'requires_action', {});
+      return { paymentIntent: next, attempt: updated };
+    }
+    case 'declined':
+    case 'canceled': {
+      const declineCode = psp.status === 'declined' ? (psp.declineCode ?? 'generic_decline') : 'authentication_failed';
+      const message = declineMessage(declineCode);
+      const updated = await updateAttempt(tx, attempt.id, {
+        ...base,
+        status: 'failed',
+        failureCode: declineCode === 'authentication_failed' ? 'authentication_failed' : 'card_declined',
+        declineCode,
+        failureMessage: message,
+      });
+      const next = await moveIntent(tx, pi, 'requires_payment_method', {
+        lastPaymentError: {
+          type: 'card_error',
+          code: updated.failureCode ?? 'card_declined',
+          decline_code: declineCode,
+          message,
+          payment_attempt: attempt.id,
+        },
+      });
+      return { paymentIntent: next, attempt: updated };
+    }
+  }
+}
+
+/**
+ * Moves the intent unless it already left the states a live attempt can move it from (e.g. the
+ * merchant canceled while the customer was in 3-D Secure). Then the attempt keeps the PSP's
+ * answer and the mismatch is logged for reconciliation instead of regressing a terminal state.
+ */
+async function moveIntent(tx: Tx, pi: PaymentIntent, to: PaymentIntent['status'], patch: Parameters<typeof transitionPaymentIntent>[3]) {
+  if (pi.status === to && to === 'requires_action') return pi;
+  if (!canTransition(pi.status, to)) {
+    console.error(`[reconcile] attempt result ${to} for ${pi.id} arrived in state ${pi.status}; left for reconciliation`);
+    return pi;
+  }
+  return transitionPaymentIntent(tx, pi, to, patch);
+}
+
+async function findAttempt(tx: Tx, id: string): Promise<PaymentAttempt> {
+  const [a] = await tx.select().from(paymentAttempts).where(eq(paymentAttempts.id, id));
+  if (!a) throw new Error(`payment attempt ${id} not found`);
+  return a;
+}
+
+export async function updateAttempt(tx: Tx, id: string, patch: Partial<PaymentAttempt>): Promise<PaymentAttempt> {
+  const [a] = await tx.update(paymentAttempts).set(patch).where(eq(paymentAttempts.id, id)).returning();
+  if (!a) throw new Error(`payment attempt ${id} not found`);
+  return a;
+}
+
+/** A paid (or authorized) intent completes its checkout session, once. */
+async function completeCheckoutSession(tx: Tx, pi: PaymentIntent, appUrl: string): Promise<void> {
+  if (!pi.checkoutSessionId) return;
+  const [cs] = await tx
+    .update(checkoutSessions)
+    .set({ status: 'complete', completedAt: new Date() })
+    .where(and(eq(checkoutSessions.id, pi.checkoutSessionId), eq(checkoutSessions.status, 'open')))
+    .returning();
+  if (!cs) return;
+  await writeOutboxEvent(tx, {
+    type: 'checkout.session.completed',
+    merchantId: cs.merchantId,
+    aggregateType: 'checkout_session',
+    aggregateId: cs.id,
+    data: { object: serializeCheckoutSession(cs, pi, appUrl) },
+  });
+}

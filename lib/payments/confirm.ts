@@ -1,0 +1,237 @@
+import { isIP } from 'node:net';
+import { and, eq, inArray } from 'drizzle-orm';
+import { z } from 'zod';
+import { getDb } from '@/db/client';
+import { paymentAttempts, paymentIntents, type PaymentIntent } from '@/db/schema';
+import { env } from '@/lib/env';
+import { AppError } from '@/lib/errors';
+import { newId } from '@/lib/ids';
+import { getCardPsp } from '@/lib/psp';
+import { PspError, type CardTokenInfo, type PspPayment } from '@/lib/psp/types';
+import { blockMessage, checkRisk } from '@/lib/risk';
+import { applyPspPayment, updateAttempt, type AttemptOutcome } from './apply-psp-result';
+import { getPaymentIntent, lockPaymentIntent } from './intents';
+import { CONFIRMABLE_STATUSES } from './state-machine';
+import { transitionPaymentIntent } from './transition';
+
+export const confirmPaymentIntentBody = z
+  .object({
+    payment_method: z.string().min(1).max(200),
+    receipt_email: z.string().email().max(320).optional(),
+    return_url: z.string().url().max(2000).optional(),
+    /** The customer's IP, when the merchant confirms server-side on their behalf (risk rules). */
+    customer_ip: z
+      .string()
+      .refine((v) => isIP(v) !== 0, 'must be an IPv4 or IPv6 address')
+      .optional(),
+  })
+  .strict();
+
+export interface ConfirmInput {
+  merchantId: string;
+  paymentIntentId: string;
+  paymentMethod: string;
+  customerEmail?: string | null;
+  customerIp?: string | null;
+  /** Where the customer returns after 3-D Secure; the attempt id is appended. */
+  returnUrl?: string;
+}
+
+const IN_FLIGHT = ['pending', 'requires_action'] as const;
+
+/**
+ * Confirms a PaymentIntent with a card token: risk check, then one attempt at the PSP.
+ *
+ * Safe to call twice: at most one attempt can be in flight per intent (unique index), and the
+ * PSP call carries the attempt's idempotency key on every retry, so the card is charged once.
+ * A decline throws card_declined (402) after recording it; a risk block throws payment_blocked.
+ */
+export async function confirmPaymentIntent(input: ConfirmInput): Promise<AttemptOutcome> {
+  const db = getDb();
+  const pi = await getPaymentIntent(db, input.merchantId, input.paymentIntentId);
+  assertConfirmable(pi);
+  const tokenInfo = await retrieveToken(input.paymentMethod);
+  const attempt = await beginAttempt(input, tokenInfo);
+  const psp = getCardPsp();
+  let result: PspPayment;
+  try {
+    result = await psp.authorize({
+      idempotencyKey: attempt.pspIdempotencyKey,
+      amount: attempt.amount,
+      currency: attempt.currency,
+      token: tokenInfo.token,
+      capture: pi.captureMethod === 'automatic',
+      returnUrl: attempt.nextAction?.redirect_to_url.return_url ?? '',
+    });
+  } catch (err) {
+    return handleAuthorizeFailure(attempt.id, err);
+  }
+  const outcome = await applyPspPayment(attempt.id, result, env().APP_URL);
+  throwIfFailed(outcome);
+  return outcome;
+}
+
+function assertConfirmable(pi: PaymentIntent): void {
+  if (!CONFIRMABLE_STATUSES.includes(pi.status)) {
+    throw new AppError(
+      'payment_intent_unexpected_state',
+      `You cannot confirm this PaymentIntent because it has a status of ${pi.status}.`,
+    );
+  }
+}
+
+async function retrieveToken(paymentMethod: string): Promise<CardTokenInfo> {
+  try {
+    return await getCardPsp().retrieveCardToken(paymentMethod);
+  } catch (err) {
+    if (err instanceof PspError && err.kind === 'rejected') {
+      throw new AppError('payment_method_invalid', `No such payment method: '${paymentMethod}'`, { param: 'payment_method' });
+    }
+    if (err instanceof PspError) throw new AppError('psp_unavailable', 'The card network could not be reached. Try again shortly.', { cause: err });
+    throw err;
+  }
+}
+
+/** Records the attempt and its risk decision; a blocked attempt is failed here and never sent. */
+async function beginAttempt(input: ConfirmInput, tokenInfo: CardTokenInfo) {
+  const blocked = await getDb().transaction(async (tx) => {
+    const pi = await lockPaymentIntent(tx, input.merchantId, input.paymentIntentId);
+    assertConfirmable(pi);
+    const inFlight = await tx
+      .select({ id: paymentAttempts.id })
+      .from(paymentAttempts)
+      .where(and(eq(paymentAttempts.paymentIntentId, pi.id), inArray(paymentAttempts.status, [...IN_FLIGHT])));
+    if (inFlight.length > 0) {
+      throw new AppError('payment_in_progress', 'A payment attempt for this PaymentIntent is already in progress.');
+    }
+    const email = (input.customerEmail ?? pi.customerEmail)?.toLowerCase() ?? null;
+    const risk = await checkRisk(tx, {
+      merchantId: pi.merchantId,
+      amount: pi.amount,
+      currency: pi.currency,
+      customerIp: input.customerIp ?? null,
+      customerEmail: email,
+      cardFingerprint: tokenInfo.card.fingerprint,
+      pspRiskLevel: tokenInfo.riskLevel,
+    });
+    const attemptId = newId('paymentAttempt');
+    const isBlocked = risk.decision === 'block';
+    const returnUrl = input.returnUrl ? appendParam(input.returnUrl, 'payment_attempt', attemptId) : '';
+    const [attempt] = await tx
+      .insert(paymentAttempts)
+      .values({
+        id: attemptId,
+        paymentIntentId: pi.id,
+        merchantId: pi.merchantId,
+        status: isBlocked ? 'failed' : 'pending',
+        amount: pi.amount,
+        currency: pi.currency,
+        psp: 'sandbox_card',
+        routingReason: 'card payments route to the sandbox card network (the only card PSP configured)',
+        pspIdempotencyKey: `${attemptId}:authorize`,
+        paymentMethodType: 'card',
+        paymentMethodToken: tokenInfo.token,
+        card: { ...tokenInfo.card },
+        customerIp: input.customerIp ?? null,
+        customerEmail: email,
+        riskDecision: risk.decision,
+        riskReasons: risk.reasons,
+        failureCode: isBlocked ? 'payment_blocked' : null,
+        failureMessage: isBlocked ? blockMessage(risk.reasons) : null,
+        nextAction: returnUrl ? { type: 'redirect_to_url', redirect_to_url: { url: '', return_url: returnUrl } } : null,
+      })
+      .returning();
+    if (!attempt) throw new Error('attempt insert returned nothing');
+    if (isBlocked) {
+      await transitionPaymentIntent(tx, pi, 'requires_payment_method', {
+        latestAttemptId: attempt.id,
+        customerEmail: email,
+        lastPaymentError: { type: 'card_error', code: 'payment_blocked', message: blockMessage(risk.reasons), payment_attempt: attempt.id },
+      });
+      return { attempt, blocked: true as const, message: blockMessage(risk.reasons) };
+    }
+    await tx.update(paymentIntents).set({ latestAttemptId: attempt.id, customerEmail: email, updatedAt: new Date() }).where(eq(paymentIntents.id, pi.id));
+    return { attempt, blocked: false as const, message: '' };
+  });
+  if (blocked.blocked) throw new AppError('payment_blocked', blocked.message);
+  return blocked.attempt;
+}
+
+/**
+ * The PSP gave no answer. If the request never left (unreachable), nothing was charged: fail the
+ * attempt. If it may have arrived (timeout, 5xx), the outcome is unknown: the intent waits in
+ * processing and is resolved by re-sending the same idempotent request later (resolveAttempt),
+ * never by charging again.
+ */
+async function handleAuthorizeFailure(attemptId: string, err: unknown): Promise<never> {
+  if (!(err instanceof PspError)) throw err;
+  if (!err.requestSent) {
+    await getDb().transaction(async (tx) => {
+      const attempt = await updateAttempt(tx, attemptId, {
+        status: 'failed',
+        failureCode: 'psp_unavailable',
+        failureMessage: 'The card network could not be reached.',
+        updatedAt: new Date(),
+      });
+      const pi = await lockPaymentIntent(tx, attempt.merchantId, attempt.paymentIntentId);
+      await transitionPaymentIntent(tx, pi, 'requires_payment_method', {
+        lastPaymentError: { type: 'api_error', code: 'psp_unavailable', message: 'The card network could not be reached. Try again.', payment_attempt: attemptId },
+      });
+    });
+    throw new AppError('psp_unavailable', 'The card network could not be reached. No charge was made; try again shortly.', { cause: err });
+  }
+  await getDb().transaction(async (tx) => {
+    const [attempt] = await tx.select().from(paymentAttempts).where(eq(paymentAttempts.id, attemptId));
+    if (!attempt || attempt.status !== 'pending') return;
+    const pi = await lockPaymentIntent(tx, attempt.merchantId, attempt.paymentIntentId);
+    if (pi.status !== 'processing') await transitionPaymentIntent(tx, pi, 'processing');
+  });
+  throw new AppError('psp_unavailable', 'The card network did not answer in time. The payment is processing and will be resolved; do not retry with a new payment.', {
+    cause: err,
+  });
+}
+
+function throwIfFailed(outcome: AttemptOutcome): void {
+  const { attempt } = outcome;
+  if (attempt.status !== 'failed') return;
+  if (attempt.failureCode === 'authentication_failed') {
+    throw new AppError('authentication_failed', attempt.failureMessage ?? 'Authentication failed.', { declineCode: attempt.declineCode ?? undefined });
+  }
+  throw new AppError('card_declined', attempt.failureMessage ?? 'Your card was declined.', { declineCode: attempt.declineCode ?? undefined });
+}
+
+/**
+ * Asks the PSP again about an open attempt (after a 3-D Secure redirect, or an unanswered
+ * request) and applies the answer. Re-sending authorize with the attempt's idempotency key is
+ * a read when the PSP already has the payment, so this can never charge twice.
+ */
+export async function resolveAttempt(attemptId: string): Promise<AttemptOutcome> {
+  const db = getDb();
+  const [attempt] = await db.select().from(paymentAttempts).where(eq(paymentAttempts.id, attemptId));
+  if (!attempt) throw new AppError('resource_missing', `No such payment attempt: '${attemptId}'`);
+  const pi = await getPaymentIntent(db, attempt.merchantId, attempt.paymentIntentId);
+  if (!(IN_FLIGHT as readonly string[]).includes(attempt.status)) return { paymentIntent: pi, attempt };
+  const psp = getCardPsp();
+  let result: PspPayment;
+  if (attempt.pspReference) {
+    result = await psp.retrieve(attempt.pspReference);
+  } else if (attempt.paymentMethodToken) {
+    result = await psp.authorize({
+      idempotencyKey: attempt.pspIdempotencyKey,
+      amount: attempt.amount,
+      currency: attempt.currency,
+      token: attempt.paymentMethodToken,
+      capture: pi.captureMethod === 'automatic',
+      returnUrl: attempt.nextAction?.redirect_to_url.return_url ?? '',
+    });
+  } else {
+    return { paymentIntent: pi, attempt };
+  }
+  return applyPspPayment(attempt.id, result, env().APP_URL);
+}
+
+function appendParam(url: string, key: string, value: string): string {
+  const u = new URL(url);
+  u.searchParams.set(key, value);
+  return u.toString();
+}

@@ -1,0 +1,126 @@
+import { and, desc, eq, lt, or, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
+import { getDb, type DbOrTx, type Tx } from '@/db/client';
+import { PAYMENT_INTENT_STATUSES, paymentAttempts, paymentIntents, type PaymentAttempt, type PaymentIntent } from '@/db/schema';
+import { AppError } from '@/lib/errors';
+import { writeOutboxEvent } from '@/lib/events/outbox';
+import { metadataSchema } from '@/lib/http/validation';
+import { newId } from '@/lib/ids';
+import { assertValidAmount, parseCurrency } from '@/lib/money';
+import { serializePaymentIntent } from './serialize';
+
+export const createPaymentIntentBody = z
+  .object({
+    amount: z.number(),
+    currency: z.string().min(3).max(3),
+    capture_method: z.enum(['automatic', 'manual']).default('automatic'),
+    description: z.string().max(1000).optional(),
+    receipt_email: z.string().email().max(320).optional(),
+    metadata: metadataSchema.optional(),
+  })
+  .strict();
+export type CreatePaymentIntentBody = z.output<typeof createPaymentIntentBody>;
+
+export async function createPaymentIntent(
+  tx: Tx,
+  merchantId: string,
+  input: CreatePaymentIntentBody & { checkoutSessionId?: string },
+): Promise<PaymentIntent> {
+  const currency = parseCurrency(input.currency);
+  assertValidAmount(input.amount, currency);
+  const [pi] = await tx
+    .insert(paymentIntents)
+    .values({
+      id: newId('paymentIntent'),
+      merchantId,
+      amount: input.amount,
+      currency,
+      status: 'requires_payment_method',
+      captureMethod: input.capture_method,
+      description: input.description ?? null,
+      customerEmail: input.receipt_email?.toLowerCase() ?? null,
+      metadata: input.metadata ?? {},
+      checkoutSessionId: input.checkoutSessionId ?? null,
+    })
+    .returning();
+  if (!pi) throw new Error('payment intent insert returned nothing');
+  await writeOutboxEvent(tx, {
+    type: 'payment_intent.created',
+    merchantId,
+    aggregateType: 'payment_intent',
+    aggregateId: pi.id,
+    data: { object: serializePaymentIntent(pi) },
+  });
+  return pi;
+}
+
+/** A merchant's PaymentIntent; another merchant's id is indistinguishable from a missing one. */
+export async function getPaymentIntent(db: DbOrTx, merchantId: string, id: string): Promise<PaymentIntent> {
+  const [pi] = await db
+    .select()
+    .from(paymentIntents)
+    .where(and(eq(paymentIntents.id, id), eq(paymentIntents.merchantId, merchantId)));
+  if (!pi) throw new AppError('resource_missing', `No such payment_intent: '${id}'`, { param: 'id' });
+  return pi;
+}
+
+/** Locks the row for the rest of the transaction (SELECT ... FOR UPDATE). */
+export async function lockPaymentIntent(tx: Tx, merchantId: string, id: string): Promise<PaymentIntent> {
+  const [pi] = await tx
+    .select()
+    .from(paymentIntents)
+    .where(and(eq(paymentIntents.id, id), eq(paymentIntents.merchantId, merchantId)))
+    .for('update');
+  if (!pi) throw new AppError('resource_missing', `No such payment_intent: '${id}'`, { param: 'id' });
+  return pi;
+}
+
+export async function getAttempt(db: DbOrTx, id: string | null): Promise<PaymentAttempt | null> {
+  if (!id) return null;
+  const [a] = await db.select().from(paymentAttempts).where(eq(paymentAttempts.id, id));
+  return a ?? null;
+}
+
+export async function retrievePaymentIntentJson(merchantId: string, id: string) {
+  const db = getDb();
+  const pi = await getPaymentIntent(db, merchantId, id);
+  return serializePaymentIntent(pi, await getAttempt(db, pi.latestAttemptId));
+}
+
+export const listPaymentIntentsQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(100).default(10),
+    starting_after: z.string().min(1).max(100).optional(),
+    status: z.enum(PAYMENT_INTENT_STATUSES).optional(),
+  })
+  .strict();
+
+/** Newest first; `starting_after` is the id of the last object of the previous page. */
+export async function listPaymentIntents(merchantId: string, query: z.output<typeof listPaymentIntentsQuery>) {
+  const db = getDb();
+  const conditions: SQL[] = [eq(paymentIntents.merchantId, merchantId)];
+  if (query.status) conditions.push(eq(paymentIntents.status, query.status));
+  if (query.starting_after) {
+    const cursor = await getPaymentIntent(db, merchantId, query.starting_after).catch(() => {
+      throw new AppError('resource_missing', `No such payment_intent: '${query.starting_after}'`, { param: 'starting_after' });
+    });
+    const before = or(
+      lt(paymentIntents.createdAt, cursor.createdAt),
+      and(eq(paymentIntents.createdAt, cursor.createdAt), lt(paymentIntents.id, cursor.id)),
+    );
+    if (before) conditions.push(before);
+  }
+  const rows = await db
+    .select()
+    .from(paymentIntents)
+    .where(and(...conditions))
+    .orderBy(desc(paymentIntents.createdAt), desc(paymentIntents.id))
+    .limit(query.limit + 1);
+  const page = rows.slice(0, query.limit);
+  return {
+    object: 'list' as const,
+    url: '/api/v1/payment_intents',
+    has_more: rows.length > query.limit,
+    data: page.map((pi) => serializePaymentIntent(pi)),
+  };
+}

@@ -1,0 +1,71 @@
+import type { CheckoutSession, PaymentAttempt, PaymentIntent } from '@/db/schema';
+
+const unix = (d: Date | null): number | null => (d ? Math.floor(d.getTime() / 1000) : null);
+
+export function serializePaymentIntent(pi: PaymentIntent, latestAttempt?: PaymentAttempt | null) {
+  return {
+    id: pi.id,
+    object: 'payment_intent' as const,
+    amount: pi.amount,
+    amount_capturable: pi.amountCapturable,
+    amount_received: pi.amountReceived,
+    currency: pi.currency,
+    status: pi.status,
+    capture_method: pi.captureMethod,
+    description: pi.description,
+    receipt_email: pi.customerEmail,
+    metadata: pi.metadata,
+    last_payment_error: pi.lastPaymentError ?? null,
+    latest_attempt: pi.latestAttemptId,
+    payment_method: latestAttempt?.card
+      ? { type: 'card', card: { brand: latestAttempt.card.brand, last4: latestAttempt.card.last4, fingerprint: latestAttempt.card.fingerprint } }
+      : null,
+    next_action: pi.status === 'requires_action' ? (latestAttempt?.nextAction ?? null) : null,
+    checkout_session: pi.checkoutSessionId,
+    cancellation_reason: pi.cancellationReason,
+    canceled_at: unix(pi.canceledAt),
+    created: unix(pi.createdAt),
+  };
+}
+export type PaymentIntentJson = ReturnType<typeof serializePaymentIntent>;
+
+export function serializeAttempt(a: PaymentAttempt) {
+  return {
+    id: a.id,
+    object: 'payment_attempt' as const,
+    payment_intent: a.paymentIntentId,
+    status: a.status,
+    amount: a.amount,
+    currency: a.currency,
+    psp: a.psp,
+    routing_reason: a.routingReason,
+    psp_reference: a.pspReference,
+    payment_method_type: a.paymentMethodType,
+    card: a.card ? { brand: a.card.brand, last4: a.card.last4 } : null,
+    risk: { decision: a.riskDecision, reasons: a.riskReasons },
+    failure_code: a.failureCode,
+    decline_code: a.declineCode,
+    failure_message: a.failureMessage,
+    created: unix(a.createdAt),
+  };
+}
+
+export function serializeCheckoutSession(cs: CheckoutSession, pi: PaymentIntent, appUrl: string) {
+  return {
+    id: cs.id,
+    object: 'checkout.session' as const,
+    url: cs.status === 'open' ? `${appUrl}/pay/${cs.id}` : null,
+    status: cs.status,
+    payment_status: pi.status === 'succeeded' || pi.status === 'requires_capture' ? ('paid' as const) : ('unpaid' as const),
+    payment_intent: cs.paymentIntentId,
+    amount_total: cs.amountTotal,
+    currency: cs.currency,
+    line_items: cs.lineItems,
+    customer_email: cs.customerEmail,
+    success_url: cs.successUrl,
+    cancel_url: cs.cancelUrl,
+    metadata: cs.metadata,
+    expires_at: unix(cs.expiresAt),
+    created: unix(cs.createdAt),
+  };
+}

@@ -1,0 +1,82 @@
+/**
+ * The risk rules as a pure function: given the facts about an attempt and the merchant's
+ * settings, decide allow / review / block and say why. Kept free of I/O so it is easy to test.
+ */
+
+export type RiskDecision = 'allow' | 'review' | 'block';
+
+export interface RiskSettings {
+  maxAttemptsPerIpPerDay: number;
+  maxAttemptsPerCardPerDay: number;
+  maxAttemptsPerEmailPerDay: number;
+  /** Largest amount (minor units) per currency; a currency without one has no ceiling. */
+  amountCeilings: Record<string, number>;
+  reviewThresholdPercent: number;
+}
+
+export const DEFAULT_RISK_SETTINGS: RiskSettings = {
+  // The seed's number: five tries per IP address per day.
+  maxAttemptsPerIpPerDay: 5,
+  maxAttemptsPerCardPerDay: 10,
+  maxAttemptsPerEmailPerDay: 10,
+  amountCeilings: { usd: 1_000_000, eur: 1_000_000, gbp: 1_000_000, kes: 15_000_000, jpy: 1_500_000 },
+  reviewThresholdPercent: 80,
+};
+
+export interface RiskFacts {
+  amount: number;
+  currency: string;
+  pspRiskLevel: 'normal' | 'elevated' | 'highest' | null;
+  /** Attempts already made in the last 24 hours (not counting this one); null when unknown. */
+  attemptsFromIp: number | null;
+  attemptsWithCard: number | null;
+  attemptsWithEmail: number | null;
+  blocklisted: { ip: boolean; cardFingerprint: boolean; email: boolean };
+}
+
+export interface RiskAssessment {
+  decision: RiskDecision;
+  /** Machine-readable reason codes, most serious first. */
+  reasons: string[];
+}
+
+export const RISK_REASON_MESSAGES: Record<string, string> = {
+  blocklisted_card: 'This card is on the merchant’s blocklist.',
+  blocklisted_email: 'This email address is on the merchant’s blocklist.',
+  blocklisted_ip: 'This IP address is on the merchant’s blocklist.',
+  highest_risk_card: 'The card network rates this card as highest risk.',
+  too_many_attempts_ip: 'Too many payment attempts from this IP address today.',
+  too_many_attempts_card: 'Too many payment attempts with this card today.',
+  too_many_attempts_email: 'Too many payment attempts with this email address today.',
+  amount_over_ceiling: 'The amount is above the limit allowed for this merchant.',
+  elevated_risk_card: 'The card network rates this card as elevated risk.',
+  high_amount: 'The amount is close to the merchant’s limit.',
+};
+
+export function assessRisk(facts: RiskFacts, settings: RiskSettings): RiskAssessment {
+  const block: string[] = [];
+  const review: string[] = [];
+  if (facts.blocklisted.cardFingerprint) block.push('blocklisted_card');
+  if (facts.blocklisted.email) block.push('blocklisted_email');
+  if (facts.blocklisted.ip) block.push('blocklisted_ip');
+  if (facts.pspRiskLevel === 'highest') block.push('highest_risk_card');
+  if (facts.pspRiskLevel === 'elevated') review.push('elevated_risk_card');
+  if (facts.attemptsFromIp !== null && facts.attemptsFromIp >= settings.maxAttemptsPerIpPerDay) block.push('too_many_attempts_ip');
+  if (facts.attemptsWithCard !== null && facts.attemptsWithCard >= settings.maxAttemptsPerCardPerDay) block.push('too_many_attempts_card');
+  if (facts.attemptsWithEmail !== null && facts.attemptsWithEmail >= settings.maxAttemptsPerEmailPerDay) block.push('too_many_attempts_email');
+  const ceiling = settings.amountCeilings[facts.currency];
+  if (ceiling !== undefined) {
+    if (facts.amount > ceiling) block.push('amount_over_ceiling');
+    else if (facts.amount * 100 >= ceiling * settings.reviewThresholdPercent) review.push('high_amount');
+  }
+  if (block.length > 0) return { decision: 'block', reasons: [...block, ...review] };
+  if (review.length > 0) return { decision: 'review', reasons: review };
+  return { decision: 'allow', reasons: [] };
+}
+
+/** The customer-facing sentence for a blocked attempt. */
+export function blockMessage(reasons: readonly string[]): string {
+  const first = reasons[0];
+  const detail = (first && RISK_REASON_MESSAGES[first]) ?? 'It looks risky.';
+  return `This payment was blocked by risk checks: ${detail}`;
+}
