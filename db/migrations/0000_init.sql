@@ -54,6 +54,7 @@ CREATE TABLE "payment_attempts" (
 	"psp_idempotency_key" text NOT NULL,
 	"psp_reference" text,
 	"payment_method_type" text NOT NULL,
+	"payment_method_token" text,
 	"card" jsonb,
 	"customer_ip" text,
 	"customer_email" text,
@@ -211,4 +212,36 @@ CREATE UNIQUE INDEX "blocklist_entries_merchant_kind_value_key" ON "blocklist_en
 CREATE INDEX "blocklist_entries_merchant_idx" ON "blocklist_entries" USING btree ("merchant_id","created_at");--> statement-breakpoint
 CREATE INDEX "products_merchant_idx" ON "products" USING btree ("merchant_id","sort_order");--> statement-breakpoint
 CREATE UNIQUE INDEX "sandbox_card_payments_idempotency_key" ON "sandbox_card_payments" USING btree ("idempotency_key");--> statement-breakpoint
-CREATE INDEX "sandbox_card_payments_created_idx" ON "sandbox_card_payments" USING btree ("created_at");
+CREATE INDEX "sandbox_card_payments_created_idx" ON "sandbox_card_payments" USING btree ("created_at");--> statement-breakpoint
+-- Terminal payment intents never regress, whatever code path writes to the table.
+CREATE FUNCTION payment_intents_terminal_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF OLD.status IN ('succeeded', 'canceled') AND NEW.status IS DISTINCT FROM OLD.status THEN
+    RAISE EXCEPTION 'payment intent % is %, a terminal state', OLD.id, OLD.status USING ERRCODE = 'check_violation';
+  END IF;
+  IF NEW.amount IS DISTINCT FROM OLD.amount OR NEW.currency IS DISTINCT FROM OLD.currency OR NEW.merchant_id IS DISTINCT FROM OLD.merchant_id THEN
+    RAISE EXCEPTION 'amount, currency and merchant of payment intent % are immutable', OLD.id USING ERRCODE = 'check_violation';
+  END IF;
+  RETURN NEW;
+END $$;
+--> statement-breakpoint
+CREATE TRIGGER payment_intents_terminal_guard BEFORE UPDATE ON payment_intents
+  FOR EACH ROW EXECUTE FUNCTION payment_intents_terminal_guard();
+--> statement-breakpoint
+ALTER TABLE payment_intents ADD CONSTRAINT payment_intents_amounts_check
+  CHECK (amount > 0 AND amount_received >= 0 AND amount_received <= amount AND amount_capturable >= 0 AND amount_capturable <= amount);
+--> statement-breakpoint
+-- Outbox rows are facts: the relay may only stamp sent_at.
+CREATE FUNCTION outbox_events_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    RAISE EXCEPTION 'outbox events cannot be deleted' USING ERRCODE = 'check_violation';
+  END IF;
+  IF NEW.id <> OLD.id OR NEW.type <> OLD.type OR NEW.data <> OLD.data OR NEW.aggregate_id <> OLD.aggregate_id OR NEW.seq <> OLD.seq THEN
+    RAISE EXCEPTION 'outbox events are immutable' USING ERRCODE = 'check_violation';
+  END IF;
+  RETURN NEW;
+END $$;
+--> statement-breakpoint
+CREATE TRIGGER outbox_events_immutable BEFORE UPDATE OR DELETE ON outbox_events
+  FOR EACH ROW EXECUTE FUNCTION outbox_events_immutable();

@@ -61,7 +61,7 @@ export async function confirmPaymentIntent(input: ConfirmInput): Promise<Attempt
       currency: attempt.currency,
       token: tokenInfo.token,
       capture: pi.captureMethod === 'automatic',
-      returnUrl: attempt.nextAction?.redirect_to_url.return_url ?? '',
+      returnUrl: attempt.nextAction?.redirect_to_url.return_url || undefined,
     });
   } catch (err) {
     return handleAuthorizeFailure(attempt.id, err);
@@ -165,7 +165,8 @@ async function beginAttempt(input: ConfirmInput, tokenInfo: CardTokenInfo) {
  */
 async function handleAuthorizeFailure(attemptId: string, err: unknown): Promise<never> {
   if (!(err instanceof PspError)) throw err;
-  if (!err.requestSent) {
+  // "rejected" is a definite no from the PSP (a 4xx): nothing was charged, like "unreachable".
+  if (!err.requestSent || err.kind === 'rejected') {
     await getDb().transaction(async (tx) => {
       const attempt = await updateAttempt(tx, attemptId, {
         status: 'failed',
@@ -178,7 +179,8 @@ async function handleAuthorizeFailure(attemptId: string, err: unknown): Promise<
         lastPaymentError: { type: 'api_error', code: 'psp_unavailable', message: 'The card network could not be reached. Try again.', payment_attempt: attemptId },
       });
     });
-    throw new AppError('psp_unavailable', 'The card network could not be reached. No charge was made; try again shortly.', { cause: err });
+    console.error(`[psp] authorize for ${attemptId} failed without a charge: ${err.kind} ${err.message}`);
+    throw new AppError('psp_unavailable', 'The card network could not process this request. No charge was made; try again shortly.', { cause: err });
   }
   await getDb().transaction(async (tx) => {
     const [attempt] = await tx.select().from(paymentAttempts).where(eq(paymentAttempts.id, attemptId));
@@ -222,7 +224,7 @@ export async function resolveAttempt(attemptId: string): Promise<AttemptOutcome>
       currency: attempt.currency,
       token: attempt.paymentMethodToken,
       capture: pi.captureMethod === 'automatic',
-      returnUrl: attempt.nextAction?.redirect_to_url.return_url ?? '',
+      returnUrl: attempt.nextAction?.redirect_to_url.return_url || undefined,
     });
   } else {
     return { paymentIntent: pi, attempt };

@@ -27,8 +27,8 @@ export interface AuthorizeRequest {
   token: string;
   /** true: authorize and capture at once; false: hold the authorization for a later capture. */
   capture: boolean;
-  /** Where the customer comes back to after a 3-D Secure challenge. */
-  returnUrl: string;
+  /** Where the customer comes back to after a 3-D Secure challenge (none for server-only flows). */
+  returnUrl?: string;
 }
 
 export type PspPaymentStatus = 'requires_action' | 'authorized' | 'captured' | 'declined' | 'canceled';
