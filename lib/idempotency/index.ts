@@ -99,6 +99,11 @@ async function runOnce(scope: IdempotencyScope, execute: () => Promise<StoredRes
   try {
     return { ...(await execute()), replayed: false };
   } catch (err) {
+    if (err instanceof AppError && VALIDATION_CODES.has(err.code)) {
+      // Invalid parameters are not a result: the key stays free for a corrected request.
+      await releaseKey(scope);
+      throw err;
+    }
     if (err instanceof AppError && err.status < 500) {
       // A business outcome (decline, wrong state...): stored and replayed like a success.
       await storeResponse(getDb(), scope, { status: err.status, body: errorBody(err) });
@@ -109,6 +114,16 @@ async function runOnce(scope: IdempotencyScope, execute: () => Promise<StoredRes
     throw err;
   }
 }
+
+const VALIDATION_CODES = new Set<string>([
+  'parameter_invalid',
+  'parameter_missing',
+  'parameter_unknown',
+  'amount_too_small',
+  'amount_too_large',
+  'currency_unsupported',
+  'body_invalid_json',
+]);
 
 class UnstoredResponse extends Error {
   constructor(readonly response: StoredResponse) {
