@@ -17,8 +17,8 @@ export interface RiskSettings {
 export const DEFAULT_RISK_SETTINGS: RiskSettings = {
   // The seed's number: five tries per IP address per day.
   maxAttemptsPerIpPerDay: 5,
-  maxAttemptsPerCardPerDay: 10,
-  maxAttemptsPerEmailPerDay: 10,
+  maxAttemptsPerCardPerDay: 20,
+  maxAttemptsPerEmailPerDay: 20,
   amountCeilings: { usd: 1_000_000, eur: 1_000_000, gbp: 1_000_000, kes: 15_000_000, jpy: 1_500_000 },
   reviewThresholdPercent: 80,
 };
