@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { EnvError, parseEnv } from './index';
+
+describe('parseEnv', () => {
+  it('fills defaults for an empty environment', () => {
+    const env = parseEnv({});
+    expect(env.PORT).toBe(3000);
+    expect(env.APP_URL).toBe('http://localhost:3000');
+    expect(env.SANDBOX_CARD_URL).toBe('http://localhost:3000');
+    expect(env.TRUST_PROXY).toBe(true);
+  });
+
+  it('derives URLs from PORT and strips trailing slashes', () => {
+    expect(parseEnv({ PORT: '4000' }).APP_URL).toBe('http://localhost:4000');
+    expect(parseEnv({ APP_URL: 'https://pay.example.com/' }).APP_URL).toBe('https://pay.example.com');
+  });
+
+  it('treats empty strings as unset', () => {
+    expect(parseEnv({ PORT: '', DATABASE_URL: '' }).PORT).toBe(3000);
+  });
+
+  it('names every bad variable', () => {
+    try {
+      parseEnv({ PORT: 'eighty', DATABASE_URL: 'mysql://x', STORE_SECRET_KEY: 'pk_live_1', TRUST_PROXY: 'maybe' });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(EnvError);
+      const message = (err as EnvError).message;
+      for (const name of ['PORT', 'DATABASE_URL', 'STORE_SECRET_KEY', 'TRUST_PROXY']) expect(message).toContain(name);
+    }
+  });
+});
