@@ -281,15 +281,30 @@ describe('idempotency', () => {
     await expectPspError(authorize(token, { idempotencyKey, amount: 2000 }), 'rejected', 400);
     const raw = await api('/payments', { idempotencyKey, body: { token, amount: 2000, currency: 'usd', capture: true } });
     expect(((await raw.json()) as { error: { type: string } }).error.type).toBe('idempotency_error');
+    const unknownToken = await api('/payments', {
+      idempotencyKey,
+      body: { token: 'tok_other', amount: 1000, currency: 'usd', capture: true },
+    });
+    expect(((await unknownToken.json()) as { error: { type: string } }).error.type).toBe('idempotency_error');
     expect(await paymentRowCount(idempotencyKey)).toBe(1);
   });
 
   it('creates one payment for concurrent identical requests', async () => {
     const token = await tokenize('4242424242424242');
     const idempotencyKey = uniqueKey();
-    const payments = await Promise.all(Array.from({ length: 8 }, () => authorize(token, { idempotencyKey })));
+    const payments = await Promise.all(Array.from({ length: 20 }, () => authorize(token, { idempotencyKey })));
     expect(new Set(payments.map((p) => p.pspReference)).size).toBe(1);
     expect(await paymentRowCount(idempotencyKey)).toBe(1);
+  });
+
+  it('accepts only an http(s) return_url', async () => {
+    const token = await tokenize('4000002760003184');
+    const response = await api('/payments', {
+      idempotencyKey: uniqueKey(),
+      body: { token, amount: 100, currency: 'usd', capture: true, return_url: 'javascript:alert(1)' },
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { param: string } }).error.param).toBe('return_url');
   });
 
   it('does not store a request that failed validation', async () => {

@@ -1,0 +1,171 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startFetchServer, type FetchServer } from '@/tests/helpers/fetch-server';
+import { createSandboxCardAdapter } from './sandbox-card';
+import { PspError } from './types';
+
+// The adapter against small fake acquirers on local ports: wire mapping and failure mapping.
+// The real sandbox network is exercised end to end in tests/integration/sandbox-card-network.test.ts.
+
+const ACQUIRER_KEY = 'sbx_test_acquirer_key_123456';
+const servers: FetchServer[] = [];
+
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+async function serve(handler: (request: Request) => Response | Promise<Response>): Promise<string> {
+  const server = await startFetchServer(handler);
+  servers.push(server);
+  return server.url;
+}
+
+function adapterAt(baseUrl: string, timeoutMs = 2_000, fetchImpl?: typeof fetch) {
+  return createSandboxCardAdapter({ baseUrl, acquirerKey: ACQUIRER_KEY, timeoutMs, ...(fetchImpl ? { fetch: fetchImpl } : {}) });
+}
+
+async function failureOf(promise: Promise<unknown>): Promise<PspError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(PspError);
+  return error as PspError;
+}
+
+const AUTHORIZE = {
+  idempotencyKey: 'idem_abc',
+  amount: 1234,
+  currency: 'eur',
+  token: 'tok_1',
+  capture: false,
+  returnUrl: 'https://m.example/return?x=1',
+};
+
+const WIRE_PAYMENT = {
+  id: 'sbxpay_1',
+  object: 'payment',
+  status: 'requires_action',
+  amount: 1234,
+  amount_captured: 0,
+  currency: 'eur',
+  card: { brand: 'visa', last4: '3184', exp_month: 1, exp_year: 2040, fingerprint: 'fp_1' },
+  next_action: { type: 'redirect_to_url', redirect_url: 'https://sbx.example/sandbox/3ds/sbxpay_1' },
+};
+
+describe('sandbox card adapter: the wire', () => {
+  it('sends the acquirer key, the idempotency key and the body, and maps the payment', async () => {
+    const seen: { method: string; path: string; headers: Headers; body: string }[] = [];
+    const url = await serve(async (request) => {
+      seen.push({
+        method: request.method,
+        path: new URL(request.url).pathname,
+        headers: request.headers,
+        body: await request.text(),
+      });
+      return Response.json(WIRE_PAYMENT);
+    });
+    const payment = await adapterAt(url).authorize(AUTHORIZE);
+    expect(payment).toEqual({
+      pspReference: 'sbxpay_1',
+      status: 'requires_action',
+      amount: 1234,
+      amountCaptured: 0,
+      currency: 'eur',
+      card: { brand: 'visa', last4: '3184', expMonth: 1, expYear: 2040, fingerprint: 'fp_1' },
+      redirectUrl: 'https://sbx.example/sandbox/3ds/sbxpay_1',
+    });
+    const [request] = seen;
+    expect(request?.method).toBe('POST');
+    expect(request?.path).toBe('/api/sandbox/card/v1/payments');
+    expect(request?.headers.get('authorization')).toBe(`Bearer ${ACQUIRER_KEY}`);
+    expect(request?.headers.get('idempotency-key')).toBe('idem_abc');
+    expect(JSON.parse(request?.body ?? '')).toEqual({
+      token: 'tok_1',
+      amount: 1234,
+      currency: 'eur',
+      capture: false,
+      return_url: 'https://m.example/return?x=1',
+    });
+  });
+
+  it('passes the idempotency key on capture and cancel, and none on reads', async () => {
+    const seen: { path: string; key: string | null; body: string }[] = [];
+    const url = await serve(async (request) => {
+      seen.push({ path: new URL(request.url).pathname, key: request.headers.get('idempotency-key'), body: await request.text() });
+      return Response.json({ ...WIRE_PAYMENT, status: 'captured', amount_captured: 500, next_action: undefined });
+    });
+    const adapter = adapterAt(url);
+    await adapter.capture('sbxpay_1', 500, 'cap_key');
+    await adapter.cancel('sbxpay_1', 'cancel_key');
+    await adapter.retrieve('sbxpay_1');
+    expect(seen).toEqual([
+      { path: '/api/sandbox/card/v1/payments/sbxpay_1/capture', key: 'cap_key', body: '{"amount":500}' },
+      { path: '/api/sandbox/card/v1/payments/sbxpay_1/cancel', key: 'cancel_key', body: '{}' },
+      { path: '/api/sandbox/card/v1/payments/sbxpay_1', key: null, body: '' },
+    ]);
+  });
+});
+
+describe('sandbox card adapter: failures', () => {
+  it('maps a refused connection to unreachable, request not sent', async () => {
+    const server = await startFetchServer(() => new Response('never'));
+    await server.close();
+    const error = await failureOf(adapterAt(server.url).retrieve('sbxpay_1'));
+    expect(error).toMatchObject({ kind: 'unreachable', requestSent: false });
+  });
+
+  it('maps a DNS failure to unreachable, request not sent', async () => {
+    const dnsFailure: typeof fetch = () =>
+      Promise.reject(
+        Object.assign(new TypeError('fetch failed'), {
+          cause: Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' }),
+        }),
+      );
+    const error = await failureOf(adapterAt('http://sandbox.invalid', 2_000, dnsFailure).authorize(AUTHORIZE));
+    expect(error).toMatchObject({ kind: 'unreachable', requestSent: false });
+  });
+
+  it('treats a connection reset as possibly sent', async () => {
+    const reset: typeof fetch = () =>
+      Promise.reject(
+        Object.assign(new TypeError('fetch failed'), {
+          cause: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }),
+        }),
+      );
+    const error = await failureOf(adapterAt('http://127.0.0.1:1', 2_000, reset).authorize(AUTHORIZE));
+    expect(error).toMatchObject({ kind: 'unreachable', requestSent: true });
+  });
+
+  it('maps a server that never answers to timeout, request sent', async () => {
+    const url = await serve(() => new Promise<Response>(() => undefined));
+    const started = Date.now();
+    const error = await failureOf(adapterAt(url, 200).authorize(AUTHORIZE));
+    expect(error).toMatchObject({ kind: 'timeout', requestSent: true });
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('maps 5xx to server_error, request sent', async () => {
+    const url = await serve(() => new Response('<html>Bad gateway</html>', { status: 502 }));
+    const error = await failureOf(adapterAt(url).authorize(AUTHORIZE));
+    expect(error).toMatchObject({ kind: 'server_error', requestSent: true, httpStatus: 502 });
+  });
+
+  it('maps an unparseable or unexpected 2xx body to bad_response', async () => {
+    const html = await serve(() => new Response('<html>hello</html>', { status: 200 }));
+    expect(await failureOf(adapterAt(html).retrieve('sbxpay_1'))).toMatchObject({ kind: 'bad_response', requestSent: true });
+    const wrongShape = await serve(() => Response.json({ id: 'sbxpay_1', status: 'paid' }));
+    expect(await failureOf(adapterAt(wrongShape).retrieve('sbxpay_1'))).toMatchObject({ kind: 'bad_response' });
+  });
+
+  it('maps other 4xx to rejected with the status and the error code', async () => {
+    const url = await serve(() =>
+      Response.json(
+        { error: { type: 'idempotency_error', code: 'idempotency_key_reused', message: 'different body' } },
+        { status: 400 },
+      ),
+    );
+    const error = await failureOf(adapterAt(url).authorize(AUTHORIZE));
+    expect(error).toMatchObject({ kind: 'rejected', requestSent: true, httpStatus: 400 });
+    expect(error.message).toContain('idempotency_key_reused');
+  });
+});

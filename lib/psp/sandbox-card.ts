@@ -1,0 +1,215 @@
+import { z } from 'zod';
+import { env } from '@/lib/env';
+import {
+  PspError,
+  type AuthorizeRequest,
+  type CardDetails,
+  type CardPspAdapter,
+  type CardTokenInfo,
+  type PspPayment,
+} from './types';
+
+/**
+ * The card adapter for the offline sandbox network. It talks to the sandbox over HTTP exactly as
+ * it would to a real acquirer, and knows nothing of the sandbox's code or tables.
+ */
+export interface SandboxCardAdapterOptions {
+  /** Origin of the sandbox network; the API lives under /api/sandbox/card/v1. */
+  baseUrl?: string;
+  acquirerKey?: string;
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+const API_PATH = '/api/sandbox/card/v1';
+
+const wireCard = z.object({
+  brand: z.string(),
+  last4: z.string(),
+  exp_month: z.number(),
+  exp_year: z.number(),
+  fingerprint: z.string(),
+});
+
+const wireToken = z.object({
+  id: z.string(),
+  object: z.literal('token'),
+  card: wireCard,
+  risk_level: z.enum(['normal', 'elevated', 'highest']),
+});
+
+const wirePayment = z.object({
+  id: z.string(),
+  object: z.literal('payment'),
+  status: z.enum(['requires_action', 'authorized', 'captured', 'declined', 'canceled']),
+  amount: z.number(),
+  amount_captured: z.number(),
+  currency: z.string(),
+  card: wireCard.optional(),
+  decline_code: z.string().optional(),
+  decline_message: z.string().optional(),
+  next_action: z.object({ type: z.literal('redirect_to_url'), redirect_url: z.string() }).optional(),
+});
+
+const wireError = z.object({ error: z.object({ code: z.string().optional(), message: z.string().optional() }) });
+
+function toCardDetails(card: z.infer<typeof wireCard>): CardDetails {
+  return {
+    brand: card.brand,
+    last4: card.last4,
+    fingerprint: card.fingerprint,
+    expMonth: card.exp_month,
+    expYear: card.exp_year,
+  };
+}
+
+function toPspPayment(payment: z.infer<typeof wirePayment>): PspPayment {
+  return {
+    pspReference: payment.id,
+    status: payment.status,
+    amount: payment.amount,
+    amountCaptured: payment.amount_captured,
+    currency: payment.currency,
+    ...(payment.card ? { card: toCardDetails(payment.card) } : {}),
+    ...(payment.decline_code ? { declineCode: payment.decline_code } : {}),
+    ...(payment.decline_message ? { declineMessage: payment.decline_message } : {}),
+    ...(payment.next_action ? { redirectUrl: payment.next_action.redirect_url } : {}),
+  };
+}
+
+/** Connection never opened: the sandbox cannot have seen the request, so failing over is safe. */
+const NOT_CONNECTED_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+function errorCode(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+  }
+  return undefined;
+}
+
+function toNetworkPspError(err: unknown, what: string): PspError {
+  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
+    return new PspError('timeout', `sandbox card network: ${what} timed out`, true);
+  }
+  const code = errorCode(err);
+  const sent = code === undefined || !NOT_CONNECTED_CODES.has(code);
+  return new PspError('unreachable', `sandbox card network: ${what} failed (${code ?? 'network error'})`, sent);
+}
+
+async function readJson(response: Response, what: string): Promise<unknown> {
+  const text = await response.text();
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new PspError(
+      'bad_response',
+      `sandbox card network: ${what} returned invalid JSON (HTTP ${response.status})`,
+      true,
+      response.status,
+    );
+  }
+}
+
+/** An error body is only for the message; a 4xx without JSON is still a rejection. */
+async function readJsonIfAny(response: Response): Promise<unknown> {
+  try {
+    return JSON.parse(await response.text());
+  } catch {
+    return undefined;
+  }
+}
+
+function failureFromStatus(status: number, body: unknown, what: string): PspError {
+  if (status >= 500)
+    return new PspError('server_error', `sandbox card network: ${what} failed with HTTP ${status}`, true, status);
+  const parsed = wireError.safeParse(body);
+  const detail = parsed.success ? `${parsed.data.error.code ?? 'error'}: ${parsed.data.error.message ?? ''}` : `HTTP ${status}`;
+  return new PspError('rejected', `sandbox card network: ${what} rejected (${detail})`, true, status);
+}
+
+export function createSandboxCardAdapter(options: SandboxCardAdapterOptions = {}): CardPspAdapter {
+  const baseUrl = (options.baseUrl ?? env().SANDBOX_CARD_URL).replace(/\/$/, '');
+  const acquirerKey = options.acquirerKey ?? env().SANDBOX_ACQUIRER_KEY;
+  const timeoutMs = options.timeoutMs ?? env().PSP_TIMEOUT_MS;
+  const doFetch = options.fetch ?? fetch;
+
+  async function call<T extends z.ZodType>(
+    schema: T,
+    what: string,
+    path: string,
+    init: { body?: unknown; idempotencyKey?: string } = {},
+  ): Promise<z.infer<T>> {
+    const headers: Record<string, string> = { Authorization: `Bearer ${acquirerKey}`, Accept: 'application/json' };
+    if (init.idempotencyKey !== undefined) headers['Idempotency-Key'] = init.idempotencyKey;
+    if (init.body !== undefined) headers['Content-Type'] = 'application/json';
+    let response: Response;
+    let body: unknown;
+    try {
+      // One signal covers connecting, the response headers and the body.
+      const signal = AbortSignal.timeout(timeoutMs);
+      response = await doFetch(`${baseUrl}${API_PATH}${path}`, {
+        method: init.body === undefined ? 'GET' : 'POST',
+        headers,
+        ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+        signal,
+      });
+      if (response.status >= 500) throw failureFromStatus(response.status, undefined, what);
+      if (!response.ok) throw failureFromStatus(response.status, await readJsonIfAny(response), what);
+      body = await readJson(response, what);
+    } catch (err) {
+      if (err instanceof PspError) throw err;
+      throw toNetworkPspError(err, what);
+    }
+    const parsed = schema.safeParse(body);
+    if (!parsed.success)
+      throw new PspError('bad_response', `sandbox card network: ${what} returned an unexpected shape`, true, response.status);
+    return parsed.data;
+  }
+
+  const paymentPath = (pspReference: string) => `/payments/${encodeURIComponent(pspReference)}`;
+
+  return {
+    name: 'sandbox_card',
+
+    async retrieveCardToken(token: string): Promise<CardTokenInfo> {
+      const wire = await call(wireToken, 'retrieve token', `/tokens/${encodeURIComponent(token)}`);
+      return { token: wire.id, card: toCardDetails(wire.card), riskLevel: wire.risk_level };
+    },
+
+    // Safe to retry: the same Idempotency-Key makes the sandbox return the first payment.
+    async authorize(request: AuthorizeRequest): Promise<PspPayment> {
+      const body = {
+        token: request.token,
+        amount: request.amount,
+        currency: request.currency,
+        capture: request.capture,
+        return_url: request.returnUrl,
+      };
+      return toPspPayment(await call(wirePayment, 'authorize', '/payments', { body, idempotencyKey: request.idempotencyKey }));
+    },
+
+    async retrieve(pspReference: string): Promise<PspPayment> {
+      return toPspPayment(await call(wirePayment, 'retrieve payment', paymentPath(pspReference)));
+    },
+
+    // Safe to retry: capturing an already captured payment with the same amount returns it.
+    async capture(pspReference: string, amount: number, idempotencyKey: string): Promise<PspPayment> {
+      const path = `${paymentPath(pspReference)}/capture`;
+      return toPspPayment(await call(wirePayment, 'capture', path, { body: { amount }, idempotencyKey }));
+    },
+
+    // Safe to retry: canceling a canceled payment returns it unchanged.
+    async cancel(pspReference: string, idempotencyKey: string): Promise<PspPayment> {
+      const path = `${paymentPath(pspReference)}/cancel`;
+      return toPspPayment(await call(wirePayment, 'cancel', path, { body: {}, idempotencyKey }));
+    },
+  };
+}

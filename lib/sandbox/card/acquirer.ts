@@ -1,0 +1,163 @@
+import { createHash } from 'node:crypto';
+import type { Tx } from '@/db/client';
+import type { SandboxCardPayment, SandboxCardToken } from '@/db/schema';
+import { randomToken } from '@/lib/ids';
+import type { CardBrand } from './card-number';
+import { invalidRequest, notFound, SandboxError } from './errors';
+import { AUTHENTICATION_FAILED, type IssuerDecision } from './issuer';
+import {
+  findPaymentByIdempotencyKey,
+  findPaymentWithCard,
+  insertPaymentUnlessKeyExists,
+  transitionPayment,
+  withLockedPayment,
+  type NewSandboxPayment,
+  type PaymentWithCard,
+} from './payment-store';
+import { routeAuthorization } from './scheme';
+import type { IssuerProfile } from './test-cards';
+import { findToken } from './tokenizer';
+
+export interface CreatePaymentInput {
+  token: string;
+  amount: number;
+  currency: string;
+  capture: boolean;
+  returnUrl: string | null;
+}
+
+function requestHash(input: CreatePaymentInput): string {
+  const canonical = JSON.stringify([input.token, input.amount, input.currency, input.capture, input.returnUrl]);
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+function unexpectedState(payment: SandboxCardPayment, action: string): SandboxError {
+  return invalidRequest('payment_unexpected_state', `This payment is ${payment.status}; it cannot be ${action}.`);
+}
+
+async function withCard(payment: SandboxCardPayment): Promise<PaymentWithCard> {
+  const found = await findPaymentWithCard(payment.id);
+  if (!found) throw notFound('payment', payment.id);
+  return found;
+}
+
+/** A retry with the same key and body gets the first payment back; a different body is refused. */
+async function replay(existing: SandboxCardPayment, hash: string): Promise<PaymentWithCard> {
+  if (existing.requestHash !== hash) {
+    throw new SandboxError(
+      400,
+      'idempotency_error',
+      'idempotency_key_reused',
+      'This Idempotency-Key was already used with a different request body.',
+    );
+  }
+  return withCard(existing);
+}
+
+function askIssuer(token: SandboxCardToken, cardholderAuthenticated: boolean): IssuerDecision {
+  return routeAuthorization(token.brand as CardBrand, {
+    issuerProfile: token.issuerProfile as IssuerProfile,
+    cardholderAuthenticated,
+  });
+}
+
+/** The columns an issuer decision sets on a payment. */
+function outcomeColumns(decision: IssuerDecision, amount: number, capture: boolean) {
+  switch (decision.outcome) {
+    case 'approved':
+      return { status: capture ? 'captured' : 'authorized', amountCaptured: capture ? amount : 0 } as const;
+    case 'declined':
+      return { status: 'declined', declineCode: decision.declineCode, declineMessage: decision.declineMessage } as const;
+    case 'challenge':
+      return { status: 'requires_action', threeDsStatus: 'pending' } as const;
+  }
+}
+
+/**
+ * Acquirer -> scheme -> issuer. Safe to run twice: the Idempotency-Key is unique in the table and
+ * every request goes through the same insert-or-read-back path, so a retried or concurrent
+ * duplicate returns the payment the first request recorded (the issuer decision is pure).
+ */
+export async function createPayment(input: CreatePaymentInput, idempotencyKey: string): Promise<PaymentWithCard> {
+  const hash = requestHash(input);
+  const token = await findToken(input.token);
+  if (!token) {
+    // A reused key is the first thing to report, even when the new body names a bad token.
+    const existing = await findPaymentByIdempotencyKey(idempotencyKey);
+    if (existing) return replay(existing, hash);
+    throw invalidRequest('resource_missing', `No such token: '${input.token}'`, 'token');
+  }
+  const decision = askIssuer(token, false);
+  const row: NewSandboxPayment = {
+    id: `sbxpay_${randomToken(24)}`,
+    idempotencyKey,
+    requestHash: hash,
+    tokenId: token.id,
+    amount: input.amount,
+    currency: input.currency,
+    captureAutomatically: input.capture,
+    returnUrl: input.returnUrl,
+    threeDsStatus: 'not_required',
+    ...outcomeColumns(decision, input.amount, input.capture),
+  };
+  const inserted = await insertPaymentUnlessKeyExists(row);
+  if (inserted) return { payment: inserted, token };
+  const winner = await findPaymentByIdempotencyKey(idempotencyKey);
+  if (!winner) throw new Error('idempotency conflict without a stored payment');
+  return replay(winner, hash);
+}
+
+export async function getPayment(id: string): Promise<PaymentWithCard> {
+  const found = await findPaymentWithCard(id);
+  if (!found) throw notFound('payment', id);
+  return found;
+}
+
+async function changeLockedPayment(
+  id: string,
+  change: (tx: Tx, payment: SandboxCardPayment) => Promise<SandboxCardPayment>,
+): Promise<PaymentWithCard> {
+  const payment = await withLockedPayment(id, change);
+  if (!payment) throw notFound('payment', id);
+  return withCard(payment);
+}
+
+/**
+ * Captures an authorization, fully or partly. Safe to retry: capturing an already captured
+ * payment with the same amount (or none) returns it unchanged.
+ */
+export async function capturePayment(id: string, amount: number | undefined): Promise<PaymentWithCard> {
+  return changeLockedPayment(id, async (tx, payment) => {
+    if (payment.status === 'captured' && (amount === undefined || amount === payment.amountCaptured)) return payment;
+    if (payment.status !== 'authorized') throw unexpectedState(payment, 'captured');
+    const amountToCapture = amount ?? payment.amount;
+    if (amountToCapture > payment.amount) {
+      throw invalidRequest('amount_too_large', 'The capture amount exceeds the authorized amount.', 'amount');
+    }
+    return transitionPayment(tx, payment, 'captured', { amountCaptured: amountToCapture });
+  });
+}
+
+/** Releases an authorization or abandons a pending challenge. Canceling twice returns the same result. */
+export async function cancelPayment(id: string): Promise<PaymentWithCard> {
+  return changeLockedPayment(id, async (tx, payment) => {
+    if (payment.status === 'canceled') return payment;
+    if (payment.status !== 'authorized' && payment.status !== 'requires_action') throw unexpectedState(payment, 'canceled');
+    return transitionPayment(tx, payment, 'canceled');
+  });
+}
+
+export type ChallengeResult = 'succeeded' | 'failed';
+
+/** The cardholder's answer to the 3-D Secure challenge; after a success the issuer decides. */
+export async function completeChallenge(id: string, result: ChallengeResult): Promise<PaymentWithCard> {
+  const found = await getPayment(id);
+  return changeLockedPayment(id, async (tx, payment) => {
+    if (payment.status !== 'requires_action') throw unexpectedState(payment, 'authenticated');
+    if (result === 'failed') {
+      return transitionPayment(tx, payment, 'declined', { threeDsStatus: 'failed', ...AUTHENTICATION_FAILED });
+    }
+    const { status, ...changes } = outcomeColumns(askIssuer(found.token, true), payment.amount, payment.captureAutomatically);
+    return transitionPayment(tx, payment, status, { ...changes, threeDsStatus: 'succeeded' });
+  });
+}

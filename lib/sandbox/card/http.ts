@@ -1,0 +1,230 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import { env } from '@/lib/env';
+import { isCurrency } from '@/lib/money';
+import { cancelPayment, capturePayment, completeChallenge, createPayment, getPayment } from './acquirer';
+import { invalidRequest, SandboxError } from './errors';
+import { serializePayment, serializeTokenForAcquirer, serializeTokenForBrowser } from './serialize';
+import { getToken, tokenizeCard } from './tokenizer';
+
+/**
+ * The sandbox card network's HTTP API as a plain fetch-style handler: the Next route delegates to
+ * it, and tests mount it on a node http server. Paths are matched after API_PREFIX.
+ */
+export const API_PREFIX = '/api/sandbox/card/v1/';
+
+const CORS_HEADERS = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
+  'Access-Control-Allow-Headers': 'Authorization, Content-Type, Idempotency-Key',
+  'Access-Control-Max-Age': '600',
+} as const;
+
+/** Who may call a route: anyone (the cardholder's browser), the publishable key, or the acquirer key. */
+type Access = 'cardholder' | 'publishable' | 'acquirer';
+
+interface RouteContext {
+  request: Request;
+  params: string[];
+  body(): Promise<Record<string, unknown>>;
+}
+
+interface Route {
+  method: 'GET' | 'POST';
+  path: RegExp;
+  access: Access;
+  handle(context: RouteContext): Promise<unknown>;
+}
+
+const createPaymentBody = z.object({
+  token: z.string().min(1),
+  amount: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  currency: z
+    .string()
+    .transform((c) => c.toLowerCase())
+    .refine(isCurrency, 'unsupported currency'),
+  capture: z.boolean().default(true),
+  // Only http(s): the 3-D Secure page sends the browser there, so javascript: URLs must never pass.
+  return_url: z
+    .url({ protocol: /^https?$/ })
+    .max(2048)
+    .nullish(),
+});
+
+const captureBody = z.object({ amount: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional() });
+const challengeBody = z.object({ result: z.enum(['succeeded', 'failed']) });
+
+function parseWith<T extends z.ZodType>(schema: T, body: Record<string, unknown>): z.infer<T> {
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const param = issue?.path.join('.') || undefined;
+  const missing = param !== undefined && body[param] === undefined;
+  throw invalidRequest(
+    missing ? 'parameter_missing' : 'parameter_invalid',
+    missing ? `Missing required param: ${param}.` : `Invalid ${param ?? 'request'}: ${issue?.message ?? 'invalid'}`,
+    param,
+  );
+}
+
+function idempotencyKey(request: Request): string {
+  const key = request.headers.get('idempotency-key')?.trim();
+  if (!key) throw invalidRequest('idempotency_key_missing', 'The Idempotency-Key header is required.');
+  if (key.length > 255)
+    throw invalidRequest('idempotency_key_invalid', 'The Idempotency-Key header must be at most 255 characters.');
+  return key;
+}
+
+const ROUTES: readonly Route[] = [
+  {
+    method: 'POST',
+    path: /^tokens$/,
+    access: 'publishable',
+    handle: async ({ body }) => serializeTokenForBrowser(await tokenizeCard(await body())),
+  },
+  {
+    method: 'GET',
+    path: /^tokens\/([^/]+)$/,
+    access: 'acquirer',
+    handle: async ({ params }) => serializeTokenForAcquirer(await getToken(params[0]!)),
+  },
+  {
+    method: 'POST',
+    path: /^payments$/,
+    access: 'acquirer',
+    handle: async ({ request, body }) => {
+      const key = idempotencyKey(request);
+      const input = parseWith(createPaymentBody, await body());
+      const { return_url: returnUrl, ...rest } = input;
+      return serializePayment(await createPayment({ ...rest, returnUrl: returnUrl ?? null }, key));
+    },
+  },
+  {
+    method: 'GET',
+    path: /^payments\/([^/]+)$/,
+    access: 'acquirer',
+    handle: async ({ params }) => serializePayment(await getPayment(params[0]!)),
+  },
+  {
+    method: 'POST',
+    path: /^payments\/([^/]+)\/capture$/,
+    access: 'acquirer',
+    handle: async ({ params, body }) => {
+      const { amount } = parseWith(captureBody, await body());
+      return serializePayment(await capturePayment(params[0]!, amount));
+    },
+  },
+  {
+    method: 'POST',
+    path: /^payments\/([^/]+)\/cancel$/,
+    access: 'acquirer',
+    handle: async ({ params }) => serializePayment(await cancelPayment(params[0]!)),
+  },
+  {
+    method: 'POST',
+    path: /^payments\/([^/]+)\/3ds$/,
+    access: 'cardholder',
+    handle: async ({ params, body }) => {
+      const { result } = parseWith(challengeBody, await body());
+      return serializePayment(await completeChallenge(params[0]!, result));
+    },
+  },
+];
+
+function json(status: number, body: unknown): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { ...CORS_HEADERS, 'Content-Type': 'application/json', 'Cache-Control': 'no-store' },
+  });
+}
+
+function errorResponse(err: SandboxError): Response {
+  return json(err.status, {
+    error: { type: err.type, code: err.code, message: err.message, ...(err.param ? { param: err.param } : {}) },
+  });
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  // Hashing first gives equal-length buffers, so the compare is constant-time whatever the input.
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+function authorize(request: Request, access: Access): void {
+  if (access === 'cardholder') return;
+  const header = request.headers.get('authorization') ?? '';
+  const key = header.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : '';
+  const { SANDBOX_ACQUIRER_KEY, SANDBOX_PUBLISHABLE_KEY } = env();
+  const allowed = access === 'publishable' ? [SANDBOX_PUBLISHABLE_KEY, SANDBOX_ACQUIRER_KEY] : [SANDBOX_ACQUIRER_KEY];
+  if (!key || !allowed.some((secret) => sameSecret(key, secret))) {
+    throw new SandboxError(
+      401,
+      'authentication_error',
+      key ? 'api_key_invalid' : 'api_key_missing',
+      'Invalid or missing API key.',
+    );
+  }
+}
+
+/** Reads the JSON body once; an empty body is {}. Never logged: a tokenize body holds a PAN. */
+function bodyReader(request: Request): () => Promise<Record<string, unknown>> {
+  return async () => {
+    const text = await request.text();
+    if (text.trim() === '') return {};
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw invalidRequest('body_invalid_json', 'The request body is not valid JSON.');
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw invalidRequest('body_invalid_json', 'The request body must be a JSON object.');
+    }
+    return parsed as Record<string, unknown>;
+  };
+}
+
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw invalidRequest('parameter_invalid', 'The path is not correctly encoded.');
+  }
+}
+
+function matchRoute(method: string, subpath: string): { route: Route; params: string[] } | 'method_not_allowed' | undefined {
+  let pathMatched = false;
+  for (const route of ROUTES) {
+    const match = route.path.exec(subpath);
+    if (!match) continue;
+    pathMatched = true;
+    if (route.method === method) return { route, params: match.slice(1).map(decodePathSegment) };
+  }
+  return pathMatched ? 'method_not_allowed' : undefined;
+}
+
+async function dispatch(request: Request): Promise<Response> {
+  const { pathname } = new URL(request.url);
+  if (!pathname.startsWith(API_PREFIX)) throw new SandboxError(404, 'invalid_request_error', 'route_not_found', 'Unknown route.');
+  const matched = matchRoute(request.method, pathname.slice(API_PREFIX.length).replace(/\/$/, ''));
+  if (!matched) throw new SandboxError(404, 'invalid_request_error', 'route_not_found', 'Unknown route.');
+  if (matched === 'method_not_allowed') {
+    throw new SandboxError(405, 'invalid_request_error', 'method_not_allowed', `${request.method} is not allowed here.`);
+  }
+  authorize(request, matched.route.access);
+  const result = await matched.route.handle({ request, params: matched.params, body: bodyReader(request) });
+  return json(200, result);
+}
+
+export async function handleSandboxCardRequest(request: Request): Promise<Response> {
+  if (request.method === 'OPTIONS') return new Response(null, { status: 204, headers: CORS_HEADERS });
+  try {
+    return await dispatch(request);
+  } catch (err) {
+    if (err instanceof SandboxError) return errorResponse(err);
+    // Only the error itself is logged, never the request (a tokenize body holds a PAN).
+    console.error('[sandbox-card] unhandled error:', err instanceof Error ? (err.stack ?? err.message) : err);
+    return json(500, { error: { type: 'api_error', code: 'internal_error', message: 'An unexpected error occurred.' } });
+  }
+}

@@ -1,0 +1,7 @@
+export { handleSandboxCardRequest, API_PREFIX } from './http';
+export { getPayment, type ChallengeResult } from './acquirer';
+export { challengeUrl } from './serialize';
+export { TEST_PAYMENT_METHODS } from './test-cards';
+export { SandboxError } from './errors';
+export type { PaymentWithCard } from './payment-store';
+export { findChallenge, returnUrlAfterChallenge, type ChallengeView } from './challenge';

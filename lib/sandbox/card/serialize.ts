@@ -1,0 +1,48 @@
+import type { SandboxCardToken } from '@/db/schema';
+import { env } from '@/lib/env';
+import type { PaymentWithCard } from './payment-store';
+
+/** The wire format of the sandbox network (Stripe-like snake_case JSON). */
+
+export function serializeCard(token: SandboxCardToken) {
+  return {
+    brand: token.brand,
+    last4: token.last4,
+    exp_month: token.expMonth,
+    exp_year: token.expYear,
+    fingerprint: token.fingerprint,
+  };
+}
+
+/** What the browser gets back from the tokenizer: no fraud signal, that is for the acquirer's clients. */
+export function serializeTokenForBrowser(token: SandboxCardToken) {
+  return { id: token.id, object: 'token', card: serializeCard(token) } as const;
+}
+
+export function serializeTokenForAcquirer(token: SandboxCardToken) {
+  return { ...serializeTokenForBrowser(token), risk_level: token.riskLevel };
+}
+
+export function challengeUrl(paymentId: string): string {
+  return `${env().SANDBOX_CARD_URL}/sandbox/3ds/${encodeURIComponent(paymentId)}`;
+}
+
+export function serializePayment({ payment, token }: PaymentWithCard) {
+  return {
+    id: payment.id,
+    object: 'payment',
+    status: payment.status,
+    amount: payment.amount,
+    amount_captured: payment.amountCaptured,
+    currency: payment.currency,
+    capture: payment.captureAutomatically,
+    card: serializeCard(token),
+    return_url: payment.returnUrl,
+    created: Math.floor(payment.createdAt.getTime() / 1000),
+    ...(payment.declineCode ? { decline_code: payment.declineCode } : {}),
+    ...(payment.declineMessage ? { decline_message: payment.declineMessage } : {}),
+    ...(payment.status === 'requires_action'
+      ? { next_action: { type: 'redirect_to_url', redirect_url: challengeUrl(payment.id) } }
+      : {}),
+  } as const;
+}
