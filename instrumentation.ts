@@ -1,21 +1,10 @@
 /**
- * Runs once when the Next server starts: validate the environment so a bad or missing variable
- * stops the server at boot with a message that names it, instead of failing on first use.
+ * Runs once when the Next server starts. The Node.js part validates the environment so a bad or
+ * missing variable stops the server at boot with a message that names it.
  */
 export async function register(): Promise<void> {
-  if (process.env.NEXT_RUNTIME !== 'nodejs') return;
-  const { env, EnvError } = await import('./lib/env');
-  try {
-    env();
-  } catch (err) {
-    if (err instanceof EnvError) {
-      console.error(err.message);
-      process.exit(1);
-    }
-    throw err;
-  }
-  if (!process.env.DATABASE_URL) {
-    console.error('Invalid environment:\n  - DATABASE_URL: required by the server (npm start sets it for the embedded Postgres)');
-    process.exit(1);
+  if (process.env.NEXT_RUNTIME === 'nodejs') {
+    const { validateEnvironmentOrExit } = await import('./lib/env/boot');
+    validateEnvironmentOrExit();
   }
 }
