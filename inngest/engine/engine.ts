@@ -1,0 +1,275 @@
+import { eq, and, sql as dsql } from 'drizzle-orm';
+import type postgres from 'postgres';
+import { createDb, type Db } from '@/db/client';
+import { engineRuns } from '@/db/schema';
+import { startDueCrons } from './crons';
+import { executeRun, type ExecutorOptions } from './execute-run';
+import type { CompiledFunction } from './function-config';
+import { startEngineHttpServer, type EngineHttpServer } from './http-server';
+import { ingestEvents, type IngestResult } from './ingest';
+import { claimDueRun, deleteExpiredKeys, extendLease, LeaseLostError, WAKE_CHANNEL, type Lease } from './store';
+import { syncFromServeEndpoint } from './sync';
+
+type LogLevel = 'info' | 'warn' | 'error';
+
+export interface EngineOptions {
+  /** Either a URL (the engine opens its own pool and LISTENs for wake-ups) or a Drizzle handle (poll only). */
+  databaseUrl?: string;
+  db?: Db;
+  /** The app's Inngest serve endpoint, e.g. http://127.0.0.1:3000/api/inngest. */
+  serveUrl: string;
+  signingKey: string;
+  eventKey: string;
+  /** Poll interval of the worker loop; NOTIFY wakes it earlier. */
+  pollMs?: number;
+  /** How long a claimed run stays ours without a heartbeat; a dead engine's runs resume after it. */
+  leaseMs?: number;
+  /** Runs this engine executes at the same time. */
+  maxConcurrentRuns?: number;
+  retryBaseMs?: number;
+  maxRetryDelayMs?: number;
+  requestTimeoutMs?: number;
+  unreachableDelayMs?: number;
+  /** Serve the event API, /fn/register and /health on this port (0 = random). Omit for no server. */
+  http?: { port: number; host?: string };
+  /** Run the polling worker loop in start() (default true); tests may drive it with drain(). */
+  worker?: boolean;
+  /** Sync functions from serveUrl in start() (default true). */
+  syncOnStart?: boolean;
+  /** How long start() keeps retrying the sync while the app is not up yet. */
+  syncTimeoutMs?: number;
+  /** Graceful stop waits this long for running calls before handing their runs back. */
+  shutdownTimeoutMs?: number;
+  log?: (level: LogLevel, message: string) => void;
+}
+
+export interface Engine {
+  /** Origin of the engine's HTTP server once started (when `http` was given). */
+  readonly url: string | undefined;
+  start(): Promise<void>;
+  /** Graceful: stops claiming, lets running calls finish (or hands their runs back), closes. */
+  stop(): Promise<void>;
+  /** Stops at once as if the process died: leases stay until they expire. Used to test crash safety. */
+  abandon(): Promise<void>;
+  send(events: unknown | unknown[]): Promise<IngestResult>;
+  sync(): Promise<CompiledFunction[] | 'out-of-band'>;
+  /** Executes due work until none is left (future sleeps and waits are not waited for). */
+  drain(options?: { timeoutMs?: number }): Promise<void>;
+}
+
+const LEVELS: Record<string, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+
+function defaultLog(level: LogLevel, message: string): void {
+  const threshold = LEVELS[process.env.LOG_LEVEL ?? 'info'] ?? 1;
+  if ((LEVELS[level] ?? 1) >= threshold) console[level](`[engine] ${message}`);
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export function createEngine(options: EngineOptions): Engine {
+  const log = options.log ?? defaultLog;
+  let ownSql: postgres.Sql | undefined;
+  let db: Db;
+  if (options.db) db = options.db;
+  else if (options.databaseUrl) {
+    const created = createDb(options.databaseUrl, { max: (options.maxConcurrentRuns ?? 10) + 4 });
+    db = created.db;
+    ownSql = created.sql;
+  } else throw new Error('createEngine needs databaseUrl or db');
+
+  const leaseMs = options.leaseMs ?? 30_000;
+  const pollMs = options.pollMs ?? 200;
+  const maxConcurrentRuns = options.maxConcurrentRuns ?? 10;
+  const executor: ExecutorOptions = {
+    db,
+    signingKey: options.signingKey,
+    requestTimeoutMs: options.requestTimeoutMs ?? 5 * 60_000,
+    retryBaseMs: options.retryBaseMs ?? 2_000,
+    maxRetryDelayMs: options.maxRetryDelayMs ?? 60 * 60_000,
+    unreachableDelayMs: options.unreachableDelayMs ?? 1_000,
+    maxCallsPerClaim: 50,
+    log,
+  };
+
+  const inFlight = new Map<Promise<void>, { lease: Lease; controller: AbortController }>();
+  let stopped = false;
+  let loopRunning = false;
+  let loopDone: Promise<void> | undefined;
+  let wakeUp: (() => void) | undefined;
+  let unlisten: (() => Promise<void>) | undefined;
+  let httpServer: EngineHttpServer | undefined;
+  let lastKeyCleanup = 0;
+
+  function wake(): void {
+    wakeUp?.();
+  }
+
+  async function runClaimed(lease: Lease, controller: AbortController): Promise<void> {
+    // the heartbeat keeps the lease while the app works; losing it aborts our call
+    const heartbeat = setInterval(
+      () => {
+        extendLease(db, lease, leaseMs)
+          .then((kept) => kept || controller.abort(new LeaseLostError(lease.runId)))
+          .catch((err: unknown) => log('warn', `lease heartbeat failed: ${(err as Error).message}`));
+      },
+      Math.max(Math.floor(leaseMs / 3), 50),
+    );
+    try {
+      await executeRun(executor, lease, controller.signal);
+    } catch (err) {
+      if (err instanceof LeaseLostError || controller.signal.aborted)
+        log('info', `run ${lease.runId}: ${(err as Error).message}`);
+      else log('error', `run ${lease.runId} crashed in the engine: ${(err as Error).stack ?? String(err)}`);
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  /** Starts due crons and claims runs until this engine's slots are full. Returns runs claimed. */
+  async function pump(): Promise<number> {
+    await startDueCrons(db).catch((err: unknown) => log('error', `cron scheduler failed: ${(err as Error).message}`));
+    if (Date.now() - lastKeyCleanup > 10 * 60_000) {
+      lastKeyCleanup = Date.now();
+      await deleteExpiredKeys(db).catch(() => undefined);
+    }
+    let claimed = 0;
+    while (!stopped && inFlight.size < maxConcurrentRuns) {
+      const lease = await claimDueRun(db, leaseMs);
+      if (!lease) break;
+      claimed++;
+      const controller = new AbortController();
+      const task: Promise<void> = runClaimed(lease, controller).finally(() => {
+        inFlight.delete(task);
+        wake();
+      });
+      inFlight.set(task, { lease, controller });
+    }
+    return claimed;
+  }
+
+  async function loop(): Promise<void> {
+    while (loopRunning) {
+      try {
+        await pump();
+      } catch (err) {
+        log('error', `worker loop: ${(err as Error).message}`);
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, pollMs);
+        wakeUp = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wakeUp = undefined;
+    }
+  }
+
+  async function syncWithRetry(): Promise<void> {
+    const deadline = Date.now() + (options.syncTimeoutMs ?? 60_000);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await syncFromServeEndpoint({ db, serveUrl: options.serveUrl, signingKey: options.signingKey });
+        log(
+          'info',
+          result === 'out-of-band'
+            ? 'app registered out of band'
+            : `synced ${result.length} function(s) from ${options.serveUrl}`,
+        );
+        return;
+      } catch (err) {
+        // an unsupported function config is a programming error: retrying cannot fix it
+        const status = (err as { status?: number }).status;
+        if (status === 400 || Date.now() > deadline) throw err;
+        log(attempt === 1 ? 'info' : 'warn', `waiting for the app at ${options.serveUrl}: ${(err as Error).message}`);
+        await delay(Math.min(250 * attempt, 2_000));
+      }
+    }
+  }
+
+  /** Hands runs back at once (status queued, lease cleared) so another engine needs no lease expiry. */
+  async function releaseLeases(leases: Lease[]): Promise<void> {
+    for (const lease of leases) {
+      await db
+        .update(engineRuns)
+        .set({ status: 'queued', runAt: dsql`now()`, leaseToken: null, leaseExpiresAt: null })
+        .where(and(eq(engineRuns.id, lease.runId), eq(engineRuns.leaseToken, lease.token)))
+        .catch(() => undefined);
+    }
+  }
+
+  async function closeResources(): Promise<void> {
+    await unlisten?.().catch(() => undefined);
+    await httpServer?.close();
+    await ownSql?.end({ timeout: 5 });
+  }
+
+  return {
+    get url() {
+      return httpServer?.url;
+    },
+    async start() {
+      if (options.http) {
+        httpServer = await startEngineHttpServer({
+          db,
+          eventKey: options.eventKey,
+          signingKey: options.signingKey,
+          port: options.http.port,
+          host: options.http.host ?? '127.0.0.1',
+          log,
+        });
+      }
+      if (options.syncOnStart ?? true) await syncWithRetry();
+      if (ownSql) {
+        const listener = await ownSql.listen(WAKE_CHANNEL, () => wake());
+        unlisten = () => listener.unlisten();
+      }
+      if (options.worker ?? true) {
+        loopRunning = true;
+        loopDone = loop();
+      }
+    },
+    async stop() {
+      stopped = true;
+      loopRunning = false;
+      wake();
+      await loopDone;
+      const running = [...inFlight.keys()];
+      const timeout = delay(options.shutdownTimeoutMs ?? 10_000).then(() => 'timeout' as const);
+      if ((await Promise.race([Promise.all(running), timeout])) === 'timeout') {
+        const leases = [...inFlight.values()].map(({ lease, controller }) => {
+          controller.abort(new Error('engine shutting down'));
+          return lease;
+        });
+        await releaseLeases(leases);
+      }
+      await closeResources();
+    },
+    async abandon() {
+      stopped = true;
+      loopRunning = false;
+      for (const { controller } of inFlight.values()) controller.abort(new Error('engine abandoned'));
+      wake();
+      await loopDone;
+      await Promise.allSettled([...inFlight.keys()]);
+      await closeResources();
+    },
+    send(events) {
+      return ingestEvents(db, Array.isArray(events) ? events : [events]);
+    },
+    async sync() {
+      return syncFromServeEndpoint({ db, serveUrl: options.serveUrl, signingKey: options.signingKey });
+    },
+    async drain({ timeoutMs = 30_000 } = {}) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        if (Date.now() > deadline) throw new Error(`engine drain did not finish within ${timeoutMs}ms`);
+        const claimed = await pump();
+        if (claimed === 0 && inFlight.size === 0) return;
+        if (inFlight.size) await Promise.race(inFlight.keys());
+      }
+    },
+  };
+}

@@ -1,0 +1,146 @@
+import { z } from 'zod';
+import { parseCron } from './cron';
+import { parseExpression, parseKeyPath, type ParsedExpression } from './expression';
+
+/** Inngest's default: 3 retries, so 4 attempts in all. */
+export const DEFAULT_RETRIES = 3;
+
+const triggerSchema = z.union([
+  z.object({ event: z.string().min(1), expression: z.string().optional() }),
+  z.object({ cron: z.string().min(1), jitter: z.string().optional() }),
+]);
+
+const concurrencySchema = z.object({
+  limit: z.number().int(),
+  key: z.string().optional(),
+  scope: z.enum(['fn', 'env', 'account']).optional(),
+});
+
+/** A function config as the SDK sends it on sync (see functionConfigSchema in the SDK). */
+export const functionConfigSchema = z
+  .object({
+    id: z.string().min(1),
+    name: z.string().optional(),
+    triggers: z.array(triggerSchema),
+    steps: z.record(
+      z.string(),
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        runtime: z.object({ type: z.string(), url: z.string().url() }),
+        retries: z.object({ attempts: z.number().int().min(0).optional() }).optional(),
+      }),
+    ),
+    idempotency: z.string().optional(),
+    concurrency: z.union([z.number().int(), concurrencySchema, z.array(concurrencySchema)]).optional(),
+  })
+  .passthrough();
+export type FunctionConfig = z.infer<typeof functionConfigSchema>;
+
+/** Config keys the engine does not implement; a function using one is refused at sync. */
+const UNSUPPORTED_FEATURES = [
+  'batchEvents',
+  'rateLimit',
+  'throttle',
+  'singleton',
+  'cancel',
+  'debounce',
+  'timeouts',
+  'priority',
+] as const;
+
+/** What the engine needs at run time, derived once from a validated config. */
+export interface CompiledFunction {
+  id: string;
+  name: string;
+  url: string;
+  maxAttempts: number;
+  eventTriggers: { event: string; expression: ParsedExpression | null }[];
+  crons: string[];
+  idempotencyKeyPath: string[] | null;
+  concurrency: { limit: number; keyPath: string[] | null } | null;
+}
+
+export class UnsupportedFunctionError extends Error {
+  constructor(functionId: string, problem: string) {
+    super(
+      `[paykit engine] function "${functionId}": ${problem}; the embedded engine does not support it. Remove it or run real Inngest.`,
+    );
+    this.name = 'UnsupportedFunctionError';
+  }
+}
+
+function compileConcurrency(config: FunctionConfig): CompiledFunction['concurrency'] {
+  const raw = config.concurrency;
+  if (raw === undefined) return null;
+  if (typeof raw === 'number') return raw > 0 ? { limit: raw, keyPath: null } : null;
+  const list = Array.isArray(raw) ? raw : [raw];
+  if (list.length !== 1) throw new UnsupportedFunctionError(config.id, 'more than one concurrency limit');
+  const [only] = list as [z.infer<typeof concurrencySchema>];
+  if (only.scope && only.scope !== 'fn') throw new UnsupportedFunctionError(config.id, `concurrency scope "${only.scope}"`);
+  if (only.limit <= 0) return null;
+  return { limit: only.limit, keyPath: only.key ? compileKey(config.id, 'concurrency key', only.key) : null };
+}
+
+function compileKey(functionId: string, what: string, source: string): string[] {
+  try {
+    return parseKeyPath(source);
+  } catch (err) {
+    throw new UnsupportedFunctionError(functionId, `${what}: ${(err as Error).message}`);
+  }
+}
+
+/** Validates one function config from the SDK; throws UnsupportedFunctionError naming the feature. */
+export function compileFunction(raw: unknown): CompiledFunction {
+  const parsed = functionConfigSchema.safeParse(raw);
+  const id = (raw as { id?: unknown } | null)?.id;
+  if (!parsed.success) {
+    throw new UnsupportedFunctionError(
+      String(id ?? '?'),
+      `invalid config (${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')})`,
+    );
+  }
+  const config = parsed.data;
+  for (const feature of UNSUPPORTED_FEATURES) {
+    if (config[feature] !== undefined && config[feature] !== null)
+      throw new UnsupportedFunctionError(config.id, `option "${feature}"`);
+  }
+  const step = config.steps.step ?? Object.values(config.steps)[0];
+  if (!step) throw new UnsupportedFunctionError(config.id, 'no step runtime URL');
+  if (step.runtime.type !== 'http') throw new UnsupportedFunctionError(config.id, `runtime "${step.runtime.type}" (only http)`);
+
+  const eventTriggers: CompiledFunction['eventTriggers'] = [];
+  const crons: string[] = [];
+  for (const trigger of config.triggers) {
+    if ('cron' in trigger) {
+      if (trigger.jitter) throw new UnsupportedFunctionError(config.id, 'cron jitter');
+      try {
+        parseCron(trigger.cron);
+      } catch (err) {
+        throw new UnsupportedFunctionError(config.id, (err as Error).message);
+      }
+      crons.push(trigger.cron);
+      continue;
+    }
+    let expression: ParsedExpression | null = null;
+    if (trigger.expression) {
+      try {
+        expression = parseExpression(trigger.expression, ['event']);
+      } catch (err) {
+        throw new UnsupportedFunctionError(config.id, `trigger "if" on "${trigger.event}": ${(err as Error).message}`);
+      }
+    }
+    eventTriggers.push({ event: trigger.event, expression });
+  }
+
+  return {
+    id: config.id,
+    name: config.name ?? config.id,
+    url: step.runtime.url,
+    maxAttempts: (step.retries?.attempts ?? DEFAULT_RETRIES) + 1,
+    eventTriggers,
+    crons,
+    idempotencyKeyPath: config.idempotency ? compileKey(config.id, 'idempotency', config.idempotency) : null,
+    concurrency: compileConcurrency(config),
+  };
+}

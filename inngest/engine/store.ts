@@ -1,0 +1,397 @@
+import { and, asc, eq, inArray, notInArray, sql } from 'drizzle-orm';
+import type { Db, DbOrTx, Tx } from '@/db/client';
+import {
+  deadLetters,
+  engineCrons,
+  engineFunctions,
+  engineKeys,
+  engineRuns,
+  engineSteps,
+  engineWaits,
+  type EngineRunRow,
+  type EngineWaitRow,
+} from '@/db/schema';
+import { randomToken } from '@/lib/ids';
+import { nextCronTime } from './cron';
+import { compileFunction, type CompiledFunction } from './function-config';
+import { keyValue } from './expression';
+
+/** NOTIFY channel that wakes every engine's worker loop when new work is due. */
+export const WAKE_CHANNEL = 'paykit_engine_wake';
+/** Event ids and idempotency keys are remembered this long, as in Inngest. */
+const KEY_TTL = sql`interval '24 hours'`;
+
+export type StepResult = { type: 'data'; data: unknown } | { type: 'error'; error: unknown };
+
+export class LeaseLostError extends Error {
+  constructor(runId: string) {
+    super(`lease on run ${runId} was lost (another engine took it over)`);
+    this.name = 'LeaseLostError';
+  }
+}
+
+export function newRunId(): string {
+  return `run_${randomToken(24)}`;
+}
+
+// ---------------------------------------------------------------- functions
+
+export async function loadFunctions(db: DbOrTx): Promise<CompiledFunction[]> {
+  const rows = await db.select({ config: engineFunctions.config }).from(engineFunctions);
+  return rows.map((row) => compileFunction(row.config));
+}
+
+export async function loadFunction(db: DbOrTx, id: string): Promise<CompiledFunction | null> {
+  const [row] = await db.select({ config: engineFunctions.config }).from(engineFunctions).where(eq(engineFunctions.id, id));
+  return row ? compileFunction(row.config) : null;
+}
+
+/**
+ * Replaces an app's function set. Every config is compiled first, so one unsupported feature
+ * refuses the whole sync (loudly) instead of half-registering the app.
+ */
+export async function replaceAppFunctions(db: Db, appId: string, configs: unknown[]): Promise<CompiledFunction[]> {
+  const problems: string[] = [];
+  const compiled: { fn: CompiledFunction; config: Record<string, unknown> }[] = [];
+  for (const config of configs) {
+    try {
+      compiled.push({ fn: compileFunction(config), config: config as Record<string, unknown> });
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  }
+  if (problems.length) throw new Error(problems.join('\n'));
+  const ids = compiled.map(({ fn }) => fn.id);
+  await db.transaction(async (tx) => {
+    await tx
+      .delete(engineFunctions)
+      .where(
+        ids.length
+          ? and(eq(engineFunctions.appId, appId), notInArray(engineFunctions.id, ids))
+          : eq(engineFunctions.appId, appId),
+      );
+    for (const { fn, config } of compiled) {
+      await tx
+        .insert(engineFunctions)
+        .values({ id: fn.id, appId, name: fn.name, url: fn.url, config })
+        .onConflictDoUpdate({
+          target: engineFunctions.id,
+          set: { appId, name: fn.name, url: fn.url, config, updatedAt: sql`now()` },
+        });
+    }
+    await syncCrons(
+      tx,
+      compiled.map(({ fn }) => fn),
+    );
+  });
+  return compiled.map(({ fn }) => fn);
+}
+
+async function syncCrons(tx: Tx, fns: CompiledFunction[]): Promise<void> {
+  // drop schedules of functions that no longer exist or whose cron changed
+  await tx.execute(sql`
+    delete from engine_crons c
+    where not exists (select 1 from engine_functions f where f.id = c.function_id)`);
+  for (const fn of fns) {
+    const current = await tx.select().from(engineCrons).where(eq(engineCrons.functionId, fn.id));
+    const stale = current.filter((row) => !fn.crons.includes(row.cron)).map((row) => row.cron);
+    if (stale.length) {
+      await tx.delete(engineCrons).where(and(eq(engineCrons.functionId, fn.id), inArray(engineCrons.cron, stale)));
+    }
+    for (const cron of fn.crons) {
+      // on conflict do nothing: a resync must not move an existing schedule
+      await tx
+        .insert(engineCrons)
+        .values({ functionId: fn.id, cron, nextRunAt: nextCronTime(cron, new Date()) })
+        .onConflictDoNothing();
+    }
+  }
+}
+
+// ---------------------------------------------------------------- keys
+
+/**
+ * Claims a key for 24 hours. True if it was free (never seen, or expired); false if it is a
+ * duplicate. Two concurrent claims serialize on the primary key, so exactly one wins.
+ */
+export async function claimKey(tx: DbOrTx, scope: string, key: string): Promise<boolean> {
+  const rows = await tx.execute(sql`
+    insert into engine_keys (scope, key, expires_at) values (${scope}, ${key}, now() + ${KEY_TTL})
+    on conflict (scope, key) do update set expires_at = excluded.expires_at
+      where engine_keys.expires_at <= now()
+    returning 1 as claimed`);
+  return rows.length > 0;
+}
+
+export async function deleteExpiredKeys(db: DbOrTx): Promise<void> {
+  await db.delete(engineKeys).where(sql`${engineKeys.expiresAt} <= now()`);
+}
+
+// ---------------------------------------------------------------- runs
+
+export interface NewRunOptions {
+  /** Replays skip the idempotency key on purpose: an operator asked for a fresh run. */
+  skipIdempotency?: boolean;
+}
+
+/** Creates a run of `fn` for `event`, unless the function's idempotency key was already used. */
+export async function createRun(
+  tx: Tx,
+  fn: CompiledFunction,
+  event: Record<string, unknown>,
+  options: NewRunOptions = {},
+): Promise<string | null> {
+  if (fn.idempotencyKeyPath && !options.skipIdempotency) {
+    const key = keyValue(event, fn.idempotencyKeyPath);
+    if (key !== null && !(await claimKey(tx, `fn:${fn.id}`, key))) return null;
+  }
+  const concurrencyKey = fn.concurrency ? (fn.concurrency.keyPath ? (keyValue(event, fn.concurrency.keyPath) ?? '') : '') : null;
+  const id = newRunId();
+  await tx.insert(engineRuns).values({
+    id,
+    functionId: fn.id,
+    event,
+    maxAttempts: fn.maxAttempts,
+    concurrencyKey,
+    concurrencyLimit: fn.concurrency?.limit ?? null,
+  });
+  return id;
+}
+
+export async function notifyWorkers(tx: DbOrTx): Promise<void> {
+  // delivered at commit, so a woken worker always sees the new rows
+  await tx.execute(sql`select pg_notify(${WAKE_CHANNEL}, '')`);
+}
+
+export interface Lease {
+  runId: string;
+  token: string;
+}
+
+interface CandidateRow extends Record<string, unknown> {
+  id: string;
+  function_id: string;
+  concurrency_key: string | null;
+  concurrency_limit: number | null;
+}
+
+/**
+ * Claims one due run (or one whose lease expired because its worker died). SKIP LOCKED lets
+ * several engines claim side by side; the advisory lock per (function, key) makes the
+ * concurrency count and the claim atomic across engines.
+ */
+export async function claimDueRun(db: Db, leaseMs: number): Promise<Lease | null> {
+  return db.transaction(async (tx) => {
+    const candidates = (await tx.execute(sql`
+      select id, function_id, concurrency_key, concurrency_limit from engine_runs
+      where (status in ('queued', 'sleeping', 'waiting') and run_at <= now())
+         or (status = 'running' and lease_expires_at < now())
+      order by run_at
+      limit 50
+      for update skip locked`)) as unknown as CandidateRow[];
+    for (const candidate of candidates) {
+      if (candidate.concurrency_key !== null && candidate.concurrency_limit !== null) {
+        await tx.execute(
+          sql`select pg_advisory_xact_lock(hashtextextended(${`${candidate.function_id}/${candidate.concurrency_key}`}, 0))`,
+        );
+        const [busy] = (await tx.execute(sql`
+          select count(*)::int as n from engine_runs
+          where function_id = ${candidate.function_id} and concurrency_key = ${candidate.concurrency_key}
+            and status = 'running' and lease_expires_at > now() and id <> ${candidate.id}`)) as unknown as { n: number }[];
+        if ((busy?.n ?? 0) >= candidate.concurrency_limit) continue;
+      }
+      const token = randomToken(16);
+      await tx
+        .update(engineRuns)
+        .set({
+          status: 'running',
+          leaseToken: token,
+          leaseExpiresAt: sql`now() + ${leaseMs} * interval '1 millisecond'`,
+          updatedAt: sql`now()`,
+        })
+        .where(eq(engineRuns.id, candidate.id));
+      return { runId: candidate.id, token };
+    }
+    return null;
+  });
+}
+
+export async function extendLease(db: Db, lease: Lease, leaseMs: number): Promise<boolean> {
+  const rows = await db
+    .update(engineRuns)
+    .set({ leaseExpiresAt: sql`now() + ${leaseMs} * interval '1 millisecond'` })
+    .where(and(eq(engineRuns.id, lease.runId), eq(engineRuns.leaseToken, lease.token), eq(engineRuns.status, 'running')))
+    .returning({ id: engineRuns.id });
+  return rows.length > 0;
+}
+
+/** Runs `work` in a transaction only while the lease is still ours; the row lock keeps it ours. */
+export async function withLease<T>(db: Db, lease: Lease, work: (tx: Tx, run: EngineRunRow) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    const [run] = await tx
+      .select()
+      .from(engineRuns)
+      .where(and(eq(engineRuns.id, lease.runId), eq(engineRuns.leaseToken, lease.token), eq(engineRuns.status, 'running')))
+      .for('update');
+    if (!run) throw new LeaseLostError(lease.runId);
+    return work(tx, run);
+  });
+}
+
+export async function loadRun(db: DbOrTx, runId: string): Promise<EngineRunRow | null> {
+  const [run] = await db.select().from(engineRuns).where(eq(engineRuns.id, runId));
+  return run ?? null;
+}
+
+export async function loadSteps(db: DbOrTx, runId: string): Promise<{ stepId: string; result: StepResult }[]> {
+  const rows = await db
+    .select({ stepId: engineSteps.stepId, result: engineSteps.result })
+    .from(engineSteps)
+    .where(eq(engineSteps.runId, runId))
+    .orderBy(asc(engineSteps.seq));
+  return rows.map((row) => ({ stepId: row.stepId, result: row.result as StepResult }));
+}
+
+/** Records a step's result. First result wins (on conflict do nothing), so a step is memoized once. */
+export async function recordStep(tx: Tx, runId: string, stepId: string, result: StepResult): Promise<void> {
+  await tx.insert(engineSteps).values({ runId, stepId, result }).onConflictDoNothing();
+  // a completed step starts the next one at attempt 0 (attempts count per step, as in Inngest)
+  await tx
+    .update(engineRuns)
+    .set({ attempt: 0, updatedAt: sql`now()` })
+    .where(eq(engineRuns.id, runId));
+}
+
+const releaseLease = { leaseToken: null, leaseExpiresAt: null, updatedAt: sql`now()` } as const;
+
+export async function rescheduleRun(
+  tx: Tx,
+  runId: string,
+  changes: {
+    status: 'queued' | 'sleeping' | 'waiting';
+    runAt: Date | 'now';
+    attempt?: number;
+    lastError?: Record<string, unknown>;
+  },
+): Promise<void> {
+  await tx
+    .update(engineRuns)
+    .set({
+      ...releaseLease,
+      status: changes.status,
+      runAt: changes.runAt === 'now' ? sql`now()` : changes.runAt,
+      ...(changes.attempt === undefined ? {} : { attempt: changes.attempt }),
+      ...(changes.lastError === undefined ? {} : { lastError: changes.lastError }),
+    })
+    .where(eq(engineRuns.id, runId));
+}
+
+export async function completeRun(tx: Tx, runId: string, output: unknown): Promise<void> {
+  await tx
+    .update(engineRuns)
+    .set({ ...releaseLease, status: 'completed', output: output ?? null, endedAt: sql`now()` })
+    .where(eq(engineRuns.id, runId));
+}
+
+export async function markRunFailed(tx: Tx, run: EngineRunRow, error: Record<string, unknown>): Promise<void> {
+  await tx
+    .update(engineRuns)
+    .set({ ...releaseLease, status: 'failed', lastError: error, endedAt: sql`now()` })
+    .where(eq(engineRuns.id, run.id));
+  const data = (run.event.data ?? {}) as Record<string, unknown>;
+  const merchantId = data.merchantId ?? data.merchant_id;
+  await tx
+    .insert(deadLetters)
+    .values({
+      id: `dl_${randomToken(24)}`,
+      runId: run.id,
+      functionId: run.functionId,
+      eventName: String(run.event.name ?? ''),
+      payload: run.event,
+      error,
+      merchantId: typeof merchantId === 'string' ? merchantId : null,
+    })
+    .onConflictDoNothing();
+}
+
+// ---------------------------------------------------------------- waits (sleep, waitForEvent)
+
+/** Creates the wait once; later sightings of the same op read the stored deadline. */
+export async function ensureWait(
+  tx: Tx,
+  wait: { runId: string; stepId: string; kind: 'sleep' | 'event'; eventName?: string; expression?: string; expiresAt: Date },
+): Promise<EngineWaitRow> {
+  await tx
+    .insert(engineWaits)
+    .values({
+      runId: wait.runId,
+      stepId: wait.stepId,
+      kind: wait.kind,
+      eventName: wait.eventName ?? null,
+      expression: wait.expression ?? null,
+      expiresAt: wait.expiresAt,
+    })
+    .onConflictDoNothing();
+  const [row] = await tx
+    .select()
+    .from(engineWaits)
+    .where(and(eq(engineWaits.runId, wait.runId), eq(engineWaits.stepId, wait.stepId)));
+  return row!;
+}
+
+/**
+ * Resolves a wait exactly once: the conditional update lets either the matching event or the
+ * timeout win, never both, and the winner records the step result in the same transaction.
+ */
+export async function resolveWait(tx: Tx, runId: string, stepId: string, data: unknown): Promise<boolean> {
+  const resolved = await tx
+    .update(engineWaits)
+    .set({ resolvedAt: sql`now()` })
+    .where(and(eq(engineWaits.runId, runId), eq(engineWaits.stepId, stepId), sql`${engineWaits.resolvedAt} is null`))
+    .returning({ runId: engineWaits.runId });
+  if (!resolved.length) return false;
+  await tx
+    .insert(engineSteps)
+    .values({ runId, stepId, result: { type: 'data', data } })
+    .onConflictDoNothing();
+  return true;
+}
+
+/** Sleeps that ended and waits that timed out resolve to null (step.waitForEvent's timeout value). */
+export async function resolveExpiredWaits(tx: Tx, runId: string): Promise<number> {
+  const expired = await tx
+    .select({ stepId: engineWaits.stepId })
+    .from(engineWaits)
+    .where(and(eq(engineWaits.runId, runId), sql`${engineWaits.resolvedAt} is null`, sql`${engineWaits.expiresAt} <= now()`));
+  let count = 0;
+  for (const { stepId } of expired) if (await resolveWait(tx, runId, stepId, null)) count++;
+  return count;
+}
+
+export async function openEventWaits(
+  tx: Tx,
+  eventName: string,
+): Promise<(EngineWaitRow & { runEvent: Record<string, unknown> })[]> {
+  const rows = await tx
+    .select({ wait: engineWaits, runEvent: engineRuns.event })
+    .from(engineWaits)
+    .innerJoin(engineRuns, eq(engineRuns.id, engineWaits.runId))
+    .where(
+      and(
+        eq(engineWaits.kind, 'event'),
+        eq(engineWaits.eventName, eventName),
+        sql`${engineWaits.resolvedAt} is null`,
+        sql`${engineWaits.expiresAt} > now()`,
+      ),
+    )
+    .for('update', { of: engineWaits });
+  return rows.map((row) => ({ ...row.wait, runEvent: row.runEvent }));
+}
+
+/** Wakes a parked run now (its wait was resolved by an event). Leaves a running run alone. */
+export async function wakeRun(tx: Tx, runId: string): Promise<void> {
+  await tx
+    .update(engineRuns)
+    .set({ status: 'queued', runAt: sql`now()`, updatedAt: sql`now()` })
+    .where(and(eq(engineRuns.id, runId), inArray(engineRuns.status, ['sleeping', 'waiting'])));
+}

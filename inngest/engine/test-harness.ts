@@ -1,0 +1,141 @@
+/**
+ * Test wiring only: the real SDK serve handler on a local port, a client in cloud mode pointed
+ * at an in-process engine, and helpers to read engine state. Not imported by production code.
+ */
+import { randomBytes } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { Inngest, type InngestFunction } from 'inngest';
+import { serve } from 'inngest/edge';
+import { getDb, type Db } from '@/db/client';
+import type { EngineRunRow } from '@/db/schema';
+import { startFetchServer, type FetchServer } from '@/tests/helpers/fetch-server';
+import { createEngine, type Engine, type EngineOptions } from './engine';
+
+export interface Harness {
+  db: Db;
+  client: Inngest;
+  engine: Engine;
+  server: FetchServer;
+  serveUrl: string;
+  signingKey: string;
+  eventKey: string;
+  /** Another engine on the same database and app (several engine processes). */
+  addEngine(overrides?: Partial<EngineOptions>): Engine;
+  runs(functionId?: string): Promise<EngineRunRow[]>;
+  /** Polls `probe` without driving any engine (for engines running their own worker loop). */
+  waitForState(probe: () => Promise<boolean>, timeoutMs?: number, _engine?: Engine): Promise<void>;
+  /** Drains the engine until `probe` returns a value (for sleeps and timeouts that need time to pass). */
+  waitFor<T>(probe: () => Promise<T | undefined | false | null>, timeoutMs?: number): Promise<T>;
+  close(): Promise<void>;
+}
+
+const quietLogger = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
+
+let appCounter = 0;
+
+/** Engine tables are shared by the tests of one file; each harness starts from empty state. */
+async function resetEngineTables(db: Db): Promise<void> {
+  await db.execute(
+    sql`truncate engine_runs, engine_steps, engine_waits, engine_keys, engine_crons, engine_functions, dead_letters`,
+  );
+}
+
+export async function startHarness(
+  defineFunctions: (client: Inngest) => InngestFunction.Any[],
+  overrides: Partial<EngineOptions> = {},
+): Promise<Harness> {
+  const db = getDb();
+  await resetEngineTables(db);
+  const signingKey = `signkey-test-${randomBytes(32).toString('hex')}`;
+  const eventKey = randomBytes(16).toString('hex');
+  let handler: (request: Request) => Promise<Response> = async () => new Response('not ready', { status: 503 });
+  const server = await startFetchServer((request) => handler(request));
+  const serveUrl = `${server.url}/api/inngest`;
+  const databaseUrl = process.env.DATABASE_URL!;
+  const engines: Engine[] = [];
+  const baseOptions: EngineOptions = {
+    databaseUrl,
+    serveUrl,
+    signingKey,
+    eventKey,
+    pollMs: 50,
+    retryBaseMs: 50,
+    leaseMs: 5_000,
+    syncOnStart: false,
+    worker: false,
+    log: (level, message) => {
+      if (level === 'error') console.error(`[engine] ${message}`);
+    },
+    ...overrides,
+  };
+  const engine = createEngine({ ...baseOptions, http: { port: 0 } });
+  engines.push(engine);
+  await engine.start();
+
+  const client = new Inngest({
+    id: `paykit-test-${++appCounter}`,
+    isDev: false,
+    baseUrl: engine.url,
+    eventKey,
+    signingKey,
+    logger: quietLogger,
+  });
+  handler = serve({ client, functions: defineFunctions(client) });
+  await engine.sync();
+
+  return {
+    db,
+    client,
+    engine,
+    server,
+    serveUrl,
+    signingKey,
+    eventKey,
+    addEngine(extra = {}) {
+      const another = createEngine({ ...baseOptions, ...extra });
+      engines.push(another);
+      return another;
+    },
+    async runs(functionId) {
+      const rows = await db.execute(
+        functionId
+          ? sql`select * from engine_runs where function_id = ${functionId} order by created_at`
+          : sql`select * from engine_runs order by created_at`,
+      );
+      return (rows as unknown as Record<string, unknown>[]).map(
+        (row) =>
+          ({
+            id: row.id,
+            functionId: row.function_id,
+            event: row.event,
+            status: row.status,
+            attempt: row.attempt,
+            maxAttempts: row.max_attempts,
+            output: row.output,
+            lastError: row.last_error,
+          }) as EngineRunRow,
+      );
+    },
+    async waitFor(probe, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        await engine.drain();
+        const value = await probe();
+        if (value) return value as never;
+        if (Date.now() > deadline) throw new Error('waitFor timed out');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+    async waitForState(probe, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!(await probe())) {
+        if (Date.now() > deadline) throw new Error('waitForState timed out');
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    },
+    async close() {
+      for (const each of engines) await each.abandon().catch(() => undefined);
+      await server.close();
+    },
+  };
+}
