@@ -1,7 +1,14 @@
-import type { InngestFunction } from 'inngest';
+import type { Inngest, InngestFunction } from 'inngest';
+import { inngest } from './client';
+import { defineWebhookDeliver } from './functions/webhook-deliver';
+import { defineWebhookFanOut } from './functions/webhook-fan-out';
 
 /**
- * Every Inngest function the app serves (one function per file under inngest/functions/).
- * The serve route and the embedded engine's sync both read this list.
+ * Every Inngest function the app serves, one per file under inngest/functions/. Each file exports
+ * a factory taking the client, so tests can bind the same functions to a test client.
  */
-export const functions: InngestFunction.Any[] = [];
+export function defineFunctions(client: Inngest): InngestFunction.Any[] {
+  return [defineWebhookFanOut(client), defineWebhookDeliver(client)];
+}
+
+export const functions: InngestFunction.Any[] = defineFunctions(inngest);

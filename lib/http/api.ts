@@ -71,6 +71,9 @@ export function apiGet<Params = Record<string, never>>(options: GetOptions<Param
   };
 }
 
+/** DELETE route of the public API (no body; deleting is idempotent by nature). */
+export const apiDelete = apiGet;
+
 /**
  * POST route of the public API: authenticate, parse and validate the JSON body (unknown fields
  * rejected), then run the handler under the Idempotency-Key when one is sent.

@@ -14,6 +14,11 @@ export const ID_PREFIXES = {
   blocklistEntry: 'bl',
   refund: 're',
   webhookEndpoint: 'we',
+  webhookDelivery: 'whd',
+  webhookAttempt: 'wha',
+  inboxMessage: 'inb',
+  journalTransaction: 'jtx',
+  journalEntry: 'je',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -2,48 +2,67 @@ import { randomUUID } from 'node:crypto';
 import { resetEnvCache } from '@/lib/env';
 import { createMerchant, type CreatedMerchant } from '@/lib/merchants';
 import { resetCardPsp } from '@/lib/psp';
-import { handleSandboxCardRequest } from '@/lib/sandbox/card';
-import * as checkoutSessionRoute from '@/app/api/v1/checkout/sessions/[id]/route';
-import * as checkoutSessionsRoute from '@/app/api/v1/checkout/sessions/route';
-import * as notFoundRoute from '@/app/api/v1/[...path]/route';
-import * as cancelRoute from '@/app/api/v1/payment_intents/[id]/cancel/route';
-import * as captureRoute from '@/app/api/v1/payment_intents/[id]/capture/route';
-import * as confirmRoute from '@/app/api/v1/payment_intents/[id]/confirm/route';
-import * as paymentIntentRoute from '@/app/api/v1/payment_intents/[id]/route';
-import * as paymentIntentsRoute from '@/app/api/v1/payment_intents/route';
-import * as payConfirmRoute from '@/app/api/pay/[sessionId]/confirm/route';
-import * as payReturnRoute from '@/app/pay/[sessionId]/return/route';
 import { startFetchServer, type FetchServer } from './fetch-server';
 
-type RouteModule = Partial<Record<'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', (req: Request, ctx: { params: Promise<never> }) => Promise<Response>>>;
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+type RouteModule = Partial<Record<Method, (req: Request, ctx: { params: Promise<never> }) => Promise<Response>>>;
 
-/** Our real route handlers, mounted on a plain node server with the same paths as in Next. */
-const ROUTES: [RegExp, string[], RouteModule][] = [
-  [/^\/api\/v1\/checkout\/sessions$/, [], checkoutSessionsRoute],
-  [/^\/api\/v1\/checkout\/sessions\/([^/]+)$/, ['id'], checkoutSessionRoute],
-  [/^\/api\/v1\/payment_intents$/, [], paymentIntentsRoute],
-  [/^\/api\/v1\/payment_intents\/([^/]+)$/, ['id'], paymentIntentRoute],
-  [/^\/api\/v1\/payment_intents\/([^/]+)\/confirm$/, ['id'], confirmRoute],
-  [/^\/api\/v1\/payment_intents\/([^/]+)\/cancel$/, ['id'], cancelRoute],
-  [/^\/api\/v1\/payment_intents\/([^/]+)\/capture$/, ['id'], captureRoute],
-  [/^\/api\/v1\/(.+)$/, ['path'], notFoundRoute as unknown as RouteModule],
-  [/^\/api\/pay\/([^/]+)\/confirm$/, ['sessionId'], payConfirmRoute],
-  [/^\/pay\/([^/]+)\/return$/, ['sessionId'], payReturnRoute],
-];
+// Every route.ts under app/ (except the Inngest and next-auth ones, which need Next itself),
+// mounted on a plain node server with the same paths as in Next.
+const routeModules = (import.meta as unknown as GlobImportMeta).glob<RouteModule>(['/app/**/route.ts', '!/app/api/inngest/**', '!/app/api/auth/**']);
+
+interface GlobImportMeta {
+  glob<T>(patterns: string[]): Record<string, () => Promise<T>>;
+}
+
+interface Route {
+  pattern: RegExp;
+  names: string[];
+  load: () => Promise<RouteModule>;
+  rank: number;
+}
+
+function toRoute(file: string, load: () => Promise<RouteModule>): Route {
+  const segments = file.replace(/^\/app/, '').replace(/\/route\.ts$/, '').split('/').filter(Boolean);
+  const names: string[] = [];
+  let rank = 0;
+  const parts = segments.map((seg) => {
+    const catchAll = /^\[\.\.\.(\w+)\]$/.exec(seg);
+    if (catchAll) {
+      names.push(catchAll[1]!);
+      rank += 1000;
+      return '(.+)';
+    }
+    const param = /^\[(\w+)\]$/.exec(seg);
+    if (param) {
+      names.push(param[1]!);
+      rank += 10;
+      return '([^/]+)';
+    }
+    return seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  });
+  return { pattern: new RegExp(`^/${parts.join('/')}$`), names, load, rank };
+}
+
+// static segments win over dynamic ones, and catch-alls come last, as in Next
+const ROUTES = Object.entries(routeModules)
+  .map(([file, load]) => toRoute(file, load))
+  .sort((a, b) => a.rank - b.rank);
 
 async function dispatch(request: Request): Promise<Response> {
   const { pathname } = new URL(request.url);
-  if (pathname.startsWith('/api/sandbox/card/')) return handleSandboxCardRequest(request);
-  for (const [pattern, names, mod] of ROUTES) {
-    const match = pattern.exec(pathname);
+  for (const route of ROUTES) {
+    const match = route.pattern.exec(pathname);
     if (!match) continue;
-    const handler = mod[request.method as keyof RouteModule];
+    const mod = await route.load();
+    const handler = mod[request.method as Method];
     if (!handler) return new Response('method not allowed', { status: 405 });
-    const params = Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(match[i + 1] ?? '')]));
+    const params = Object.fromEntries(route.names.map((n, i) => [n, decodeURIComponent(match[i + 1] ?? '')]));
     return handler(request, { params: Promise.resolve(params as never) });
   }
   return new Response('not found', { status: 404 });
 }
+
 
 export interface TestApp {
   url: string;

@@ -1,0 +1,9 @@
+import { apiGet } from '@/lib/http/api';
+import { parseInput } from '@/lib/http/validation';
+import { listDeadLettersQuery, listMerchantDeadLetters } from '@/lib/events/query';
+
+export const dynamic = 'force-dynamic';
+
+export const GET = apiGet({
+  handler: async ({ merchant, query }) => ({ body: await listMerchantDeadLetters(merchant.id, parseInput(listDeadLettersQuery, Object.fromEntries(query))) }),
+});

@@ -1,0 +1,13 @@
+import { z } from 'zod';
+import { apiPost } from '@/lib/http/api';
+import { redeliverEvent } from '@/lib/webhooks/redeliver';
+
+export const dynamic = 'force-dynamic';
+
+export const POST = apiPost<z.ZodObject<Record<string, never>>, { id: string }>({
+  body: z.object({}).strict(),
+  effects: 'external',
+  handler: async ({ merchant, params }) => ({
+    body: { object: 'list', data: await redeliverEvent(merchant.id, params.id) },
+  }),
+});

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { EVENT_TYPES } from '@/lib/events/outbox';
+
+/**
+ * The events our functions consume, with zod schemas checked at the top of each function.
+ * Outbox events keep their type as the event name and the outbox row id as the event id, so a
+ * re-sent row is deduplicated by the engine (24 h).
+ */
+export const OUTBOX_EVENT_NAMES = EVENT_TYPES;
+
+export const outboxEventData = z.object({
+  eventId: z.string().startsWith('evt_'),
+  merchantId: z.string().nullable(),
+  aggregateType: z.string(),
+  aggregateId: z.string(),
+  /** Set for payment_intent.* events, so waits can match on it. */
+  paymentIntentId: z.string().nullable(),
+  object: z.record(z.string(), z.unknown()).nullable(),
+});
+export type OutboxEventData = z.infer<typeof outboxEventData>;
+
+export const WEBHOOK_DELIVERY_REQUESTED = 'webhook/delivery.requested';
+export const webhookDeliveryRequestedData = z.object({
+  deliveryId: z.string().startsWith('whd_'),
+  merchantId: z.string(),
+});
+
+export const PSP_CALLBACK_RECEIVED = 'psp/callback.received';
+export const pspCallbackReceivedData = z.object({ inboxId: z.string(), psp: z.string() });
+
+/** Sent after a PSP callback has been applied; payment waits match it on paymentIntentId. */
+export const PSP_CALLBACK_APPLIED = 'psp/callback.applied';
+export const pspCallbackAppliedData = z.object({ paymentIntentId: z.string(), attemptId: z.string(), status: z.string() });
+
+export function parseEventData<S extends z.ZodType>(schema: S, data: unknown, eventName: string): z.output<S> {
+  const result = schema.safeParse(data);
+  if (!result.success) {
+    throw new Error(`Malformed ${eventName} event: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,29 @@
+import type { Inngest } from 'inngest';
+import { OUTBOX_EVENT_NAMES, outboxEventData, parseEventData, WEBHOOK_DELIVERY_REQUESTED } from '@/inngest/events';
+import { fanOutEvent } from '@/lib/webhooks/deliveries';
+
+/**
+ * Every merchant event becomes one delivery per subscribed endpoint.
+ * Idempotent: deliveries are unique per (event, endpoint), and each delivery request carries the
+ * delivery id as its event id, so a re-run neither adds deliveries nor starts a second one.
+ */
+export const defineWebhookFanOut = (inngest: Inngest) =>
+  inngest.createFunction(
+    { id: 'webhook-fan-out', retries: 5, triggers: OUTBOX_EVENT_NAMES.map((name) => ({ event: name })) },
+    async ({ event, step }) => {
+      const data = parseEventData(outboxEventData, event.data, event.name);
+      if (!data.merchantId) return { deliveries: 0 };
+      const deliveryIds = await step.run('create-deliveries', () => fanOutEvent(data.eventId));
+      if (deliveryIds.length > 0) {
+        await step.sendEvent(
+          'request-deliveries',
+          deliveryIds.map((deliveryId) => ({
+            id: `delivery-${deliveryId}`,
+            name: WEBHOOK_DELIVERY_REQUESTED,
+            data: { deliveryId, merchantId: data.merchantId! },
+          })),
+        );
+      }
+      return { deliveries: deliveryIds.length };
+    },
+  );
