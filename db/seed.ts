@@ -2,10 +2,10 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { getDb } from '@/db/client';
+import { getDb, type DbOrTx } from '@/db/client';
 import { apiKeys, users } from '@/db/schema';
 import { createSecretKey, hashSecretKey } from '@/lib/auth/api-keys';
-import { generatePassword, hashPassword } from '@/lib/auth/passwords';
+import { generatePassword, hashPassword, verifyPassword } from '@/lib/auth/passwords';
 import { AppError } from '@/lib/errors';
 import { createMerchant } from '@/lib/merchants';
 import { ensureDemoProducts } from '@/lib/store/catalog';
@@ -52,10 +52,22 @@ async function ensureDemoMerchant(dataDir: string): Promise<DemoCredentials> {
   }
   const saved = await readCredentialsFile(dataDir);
   if (!saved || saved.merchantId !== owner.merchantId) return reissueCredentials(dataDir, owner);
-  if (await isActiveSecretKey(saved.merchantId, saved.secretKey)) return saved;
-  // The key was revoked (e.g. from the dashboard); the storefront needs a working one.
-  const { secretKey } = await createSecretKey(getDb(), saved.merchantId);
-  return saveCredentials(dataDir, { ...saved, secretKey });
+  return repairCredentials(dataDir, owner, saved);
+}
+
+/**
+ * The banner must show a login and key that work. The key may have been revoked (from the
+ * dashboard) and the password reset (another data dir seeding the same database); each is
+ * replaced on its own, so whatever still works stays the same.
+ */
+async function repairCredentials(dataDir: string, owner: DemoOwner, saved: DemoCredentials): Promise<DemoCredentials> {
+  const keyWorks = await isActiveSecretKey(saved.merchantId, saved.secretKey);
+  const passwordWorks = await isOwnerPassword(owner, saved.password);
+  if (keyWorks && passwordWorks) return saved;
+  const repaired = { ...saved };
+  if (!keyWorks) repaired.secretKey = (await createSecretKey(getDb(), saved.merchantId)).secretKey;
+  if (!passwordWorks) repaired.password = await setNewOwnerPassword(getDb(), owner);
+  return saveCredentials(dataDir, repaired);
 }
 
 interface DemoOwner {
@@ -92,14 +104,25 @@ async function isActiveSecretKey(merchantId: string, secretKey: string): Promise
   return rows.length > 0;
 }
 
-/** A new password for the demo owner and a new secret key, in one transaction. */
-async function reissueCredentials(dataDir: string, owner: DemoOwner): Promise<DemoCredentials> {
+async function isOwnerPassword(owner: DemoOwner, password: string): Promise<boolean> {
+  const [user] = await getDb().select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, owner.userId));
+  return user !== undefined && (await verifyPassword(password, user.passwordHash));
+}
+
+/** Generates a password for the demo owner and stores its hash; returns the plaintext. */
+async function setNewOwnerPassword(db: DbOrTx, owner: DemoOwner): Promise<string> {
   const password = generatePassword();
   const passwordHash = await hashPassword(password);
-  const secretKey = await getDb().transaction(async (tx) => {
-    await tx.update(users).set({ passwordHash }).where(eq(users.id, owner.userId));
-    return (await createSecretKey(tx, owner.merchantId)).secretKey;
-  });
+  await db.update(users).set({ passwordHash }).where(eq(users.id, owner.userId));
+  return password;
+}
+
+/** A new password for the demo owner and a new secret key, in one transaction. */
+async function reissueCredentials(dataDir: string, owner: DemoOwner): Promise<DemoCredentials> {
+  const { password, secretKey } = await getDb().transaction(async (tx) => ({
+    password: await setNewOwnerPassword(tx, owner),
+    secretKey: (await createSecretKey(tx, owner.merchantId)).secretKey,
+  }));
   return saveCredentials(dataDir, { merchantId: owner.merchantId, email: DEMO_MERCHANT_EMAIL, password, secretKey });
 }
 

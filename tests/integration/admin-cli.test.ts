@@ -11,6 +11,7 @@ import { authenticateSecretKey, hashSecretKey } from '@/lib/auth/api-keys';
 import { verifyPassword } from '@/lib/auth/passwords';
 import type { EnvVars } from '@/scripts/lib/env-vars';
 import { writeRuntimeFile } from '@/scripts/lib/runtime-file';
+import { freePort } from '../helpers/global-setup';
 
 const run = promisify(execFile);
 const TSX = path.resolve('node_modules/.bin/tsx');
@@ -131,6 +132,7 @@ describe('admin CLI', () => {
 
     beforeAll(async () => {
       dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'paykit-admin-'));
+      await fs.chmod(dataDir, 0o777); // as root, the embedded Postgres runs as the postgres user
     });
 
     afterAll(async () => {
@@ -142,8 +144,23 @@ describe('admin CLI', () => {
       await writeRuntimeFile(dataDir, { databaseUrl: process.env.DATABASE_URL!, pid: process.pid, port: 3000 });
       const result = await admin(['merchants', 'list', '--json'], { DATABASE_URL: '', PAYKIT_DATA_DIR: dataDir });
       expect(result.code, result.stderr).toBe(0);
-      expect(result.stderr).toMatch(/running paykit/);
+      expect(result.stderr).toMatch(/the running paykit/);
       expect((JSON.parse(result.stdout) as { id: string }[]).map((m) => m.id)).toContain(created.merchant_id);
+    });
+
+    it('otherwise starts, migrates and stops an embedded Postgres on the data dir, keeping the data', async () => {
+      const ownDir = path.join(dataDir, 'own');
+      const env = { DATABASE_URL: '', PAYKIT_DATA_DIR: ownDir, EMBEDDED_PG_PORT: String(await freePort()) };
+      const create = await admin(['merchants', 'create', '--name', 'Solo', '--email', 'solo@own.test', '--json'], env);
+      expect(create.code, create.stderr).toBe(0);
+      expect(create.stderr).toMatch(/temporary embedded Postgres/);
+      const { merchant_id } = JSON.parse(create.stdout) as CreatedJson;
+
+      const list = await admin(['merchants', 'list', '--json'], env);
+      expect(list.code, list.stderr).toBe(0);
+      expect(JSON.parse(list.stdout)).toEqual([expect.objectContaining({ id: merchant_id, email: 'solo@own.test' })]);
+      // Postgres was stopped cleanly: no server pid file is left behind.
+      await expect(fs.access(path.join(ownDir, 'pg', 'postmaster.pid'))).rejects.toThrow();
     });
   });
 });

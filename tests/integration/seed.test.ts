@@ -93,6 +93,21 @@ describe('seedDemo', () => {
     expect(JSON.parse(await fs.readFile(credentialsFilePath(dataDir), 'utf8')).secret_key).toBe(after.secretKey);
   });
 
+  it('replaces a password that no longer verifies (another data dir reseeded it) but keeps the key', async () => {
+    const before = await seedDemo({ dataDir });
+    const otherDataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'paykit-seed-other-'));
+    try {
+      const other = await seedDemo({ dataDir: otherDataDir });
+      expect(other.password).not.toBe(before.password);
+    } finally {
+      await fs.rm(otherDataDir, { recursive: true, force: true });
+    }
+    const after = await seedDemo({ dataDir });
+    expect(after.secretKey).toBe(before.secretKey);
+    expect(after.password).not.toBe(before.password);
+    expect(await verifyPassword(after.password, await ownerPasswordHash())).toBe(true);
+  });
+
   it('replaces a revoked secret key but keeps the password', async () => {
     const before = await seedDemo({ dataDir });
     await getDb().update(apiKeys).set({ revokedAt: new Date() }).where(eq(apiKeys.merchantId, before.merchantId));

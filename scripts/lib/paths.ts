@@ -1,0 +1,34 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { StartupError } from './errors';
+
+/** The repository root (scripts/lib/ is two levels below it). */
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export const DEFAULT_DATA_DIR = '.data';
+export const DEFAULT_EMBEDDED_PG_PORT = 54329;
+
+/** `PAYKIT_DATA_DIR` (absolute, or relative to the repo root), default `.data`. */
+export function resolveDataDir(env: Record<string, string | undefined>, root = REPO_ROOT): string {
+  return path.resolve(root, env.PAYKIT_DATA_DIR || DEFAULT_DATA_DIR);
+}
+
+/** Next's build output folder; next.config.mjs reads the same variable. */
+export function resolveDistDir(env: Record<string, string | undefined>, root = REPO_ROOT): string {
+  return path.resolve(root, env.NEXT_DIST_DIR || '.next');
+}
+
+export function resolveEmbeddedPgPort(env: Record<string, string | undefined>): number {
+  const raw = env.EMBEDDED_PG_PORT;
+  if (!raw) return DEFAULT_EMBEDDED_PG_PORT;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new StartupError(`EMBEDDED_PG_PORT must be a port number (1-65535), got "${raw}".`);
+  }
+  return port;
+}
+
+/** Path of a binary installed in node_modules/.bin. */
+export function binPath(name: string, root = REPO_ROOT): string {
+  return path.join(root, 'node_modules', '.bin', name);
+}

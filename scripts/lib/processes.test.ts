@@ -1,0 +1,98 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { formatBanner } from './banner';
+import { redactDatabaseUrl } from './database';
+import { appEnv, appProcessSpecs, backgroundProcessSpecs, nextBuildSpec, type AppContext } from './processes';
+import { waitForHttp } from './wait-for-http';
+
+const ctx: AppContext = {
+  root: '/repo',
+  dev: false,
+  port: 3100,
+  appUrl: 'http://localhost:3100',
+  databaseUrl: 'postgres://postgres:secret@127.0.0.1:54329/postgres',
+  storeSecretKey: 'sk_test_abc',
+  authSecret: 'a-long-enough-auth-secret',
+  dataDir: '/repo/.data',
+};
+
+describe('app process specs', () => {
+  it('runs next start on PORT with the app environment', () => {
+    const [next, ...rest] = appProcessSpecs(ctx, { PATH: '/bin', NEXT_TELEMETRY_DISABLED: '0' });
+    expect(rest).toEqual(backgroundProcessSpecs(ctx));
+    expect(next).toMatchObject({
+      name: 'next',
+      command: '/repo/node_modules/.bin/next',
+      args: ['start', '-p', '3100'],
+      cwd: '/repo',
+    });
+    expect(next?.env).toMatchObject({
+      PATH: '/bin',
+      NEXT_TELEMETRY_DISABLED: '1',
+      DATABASE_URL: ctx.databaseUrl,
+      STORE_SECRET_KEY: 'sk_test_abc',
+      AUTH_SECRET: ctx.authSecret,
+      NEXTAUTH_SECRET: ctx.authSecret,
+      NEXTAUTH_URL: 'http://localhost:3100',
+      APP_URL: 'http://localhost:3100',
+      PORT: '3100',
+    });
+  });
+
+  it('runs next dev in dev mode and keeps an explicit NEXTAUTH_URL', () => {
+    const [next] = appProcessSpecs({ ...ctx, dev: true }, { NEXTAUTH_URL: 'https://pay.example.com' });
+    expect(next?.args).toEqual(['dev', '-p', '3100']);
+    expect(next?.env.NEXTAUTH_URL).toBe('https://pay.example.com');
+  });
+
+  it('builds with telemetry disabled', () => {
+    expect(nextBuildSpec('/repo', appEnv(ctx, {}))).toMatchObject({ args: ['build'], env: { NEXT_TELEMETRY_DISABLED: '1' } });
+  });
+});
+
+describe('banner', () => {
+  it('shows where to go, how to log in, and the database without its password', () => {
+    const text = formatBanner({
+      appUrl: 'http://localhost:3100',
+      dev: false,
+      email: 'demo@paykit.local',
+      password: 'pw-123',
+      secretKey: 'sk_test_abc',
+      dataDir: '/repo/.data',
+      database: { kind: 'embedded', url: ctx.databaseUrl },
+    });
+    for (const part of [
+      'http://localhost:3100/store',
+      'demo@paykit.local',
+      'pw-123',
+      'sk_test_abc',
+      '/repo/.data',
+      'embedded Postgres',
+    ]) {
+      expect(text).toContain(part);
+    }
+    expect(text).not.toContain('secret@');
+    expect(redactDatabaseUrl(ctx.databaseUrl)).toBe('postgres://postgres:***@127.0.0.1:54329/postgres');
+    expect(redactDatabaseUrl('postgres://127.0.0.1/db')).toBe('postgres://127.0.0.1/db');
+  });
+});
+
+describe('waitForHttp', () => {
+  it('resolves true once the server answers, whatever the status', async () => {
+    const server = http.createServer((_req, res) => res.writeHead(404).end());
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    try {
+      expect(await waitForHttp(`http://127.0.0.1:${port}/`, { intervalMs: 20 })).toBe(true);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('resolves false when aborted before anything answers', async () => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    expect(await waitForHttp('http://127.0.0.1:1/', { intervalMs: 20, signal: controller.signal })).toBe(false);
+  });
+});

@@ -1,0 +1,155 @@
+/**
+ * `npm start` / `npm run dev`: one command, offline, zero config. Starts (or connects to)
+ * Postgres, migrates, seeds the demo store, builds when sources changed, then runs Next (and the
+ * background processes) until Ctrl-C.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { closeDb } from '@/db/client';
+import { seedDemo, type DemoCredentials } from '@/db/seed';
+import { EnvError, parseEnv, type Env } from '@/lib/env';
+import { UsageError, parseStartArgs } from './lib/args';
+import { formatBanner } from './lib/banner';
+import { ensureProductionBuild } from './lib/build';
+import { exitCodeOf, runningOneShots, spawnChild, stopChildren, type RunningChild } from './lib/children';
+import { loadOrCreateAuthSecret } from './lib/data-files';
+import { openAppDatabase, type AppDatabase } from './lib/database';
+import { loadDotEnvFiles } from './lib/dotenv';
+import { StartupError } from './lib/errors';
+import { REPO_ROOT, resolveDataDir, resolveDistDir, resolveEmbeddedPgPort } from './lib/paths';
+import { isPortFree } from './lib/ports';
+import { appEnv, appProcessSpecs, type AppContext } from './lib/processes';
+import { findLiveRuntime, removeRuntimeFile, writeRuntimeFile } from './lib/runtime-file';
+import { takeOverShutdownSignals } from './lib/signals';
+import { waitForHttp } from './lib/wait-for-http';
+
+const USAGE = `Usage: npm start            production build (rebuilt only when sources changed) + next start
+       npm run dev          next dev with hot reload
+
+Configuration comes from the environment (and .env / .env.local); see .env.example.`;
+
+const CHILD_EXIT_SETTLE_MS = 500;
+
+const log = (line: string) => console.log(`[paykit] ${line}`);
+const logError = (line: string) => console.error(`[paykit] ${line}`);
+
+/** What is running, so shutdown can stop exactly that, in order. */
+const state: {
+  database?: AppDatabase;
+  /** Set while Postgres starts and migrates, so a Ctrl-C then still stops it once it is up. */
+  opening?: Promise<AppDatabase>;
+  dataDir?: string;
+  children: RunningChild[];
+  stopping: boolean;
+  bannerAbort: AbortController;
+} = { children: [], stopping: false, bannerAbort: new AbortController() };
+
+/** Stops children (SIGTERM, then SIGKILL), then Postgres, removes runtime.json, and exits. */
+async function shutdown(exitCode: number, reason: string): Promise<never> {
+  if (state.stopping) return new Promise<never>(() => undefined);
+  state.stopping = true;
+  state.bannerAbort.abort();
+  log(`${reason}; stopping...`);
+  await stopChildren([...state.children, ...runningOneShots()]);
+  await closeDb().catch(() => undefined);
+  const database = state.database ?? (await state.opening?.catch(() => undefined));
+  if (database) await database.stop();
+  if (state.dataDir) await removeRuntimeFile(state.dataDir).catch(() => undefined);
+  log('Stopped.');
+  process.exit(exitCode);
+}
+
+function readEnvironment(): Env {
+  loadDotEnvFiles(REPO_ROOT);
+  return parseEnv(process.env);
+}
+
+async function ensureNotRunning(dataDir: string, port: number): Promise<void> {
+  const running = await findLiveRuntime(dataDir);
+  if (running) {
+    throw new StartupError(
+      `paykit is already running on this data dir (pid ${running.pid}, port ${running.port}). Stop it first.`,
+    );
+  }
+  if (!(await isPortFree(port))) {
+    throw new StartupError(`Port ${port} is already in use. Stop whatever listens on it, or set PORT to a free port.`);
+  }
+}
+
+async function seed(database: AppDatabase, dataDir: string): Promise<DemoCredentials> {
+  process.env.DATABASE_URL = database.url; // getDb() reads it
+  try {
+    return await seedDemo({ dataDir });
+  } finally {
+    await closeDb(); // this process holds no pool while the app runs
+  }
+}
+
+/** Spawns every app process; if one exits on its own, everything stops with its exit code. */
+function startProcesses(ctx: AppContext): void {
+  for (const spec of appProcessSpecs(ctx)) {
+    const child = spawnChild(spec);
+    state.children.push(child);
+    void child.exited.then(async (exit) => {
+      // A terminal Ctrl-C reaches the children at the same moment as us, so a child may exit a
+      // little before our own SIGINT handler runs; let that signal arrive before calling it a crash.
+      await sleep(CHILD_EXIT_SETTLE_MS);
+      if (!state.stopping) void shutdown(exitCodeOf(exit), `${spec.name} exited (${exit.signal ?? `code ${exit.code}`})`);
+    });
+  }
+}
+
+async function main(): Promise<void> {
+  const args = parseStartArgs(process.argv.slice(2));
+  if (args.help) {
+    console.log(USAGE);
+    return;
+  }
+  const env = readEnvironment();
+  const dataDir = resolveDataDir(process.env);
+  const embeddedPort = resolveEmbeddedPgPort(process.env);
+  await ensureNotRunning(dataDir, env.PORT);
+  takeOverShutdownSignals((signal) => void shutdown(0, `Received ${signal}`));
+
+  if (!env.DATABASE_URL) log(`Starting the embedded Postgres (data in ${dataDir}/pg, port ${embeddedPort})...`);
+  state.opening = openAppDatabase({ databaseUrl: env.DATABASE_URL, dataDir, embeddedPort });
+  state.database = await state.opening;
+  state.dataDir = dataDir;
+  await writeRuntimeFile(dataDir, { databaseUrl: state.database.url, pid: process.pid, port: env.PORT });
+  const credentials = await seed(state.database, dataDir);
+
+  const ctx: AppContext = {
+    root: REPO_ROOT,
+    dev: args.dev,
+    port: env.PORT,
+    appUrl: env.APP_URL,
+    databaseUrl: state.database.url,
+    storeSecretKey: credentials.secretKey,
+    authSecret: env.AUTH_SECRET ?? (await loadOrCreateAuthSecret(dataDir)),
+    dataDir,
+  };
+  if (!args.dev) {
+    await ensureProductionBuild({ root: REPO_ROOT, distDir: resolveDistDir(process.env), env: appEnv(ctx), log });
+  }
+  if (state.stopping) return; // Ctrl-C during the build
+  startProcesses(ctx);
+
+  const up = await waitForHttp(`http://127.0.0.1:${ctx.port}/`, { signal: state.bannerAbort.signal });
+  if (up) {
+    const database = { kind: state.database.kind, url: state.database.url };
+    console.log(formatBanner({ appUrl: ctx.appUrl, dev: ctx.dev, dataDir, database, ...credentials }));
+  }
+}
+
+main().catch(async (err: unknown) => {
+  await sleep(CHILD_EXIT_SETTLE_MS); // a Ctrl-C that also killed `next build` arrives here too
+  if (state.stopping) return; // a failure caused by the shutdown itself
+  if (err instanceof UsageError) {
+    logError(err.message);
+    console.error(USAGE);
+    process.exit(2);
+  }
+  if (err instanceof EnvError || err instanceof StartupError) logError(err.message);
+  else logError(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  if (!state.database && state.children.length === 0) process.exit(1); // nothing to stop yet
+  void shutdown(1, 'Start-up failed');
+});
