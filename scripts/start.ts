@@ -11,13 +11,13 @@ import { UsageError, parseStartArgs } from './lib/args';
 import { formatBanner } from './lib/banner';
 import { ensureProductionBuild } from './lib/build';
 import { exitCodeOf, runningOneShots, spawnChild, stopChildren, type RunningChild } from './lib/children';
-import { loadOrCreateAuthSecret } from './lib/data-files';
+import { loadOrCreateAuthSecret, loadOrCreateEngineKeys } from './lib/data-files';
 import { openAppDatabase, type AppDatabase } from './lib/database';
 import { loadDotEnvFiles } from './lib/dotenv';
 import { StartupError } from './lib/errors';
-import { REPO_ROOT, resolveDataDir, resolveDistDir, resolveEmbeddedPgPort } from './lib/paths';
+import { REPO_ROOT, resolveDataDir, resolveDistDir, resolveEmbeddedPgPort, resolveEnginePort } from './lib/paths';
 import { isPortFree } from './lib/ports';
-import { appEnv, appProcessSpecs, type AppContext } from './lib/processes';
+import { appEnv, appProcessSpecs, usesEmbeddedEngine, type AppContext } from './lib/processes';
 import { findLiveRuntime, removeRuntimeFile, writeRuntimeFile } from './lib/runtime-file';
 import { takeOverShutdownSignals } from './lib/signals';
 import { waitForHttp } from './lib/wait-for-http';
@@ -108,6 +108,10 @@ async function main(): Promise<void> {
   const dataDir = resolveDataDir(process.env);
   const embeddedPort = resolveEmbeddedPgPort(process.env);
   await ensureNotRunning(dataDir, env.PORT);
+  const enginePort = resolveEnginePort(process.env);
+  if (usesEmbeddedEngine(process.env) && !(await isPortFree(enginePort))) {
+    throw new StartupError(`Port ${enginePort} (the background engine) is already in use. Set ENGINE_PORT to a free port.`);
+  }
   takeOverShutdownSignals((signal) => void shutdown(0, `Received ${signal}`));
 
   if (!env.DATABASE_URL) log(`Starting the embedded Postgres (data in ${dataDir}/pg, port ${embeddedPort})...`);
@@ -126,6 +130,7 @@ async function main(): Promise<void> {
     storeSecretKey: credentials.secretKey,
     authSecret: env.AUTH_SECRET ?? (await loadOrCreateAuthSecret(dataDir)),
     dataDir,
+    engine: usesEmbeddedEngine(process.env) ? { port: enginePort, ...(await loadOrCreateEngineKeys(dataDir)) } : null,
   };
   if (!args.dev) {
     await ensureProductionBuild({ root: REPO_ROOT, distDir: resolveDistDir(process.env), env: appEnv(ctx), log });

@@ -31,3 +31,30 @@ export async function loadOrCreateAuthSecret(dataDir: string): Promise<string> {
   await writePrivateFile(file, `${secret}\n`);
   return secret;
 }
+
+export interface EngineKeys {
+  signingKey: string;
+  eventKey: string;
+}
+
+/**
+ * The keys the app and the embedded engine share: the engine signs calls to /api/inngest with
+ * the signing key, the app sends events with the event key. Made once and kept in the data dir.
+ */
+export async function loadOrCreateEngineKeys(dataDir: string): Promise<EngineKeys> {
+  const file = path.join(dataDir, 'engine-keys.json');
+  const existing = await readTextIfExists(file);
+  if (existing) {
+    try {
+      const parsed = JSON.parse(existing) as Partial<EngineKeys>;
+      if (parsed.signingKey && /^signkey-\w+-[0-9a-f]{64}$/.test(parsed.signingKey) && parsed.eventKey && parsed.eventKey.length >= 16) {
+        return { signingKey: parsed.signingKey, eventKey: parsed.eventKey };
+      }
+    } catch {
+      /* rewritten below */
+    }
+  }
+  const keys = { signingKey: `signkey-local-${randomBytes(32).toString('hex')}`, eventKey: randomBytes(24).toString('hex') };
+  await writePrivateFile(file, `${JSON.stringify(keys, null, 2)}\n`);
+  return keys;
+}

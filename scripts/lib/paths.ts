@@ -32,3 +32,15 @@ export function resolveEmbeddedPgPort(env: Record<string, string | undefined>): 
 export function binPath(name: string, root = REPO_ROOT): string {
   return path.join(root, 'node_modules', '.bin', name);
 }
+
+export const DEFAULT_ENGINE_PORT = 8288;
+
+export function resolveEnginePort(env: Record<string, string | undefined>): number {
+  const raw = env.ENGINE_PORT;
+  if (!raw) return DEFAULT_ENGINE_PORT;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new StartupError(`ENGINE_PORT must be a port number (1-65535), got "${raw}".`);
+  }
+  return port;
+}

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { formatBanner } from './banner';
 import { redactDatabaseUrl } from './database';
-import { appEnv, appProcessSpecs, backgroundProcessSpecs, nextBuildSpec, type AppContext } from './processes';
+import { appEnv, appProcessSpecs, backgroundProcessSpecs, nextBuildSpec, usesEmbeddedEngine, type AppContext } from './processes';
 import { waitForHttp } from './wait-for-http';
 
 const ctx: AppContext = {
@@ -15,7 +15,10 @@ const ctx: AppContext = {
   storeSecretKey: 'sk_test_abc',
   authSecret: 'a-long-enough-auth-secret',
   dataDir: '/repo/.data',
+  engine: null,
 };
+
+const engineKeys = { port: 8299, signingKey: `signkey-local-${'ab'.repeat(32)}`, eventKey: 'event-key-0123456789abcdef' };
 
 describe('app process specs', () => {
   it('runs next start on PORT with the app environment', () => {
@@ -48,6 +51,34 @@ describe('app process specs', () => {
 
   it('builds with telemetry disabled', () => {
     expect(nextBuildSpec('/repo', appEnv(ctx, {}))).toMatchObject({ args: ['build'], env: { NEXT_TELEMETRY_DISABLED: '1' } });
+  });
+});
+
+describe('background engine', () => {
+  it('runs the embedded engine beside Next, and both get the same keys and the engine URL', () => {
+    const [next, engine] = appProcessSpecs({ ...ctx, engine: engineKeys }, { PATH: '/bin' });
+    expect(engine).toMatchObject({ name: 'engine', command: '/repo/node_modules/.bin/tsx', args: ['scripts/engine.ts'] });
+    expect(engine?.env).toMatchObject({ ENGINE_PORT: '8299', DATABASE_URL: ctx.databaseUrl, INNGEST_SIGNING_KEY: engineKeys.signingKey, APP_URL: 'http://127.0.0.1:3100' });
+    expect(next?.env).toMatchObject({
+      INNGEST_SIGNING_KEY: engineKeys.signingKey,
+      INNGEST_EVENT_KEY: engineKeys.eventKey,
+      INNGEST_BASE_URL: 'http://127.0.0.1:8299',
+    });
+  });
+
+  it('starts no engine and passes no keys when real Inngest is configured', () => {
+    expect(appProcessSpecs(ctx, {})).toHaveLength(1);
+    expect(appProcessSpecs(ctx, {})[0]?.env.INNGEST_BASE_URL).toBeUndefined();
+  });
+
+  it.each([
+    [{}, true],
+    [{ INNGEST_DEV: '1' }, false],
+    [{ INNGEST_DEV: '0' }, true],
+    [{ INNGEST_EVENT_KEY: 'k', INNGEST_SIGNING_KEY: 's' }, false],
+    [{ INNGEST_BASE_URL: 'http://inngest.internal:8288' }, false],
+  ])('with %j the embedded engine is used: %s', (env, embedded) => {
+    expect(usesEmbeddedEngine(env)).toBe(embedded);
   });
 });
 

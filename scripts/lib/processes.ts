@@ -12,6 +12,23 @@ export interface AppContext {
   storeSecretKey: string;
   authSecret: string;
   dataDir: string;
+  /** The embedded engine's settings; null when the app talks to a real Inngest server. */
+  engine: { port: number; signingKey: string; eventKey: string } | null;
+}
+
+/**
+ * Real Inngest (an `inngest dev` server, or Cloud / self-hosted with its keys) when the
+ * environment names one; otherwise the embedded engine.
+ */
+export function usesEmbeddedEngine(base: EnvVars): boolean {
+  const dev = base.INNGEST_DEV?.trim().toLowerCase();
+  if (dev && !['0', 'false', 'no'].includes(dev)) return false;
+  if (base.INNGEST_BASE_URL) return false;
+  return !(base.INNGEST_EVENT_KEY && base.INNGEST_SIGNING_KEY);
+}
+
+function engineUrl(ctx: AppContext): string {
+  return `http://127.0.0.1:${ctx.engine?.port ?? 8288}`;
 }
 
 /** Next's telemetry would try to reach the internet; we run offline. */
@@ -31,6 +48,9 @@ export function appEnv(ctx: AppContext, base: EnvVars = process.env): EnvVars {
     APP_URL: ctx.appUrl,
     PORT: String(ctx.port),
     PAYKIT_DATA_DIR: ctx.dataDir,
+    ...(ctx.engine
+      ? { INNGEST_SIGNING_KEY: ctx.engine.signingKey, INNGEST_EVENT_KEY: ctx.engine.eventKey, INNGEST_BASE_URL: engineUrl(ctx) }
+      : {}),
   };
 }
 
@@ -49,14 +69,21 @@ export function nextBuildSpec(root: string, base: EnvVars = process.env): ChildS
 }
 
 /**
- * Background processes that run beside Next: the embedded Inngest engine will be added here (it
- * needs the app URL to call the serve route, and the database URL for its state). Each one is
- * supervised like Next: if it exits on its own, everything stops.
+ * Background processes that run beside Next: the embedded Inngest engine (it calls the app's
+ * serve route and keeps its state in the same database). Each one is supervised like Next: if
+ * it exits on its own, everything stops.
  */
 export function backgroundProcessSpecs(ctx: AppContext, base: EnvVars = process.env): ChildSpec[] {
-  void ctx;
-  void base;
-  return [];
+  if (!ctx.engine) return [];
+  return [
+    {
+      name: 'engine',
+      command: binPath('tsx', ctx.root),
+      args: ['scripts/engine.ts'],
+      env: { ...appEnv(ctx, base), ENGINE_PORT: String(ctx.engine.port), APP_URL: `http://127.0.0.1:${ctx.port}` },
+      cwd: ctx.root,
+    },
+  ];
 }
 
 /** Every supervised process for this run, Next first. */
