@@ -15,6 +15,7 @@ export const outboxEventData = z.object({
   aggregateId: z.string(),
   /** Set for payment_intent.* events, so waits can match on it. */
   paymentIntentId: z.string().nullable(),
+  attemptId: z.string().nullable().optional(),
   object: z.record(z.string(), z.unknown()).nullable(),
 });
 export type OutboxEventData = z.infer<typeof outboxEventData>;

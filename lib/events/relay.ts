@@ -26,6 +26,8 @@ export function toRelayedEvent(row: OutboxEvent): RelayedEvent {
       aggregateType: row.aggregateType,
       aggregateId: row.aggregateId,
       paymentIntentId: row.aggregateType === 'payment_intent' ? row.aggregateId : ((data.object?.payment_intent as string | undefined) ?? null),
+      /** The payment attempt the event is about, when there is one (waits and runs key on it). */
+      attemptId: (data.object?.latest_attempt as string | undefined) ?? null,
       object: data.object ?? null,
     },
   };

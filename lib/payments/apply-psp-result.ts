@@ -128,3 +128,22 @@ async function completeCheckoutSession(tx: Tx, pi: PaymentIntent, appUrl: string
     data: { object: serializeCheckoutSession(cs, pi, appUrl) },
   });
 }
+
+/**
+ * Fails an attempt that never reached an outcome (abandoned 3-D Secure, a PSP that never
+ * answered) and returns its intent to requires_payment_method with the reason. A no-op for an
+ * attempt that already has an outcome, so a late duplicate call changes nothing.
+ */
+export async function failOpenAttempt(attemptId: string, code: string, message: string): Promise<AttemptOutcome> {
+  return getDb().transaction(async (tx) => {
+    const attempt0 = await findAttempt(tx, attemptId);
+    const pi = await lockPaymentIntent(tx, attempt0.merchantId, attempt0.paymentIntentId);
+    const attempt = await findAttempt(tx, attemptId);
+    if (!(OPEN_ATTEMPT as readonly string[]).includes(attempt.status)) return { paymentIntent: pi, attempt };
+    const updated = await updateAttempt(tx, attempt.id, { status: 'failed', failureCode: code, failureMessage: message, updatedAt: new Date() });
+    const next = await moveIntent(tx, pi, 'requires_payment_method', {
+      lastPaymentError: { type: 'api_error', code, message, payment_attempt: attempt.id },
+    });
+    return { paymentIntent: next, attempt: updated };
+  });
+}
