@@ -33,7 +33,12 @@ test.describe('card checkout from the demo store', () => {
     await expect(pay.payButton).toHaveCount(0);
   });
 
-  test('a declined card shows why and the customer can retry with another card', async ({ pay, success, email, startCheckout }) => {
+  test('a declined card shows why and the customer can retry with another card', async ({
+    pay,
+    success,
+    email,
+    startCheckout,
+  }) => {
     const sessionId = await startCheckout();
     await pay.payExpectingError(email, card('4000000000000002'), /declined/i);
 

@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { card } from './pages/pay-page';
 import { expect, test } from './fixtures';
@@ -13,12 +14,15 @@ const PAN_FORMS = [PAN, '4242 4242 4242 4242', '4242-4242-4242-4242'];
 /** A CVC stored or logged under any usual name, e.g. "cvc":"918" or cvc=918. */
 const CVC_FIELD = /["']?(cvc|cvv|cvc2|cvv2|csc|card_?cvc|security_?code)["']?\s*[:=]\s*["']?\d{3,4}/i;
 
+/** tests/e2e/ is two levels below the repository root. */
 function repoRoot(): string {
-  return path.dirname(test.info().config.configFile ?? path.join(process.cwd(), 'playwright.config.ts'));
+  return fileURLToPath(new URL('../..', import.meta.url));
 }
 
 async function databaseUrl(): Promise<string> {
-  const runtime = JSON.parse(await fs.readFile(path.join(repoRoot(), '.data/e2e/runtime.json'), 'utf8')) as { databaseUrl?: string };
+  const runtime = JSON.parse(await fs.readFile(path.join(repoRoot(), '.data/e2e/runtime.json'), 'utf8')) as {
+    databaseUrl?: string;
+  };
   if (!runtime.databaseUrl) throw new Error('.data/e2e/runtime.json has no databaseUrl');
   return runtime.databaseUrl;
 }
@@ -32,7 +36,12 @@ function findings(text: string, where: string): string[] {
 }
 
 test.describe('card data never reaches our storage', () => {
-  test('after a card payment, no card number or CVC is in the database or the server log', async ({ pay, success, email, startCheckout }) => {
+  test('after a card payment, no card number or CVC is in the database or the server log', async ({
+    pay,
+    success,
+    email,
+    startCheckout,
+  }) => {
     const sessionId = await startCheckout();
     await pay.pay(email, card('4242 4242 4242 4242', CVC));
     await success.expectPaid(sessionId);
@@ -57,7 +66,9 @@ test.describe('card data never reaches our storage', () => {
       }
       expect(rowsScanned).toBeGreaterThan(0);
       // The payment itself is there, with only brand and last4.
-      const attempts = await sql<{ row: string }[]>`select t::text as row from payment_attempts t where t.customer_email = ${email}`;
+      const attempts = await sql<
+        { row: string }[]
+      >`select t::text as row from payment_attempts t where t.customer_email = ${email}`;
       expect(attempts.length).toBeGreaterThan(0);
       expect(attempts.map((a) => a.row).join('\n')).toContain('4242');
     } finally {

@@ -5,7 +5,11 @@ import { expect, test } from './fixtures';
 const DECLINING_CARDS = ['4000000000000002', '4000000000009995', '4000000000009987', '4000000000009979', '4000000000000069'];
 
 test.describe('risk checks', () => {
-  test('the sixth payment attempt from one IP in a day is blocked before it reaches the card network', async ({ pay, email, startCheckout }) => {
+  test('the sixth payment attempt from one IP in a day is blocked before it reaches the card network', async ({
+    pay,
+    email,
+    startCheckout,
+  }) => {
     await startCheckout();
     for (const [i, number] of DECLINING_CARDS.entries()) {
       await test.step(`attempt ${i + 1} is declined by the issuer`, async () => {

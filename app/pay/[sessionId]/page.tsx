@@ -1,0 +1,140 @@
+import type { Metadata } from 'next';
+import { notFound } from 'next/navigation';
+import { PayForm } from '@/components/pay/pay-form';
+import { paymentProblem, safeHttpUrl } from '@/components/pay/payment-messages';
+import { loadPayPage, type PayPageView } from '@/lib/checkout/pay-page';
+import { env } from '@/lib/env';
+import { formatMoney } from '@/lib/money';
+
+export const dynamic = 'force-dynamic';
+export const metadata: Metadata = { title: 'Checkout', robots: { index: false, follow: false } };
+
+/** Intent states in which a payment is already under way, so the form must not be offered again. */
+const IN_FLIGHT = new Set(['processing', 'requires_capture', 'succeeded']);
+
+export default async function PayPage({ params }: { params: Promise<{ sessionId: string }> }) {
+  const { sessionId } = await params;
+  const view = await loadPayPage(sessionId);
+  if (!view) notFound();
+  const amountLabel = formatMoney(view.amountTotal, view.currency);
+  const cancelHref = safeHttpUrl(view.cancelUrl);
+
+  return (
+    <div className="pay-shell">
+      <main id="main" className="pay-grid">
+        <section className="pay-summary" aria-labelledby="pay-summary-heading">
+          {view.status === 'open' && cancelHref && (
+            <a href={cancelHref} className="back-link" data-testid="pay-cancel">
+              <span aria-hidden="true">←</span> Return to {view.merchantName}
+            </a>
+          )}
+          <p className="pay-merchant" data-testid="pay-merchant">
+            <span className="merchant-avatar" aria-hidden="true">
+              {view.merchantName.slice(0, 1).toUpperCase()}
+            </span>
+            {view.merchantName}
+          </p>
+          <h1 id="pay-summary-heading" className="pay-heading">
+            <span className="muted pay-heading-label">Pay {view.merchantName}</span>
+            <span className="pay-amount" data-testid="pay-amount">
+              {amountLabel}
+            </span>
+          </h1>
+          <ul className="summary-lines" data-testid="pay-line-items">
+            {view.lineItems.map((item, i) => (
+              <li key={`${item.name}-${i}`}>
+                <span>
+                  {item.name}
+                  <span className="muted small block">
+                    Qty {item.quantity}
+                    {item.quantity > 1 ? ` · ${formatMoney(item.unit_amount, view.currency)} each` : ''}
+                  </span>
+                </span>
+                <span>{formatMoney(item.amount_total, view.currency)}</span>
+              </li>
+            ))}
+          </ul>
+          <p className="summary-total-line">
+            <span>Total due</span>
+            <span data-testid="pay-total">{amountLabel}</span>
+          </p>
+        </section>
+
+        <section className="pay-panel" aria-label="Payment">
+          <PayPanel view={view} amountLabel={amountLabel} cancelHref={cancelHref} />
+        </section>
+      </main>
+      <footer className="pay-footer">
+        <span>
+          Powered by <strong>paykit</strong>
+        </span>
+        <span aria-hidden="true">·</span>
+        <span>Test mode</span>
+      </footer>
+    </div>
+  );
+}
+
+function PayPanel({ view, amountLabel, cancelHref }: { view: PayPageView; amountLabel: string; cancelHref: string | undefined }) {
+  if (view.status === 'complete') {
+    const successHref = safeHttpUrl(view.successUrl);
+    return (
+      <div className="pay-state" data-testid="pay-complete">
+        <div className="success-mark" aria-hidden="true">
+          ✓
+        </div>
+        <h2>Payment complete</h2>
+        <p className="muted">
+          {amountLabel} paid to {view.merchantName}
+          {view.card ? ` with ${view.card.brand} •••• ${view.card.last4}` : ''}.
+        </p>
+        {successHref && (
+          <a href={successHref} className="button button-primary button-block" data-testid="pay-complete-link">
+            Continue to {view.merchantName}
+          </a>
+        )}
+      </div>
+    );
+  }
+
+  if (view.status === 'expired') {
+    return (
+      <div className="pay-state" data-testid="pay-expired">
+        <h2>This checkout has expired</h2>
+        <p className="muted">Nothing was charged. Go back to {view.merchantName} to start again.</p>
+        {cancelHref && (
+          <a href={cancelHref} className="button button-primary button-block" data-testid="pay-expired-link">
+            Return to {view.merchantName}
+          </a>
+        )}
+      </div>
+    );
+  }
+
+  if (IN_FLIGHT.has(view.paymentStatus)) {
+    return (
+      <div className="pay-state" data-testid="pay-in-progress" role="status">
+        <h2>Your payment is being processed</h2>
+        <p className="muted">This usually takes a few seconds. Refresh this page to see the result; please do not pay again.</p>
+        <a href="" className="button button-secondary button-block">
+          Refresh
+        </a>
+      </div>
+    );
+  }
+
+  const { SANDBOX_CARD_URL, SANDBOX_PUBLISHABLE_KEY } = env();
+  return (
+    <>
+      <h2 className="pay-panel-heading">Pay with card</h2>
+      <PayForm
+        sessionId={view.sessionId}
+        amountLabel={amountLabel}
+        initialEmail={view.customerEmail ?? ''}
+        cardUrl={SANDBOX_CARD_URL}
+        publishableKey={SANDBOX_PUBLISHABLE_KEY}
+        initialProblem={view.lastError ? paymentProblem(view.lastError.code, view.lastError.message) : null}
+      />
+    </>
+  );
+}

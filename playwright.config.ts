@@ -1,0 +1,57 @@
+import { defineConfig, devices } from '@playwright/test';
+
+const PORT = 3100;
+const BASE_URL = `http://127.0.0.1:${PORT}`;
+
+/**
+ * End-to-end tests against a production build started by the real `npm start` script, in a data
+ * directory of its own that is wiped first (embedded Postgres on its own port, fresh seed).
+ * The server log is kept at .data/e2e-server.log; a test reads it to prove no card data is logged.
+ * The log is a plain redirect, not `| tee`: on shutdown tee dies with the process group, and
+ * Next, still writing to the broken pipe, would linger. If start-up fails, the log's tail is printed.
+ */
+const serverCommand = [
+  'mkdir -p .data',
+  ': > .data/e2e-server.log',
+  'rm -rf .data/e2e',
+  `PAYKIT_DATA_DIR=.data/e2e NEXT_DIST_DIR=.next-e2e NEXT_TELEMETRY_DISABLED=1 PORT=${PORT} EMBEDDED_PG_PORT=54339 APP_URL=${BASE_URL} node_modules/.bin/tsx scripts/start.ts >> .data/e2e-server.log 2>&1 || { tail -n 40 .data/e2e-server.log >&2; exit 1; }`,
+].join(' && ');
+
+export default defineConfig({
+  testDir: 'tests/e2e',
+  fullyParallel: false,
+  workers: 1,
+  retries: process.env.CI ? 1 : 0,
+  forbidOnly: !!process.env.CI,
+  reporter: 'list',
+  timeout: 60_000,
+  expect: { timeout: 15_000 },
+  use: {
+    baseURL: BASE_URL,
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    },
+  },
+  projects: [{ name: 'chromium', use: { ...devices['Desktop Chrome'], channel: undefined } }],
+  webServer: {
+    command: serverCommand,
+    url: `${BASE_URL}/store`,
+    timeout: 600_000,
+    reuseExistingServer: false,
+    // The default is SIGKILL to the shell's process group, which never reaches Next (start.ts runs it
+    // in a group of its own) and leaves it holding the port. SIGTERM lets start.ts stop everything.
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 30_000 },
+    stdout: 'ignore',
+    stderr: 'pipe',
+  },
+});
