@@ -1,5 +1,8 @@
 import type { Inngest, InngestFunction } from 'inngest';
 import { inngest } from './client';
+import { defineApplyPspCallback, defineSweepPspInbox } from './functions/apply-psp-callback';
+import { defineExpireCheckoutSessions } from './functions/expire-checkout-sessions';
+import { defineResolvePendingPayment } from './functions/resolve-pending-payment';
 import { defineWebhookDeliver } from './functions/webhook-deliver';
 import { defineWebhookFanOut } from './functions/webhook-fan-out';
 
@@ -8,7 +11,14 @@ import { defineWebhookFanOut } from './functions/webhook-fan-out';
  * a factory taking the client, so tests can bind the same functions to a test client.
  */
 export function defineFunctions(client: Inngest): InngestFunction.Any[] {
-  return [defineWebhookFanOut(client), defineWebhookDeliver(client)];
+  return [
+    defineWebhookFanOut(client),
+    defineWebhookDeliver(client),
+    defineApplyPspCallback(client),
+    defineSweepPspInbox(client),
+    defineResolvePendingPayment(client),
+    defineExpireCheckoutSessions(client),
+  ];
 }
 
 export const functions: InngestFunction.Any[] = defineFunctions(inngest);

@@ -4,6 +4,7 @@ import type { SandboxCardPayment, SandboxCardToken } from '@/db/schema';
 import { randomToken } from '@/lib/ids';
 import type { CardBrand } from './card-number';
 import { invalidRequest, notFound, SandboxError } from './errors';
+import { emitPaymentCallback } from './callbacks';
 import { AUTHENTICATION_FAILED, type IssuerDecision } from './issuer';
 import {
   findPaymentByIdempotencyKey,
@@ -101,7 +102,10 @@ export async function createPayment(input: CreatePaymentInput, idempotencyKey: s
     ...outcomeColumns(decision, input.amount, input.capture),
   };
   const inserted = await insertPaymentUnlessKeyExists(row);
-  if (inserted) return { payment: inserted, token };
+  if (inserted) {
+    emitPaymentCallback({ payment: inserted, token }); // a replay below changed nothing, so it sends none
+    return { payment: inserted, token };
+  }
   const winner = await findPaymentByIdempotencyKey(idempotencyKey);
   if (!winner) throw new Error('idempotency conflict without a stored payment');
   return replay(winner, hash);
@@ -117,9 +121,16 @@ async function changeLockedPayment(
   id: string,
   change: (tx: Tx, payment: SandboxCardPayment) => Promise<SandboxCardPayment>,
 ): Promise<PaymentWithCard> {
-  const payment = await withLockedPayment(id, change);
+  let changed = false;
+  const payment = await withLockedPayment(id, async (tx, locked) => {
+    const result = await change(tx, locked);
+    changed = result !== locked; // an idempotent repeat returns the locked row as it was
+    return result;
+  });
   if (!payment) throw notFound('payment', id);
-  return withCard(payment);
+  const withItsCard = await withCard(payment);
+  if (changed) emitPaymentCallback(withItsCard); // after the commit: the merchant may read it back at once
+  return withItsCard;
 }
 
 /**

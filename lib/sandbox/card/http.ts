@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { env } from '@/lib/env';
 import { isCurrency } from '@/lib/money';
 import { cancelPayment, capturePayment, completeChallenge, createPayment, getPayment } from './acquirer';
+import { setSandboxCallbackFaults } from './callbacks';
 import { invalidRequest, SandboxError } from './errors';
 import { serializePayment, serializeTokenForAcquirer, serializeTokenForBrowser } from './serialize';
 import { getToken, tokenizeCard } from './tokenizer';
@@ -53,6 +54,13 @@ const createPaymentBody = z.object({
 
 const captureBody = z.object({ amount: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional() });
 const challengeBody = z.object({ result: z.enum(['succeeded', 'failed']) });
+// Unset fields are off: each call states the whole fault set, so a test never inherits a stale one.
+const faultsBody = z.object({
+  drop: z.boolean().optional(),
+  duplicate: z.boolean().optional(),
+  delayMs: z.number().int().min(0).max(60_000).optional(),
+  reorder: z.boolean().optional(),
+});
 
 function parseWith<T extends z.ZodType>(schema: T, body: Record<string, unknown>): z.infer<T> {
   const result = schema.safeParse(body);
@@ -127,6 +135,16 @@ const ROUTES: readonly Route[] = [
     handle: async ({ params, body }) => {
       const { result } = parseWith(challengeBody, await body());
       return serializePayment(await completeChallenge(params[0]!, result));
+    },
+  },
+  {
+    // Switches callback faults for this process, so e2e tests can flip them on a running server.
+    method: 'POST',
+    path: /^faults$/,
+    access: 'acquirer',
+    handle: async ({ body }) => {
+      const faults = parseWith(faultsBody, await body());
+      return { object: 'callback_faults', ...setSandboxCallbackFaults(faults) };
     },
   },
 ];

@@ -5,3 +5,4 @@ export { TEST_PAYMENT_METHODS } from './test-cards';
 export { SandboxError } from './errors';
 export type { PaymentWithCard } from './payment-store';
 export { findChallenge, returnUrlAfterChallenge, type ChallengeView } from './challenge';
+export { setSandboxCallbackFaults, type CallbackFaults } from './callbacks';

@@ -1,0 +1,51 @@
+import type { Inngest } from 'inngest';
+import { parseEventData, PSP_CALLBACK_APPLIED, PSP_CALLBACK_RECEIVED, pspCallbackReceivedData } from '@/inngest/events';
+import { processInboxMessage, processUnprocessedInbox, type ProcessedInboxMessage } from '@/lib/inbox/process';
+
+function appliedEvent(result: ProcessedInboxMessage) {
+  if (!result.attempt) return undefined;
+  return {
+    // one announcement per callback, however often this step or the sweep re-runs
+    id: `applied-${result.inboxId}`,
+    name: PSP_CALLBACK_APPLIED,
+    data: { paymentIntentId: result.attempt.paymentIntentId, attemptId: result.attempt.attemptId, status: result.attempt.status },
+  };
+}
+
+/**
+ * Applies a stored PSP callback to its payment attempt, then announces it (payment waits match
+ * PSP_CALLBACK_APPLIED on paymentIntentId). Idempotent: processInboxMessage applies a callback
+ * once and never regresses an attempt; the announcement's event id is fixed per inbox row.
+ */
+export const defineApplyPspCallback = (inngest: Inngest) =>
+  inngest.createFunction(
+    {
+      id: 'apply-psp-callback',
+      retries: 5,
+      triggers: [{ event: PSP_CALLBACK_RECEIVED }],
+      // two deliveries of one callback are processed one after the other, not side by side
+      concurrency: { limit: 1, key: 'event.data.inboxId' },
+    },
+    async ({ event, step }) => {
+      const { inboxId } = parseEventData(pspCallbackReceivedData, event.data, event.name);
+      const result = await step.run('apply', () => processInboxMessage(inboxId));
+      const announcement = appliedEvent(result);
+      if (announcement && result.outcome !== 'already_processed') await step.sendEvent('announce', announcement);
+      return result;
+    },
+  );
+
+/**
+ * Every minute, processes callbacks stored more than a minute ago whose event never arrived.
+ * Idempotent for the same reasons as apply-psp-callback; its announcements reuse the same ids.
+ */
+export const defineSweepPspInbox = (inngest: Inngest) =>
+  inngest.createFunction(
+    { id: 'sweep-psp-inbox', retries: 1, triggers: [{ cron: '* * * * *' }], concurrency: { limit: 1 } },
+    async ({ step }) => {
+      const results = await step.run('process-stale', () => processUnprocessedInbox({ olderThanMs: 60_000 }));
+      const announcements = results.flatMap((r) => appliedEvent(r) ?? []);
+      if (announcements.length > 0) await step.sendEvent('announce', announcements);
+      return { processed: results.length };
+    },
+  );

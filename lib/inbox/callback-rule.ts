@@ -1,0 +1,29 @@
+import type { AttemptStatus } from '@/db/schema';
+import type { PspPaymentStatus } from '@/lib/psp/types';
+
+/**
+ * What a PSP callback may do to our attempt. Callbacks arrive late, twice and out of order, so
+ * the rule only ever moves an attempt forward, and leaves to its owner what another flow started:
+ *
+ * - attempt pending / requires_action (we know nothing newer than "authenticating"): any
+ *   callback status except canceled is at least as new as what we know -> apply it through the
+ *   state machine (applyPspPayment). A requires_action callback for a requires_action attempt
+ *   is no news -> stale.
+ * - canceled: only our own cancel flow cancels at the PSP, and it records the cancellation
+ *   itself after the PSP answers; applying the callback first would fail the attempt and emit a
+ *   payment_failed event in between -> left to the cancel flow.
+ * - attempt authorized + captured: the capture flow captured it and records it (with the
+ *   captured amount) in its own transaction -> left to the capture flow.
+ * - attempt authorized + requires_action / authorized: older or equal news -> stale, no-op.
+ * - attempt succeeded / failed / canceled: terminal, nothing may regress it -> stale, no-op.
+ */
+export type CallbackAction = 'apply' | 'stale' | 'left_to_capture_flow' | 'left_to_cancel_flow';
+
+export function decideCallbackAction(attempt: AttemptStatus, psp: PspPaymentStatus): CallbackAction {
+  const live = attempt === 'pending' || attempt === 'requires_action';
+  if (psp === 'canceled') return live || attempt === 'authorized' ? 'left_to_cancel_flow' : 'stale';
+  if (attempt === 'requires_action' && psp === 'requires_action') return 'stale';
+  if (live) return 'apply';
+  if (attempt === 'authorized' && psp === 'captured') return 'left_to_capture_flow';
+  return 'stale';
+}

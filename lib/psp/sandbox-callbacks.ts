@@ -1,0 +1,126 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import { env } from '@/lib/env';
+import type { PspPayment } from './types';
+
+/**
+ * Our side of the sandbox card network's callbacks: verify the signature on the raw bytes,
+ * then read the event and map its payment to a PspPayment. Like the adapter, this knows the
+ * sandbox only by its wire format.
+ */
+
+export const SANDBOX_PSP = 'sandbox_card';
+export const SANDBOX_SIGNATURE_HEADER = 'sandbox-signature';
+export const SIGNATURE_TOLERANCE_SEC = 5 * 60;
+
+/** SANDBOX_CALLBACK_SECRET, or the zero-config default both sides derive from the acquirer key. */
+export function sandboxCallbackSecret(): string {
+  return (
+    process.env.SANDBOX_CALLBACK_SECRET ||
+    createHmac('sha256', env().SANDBOX_ACQUIRER_KEY).update('paykit sandbox callback signing secret v1').digest('hex')
+  );
+}
+
+function parseSignatureHeader(header: string): { timestampSec: number; signatures: string[] } | undefined {
+  let timestampSec: number | undefined;
+  const signatures: string[] = [];
+  for (const part of header.split(',')) {
+    const [key, value] = part.trim().split('=', 2);
+    if (key === 't' && value && /^\d+$/.test(value)) timestampSec = Number(value);
+    else if (key === 'v1' && value && /^[0-9a-f]{64}$/.test(value)) signatures.push(value);
+  }
+  return timestampSec === undefined || signatures.length === 0 ? undefined : { timestampSec, signatures };
+}
+
+export type SignatureCheck = 'valid' | 'missing' | 'malformed' | 'stale' | 'mismatch';
+
+/** Checks `t=<unix>,v1=<hex HMAC-SHA256(secret, t.body)>` in constant time, within 5 minutes either way. */
+export function verifySandboxSignature(
+  rawBody: string,
+  header: string | null,
+  secret: string,
+  nowMs = Date.now(),
+): SignatureCheck {
+  if (!header) return 'missing';
+  const parsed = parseSignatureHeader(header);
+  if (!parsed) return 'malformed';
+  if (Math.abs(nowMs / 1000 - parsed.timestampSec) > SIGNATURE_TOLERANCE_SEC) return 'stale';
+  const expected = createHmac('sha256', secret).update(`${parsed.timestampSec}.${rawBody}`).digest();
+  // every candidate is compared, so the time taken does not tell which one (or how much) matched
+  let matched = false;
+  for (const candidate of parsed.signatures) {
+    if (timingSafeEqual(Buffer.from(candidate, 'hex'), expected)) matched = true;
+  }
+  return matched ? 'valid' : 'mismatch';
+}
+
+const wireCard = z.object({
+  brand: z.string(),
+  last4: z.string(),
+  exp_month: z.number(),
+  exp_year: z.number(),
+  fingerprint: z.string(),
+});
+
+const wireCallback = z.object({
+  id: z.string().min(1).max(255),
+  type: z.literal('payment.updated'),
+  created: z.number(),
+  data: z.object({
+    id: z.string().min(1),
+    object: z.literal('payment'),
+    status: z.enum(['requires_action', 'authorized', 'captured', 'declined', 'canceled']),
+    amount: z.number().int(),
+    amount_captured: z.number().int(),
+    currency: z.string(),
+    card: wireCard.optional(),
+    decline_code: z.string().optional(),
+    decline_message: z.string().optional(),
+    next_action: z.object({ type: z.literal('redirect_to_url'), redirect_url: z.string() }).optional(),
+    idempotency_key: z.string().optional(),
+  }),
+});
+
+export interface SandboxCallback {
+  eventId: string;
+  payment: PspPayment;
+  /** The Idempotency-Key we sent when creating the payment: finds an attempt that has no PSP reference yet. */
+  idempotencyKey?: string;
+}
+
+/** The callback's event id, read before storing (only called on a verified body). */
+export function sandboxCallbackEventId(rawBody: string): string | undefined {
+  try {
+    const parsed = z.object({ id: z.string().min(1).max(255) }).safeParse(JSON.parse(rawBody));
+    return parsed.success ? parsed.data.id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function parseSandboxCallback(rawBody: string): SandboxCallback {
+  const wire = wireCallback.parse(JSON.parse(rawBody));
+  const p = wire.data;
+  const payment: PspPayment = {
+    pspReference: p.id,
+    status: p.status,
+    amount: p.amount,
+    amountCaptured: p.amount_captured,
+    currency: p.currency,
+    ...(p.card
+      ? {
+          card: {
+            brand: p.card.brand,
+            last4: p.card.last4,
+            fingerprint: p.card.fingerprint,
+            expMonth: p.card.exp_month,
+            expYear: p.card.exp_year,
+          },
+        }
+      : {}),
+    ...(p.decline_code ? { declineCode: p.decline_code } : {}),
+    ...(p.decline_message ? { declineMessage: p.decline_message } : {}),
+    ...(p.next_action ? { redirectUrl: p.next_action.redirect_url } : {}),
+  };
+  return { eventId: wire.id, payment, ...(p.idempotency_key ? { idempotencyKey: p.idempotency_key } : {}) };
+}
