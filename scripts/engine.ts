@@ -5,7 +5,7 @@
  *
  * Env: DATABASE_URL, INNGEST_SIGNING_KEY, INNGEST_EVENT_KEY (required); ENGINE_PORT (8288),
  * ENGINE_HOST (127.0.0.1), APP_URL (http://localhost:$PORT) or INNGEST_SERVE_URL
- * (default APP_URL + /api/inngest), ENGINE_POLL_MS (200), ENGINE_CONCURRENCY (10).
+ * (default APP_URL + /api/inngest), ENGINE_POLL_MS (200), ENGINE_CONCURRENCY (10), ENGINE_LEASE_MS (30000).
  */
 import { z } from 'zod';
 import { createEngine } from '@/inngest/engine';
@@ -21,6 +21,8 @@ const engineEnvSchema = z.object({
   INNGEST_SERVE_URL: z.string().url().optional(),
   ENGINE_POLL_MS: z.coerce.number().int().min(10).default(200),
   ENGINE_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(10),
+  /** How long a claimed run stays claimed without a heartbeat (a dead engine's runs come back after it). */
+  ENGINE_LEASE_MS: z.coerce.number().int().min(500).default(30_000),
 });
 
 function readEnv() {
@@ -45,6 +47,7 @@ async function main(): Promise<void> {
     eventKey: env.INNGEST_EVENT_KEY,
     pollMs: env.ENGINE_POLL_MS,
     maxConcurrentRuns: env.ENGINE_CONCURRENCY,
+    leaseMs: env.ENGINE_LEASE_MS,
     http: { port: env.ENGINE_PORT, host: env.ENGINE_HOST },
     // the app may take a while to boot (next start after a build); keep trying
     syncTimeoutMs: 10 * 60_000,
