@@ -5,3 +5,7 @@ export * from './idempotency';
 export * from './risk';
 export * from './store';
 export * from './sandbox';
+export * from './engine';
+export * from './ledger';
+export * from './webhooks';
+export * from './inbox';

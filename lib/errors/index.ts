@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   card_declined: { status: 402, type: 'card_error' },
   payment_blocked: { status: 402, type: 'card_error' },
   authentication_failed: { status: 402, type: 'card_error' },
+  insufficient_balance: { status: 402, type: 'invalid_request_error' },
   // 403
   forbidden: { status: 403, type: 'invalid_request_error' },
   // 404
@@ -33,6 +34,7 @@ export const ERROR_CODES = {
   // 409
   idempotency_key_in_use: { status: 409, type: 'idempotency_error' },
   payment_in_progress: { status: 409, type: 'invalid_request_error' },
+  already_reversed: { status: 409, type: 'invalid_request_error' },
   lock_timeout: { status: 409, type: 'invalid_request_error' },
   // 429
   rate_limited: { status: 429, type: 'rate_limit_error' },

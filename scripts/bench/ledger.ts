@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import os from 'node:os';
 import postgres from 'postgres';
 import { createDb, type Db } from '@/db/client';
 import { computeFeeMinor, createBatchingPoster, defaultFeeSchedule, merchantPending, recordCapture } from '@/lib/ledger';
@@ -52,6 +53,10 @@ async function seedMerchants(sql: postgres.Sql): Promise<void> {
     create index on bench_naive_entries (account_id);
     create table bench_naive_balances (account_id text primary key, balance_minor bigint not null);`);
   await sql`insert into bench_naive_balances select id, 0 from merchants where id like 'mer_bench%'`;
+  // Steady state for both: the baseline's balance rows exist, and so do the ledger's accounts
+  // (a merchant's accounts are created by its first posting, once in its life).
+  await sql`insert into ledger_accounts (id, kind, merchant_id, currency)
+    select 'acct_merchant_pending.' || id || '.usd', 'merchant_pending', id, 'usd' from merchants where id like 'mer_bench%'`;
 }
 
 function ledgerImplementation(db: Db, sql: postgres.Sql, batched: boolean): Implementation {
@@ -225,6 +230,12 @@ export const ledgerBenchmark: Benchmark = {
           );
         }
       }
+      notes.push(
+        `load average at the end: ${os
+          .loadavg()
+          .map((l) => l.toFixed(1))
+          .join(' ')} on ${os.cpus().length} CPUs (other processes skew absolute numbers)`,
+      );
       notes.push(`each run ${DURATION_MS} ms (BENCH_DURATION_MS), pool of ${poolMax} connections for both implementations`);
       return {
         title: 'Ledger postings (capture: 4 entries, 3 balance deltas, payment state)',

@@ -1,0 +1,2 @@
+export * from './balances';
+export { lockWallet, readWalletState, type WalletState } from './wallet-lock';
