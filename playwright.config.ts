@@ -14,7 +14,7 @@ const serverCommand = [
   'mkdir -p .data',
   ': > .data/e2e-server.log',
   'rm -rf .data/e2e',
-  `PAYKIT_DATA_DIR=.data/e2e NEXT_DIST_DIR=.next-e2e NEXT_TELEMETRY_DISABLED=1 PORT=${PORT} EMBEDDED_PG_PORT=54339 APP_URL=${BASE_URL} node_modules/.bin/tsx scripts/start.ts >> .data/e2e-server.log 2>&1 || { tail -n 40 .data/e2e-server.log >&2; exit 1; }`,
+  `PAYKIT_DATA_DIR=.data/e2e NEXT_DIST_DIR=.next-e2e NEXT_TELEMETRY_DISABLED=1 PORT=${PORT} EMBEDDED_PG_PORT=54339 ENGINE_PORT=8398 APP_URL=${BASE_URL} node_modules/.bin/tsx scripts/start.ts >> .data/e2e-server.log 2>&1 || { tail -n 40 .data/e2e-server.log >&2; exit 1; }`,
 ].join(' && ');
 
 export default defineConfig({
