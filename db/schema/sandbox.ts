@@ -51,3 +51,36 @@ export const sandboxCardPayments = pgTable(
   ],
 );
 export type SandboxCardPayment = typeof sandboxCardPayments.$inferSelect;
+
+export const SANDBOX_REFUND_STATUSES = ['pending', 'succeeded', 'failed'] as const;
+export type SandboxRefundStatus = (typeof SANDBOX_REFUND_STATUSES)[number];
+
+/**
+ * A refund of part or all of a captured sandbox payment. Immutable once its outcome is known:
+ * a correction is another refund. Failed refunds do not count against the captured amount.
+ */
+export const sandboxCardRefunds = pgTable(
+  'sandbox_card_refunds',
+  {
+    id: text().primaryKey(),
+    /** The acquirer's Idempotency-Key: a retried request returns the first refund. */
+    idempotencyKey: text().notNull(),
+    requestHash: text().notNull(),
+    paymentId: text()
+      .notNull()
+      .references(() => sandboxCardPayments.id),
+    amount: bigint({ mode: 'number' }).notNull(),
+    currency: text().notNull(),
+    status: text({ enum: SANDBOX_REFUND_STATUSES }).notNull(),
+    failureReason: text(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('sandbox_card_refunds_idempotency_key').on(t.idempotencyKey),
+    // The refunded-so-far sum, taken under the payment's row lock before every new refund.
+    index('sandbox_card_refunds_payment_idx').on(t.paymentId),
+  ],
+);
+
+export type SandboxCardRefund = typeof sandboxCardRefunds.$inferSelect;

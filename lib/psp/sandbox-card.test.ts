@@ -106,6 +106,76 @@ describe('sandbox card adapter: the wire', () => {
   });
 });
 
+describe('sandbox card adapter: refunds', () => {
+  const WIRE_REFUND = {
+    id: 'sbxre_1',
+    object: 'refund',
+    payment: 'sbxpay_1',
+    amount: 400,
+    currency: 'eur',
+    status: 'succeeded',
+    created: 1_800_000_000,
+  };
+
+  it('posts the amount with the idempotency key, reads without one, and maps the refund', async () => {
+    const seen: { method: string; path: string; key: string | null; auth: string | null; body: string }[] = [];
+    const url = await serve(async (request) => {
+      seen.push({
+        method: request.method,
+        path: new URL(request.url).pathname,
+        key: request.headers.get('idempotency-key'),
+        auth: request.headers.get('authorization'),
+        body: await request.text(),
+      });
+      return Response.json(WIRE_REFUND);
+    });
+    const adapter = adapterAt(url);
+    const expected = { pspReference: 'sbxre_1', paymentReference: 'sbxpay_1', status: 'succeeded', amount: 400, currency: 'eur' };
+    expect(await adapter.refund('sbxpay_1', 400, 'refund_key')).toEqual(expected);
+    expect(await adapter.retrieveRefund('sbxre_1')).toEqual(expected);
+    expect(seen).toEqual([
+      {
+        method: 'POST',
+        path: '/api/sandbox/card/v1/payments/sbxpay_1/refunds',
+        key: 'refund_key',
+        auth: `Bearer ${ACQUIRER_KEY}`,
+        body: '{"amount":400}',
+      },
+      { method: 'GET', path: '/api/sandbox/card/v1/refunds/sbxre_1', key: null, auth: `Bearer ${ACQUIRER_KEY}`, body: '' },
+    ]);
+  });
+
+  it('maps a failed refund with its reason', async () => {
+    const url = await serve(() =>
+      Response.json({ ...WIRE_REFUND, status: 'failed', failure_reason: 'expired_or_canceled_card' }),
+    );
+    expect(await adapterAt(url).retrieveRefund('sbxre_1')).toMatchObject({
+      status: 'failed',
+      failureReason: 'expired_or_canceled_card',
+    });
+  });
+
+  it('maps failures like every other call', async () => {
+    const refused = await serve(() =>
+      Response.json({ error: { type: 'invalid_request_error', code: 'amount_too_large', message: 'too much' } }, { status: 400 }),
+    );
+    const rejection = await failureOf(adapterAt(refused).refund('sbxpay_1', 5_000, 'k1'));
+    expect(rejection).toMatchObject({ kind: 'rejected', requestSent: true, httpStatus: 400 });
+    expect(rejection.message).toContain('amount_too_large');
+    const down = await serve(() => new Response('oops', { status: 503 }));
+    expect(await failureOf(adapterAt(down).refund('sbxpay_1', 1, 'k2'))).toMatchObject({ kind: 'server_error', httpStatus: 503 });
+    const hanging = await serve(() => new Promise<Response>(() => undefined));
+    expect(await failureOf(adapterAt(hanging, 200).refund('sbxpay_1', 1, 'k3'))).toMatchObject({
+      kind: 'timeout',
+      requestSent: true,
+    });
+    const payment = await serve(() => Response.json(WIRE_PAYMENT));
+    expect(await failureOf(adapterAt(payment).retrieveRefund('sbxre_1'))).toMatchObject({ kind: 'bad_response' });
+    const missing = await serve(() => Response.json({ error: { code: 'resource_missing' } }, { status: 404 }));
+    expect(await failureOf(adapterAt(missing).retrieveRefund('sbxre_x'))).toMatchObject({ kind: 'rejected', httpStatus: 404 });
+  });
+});
+
 describe('sandbox card adapter: failures', () => {
   it('maps a refused connection to unreachable, request not sent', async () => {
     const server = await startFetchServer(() => new Response('never'));

@@ -7,6 +7,7 @@ import {
   type CardPspAdapter,
   type CardTokenInfo,
   type PspPayment,
+  type PspRefund,
 } from './types';
 
 /**
@@ -51,6 +52,16 @@ const wirePayment = z.object({
   next_action: z.object({ type: z.literal('redirect_to_url'), redirect_url: z.string() }).optional(),
 });
 
+const wireRefund = z.object({
+  id: z.string(),
+  object: z.literal('refund'),
+  payment: z.string(),
+  amount: z.number(),
+  currency: z.string(),
+  status: z.enum(['pending', 'succeeded', 'failed']),
+  failure_reason: z.string().optional(),
+});
+
 const wireError = z.object({ error: z.object({ code: z.string().optional(), message: z.string().optional() }) });
 
 function toCardDetails(card: z.infer<typeof wireCard>): CardDetails {
@@ -74,6 +85,17 @@ function toPspPayment(payment: z.infer<typeof wirePayment>): PspPayment {
     ...(payment.decline_code ? { declineCode: payment.decline_code } : {}),
     ...(payment.decline_message ? { declineMessage: payment.decline_message } : {}),
     ...(payment.next_action ? { redirectUrl: payment.next_action.redirect_url } : {}),
+  };
+}
+
+function toPspRefund(refund: z.infer<typeof wireRefund>): PspRefund {
+  return {
+    pspReference: refund.id,
+    paymentReference: refund.payment,
+    status: refund.status,
+    amount: refund.amount,
+    currency: refund.currency,
+    ...(refund.failure_reason ? { failureReason: refund.failure_reason } : {}),
   };
 }
 
@@ -210,6 +232,16 @@ export function createSandboxCardAdapter(options: SandboxCardAdapterOptions = {}
     async cancel(pspReference: string, idempotencyKey: string): Promise<PspPayment> {
       const path = `${paymentPath(pspReference)}/cancel`;
       return toPspPayment(await call(wirePayment, 'cancel', path, { body: {}, idempotencyKey }));
+    },
+
+    // Safe to retry: the same Idempotency-Key makes the sandbox return the first refund.
+    async refund(pspReference: string, amount: number, idempotencyKey: string): Promise<PspRefund> {
+      const path = `${paymentPath(pspReference)}/refunds`;
+      return toPspRefund(await call(wireRefund, 'refund', path, { body: { amount }, idempotencyKey }));
+    },
+
+    async retrieveRefund(refundReference: string): Promise<PspRefund> {
+      return toPspRefund(await call(wireRefund, 'retrieve refund', `/refunds/${encodeURIComponent(refundReference)}`));
     },
   };
 }

@@ -4,6 +4,7 @@ import { env, resetEnvCache } from '@/lib/env';
 import { createSandboxCardAdapter } from '@/lib/psp/sandbox-card';
 import { PspError, type CardPspAdapter } from '@/lib/psp/types';
 import { handleSandboxCardRequest } from '@/lib/sandbox/card';
+import { CALLBACK_SIGNATURE_HEADER, sandboxCallbackSecret, signCallback } from '@/lib/sandbox/card/callbacks';
 import { startFetchServer, type FetchServer } from '../helpers/fetch-server';
 
 const API = '/api/sandbox/card/v1';
@@ -214,6 +215,7 @@ describe('test cards through the adapter', () => {
     ['4000000000000119', 'declined', 'processing_error'],
     ['4000002760003184', 'requires_action', undefined],
     ['4100000000000019', 'captured', undefined],
+    ['4000000000005126', 'captured', undefined],
   ])('%s -> %s %s', async (number, status, declineCode) => {
     const token = await tokenize(number);
     const payment = await authorize(token);
@@ -404,6 +406,191 @@ describe('3-D Secure', () => {
     const payment = await authorize(await tokenize('4000002760003184'));
     expect((await adapter.cancel(payment.pspReference, uniqueKey())).status).toBe('canceled');
     expect((await completeChallenge(payment.pspReference, 'succeeded')).status).toBe(400);
+  });
+});
+
+describe('refunds', () => {
+  async function capturedPayment(number = '4242424242424242', amount = 1000) {
+    const payment = await authorize(await tokenize(number), { amount });
+    expect(payment.status).toBe('captured');
+    return payment;
+  }
+
+  function refundRaw(paymentId: string, body: unknown, idempotencyKey: string | null = uniqueKey()) {
+    return api(`/payments/${paymentId}/refunds`, { body, ...(idempotencyKey ? { idempotencyKey } : {}) });
+  }
+
+  async function refundRowCount(idempotencyKey: string): Promise<number> {
+    const [row] = await getSql()`select count(*)::int as n from sandbox_card_refunds where idempotency_key = ${idempotencyKey}`;
+    return row!.n as number;
+  }
+
+  async function refundedSoFar(paymentId: string): Promise<number> {
+    const [row] = await getSql()`
+      select coalesce(sum(amount), 0)::int as n from sandbox_card_refunds where payment_id = ${paymentId} and status <> 'failed'`;
+    return row!.n as number;
+  }
+
+  it('refunds a captured payment in full and answers with the refund object', async () => {
+    const payment = await capturedPayment();
+    const response = await refundRaw(payment.pspReference, { amount: 1000 });
+    expect(response.status).toBe(200);
+    const refund = (await response.json()) as Record<string, unknown>;
+    expect(refund).toMatchObject({
+      object: 'refund',
+      payment: payment.pspReference,
+      amount: 1000,
+      currency: 'usd',
+      status: 'succeeded',
+    });
+    expect(refund.id).toMatch(/^sbxre_/);
+    expect(typeof refund.created).toBe('number');
+    expect(refund).not.toHaveProperty('failure_reason');
+    expect(await adapter.retrieveRefund(refund.id as string)).toEqual({
+      pspReference: refund.id,
+      paymentReference: payment.pspReference,
+      status: 'succeeded',
+      amount: 1000,
+      currency: 'usd',
+    });
+  });
+
+  it('refunds part of a payment several times, up to the captured amount and no further', async () => {
+    const payment = await capturedPayment();
+    expect((await adapter.refund(payment.pspReference, 300, uniqueKey())).status).toBe('succeeded');
+    expect((await adapter.refund(payment.pspReference, 300, uniqueKey())).status).toBe('succeeded');
+    const refused = await refundRaw(payment.pspReference, { amount: 401 });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: Record<string, string> }).error).toMatchObject({
+      type: 'invalid_request_error',
+      code: 'amount_too_large',
+      param: 'amount',
+    });
+    expect((await adapter.refund(payment.pspReference, 400, uniqueKey())).amount).toBe(400);
+    await expectPspError(adapter.refund(payment.pspReference, 1, uniqueKey()), 'rejected', 400);
+    expect(await refundedSoFar(payment.pspReference)).toBe(1000);
+  });
+
+  it('counts only the captured part of a partly captured payment', async () => {
+    const authorized = await authorize(await tokenize('4242424242424242'), { capture: false });
+    await adapter.capture(authorized.pspReference, 600, uniqueKey());
+    await expectPspError(adapter.refund(authorized.pspReference, 601, uniqueKey()), 'rejected', 400);
+    expect((await adapter.refund(authorized.pspReference, 600, uniqueKey())).status).toBe('succeeded');
+  });
+
+  it('never refunds more than was captured when refunds race', async () => {
+    const payment = await capturedPayment();
+    const results = await Promise.allSettled(
+      Array.from({ length: 10 }, () => adapter.refund(payment.pspReference, 300, uniqueKey())),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
+    for (const r of results) if (r.status === 'rejected') expect(r.reason).toMatchObject({ kind: 'rejected', httpStatus: 400 });
+    expect(await refundedSoFar(payment.pspReference)).toBe(900);
+  });
+
+  it('replays the same refund for the same key and body, also when the retries race', async () => {
+    const payment = await capturedPayment();
+    const idempotencyKey = uniqueKey();
+    const first = await adapter.refund(payment.pspReference, 1000, idempotencyKey);
+    // A full refund replayed is not an over-refund: it is the same refund.
+    expect(await adapter.refund(payment.pspReference, 1000, idempotencyKey)).toEqual(first);
+    expect(await refundRowCount(idempotencyKey)).toBe(1);
+
+    const other = await capturedPayment();
+    const racingKey = uniqueKey();
+    const refunds = await Promise.all(Array.from({ length: 10 }, () => adapter.refund(other.pspReference, 700, racingKey)));
+    expect(new Set(refunds.map((r) => r.pspReference)).size).toBe(1);
+    expect(await refundRowCount(racingKey)).toBe(1);
+    expect(await refundedSoFar(other.pspReference)).toBe(700);
+  });
+
+  it('refuses the same key with a different amount or for another payment', async () => {
+    const payment = await capturedPayment();
+    const idempotencyKey = uniqueKey();
+    await adapter.refund(payment.pspReference, 100, idempotencyKey);
+    const differentAmount = await refundRaw(payment.pspReference, { amount: 200 }, idempotencyKey);
+    expect(differentAmount.status).toBe(400);
+    expect(((await differentAmount.json()) as { error: Record<string, string> }).error).toMatchObject({
+      type: 'idempotency_error',
+      code: 'idempotency_key_reused',
+    });
+    const otherPayment = await capturedPayment();
+    await expectPspError(adapter.refund(otherPayment.pspReference, 100, idempotencyKey), 'rejected', 400);
+    expect(await refundRowCount(idempotencyKey)).toBe(1);
+    expect(await refundedSoFar(otherPayment.pspReference)).toBe(0);
+  });
+
+  it.each([
+    ['an authorized', async () => authorize(await tokenize('4242424242424242'), { capture: false })],
+    ['a declined', async () => authorize(await tokenize('4000000000000002'))],
+    ['a challenged', async () => authorize(await tokenize('4000002760003184'))],
+  ])('refuses to refund %s payment', async (_label, make) => {
+    const payment = await make();
+    const response = await refundRaw(payment.pspReference, { amount: 100 });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('payment_unexpected_state');
+    expect(await refundedSoFar(payment.pspReference)).toBe(0);
+  });
+
+  it('fails refunds of 4000000000005126 (the card was closed), which then do not count', async () => {
+    const payment = await capturedPayment('4000000000005126');
+    const idempotencyKey = uniqueKey();
+    const refund = await adapter.refund(payment.pspReference, 1000, idempotencyKey);
+    expect(refund).toMatchObject({ status: 'failed', failureReason: 'expired_or_canceled_card', amount: 1000 });
+    expect(await adapter.retrieveRefund(refund.pspReference)).toEqual(refund);
+    expect(await adapter.refund(payment.pspReference, 1000, idempotencyKey)).toEqual(refund);
+    expect((await adapter.refund(payment.pspReference, 1000, uniqueKey())).status).toBe('failed');
+    const byTestId = await authorize('pm_card_refundFail');
+    expect(byTestId).toMatchObject({ status: 'captured', card: { last4: '5126' } });
+    expect((await adapter.refund(byTestId.pspReference, 10, uniqueKey())).status).toBe('failed');
+  });
+
+  it('validates the request: key, amount, payment and refund ids', async () => {
+    const payment = await capturedPayment();
+    expect((await refundRaw(payment.pspReference, { amount: 100 }, null)).status).toBe(400);
+    expect((await refundRaw(payment.pspReference, { amount: 0 })).status).toBe(400);
+    expect((await refundRaw(payment.pspReference, { amount: 1.5 })).status).toBe(400);
+    expect((await refundRaw(payment.pspReference, {})).status).toBe(400);
+    expect(
+      (
+        await api(`/payments/${payment.pspReference}/refunds`, {
+          key: env().SANDBOX_PUBLISHABLE_KEY,
+          idempotencyKey: uniqueKey(),
+          body: { amount: 1 },
+        })
+      ).status,
+    ).toBe(401);
+    await expectPspError(adapter.refund('sbxpay_unknown', 100, uniqueKey()), 'rejected', 404);
+    await expectPspError(adapter.retrieveRefund('sbxre_unknown'), 'rejected', 404);
+    expect(await refundedSoFar(payment.pspReference)).toBe(0);
+  });
+
+  it('sends a signed refund.updated callback with the refund object', async () => {
+    const received: { body: string; signature: string | null }[] = [];
+    const tap = await startFetchServer(async (request) => {
+      received.push({ body: await request.text(), signature: request.headers.get(CALLBACK_SIGNATURE_HEADER) });
+      return new Response('ok');
+    });
+    process.env.SANDBOX_CALLBACK_URL = tap.url;
+    try {
+      const payment = await capturedPayment();
+      const refund = await adapter.refund(payment.pspReference, 250, uniqueKey());
+      await vi.waitFor(() => expect(received.some((r) => r.body.includes(refund.pspReference))).toBe(true), { timeout: 5_000 });
+      const delivery = received.find((r) => r.body.includes(refund.pspReference))!;
+      const event = JSON.parse(delivery.body) as { type: string; object: string; data: Record<string, unknown> };
+      expect(event).toMatchObject({
+        object: 'event',
+        type: 'refund.updated',
+        data: { id: refund.pspReference, object: 'refund', payment: payment.pspReference, amount: 250, status: 'succeeded' },
+      });
+      const timestampSec = Number(/t=(\d+)/.exec(delivery.signature ?? '')?.[1]);
+      expect(delivery.signature).toBe(signCallback(delivery.body, sandboxCallbackSecret(), timestampSec));
+      // The payment's own callbacks are unchanged.
+      expect(received.some((r) => (JSON.parse(r.body) as { type: string }).type === 'payment.updated')).toBe(true);
+    } finally {
+      delete process.env.SANDBOX_CALLBACK_URL;
+      await tap.close();
+    }
   });
 });
 

@@ -1,12 +1,14 @@
 import { createHmac } from 'node:crypto';
 import { env } from '@/lib/env';
 import { randomToken } from '@/lib/ids';
+import type { SandboxCardRefund } from '@/db/schema';
 import type { PaymentWithCard } from './payment-store';
-import { serializePayment } from './serialize';
+import { serializePayment, serializeRefund } from './serialize';
 
 /**
- * The sandbox network's signed callbacks: after every status change of a payment it POSTs
- * `{id, object: 'event', type: 'payment.updated', created, data}` to SANDBOX_CALLBACK_URL, signed
+ * The sandbox network's signed callbacks: after every status change of a payment or a refund it
+ * POSTs `{id, object: 'event', type: 'payment.updated' | 'refund.updated', created, data}` to
+ * SANDBOX_CALLBACK_URL, signed
  * like Stripe (`Sandbox-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, t + "." + body)>`).
  * Sent after the commit, fire-and-forget with retries: a callback never blocks or fails the API
  * call that caused it. Faults (drop, duplicate, delay, reorder) can be switched on to test the
@@ -22,7 +24,7 @@ export interface CallbackFaults {
   duplicate: boolean;
   /** Wait this long before sending. */
   delayMs: number;
-  /** Hold a payment's callback and send it after that payment's next one. */
+  /** Hold a payment's (or refund's) callback and send it after that object's next one. */
   reorder: boolean;
 }
 
@@ -77,6 +79,17 @@ export interface PaymentCallback {
   data: ReturnType<typeof serializePayment> & { idempotency_key: string };
 }
 
+export interface RefundCallback {
+  id: string;
+  object: 'event';
+  type: 'refund.updated';
+  created: number;
+  data: ReturnType<typeof serializeRefund>;
+}
+
+/** Every event the network sends; `data.id` names the object it is about. */
+export type SandboxCallback = PaymentCallback | RefundCallback;
+
 /** The payment as GET payments/:id returns it, plus the acquirer's Idempotency-Key so the merchant can match a payment it has no id for yet. */
 export function buildPaymentCallback(payment: PaymentWithCard): PaymentCallback {
   return {
@@ -85,6 +98,17 @@ export function buildPaymentCallback(payment: PaymentWithCard): PaymentCallback 
     type: 'payment.updated',
     created: Math.floor(Date.now() / 1000),
     data: { ...serializePayment(payment), idempotency_key: payment.payment.idempotencyKey },
+  };
+}
+
+/** The refund as GET refunds/:id returns it; `data.payment` names the payment refunded. */
+export function buildRefundCallback(refund: SandboxCardRefund): RefundCallback {
+  return {
+    id: `sbxevt_${randomToken(24)}`,
+    object: 'event',
+    type: 'refund.updated',
+    created: Math.floor(Date.now() / 1000),
+    data: serializeRefund(refund),
   };
 }
 
@@ -103,7 +127,7 @@ function worthRetrying(status: number): boolean {
 }
 
 /** POSTs one callback with a few retries; signs each try afresh so the timestamp stays current. */
-async function deliver(callback: PaymentCallback): Promise<void> {
+async function deliver(callback: SandboxCallback): Promise<void> {
   const rawBody = JSON.stringify(callback);
   for (let attempt = 0; ; attempt++) {
     let retry = true;
@@ -129,30 +153,30 @@ async function deliver(callback: PaymentCallback): Promise<void> {
   }
 }
 
-async function send(callback: PaymentCallback, faults: CallbackFaults): Promise<void> {
+async function send(callback: SandboxCallback, faults: CallbackFaults): Promise<void> {
   if (faults.delayMs > 0) await sleep(faults.delayMs);
   await deliver(callback);
   if (faults.duplicate) await deliver(callback);
 }
 
-// Reordering: a payment's held callback waits for that payment's next one (or this long at most).
+// Reordering: an object's held callback waits for that object's next one (or this long at most).
 const REORDER_MAX_HOLD_MS = 5_000;
-const held = new Map<string, { callback: PaymentCallback; release: () => void }>();
+const held = new Map<string, { callback: SandboxCallback; release: () => void }>();
 
-function holdForReorder(callback: PaymentCallback, faults: CallbackFaults): void {
-  const paymentId = callback.data.id;
+function holdForReorder(callback: SandboxCallback, faults: CallbackFaults): void {
+  const objectId = callback.data.id;
   const timer = setTimeout(() => release(), REORDER_MAX_HOLD_MS);
   timer.unref?.();
   const release = () => {
     clearTimeout(timer);
-    if (held.get(paymentId)?.callback !== callback) return;
-    held.delete(paymentId);
+    if (held.get(objectId)?.callback !== callback) return;
+    held.delete(objectId);
     void send(callback, faults);
   };
-  held.set(paymentId, { callback, release });
+  held.set(objectId, { callback, release });
 }
 
-async function emit(callback: PaymentCallback): Promise<void> {
+async function emit(callback: SandboxCallback): Promise<void> {
   const faults = currentCallbackFaults();
   if (faults.drop) return;
   const previous = held.get(callback.data.id);
@@ -171,8 +195,17 @@ async function emit(callback: PaymentCallback): Promise<void> {
  * never waits: the API response that caused the change must not depend on the merchant's server.
  */
 export function emitPaymentCallback(payment: PaymentWithCard): void {
+  emitBuilt(() => buildPaymentCallback(payment));
+}
+
+/** Announces a refund's new state; the same rules as for payments (after the commit, never throws). */
+export function emitRefundCallback(refund: SandboxCardRefund): void {
+  emitBuilt(() => buildRefundCallback(refund));
+}
+
+function emitBuilt(build: () => SandboxCallback): void {
   try {
-    const callback = buildPaymentCallback(payment);
+    const callback = build();
     emit(callback).catch((err: unknown) => {
       console.warn('[sandbox-card] callback failed:', err instanceof Error ? err.message : err);
     });

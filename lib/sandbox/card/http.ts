@@ -5,7 +5,8 @@ import { isCurrency } from '@/lib/money';
 import { cancelPayment, capturePayment, completeChallenge, createPayment, getPayment } from './acquirer';
 import { setSandboxCallbackFaults } from './callbacks';
 import { invalidRequest, SandboxError } from './errors';
-import { serializePayment, serializeTokenForAcquirer, serializeTokenForBrowser } from './serialize';
+import { getRefund, refundPayment } from './refunds';
+import { serializePayment, serializeRefund, serializeTokenForAcquirer, serializeTokenForBrowser } from './serialize';
 import { getToken, tokenizeCard } from './tokenizer';
 
 /**
@@ -53,6 +54,7 @@ const createPaymentBody = z.object({
 });
 
 const captureBody = z.object({ amount: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional() });
+const refundBody = z.object({ amount: z.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 const challengeBody = z.object({ result: z.enum(['succeeded', 'failed']) });
 // Unset fields are off: each call states the whole fault set, so a test never inherits a stale one.
 const faultsBody = z.object({
@@ -127,6 +129,22 @@ const ROUTES: readonly Route[] = [
     path: /^payments\/([^/]+)\/cancel$/,
     access: 'acquirer',
     handle: async ({ params }) => serializePayment(await cancelPayment(params[0]!)),
+  },
+  {
+    method: 'POST',
+    path: /^payments\/([^/]+)\/refunds$/,
+    access: 'acquirer',
+    handle: async ({ request, params, body }) => {
+      const key = idempotencyKey(request);
+      const { amount } = parseWith(refundBody, await body());
+      return serializeRefund(await refundPayment(params[0]!, amount, key));
+    },
+  },
+  {
+    method: 'GET',
+    path: /^refunds\/([^/]+)$/,
+    access: 'acquirer',
+    handle: async ({ params }) => serializeRefund(await getRefund(params[0]!)),
   },
   {
     method: 'POST',

@@ -1,4 +1,4 @@
-import type { SandboxCardToken } from '@/db/schema';
+import type { SandboxCardRefund, SandboxCardToken } from '@/db/schema';
 import { env } from '@/lib/env';
 import type { PaymentWithCard } from './payment-store';
 
@@ -44,5 +44,18 @@ export function serializePayment({ payment, token }: PaymentWithCard) {
     ...(payment.status === 'requires_action'
       ? { next_action: { type: 'redirect_to_url', redirect_url: challengeUrl(payment.id) } }
       : {}),
+  } as const;
+}
+
+export function serializeRefund(refund: SandboxCardRefund) {
+  return {
+    id: refund.id,
+    object: 'refund',
+    payment: refund.paymentId,
+    amount: refund.amount,
+    currency: refund.currency,
+    status: refund.status,
+    ...(refund.failureReason ? { failure_reason: refund.failureReason } : {}),
+    created: Math.floor(refund.createdAt.getTime() / 1000),
   } as const;
 }

@@ -11,6 +11,8 @@ export const ISSUER_PROFILES = [
   'incorrect_cvc',
   'processing_error',
   'authentication_required',
+  /** Authorizes normally; the issuer refuses every refund (the card was closed since). */
+  'refund_fails',
 ] as const;
 export type IssuerProfile = (typeof ISSUER_PROFILES)[number];
 
@@ -36,6 +38,7 @@ const TEST_CARD_BEHAVIOURS: ReadonlyMap<string, CardBehaviour> = new Map([
   ['4000002760003184', { issuerProfile: 'authentication_required', riskLevel: 'normal' }],
   // The issuer would approve it; the network's fraud signal says never charge it.
   ['4100000000000019', { issuerProfile: 'approve', riskLevel: 'highest' }],
+  ['4000000000005126', { issuerProfile: 'refund_fails', riskLevel: 'normal' }],
   ['5555555555554444', APPROVE],
   ['378282246310005', APPROVE],
 ]);
@@ -64,6 +67,7 @@ export const TEST_PAYMENT_METHODS: Readonly<Record<string, TestPaymentMethod>> =
   pm_card_chargeDeclinedProcessingError: { number: '4000000000000119', brand: 'visa' },
   pm_card_threeDSecure2Required: { number: '4000002760003184', brand: 'visa' },
   pm_card_radarBlock: { number: '4100000000000019', brand: 'visa' },
+  pm_card_refundFail: { number: '4000000000005126', brand: 'visa' },
 };
 
 export function testPaymentMethod(id: string): TestPaymentMethod | undefined {
