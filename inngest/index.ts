@@ -1,6 +1,10 @@
 import type { Inngest, InngestFunction } from 'inngest';
 import { inngest } from './client';
 import { defineApplyPspCallback, defineSweepPspInbox } from './functions/apply-psp-callback';
+import { defineLedgerPostCapture } from './functions/ledger-post-capture';
+import { defineLedgerPostRefundOutcome } from './functions/ledger-post-refund-outcome';
+import { defineRetryPendingRefunds } from './functions/retry-pending-refunds';
+import { defineSettleBalances } from './functions/settle-balances';
 import { defineExpireCheckoutSessions } from './functions/expire-checkout-sessions';
 import { defineResolvePendingPayment } from './functions/resolve-pending-payment';
 import { defineWebhookDeliver } from './functions/webhook-deliver';
@@ -12,12 +16,16 @@ import { defineWebhookFanOut } from './functions/webhook-fan-out';
  */
 export function defineFunctions(client: Inngest): InngestFunction.Any[] {
   return [
-    defineWebhookFanOut(client),
+    ...defineWebhookFanOut(client),
     defineWebhookDeliver(client),
     defineApplyPspCallback(client),
     defineSweepPspInbox(client),
     defineResolvePendingPayment(client),
     defineExpireCheckoutSessions(client),
+    defineLedgerPostCapture(client),
+    defineLedgerPostRefundOutcome(client),
+    defineRetryPendingRefunds(client),
+    defineSettleBalances(client),
   ];
 }
 

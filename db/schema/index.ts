@@ -9,3 +9,4 @@ export * from './engine';
 export * from './ledger';
 export * from './webhooks';
 export * from './inbox';
+export * from './refunds';

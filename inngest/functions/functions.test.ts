@@ -1,7 +1,7 @@
 import { InngestTestEngine } from '@inngest/test';
 import { Inngest } from 'inngest';
 import { describe, expect, it } from 'vitest';
-import { PSP_CALLBACK_APPLIED, WEBHOOK_DELIVERY_REQUESTED } from '@/inngest/events';
+import { OUTBOX_EVENT_NAMES, PSP_CALLBACK_APPLIED, WEBHOOK_DELIVERY_REQUESTED } from '@/inngest/events';
 import { defineExpireCheckoutSessions } from './expire-checkout-sessions';
 import { defineResolvePendingPayment } from './resolve-pending-payment';
 import { defineWebhookDeliver } from './webhook-deliver';
@@ -23,9 +23,19 @@ const outboxData = (over: Record<string, unknown> = {}) => ({
 });
 
 describe('webhook-fan-out', () => {
+  it('covers every outbox event type, at most 10 triggers per function', () => {
+    const parts = defineWebhookFanOut(client);
+    const triggers = parts.flatMap((f) =>
+      (f as unknown as { opts: { triggers: { event: string }[] } }).opts.triggers.map((t) => t.event),
+    );
+    expect(new Set(triggers)).toEqual(new Set(OUTBOX_EVENT_NAMES));
+    for (const f of parts)
+      expect((f as unknown as { opts: { triggers: unknown[] } }).opts.triggers.length).toBeLessThanOrEqual(10);
+  });
+
   it('requests one delivery per endpoint, each with the delivery id as its event id', async () => {
     const t = new InngestTestEngine({
-      function: defineWebhookFanOut(client),
+      function: defineWebhookFanOut(client)[0]!,
       events: [{ name: 'payment_intent.succeeded', data: outboxData() }],
       steps: [
         { id: 'create-deliveries', handler: () => ['whd_a', 'whd_b'] },
@@ -42,12 +52,18 @@ describe('webhook-fan-out', () => {
   });
 
   it('does nothing for platform events without a merchant', async () => {
-    const t = new InngestTestEngine({ function: defineWebhookFanOut(client), events: [{ name: 'payment_intent.created', data: outboxData({ merchantId: null }) }] });
+    const t = new InngestTestEngine({
+      function: defineWebhookFanOut(client)[0]!,
+      events: [{ name: 'payment_intent.created', data: outboxData({ merchantId: null }) }],
+    });
     expect((await t.execute()).result).toEqual({ deliveries: 0 });
   });
 
   it('rejects a malformed event loudly', async () => {
-    const t = new InngestTestEngine({ function: defineWebhookFanOut(client), events: [{ name: 'payment_intent.created', data: { nope: 1 } }] });
+    const t = new InngestTestEngine({
+      function: defineWebhookFanOut(client)[0]!,
+      events: [{ name: 'payment_intent.created', data: { nope: 1 } }],
+    });
     const { error } = await t.execute();
     expect(String((error as Error | undefined)?.message)).toMatch(/Malformed payment_intent.created/);
   });
@@ -103,7 +119,10 @@ describe('resolve-pending-payment', () => {
   // promise where an event is expected), so the runs after the wait are covered end to end in
   // tests/integration/payment-resolution.test.ts; here we check the wait is registered right.
   it('first waits for the PSP callback of this payment, with the policy timeout', async () => {
-    const t = new InngestTestEngine({ function: defineResolvePendingPayment(client), events: [{ name: 'payment_intent.processing', data: outboxData() }] });
+    const t = new InngestTestEngine({
+      function: defineResolvePendingPayment(client),
+      events: [{ name: 'payment_intent.processing', data: outboxData() }],
+    });
     const { ctx } = await t.executeStep('wait-for-psp-callback');
     expect(ctx.step.waitForEvent).toHaveBeenCalledWith('wait-for-psp-callback', {
       event: PSP_CALLBACK_APPLIED,
@@ -113,13 +132,22 @@ describe('resolve-pending-payment', () => {
   });
 
   it('gives a customer in 3-D Secure longer than a processing payment', async () => {
-    const t = new InngestTestEngine({ function: defineResolvePendingPayment(client), events: [{ name: 'payment_intent.requires_action', data: outboxData() }] });
+    const t = new InngestTestEngine({
+      function: defineResolvePendingPayment(client),
+      events: [{ name: 'payment_intent.requires_action', data: outboxData() }],
+    });
     const { ctx } = await t.executeStep('wait-for-psp-callback');
-    expect(ctx.step.waitForEvent).toHaveBeenCalledWith('wait-for-psp-callback', expect.objectContaining({ timeout: 10 * 60_000 }));
+    expect(ctx.step.waitForEvent).toHaveBeenCalledWith(
+      'wait-for-psp-callback',
+      expect.objectContaining({ timeout: 10 * 60_000 }),
+    );
   });
 
   it('skips events without an attempt', async () => {
-    const t = new InngestTestEngine({ function: defineResolvePendingPayment(client), events: [{ name: 'payment_intent.processing', data: outboxData({ attemptId: null }) }] });
+    const t = new InngestTestEngine({
+      function: defineResolvePendingPayment(client),
+      events: [{ name: 'payment_intent.processing', data: outboxData({ attemptId: null }) }],
+    });
     expect((await t.execute()).result).toEqual({ skipped: 'no attempt' });
   });
 });

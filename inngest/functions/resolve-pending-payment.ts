@@ -26,7 +26,11 @@ export const defineResolvePendingPayment = (inngest: Inngest) =>
       const kind: PendingKind = event.name === 'payment_intent.requires_action' ? 'requires_action' : 'processing';
       const policy = resolutionPolicy(kind);
 
-      await step.waitForEvent('wait-for-psp-callback', { event: PSP_CALLBACK_APPLIED, match: 'data.paymentIntentId', timeout: policy.callbackTimeoutMs });
+      await step.waitForEvent('wait-for-psp-callback', {
+        event: PSP_CALLBACK_APPLIED,
+        match: 'data.paymentIntentId',
+        timeout: policy.callbackTimeoutMs,
+      });
 
       let waitedMs = policy.callbackTimeoutMs;
       for (let query = 0; ; query++) {

@@ -7,23 +7,32 @@ import { fanOutEvent } from '@/lib/webhooks/deliveries';
  * Idempotent: deliveries are unique per (event, endpoint), and each delivery request carries the
  * delivery id as its event id, so a re-run neither adds deliveries nor starts a second one.
  */
+// Inngest allows at most 10 triggers per function, so the event types are split across copies.
+const MAX_TRIGGERS = 10;
+
 export const defineWebhookFanOut = (inngest: Inngest) =>
-  inngest.createFunction(
-    { id: 'webhook-fan-out', retries: 5, triggers: OUTBOX_EVENT_NAMES.map((name) => ({ event: name })) },
-    async ({ event, step }) => {
-      const data = parseEventData(outboxEventData, event.data, event.name);
-      if (!data.merchantId) return { deliveries: 0 };
-      const deliveryIds = await step.run('create-deliveries', () => fanOutEvent(data.eventId));
-      if (deliveryIds.length > 0) {
-        await step.sendEvent(
-          'request-deliveries',
-          deliveryIds.map((deliveryId) => ({
-            id: `delivery-${deliveryId}`,
-            name: WEBHOOK_DELIVERY_REQUESTED,
-            data: { deliveryId, merchantId: data.merchantId! },
-          })),
-        );
-      }
-      return { deliveries: deliveryIds.length };
-    },
+  Array.from({ length: Math.ceil(OUTBOX_EVENT_NAMES.length / MAX_TRIGGERS) }, (_, i) =>
+    defineFanOutPart(
+      inngest,
+      i === 0 ? 'webhook-fan-out' : `webhook-fan-out-${i + 1}`,
+      OUTBOX_EVENT_NAMES.slice(i * MAX_TRIGGERS, (i + 1) * MAX_TRIGGERS),
+    ),
   );
+
+const defineFanOutPart = (inngest: Inngest, id: string, eventNames: readonly string[]) =>
+  inngest.createFunction({ id, retries: 5, triggers: eventNames.map((name) => ({ event: name })) }, async ({ event, step }) => {
+    const data = parseEventData(outboxEventData, event.data, event.name);
+    if (!data.merchantId) return { deliveries: 0 };
+    const deliveryIds = await step.run('create-deliveries', () => fanOutEvent(data.eventId));
+    if (deliveryIds.length > 0) {
+      await step.sendEvent(
+        'request-deliveries',
+        deliveryIds.map((deliveryId) => ({
+          id: `delivery-${deliveryId}`,
+          name: WEBHOOK_DELIVERY_REQUESTED,
+          data: { deliveryId, merchantId: data.merchantId! },
+        })),
+      );
+    }
+    return { deliveries: deliveryIds.length };
+  });

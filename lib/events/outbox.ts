@@ -12,13 +12,16 @@ export const EVENT_TYPES = [
   'payment_intent.canceled',
   'checkout.session.completed',
   'checkout.session.expired',
+  'refund.created',
+  'refund.succeeded',
+  'refund.failed',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 export interface OutboxWrite {
   type: EventType;
   merchantId: string;
-  aggregateType: 'payment_intent' | 'checkout_session';
+  aggregateType: 'payment_intent' | 'checkout_session' | 'refund';
   aggregateId: string;
   data: Record<string, unknown>;
 }

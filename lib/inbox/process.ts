@@ -1,17 +1,18 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, or } from 'drizzle-orm';
 import { getDb } from '@/db/client';
-import { paymentAttempts, type AttemptStatus, type PaymentAttempt } from '@/db/schema';
+import { paymentAttempts, refunds, type AttemptStatus, type PaymentAttempt } from '@/db/schema';
+import { applyRefundOutcome } from '@/lib/refunds';
 import { env } from '@/lib/env';
 import { applyPspPayment } from '@/lib/payments/apply-psp-result';
-import { parseSandboxCallback, SANDBOX_PSP, type SandboxCallback } from '@/lib/psp/sandbox-callbacks';
-import { decideCallbackAction, type CallbackAction } from './callback-rule';
 import {
-  countProcessingAttempt,
-  findStaleInboxMessages,
-  loadInboxMessage,
-  markInboxProcessed,
-  recordInboxError,
-} from './store';
+  parseSandboxCallback,
+  parseSandboxRefundCallback,
+  SANDBOX_PSP,
+  sandboxCallbackType,
+  type SandboxCallback,
+} from '@/lib/psp/sandbox-callbacks';
+import { decideCallbackAction, type CallbackAction } from './callback-rule';
+import { countProcessingAttempt, findStaleInboxMessages, loadInboxMessage, markInboxProcessed, recordInboxError } from './store';
 
 /** Reads a stored callback body into the PSP payment it reports, per PSP. */
 const CALLBACK_PARSERS: Record<string, (rawBody: string) => SandboxCallback> = {
@@ -46,7 +47,29 @@ function summary(attempt: PaymentAttempt): NonNullable<ProcessedInboxMessage['at
   return { paymentIntentId: attempt.paymentIntentId, attemptId: attempt.id, status: attempt.status };
 }
 
+/**
+ * A refund's outcome, found by PSP reference or (before the synchronous answer stored one) by the
+ * Idempotency-Key we sent. applyRefundOutcome only moves a pending refund, so repeats are no-ops.
+ */
+async function applyRefundCallback(rawBody: string): Promise<Omit<ProcessedInboxMessage, 'inboxId'>> {
+  const callback = parseSandboxRefundCallback(rawBody);
+  const db = getDb();
+  const [refund] = await db
+    .select()
+    .from(refunds)
+    .where(
+      callback.idempotencyKey
+        ? or(eq(refunds.pspReference, callback.refund.pspReference), eq(refunds.pspIdempotencyKey, callback.idempotencyKey))
+        : eq(refunds.pspReference, callback.refund.pspReference),
+    );
+  if (!refund) return { outcome: 'unknown_payment' };
+  if (refund.status !== 'pending' || callback.refund.status === 'pending') return { outcome: 'stale' };
+  await applyRefundOutcome(refund.id, callback.refund);
+  return { outcome: 'apply' };
+}
+
 async function applyCallback(psp: string, rawBody: string): Promise<Omit<ProcessedInboxMessage, 'inboxId'>> {
+  if (psp === SANDBOX_PSP && sandboxCallbackType(rawBody) === 'refund.updated') return applyRefundCallback(rawBody);
   const parse = CALLBACK_PARSERS[psp];
   if (!parse) throw new Error(`no callback parser for PSP ${psp}`);
   const callback = parse(rawBody);

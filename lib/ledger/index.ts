@@ -7,3 +7,4 @@ export * from './capture';
 export * from './refunds';
 export * from './settlement';
 export * from './reversal';
+export * from './payouts';

@@ -7,6 +7,7 @@ import { writeOutboxEvent } from '@/lib/events/outbox';
 import { metadataSchema } from '@/lib/http/validation';
 import { newId } from '@/lib/ids';
 import { assertValidAmount, parseCurrency } from '@/lib/money';
+import { refundedAmounts } from '@/lib/refunds/amounts';
 import { serializePaymentIntent } from './serialize';
 
 export const createPaymentIntentBody = z
@@ -84,7 +85,8 @@ export async function getAttempt(db: DbOrTx, id: string | null): Promise<Payment
 export async function retrievePaymentIntentJson(merchantId: string, id: string) {
   const db = getDb();
   const pi = await getPaymentIntent(db, merchantId, id);
-  return serializePaymentIntent(pi, await getAttempt(db, pi.latestAttemptId));
+  const refunded = (await refundedAmounts(db, [pi.id])).get(pi.id) ?? 0;
+  return serializePaymentIntent(pi, await getAttempt(db, pi.latestAttemptId), refunded);
 }
 
 export const listPaymentIntentsQuery = z
@@ -117,10 +119,11 @@ export async function listPaymentIntents(merchantId: string, query: z.output<typ
     .orderBy(desc(paymentIntents.createdAt), desc(paymentIntents.id))
     .limit(query.limit + 1);
   const page = rows.slice(0, query.limit);
+  const refunded = await refundedAmounts(db, page.map((pi) => pi.id));
   return {
     object: 'list' as const,
     url: '/api/v1/payment_intents',
     has_more: rows.length > query.limit,
-    data: page.map((pi) => serializePaymentIntent(pi)),
+    data: page.map((pi) => serializePaymentIntent(pi, null, refunded.get(pi.id) ?? 0)),
   };
 }

@@ -2,13 +2,14 @@ import type { CheckoutSession, PaymentAttempt, PaymentIntent } from '@/db/schema
 
 const unix = (d: Date | null): number | null => (d ? Math.floor(d.getTime() / 1000) : null);
 
-export function serializePaymentIntent(pi: PaymentIntent, latestAttempt?: PaymentAttempt | null) {
+export function serializePaymentIntent(pi: PaymentIntent, latestAttempt?: PaymentAttempt | null, amountRefunded = 0) {
   return {
     id: pi.id,
     object: 'payment_intent' as const,
     amount: pi.amount,
     amount_capturable: pi.amountCapturable,
     amount_received: pi.amountReceived,
+    amount_refunded: amountRefunded,
     currency: pi.currency,
     status: pi.status,
     capture_method: pi.captureMethod,

@@ -42,6 +42,8 @@ export function withResilience(adapter: CardPspAdapter, policy: ResilientPolicy,
     retrieve: (ref) => run(() => adapter.retrieve(ref)),
     capture: (ref, amount, key) => run(() => adapter.capture(ref, amount, key)),
     cancel: (ref, key) => run(() => adapter.cancel(ref, key)),
+    refund: (ref, amount, key) => run(() => adapter.refund(ref, amount, key)),
+    retrieveRefund: (ref) => run(() => adapter.retrieveRefund(ref)),
   };
 }
 

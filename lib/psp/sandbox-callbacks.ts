@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { env } from '@/lib/env';
-import type { PspPayment } from './types';
+import type { PspPayment, PspRefund } from './types';
 
 /**
  * Our side of the sandbox card network's callbacks: verify the signature on the raw bytes,
@@ -123,4 +123,51 @@ export function parseSandboxCallback(rawBody: string): SandboxCallback {
     ...(p.next_action ? { redirectUrl: p.next_action.redirect_url } : {}),
   };
   return { eventId: wire.id, payment, ...(p.idempotency_key ? { idempotencyKey: p.idempotency_key } : {}) };
+}
+
+const wireRefundCallback = z.object({
+  id: z.string().min(1),
+  type: z.literal('refund.updated'),
+  data: z.object({
+    id: z.string().min(1),
+    payment: z.string().min(1),
+    amount: z.number().int(),
+    currency: z.string(),
+    status: z.enum(['pending', 'succeeded', 'failed']),
+    failure_reason: z.string().optional(),
+    idempotency_key: z.string().optional(),
+  }),
+});
+
+export interface SandboxRefundCallback {
+  eventId: string;
+  refund: PspRefund;
+  idempotencyKey?: string;
+}
+
+/** The callback's type, read before choosing a parser (only called on a verified body). */
+export function sandboxCallbackType(rawBody: string): string | undefined {
+  try {
+    const parsed = z.object({ type: z.string() }).safeParse(JSON.parse(rawBody));
+    return parsed.success ? parsed.data.type : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function parseSandboxRefundCallback(rawBody: string): SandboxRefundCallback {
+  const wire = wireRefundCallback.parse(JSON.parse(rawBody));
+  const r = wire.data;
+  return {
+    eventId: wire.id,
+    refund: {
+      pspReference: r.id,
+      paymentReference: r.payment,
+      status: r.status,
+      amount: r.amount,
+      currency: r.currency,
+      ...(r.failure_reason ? { failureReason: r.failure_reason } : {}),
+    },
+    ...(r.idempotency_key ? { idempotencyKey: r.idempotency_key } : {}),
+  };
 }

@@ -62,6 +62,18 @@ export class PspError extends Error {
   }
 }
 
+export type PspRefundStatus = 'pending' | 'succeeded' | 'failed';
+
+export interface PspRefund {
+  pspReference: string;
+  /** The PSP's id of the payment refunded. */
+  paymentReference: string;
+  status: PspRefundStatus;
+  amount: number;
+  currency: string;
+  failureReason?: string;
+}
+
 export interface CardPspAdapter {
   readonly name: string;
   retrieveCardToken(token: string): Promise<CardTokenInfo>;
@@ -69,4 +81,7 @@ export interface CardPspAdapter {
   retrieve(pspReference: string): Promise<PspPayment>;
   capture(pspReference: string, amount: number, idempotencyKey: string): Promise<PspPayment>;
   cancel(pspReference: string, idempotencyKey: string): Promise<PspPayment>;
+  /** Refunds part or all of a captured payment; the idempotency key makes a retry refund once. */
+  refund(pspReference: string, amount: number, idempotencyKey: string): Promise<PspRefund>;
+  retrieveRefund(refundReference: string): Promise<PspRefund>;
 }

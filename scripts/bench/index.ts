@@ -4,11 +4,12 @@
  * list it in BENCHMARKS.
  */
 import { openBenchDatabase } from './database';
+import { engineBenchmark } from './engine';
 import { ledgerBenchmark } from './ledger';
 import { formatTable } from './stats';
 import type { Benchmark } from './types';
 
-export const BENCHMARKS: Benchmark[] = [ledgerBenchmark];
+export const BENCHMARKS: Benchmark[] = [ledgerBenchmark, engineBenchmark];
 
 function log(message: string): void {
   console.log(`[bench] ${message}`);

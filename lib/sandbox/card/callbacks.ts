@@ -84,7 +84,7 @@ export interface RefundCallback {
   object: 'event';
   type: 'refund.updated';
   created: number;
-  data: ReturnType<typeof serializeRefund>;
+  data: ReturnType<typeof serializeRefund> & { idempotency_key: string };
 }
 
 /** Every event the network sends; `data.id` names the object it is about. */
@@ -108,7 +108,8 @@ export function buildRefundCallback(refund: SandboxCardRefund): RefundCallback {
     object: 'event',
     type: 'refund.updated',
     created: Math.floor(Date.now() / 1000),
-    data: serializeRefund(refund),
+    // the Idempotency-Key the merchant's PSP client sent: finds a refund that has no reference yet
+    data: { ...serializeRefund(refund), idempotency_key: refund.idempotencyKey },
   };
 }
 

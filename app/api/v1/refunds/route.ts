@@ -1,0 +1,18 @@
+import { apiGet, apiPost } from '@/lib/http/api';
+import { parseInput } from '@/lib/http/validation';
+import { createRefund, createRefundBody, listRefunds, listRefundsQuery, serializeRefund } from '@/lib/refunds';
+
+export const dynamic = 'force-dynamic';
+
+export const POST = apiPost({
+  body: createRefundBody,
+  effects: 'external',
+  lockMs: 120_000,
+  handler: async ({ merchant, body }) => ({ body: serializeRefund(await createRefund(merchant.id, body)) }),
+});
+
+export const GET = apiGet({
+  handler: async ({ merchant, query }) => ({
+    body: await listRefunds(merchant.id, parseInput(listRefundsQuery, Object.fromEntries(query))),
+  }),
+});
