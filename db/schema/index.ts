@@ -10,3 +10,4 @@ export * from './ledger';
 export * from './webhooks';
 export * from './inbox';
 export * from './refunds';
+export * from './audit';

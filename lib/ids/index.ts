@@ -13,6 +13,7 @@ export const ID_PREFIXES = {
   product: 'prod',
   blocklistEntry: 'bl',
   refund: 're',
+  auditEntry: 'aud',
   webhookEndpoint: 'we',
   webhookDelivery: 'whd',
   webhookAttempt: 'wha',
