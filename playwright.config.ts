@@ -1,7 +1,12 @@
 import { defineConfig, devices } from '@playwright/test';
 
-const PORT = 3100;
+// E2E_SLOT=N runs a second suite beside the first on its own ports, data dir and build dir.
+const SLOT = Number(process.env.E2E_SLOT ?? 0);
+const PORT = 3100 + SLOT;
 const BASE_URL = `http://127.0.0.1:${PORT}`;
+const SUFFIX = SLOT ? `-${SLOT}` : '';
+const DATA_DIR = `.data/e2e${SUFFIX}`;
+const LOG_FILE = `.data/e2e-server${SUFFIX}.log`;
 
 /**
  * End-to-end tests against a production build started by the real `npm start` script, in a data
@@ -12,9 +17,9 @@ const BASE_URL = `http://127.0.0.1:${PORT}`;
  */
 const serverCommand = [
   'mkdir -p .data',
-  ': > .data/e2e-server.log',
-  'rm -rf .data/e2e',
-  `PAYKIT_DATA_DIR=.data/e2e NEXT_DIST_DIR=.next-e2e NEXT_TELEMETRY_DISABLED=1 PORT=${PORT} EMBEDDED_PG_PORT=54339 ENGINE_PORT=8398 APP_URL=${BASE_URL} node_modules/.bin/tsx scripts/start.ts >> .data/e2e-server.log 2>&1 || { tail -n 40 .data/e2e-server.log >&2; exit 1; }`,
+  `: > ${LOG_FILE}`,
+  `rm -rf ${DATA_DIR}`,
+  `PAYKIT_DATA_DIR=${DATA_DIR} NEXT_DIST_DIR=.next-e2e${SUFFIX} NEXT_TELEMETRY_DISABLED=1 PORT=${PORT} EMBEDDED_PG_PORT=${54339 + SLOT} ENGINE_PORT=${8398 + SLOT} APP_URL=${BASE_URL} node_modules/.bin/tsx scripts/start.ts >> ${LOG_FILE} 2>&1 || { tail -n 40 ${LOG_FILE} >&2; exit 1; }`,
 ].join(' && ');
 
 export default defineConfig({

@@ -1,9 +1,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { card } from './pages/pay-page';
 import { expect, test } from './fixtures';
+import { E2E_DATA_DIR, E2E_SERVER_LOG } from './e2e-paths';
 
 const PAN = '4242424242424242';
 /** Distinctive enough to search for, unlike 123. */
@@ -14,16 +14,12 @@ const PAN_FORMS = [PAN, '4242 4242 4242 4242', '4242-4242-4242-4242'];
 /** A CVC stored or logged under any usual name, e.g. "cvc":"918" or cvc=918. */
 const CVC_FIELD = /["']?(cvc|cvv|cvc2|cvv2|csc|card_?cvc|security_?code)["']?\s*[:=]\s*["']?\d{3,4}/i;
 
-/** tests/e2e/ is two levels below the repository root. */
-function repoRoot(): string {
-  return fileURLToPath(new URL('../..', import.meta.url));
-}
 
 async function databaseUrl(): Promise<string> {
-  const runtime = JSON.parse(await fs.readFile(path.join(repoRoot(), '.data/e2e/runtime.json'), 'utf8')) as {
+  const runtime = JSON.parse(await fs.readFile(path.join(E2E_DATA_DIR, 'runtime.json'), 'utf8')) as {
     databaseUrl?: string;
   };
-  if (!runtime.databaseUrl) throw new Error('.data/e2e/runtime.json has no databaseUrl');
+  if (!runtime.databaseUrl) throw new Error(`${E2E_DATA_DIR}/runtime.json has no databaseUrl`);
   return runtime.databaseUrl;
 }
 
@@ -75,7 +71,7 @@ test.describe('card data never reaches our storage', () => {
       await sql.end({ timeout: 5 });
     }
 
-    const log = await fs.readFile(path.join(repoRoot(), '.data/e2e-server.log'), 'utf8');
+    const log = await fs.readFile(E2E_SERVER_LOG, 'utf8');
     expect(log.length).toBeGreaterThan(0);
     problems.push(...findings(log, 'server log'));
 
