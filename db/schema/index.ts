@@ -11,3 +11,5 @@ export * from './webhooks';
 export * from './inbox';
 export * from './refunds';
 export * from './audit';
+export * from './access';
+export * from './mpesa';

@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
-import { and, eq, isNull } from 'drizzle-orm';
-import { getDb, type DbOrTx } from '@/db/client';
+import { and, desc, eq, isNull, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import { getDb, type DbOrTx, type Tx } from '@/db/client';
 import { apiKeys, merchants, type Merchant } from '@/db/schema';
+import { recordAudit } from '@/lib/audit';
 import { AppError } from '@/lib/errors';
 import { newId, randomToken } from '@/lib/ids';
+import { assertCan, auditActor, parseOrThrow, type Actor } from '@/lib/team/actor';
 
 export function hashSecretKey(secretKey: string): string {
   return createHash('sha256').update(secretKey).digest('hex');
@@ -49,4 +52,76 @@ export async function authenticateSecretKey(authorization: string | null): Promi
     .where(eq(apiKeys.id, row.keyId))
     .catch(() => undefined);
   return row.merchant;
+}
+
+// ---- Dashboard key management (developers page). Every function is scoped to the actor's
+// merchant: another merchant's key id behaves exactly like an unknown one.
+
+export interface ApiKeySummary {
+  id: string;
+  redacted: string;
+  mode: 'test' | 'live';
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+export async function listApiKeys(merchantId: string): Promise<ApiKeySummary[]> {
+  return getDb()
+    .select({ id: apiKeys.id, redacted: apiKeys.redacted, mode: apiKeys.mode, createdAt: apiKeys.createdAt, lastUsedAt: apiKeys.lastUsedAt, revokedAt: apiKeys.revokedAt })
+    .from(apiKeys)
+    .where(eq(apiKeys.merchantId, merchantId))
+    .orderBy(sql`${apiKeys.revokedAt} is not null`, desc(apiKeys.createdAt));
+}
+
+export interface CreatedKey {
+  id: string;
+  /** Shown once; only its hash is stored. */
+  secretKey: string;
+  redacted: string;
+}
+
+export async function createApiKey(actor: Actor): Promise<CreatedKey> {
+  assertCan(actor, 'keys:write');
+  return getDb().transaction(async (tx) => {
+    const key = await createSecretKey(tx, actor.user.merchantId);
+    await recordAudit(tx, { ...auditActor(actor), action: 'api_key.create', targetType: 'api_key', targetId: key.id });
+    return { ...key, redacted: redactKey(key.secretKey) };
+  });
+}
+
+export const keyIdInput = z.object({ keyId: z.string().min(1).max(100) });
+
+async function lockActiveKey(tx: Tx, merchantId: string, keyId: string) {
+  const [key] = await tx
+    .select({ id: apiKeys.id, redacted: apiKeys.redacted })
+    .from(apiKeys)
+    .where(and(eq(apiKeys.id, keyId), eq(apiKeys.merchantId, merchantId), isNull(apiKeys.revokedAt)))
+    .for('update');
+  if (!key) throw new AppError('resource_missing', 'No such active API key.', { param: 'keyId' });
+  return key;
+}
+
+/** Revokes a key: requests with it get 401 from the next request on (no key cache). */
+export async function revokeApiKey(actor: Actor, input: z.input<typeof keyIdInput>): Promise<void> {
+  assertCan(actor, 'keys:write');
+  const { keyId } = parseOrThrow(keyIdInput, input);
+  await getDb().transaction(async (tx) => {
+    const key = await lockActiveKey(tx, actor.user.merchantId, keyId);
+    await tx.update(apiKeys).set({ revokedAt: new Date() }).where(and(eq(apiKeys.id, key.id), eq(apiKeys.merchantId, actor.user.merchantId)));
+    await recordAudit(tx, { ...auditActor(actor), action: 'api_key.revoke', targetType: 'api_key', targetId: key.id, details: { redacted: key.redacted } });
+  });
+}
+
+/** Replaces a key: a new one (shown once) and the old one revoked, in one transaction. */
+export async function rollApiKey(actor: Actor, input: z.input<typeof keyIdInput>): Promise<CreatedKey> {
+  assertCan(actor, 'keys:write');
+  const { keyId } = parseOrThrow(keyIdInput, input);
+  return getDb().transaction(async (tx) => {
+    const old = await lockActiveKey(tx, actor.user.merchantId, keyId);
+    await tx.update(apiKeys).set({ revokedAt: new Date() }).where(and(eq(apiKeys.id, old.id), eq(apiKeys.merchantId, actor.user.merchantId)));
+    const key = await createSecretKey(tx, actor.user.merchantId);
+    await recordAudit(tx, { ...auditActor(actor), action: 'api_key.roll', targetType: 'api_key', targetId: old.id, details: { replacedBy: key.id } });
+    return { ...key, redacted: redactKey(key.secretKey) };
+  });
 }

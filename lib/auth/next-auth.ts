@@ -1,7 +1,10 @@
 import type { NextAuthOptions } from 'next-auth';
 import CredentialsProvider from 'next-auth/providers/credentials';
 import { z } from 'zod';
-import { verifyLogin } from './users';
+import { env } from '@/lib/env';
+import { clientIp } from '@/lib/http/client-ip';
+import { RATE_LIMIT_MESSAGE } from './login-rate-limit';
+import { attemptLogin } from './users';
 
 const credentials = z.object({ email: z.string().trim().email().max(320), password: z.string().min(1).max(200) });
 
@@ -18,11 +21,14 @@ export const authOptions: NextAuthOptions = {
     CredentialsProvider({
       name: 'Email and password',
       credentials: { email: { label: 'Email', type: 'email' }, password: { label: 'Password', type: 'password' } },
-      async authorize(input) {
+      async authorize(input, req) {
         const parsed = credentials.safeParse(input);
         if (!parsed.success) return null;
-        const user = await verifyLogin(parsed.data.email, parsed.data.password);
-        return user ? { id: user.id, email: user.email, name: user.merchantName } : null;
+        const ip = clientIp(toHeaders(req.headers), env().TRUST_PROXY);
+        const outcome = await attemptLogin({ ...parsed.data, ip });
+        // A thrown error's message reaches the sign-in form as `error` (null means "wrong credentials").
+        if (!outcome.ok && outcome.reason === 'rate_limited') throw new Error(RATE_LIMIT_MESSAGE);
+        return outcome.ok ? { id: outcome.user.id, email: outcome.user.email, name: outcome.user.merchantName } : null;
       },
     }),
   ],
@@ -36,3 +42,12 @@ export const authOptions: NextAuthOptions = {
     },
   },
 };
+
+function toHeaders(raw: Record<string, unknown> | undefined): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(raw ?? {})) {
+    if (typeof value === 'string') headers.set(name, value);
+    else if (Array.isArray(value)) headers.set(name, value.join(', '));
+  }
+  return headers;
+}

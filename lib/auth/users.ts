@@ -1,6 +1,8 @@
 import { eq, sql } from 'drizzle-orm';
 import { getDb } from '@/db/client';
-import { merchants, users } from '@/db/schema';
+import { merchants, userAccess, users } from '@/db/schema';
+import { recordAudit } from '@/lib/audit';
+import { isAttemptAllowed, recordAttempt } from './login-rate-limit';
 import { verifyPassword } from './passwords';
 
 export interface SessionUser {
@@ -37,4 +39,27 @@ export async function findSessionUser(userId: string): Promise<SessionUser | nul
     .limit(1);
   if (!row) return null;
   return { id: row.user.id, email: row.user.email, role: row.user.role, merchantId: row.user.merchantId, merchantName: row.merchantName };
+}
+
+export type LoginOutcome = { ok: true; user: SessionUser } | { ok: false; reason: 'invalid' | 'rate_limited' };
+
+/**
+ * A dashboard sign-in with its rate limit: refused outright while the email or the IP is over
+ * the failure limit (before the password is even checked); every attempt is recorded, and a
+ * success is audited and stamps the user's last sign-in.
+ */
+export async function attemptLogin(input: { email: string; password: string; ip: string | null }): Promise<LoginOutcome> {
+  const subject = { kind: 'login' as const, email: input.email, ip: input.ip };
+  if (!(await isAttemptAllowed(subject))) return { ok: false, reason: 'rate_limited' };
+  const user = await verifyLogin(input.email, input.password);
+  await recordAttempt({ ...subject, succeeded: user !== null });
+  if (!user) return { ok: false, reason: 'invalid' };
+  await getDb().transaction(async (tx) => {
+    await tx
+      .insert(userAccess)
+      .values({ userId: user.id, lastLoginAt: new Date() })
+      .onConflictDoUpdate({ target: userAccess.userId, set: { lastLoginAt: new Date() } });
+    await recordAudit(tx, { merchantId: user.merchantId, userId: user.id, actorEmail: user.email, action: 'user.login', targetType: 'user', targetId: user.id, ip: input.ip });
+  });
+  return { ok: true, user };
 }

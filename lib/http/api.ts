@@ -5,6 +5,7 @@ import type { Merchant } from '@/db/schema';
 import { authenticateSecretKey } from '@/lib/auth/api-keys';
 import { AppError, normalizeError, toApiErrorBody } from '@/lib/errors';
 import { withIdempotency, withIdempotentCall, type StoredResponse } from '@/lib/idempotency';
+import { withRequestLog } from './request-log';
 import { parseInput } from './validation';
 
 /** What a handler of the public API returns: a JSON body and, optionally, a status. */
@@ -57,7 +58,7 @@ export function errorResponse(err: unknown, requestId: string): Response {
 
 /** GET route of the public API: authenticate, run, shape errors. */
 export function apiGet<Params = Record<string, never>>(options: GetOptions<Params>) {
-  return async (request: Request, context: RouteContext<Params>): Promise<Response> => {
+  return withRequestLog(async (request: Request, context: RouteContext<Params>): Promise<Response> => {
     const requestId = `req_${randomUUID().replaceAll('-', '')}`;
     try {
       const merchant = await authenticateSecretKey(request.headers.get('authorization'));
@@ -68,7 +69,7 @@ export function apiGet<Params = Record<string, never>>(options: GetOptions<Param
     } catch (err) {
       return errorResponse(err, requestId);
     }
-  };
+  });
 }
 
 /** DELETE route of the public API (no body; deleting is idempotent by nature). */
@@ -79,7 +80,7 @@ export const apiDelete = apiGet;
  * rejected), then run the handler under the Idempotency-Key when one is sent.
  */
 export function apiPost<S extends z.ZodType, Params = Record<string, never>>(options: PostOptions<S, Params>) {
-  return async (request: Request, context: RouteContext<Params>): Promise<Response> => {
+  return withRequestLog(async (request: Request, context: RouteContext<Params>): Promise<Response> => {
     const requestId = `req_${randomUUID().replaceAll('-', '')}`;
     try {
       const merchant = await authenticateSecretKey(request.headers.get('authorization'));
@@ -112,7 +113,7 @@ export function apiPost<S extends z.ZodType, Params = Record<string, never>>(opt
     } catch (err) {
       return errorResponse(err, requestId);
     }
-  };
+  });
 }
 
 async function runWithoutKey<S extends z.ZodType, Params>(options: PostOptions<S, Params>, ctx: ApiContext<z.output<S>, Params>) {

@@ -20,6 +20,8 @@ export const ID_PREFIXES = {
   inboxMessage: 'inb',
   journalTransaction: 'jtx',
   journalEntry: 'je',
+  loginAttempt: 'la',
+  apiRequestLogEntry: 'arl',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

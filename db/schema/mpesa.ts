@@ -1,0 +1,75 @@
+import { sql } from 'drizzle-orm';
+import { bigint, index, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { merchants } from './merchants';
+import { paymentAttempts } from './payments';
+
+/**
+ * Our side of an M-Pesa Express (STK push) payment: one row per payment attempt, written in the
+ * same transaction as the attempt. It carries what the attempt table has no column for (the
+ * phone number, Daraja's request ids, the receipt), and the mobile-money risk rules count it.
+ */
+export const mpesaPayments = pgTable(
+  'mpesa_payments',
+  {
+    attemptId: text()
+      .primaryKey()
+      .references(() => paymentAttempts.id),
+    merchantId: text()
+      .notNull()
+      .references(() => merchants.id),
+    /** Normalized MSISDN, 2547XXXXXXXX or 2541XXXXXXXX. */
+    phone: text().notNull(),
+    amountMinor: bigint({ mode: 'number' }).notNull(),
+    /** Daraja's ids from the STK push answer; null until (unless) Daraja accepted the request. */
+    merchantRequestId: text(),
+    checkoutRequestId: text(),
+    /** The result code Daraja confirmed (by STK query), and the receipt from its callback. */
+    resultCode: integer(),
+    resultDesc: text(),
+    receiptNumber: text(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    // callbacks and queries find the attempt by Daraja's CheckoutRequestID
+    uniqueIndex('mpesa_payments_checkout_request_key').on(t.checkoutRequestId).where(sql`${t.checkoutRequestId} is not null`),
+    // risk rules: attempts per phone per day, and the same amount to the same phone within 2 minutes
+    index('mpesa_payments_risk_phone_idx').on(t.merchantId, t.phone, t.createdAt),
+  ],
+);
+export type MpesaPayment = typeof mpesaPayments.$inferSelect;
+
+export const SANDBOX_STK_STATUSES = ['pending', 'completed'] as const;
+
+/**
+ * The offline Daraja sandbox's own state: one row per STK push it accepted. Reached only over
+ * HTTP (and by the simulated phone), like Safaricom's systems.
+ */
+export const sandboxMpesaStkRequests = pgTable(
+  'sandbox_mpesa_stk_requests',
+  {
+    /** CheckoutRequestID, e.g. ws_CO_26112026101500123456789. */
+    id: text().primaryKey(),
+    merchantRequestId: text().notNull(),
+    shortcode: text().notNull(),
+    /** Whole shillings, as Daraja's Amount field. */
+    amount: integer().notNull(),
+    phone: text().notNull(),
+    accountReference: text().notNull(),
+    transactionDesc: text().notNull(),
+    callbackUrl: text().notNull(),
+    status: text({ enum: SANDBOX_STK_STATUSES }).notNull(),
+    resultCode: integer(),
+    resultDesc: text(),
+    receiptNumber: text(),
+    /** After this the prompt times out on the phone (ResultCode 1037). */
+    expiresAt: timestamp({ withTimezone: true }).notNull(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    completedAt: timestamp({ withTimezone: true }),
+  },
+  (t) => [
+    // the simulated phone shows its pending prompt; rule 17 looks for the same amount to the same phone
+    index('sandbox_mpesa_stk_phone_idx').on(t.phone, t.createdAt),
+  ],
+);
+export type SandboxMpesaStkRequest = typeof sandboxMpesaStkRequests.$inferSelect;

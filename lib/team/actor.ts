@@ -1,0 +1,27 @@
+import type { z } from 'zod';
+import { can, type Permission } from '@/lib/auth/permissions';
+import type { SessionUser } from '@/lib/auth/users';
+import { AppError } from '@/lib/errors';
+
+/** Who is acting on the dashboard, and from where (for the audit log). */
+export interface Actor {
+  user: SessionUser;
+  ip: string | null;
+}
+
+/** The server actions check this too (guardAction); the domain checks again so it is safe on its own. */
+export function assertCan(actor: Actor, permission: Permission): void {
+  if (!can(actor.user, permission)) throw new AppError('forbidden', 'Your role does not allow this action.');
+}
+
+/** Parses input or throws a 400 AppError naming the first bad field. */
+export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new AppError('parameter_invalid', issue?.message ?? 'Invalid input.', { param: issue?.path.join('.') || undefined });
+}
+
+export function auditActor(actor: Actor) {
+  return { merchantId: actor.user.merchantId, userId: actor.user.id, actorEmail: actor.user.email, ip: actor.ip };
+}
