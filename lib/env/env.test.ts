@@ -15,6 +15,16 @@ describe('parseEnv', () => {
     expect(parseEnv({ APP_URL: 'https://pay.example.com/' }).APP_URL).toBe('https://pay.example.com');
   });
 
+  it('points Daraja at the offline sandbox by default and validates DARAJA_* values', () => {
+    const env = parseEnv({ APP_URL: 'https://pay.example.com' });
+    expect(env.DARAJA_BASE_URL).toBe('https://pay.example.com/api/sandbox/mpesa');
+    expect(env.DARAJA_SHORTCODE).toBe('174379');
+    expect(parseEnv({ DARAJA_BASE_URL: 'https://api.safaricom.co.ke/' }).DARAJA_BASE_URL).toBe('https://api.safaricom.co.ke');
+    expect(() => parseEnv({ DARAJA_SHORTCODE: 'abc', DARAJA_CALLBACK_TOKEN: 'short' })).toThrow(
+      /DARAJA_SHORTCODE[\s\S]*DARAJA_CALLBACK_TOKEN/,
+    );
+  });
+
   it('treats empty strings as unset', () => {
     expect(parseEnv({ PORT: '', DATABASE_URL: '' }).PORT).toBe(3000);
   });

@@ -28,9 +28,19 @@ export const envSchema = z.object({
   TRUST_PROXY: booleanish.default(true),
   PSP_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** Daraja (M-Pesa) API base: the offline sandbox by default, https://sandbox.safaricom.co.ke or https://api.safaricom.co.ke. */
+  DARAJA_BASE_URL: url.optional(),
+  DARAJA_CONSUMER_KEY: z.string().min(1).default('paykit_sandbox_consumer_key'),
+  DARAJA_CONSUMER_SECRET: z.string().min(8).default('paykit_sandbox_consumer_secret'),
+  /** The paybill / till number payments go to (Safaricom's public sandbox shortcode by default). */
+  DARAJA_SHORTCODE: z.string().regex(/^\d{5,7}$/, 'must be a 5-7 digit shortcode').default('174379'),
+  /** Lipa Na M-Pesa Online passkey (Safaricom's public sandbox passkey by default). */
+  DARAJA_PASSKEY: z.string().min(8).default('bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919'),
+  /** Secret path segment of our callback URL (Daraja callbacks are unsigned); derived from the consumer secret when unset. */
+  DARAJA_CALLBACK_TOKEN: z.string().regex(/^[A-Za-z0-9_-]{16,128}$/, 'must be 16-128 URL-safe characters').optional(),
 });
 
-export type Env = z.infer<typeof envSchema> & { APP_URL: string; SANDBOX_CARD_URL: string };
+export type Env = z.infer<typeof envSchema> & { APP_URL: string; SANDBOX_CARD_URL: string; DARAJA_BASE_URL: string };
 
 export class EnvError extends Error {
   constructor(readonly issues: string[]) {
@@ -48,7 +58,12 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   }
   const data = result.data;
   const appUrl = (data.APP_URL ?? `http://localhost:${data.PORT}`).replace(/\/$/, '');
-  return { ...data, APP_URL: appUrl, SANDBOX_CARD_URL: (data.SANDBOX_CARD_URL ?? appUrl).replace(/\/$/, '') };
+  return {
+    ...data,
+    APP_URL: appUrl,
+    SANDBOX_CARD_URL: (data.SANDBOX_CARD_URL ?? appUrl).replace(/\/$/, ''),
+    DARAJA_BASE_URL: (data.DARAJA_BASE_URL ?? `${appUrl}/api/sandbox/mpesa`).replace(/\/$/, ''),
+  };
 }
 
 let cached: Env | undefined;

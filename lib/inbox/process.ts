@@ -4,6 +4,7 @@ import { paymentAttempts, refunds, type AttemptStatus, type PaymentAttempt } fro
 import { applyRefundOutcome } from '@/lib/refunds';
 import { env } from '@/lib/env';
 import { applyPspPayment } from '@/lib/payments/apply-psp-result';
+import { MPESA_PSP } from '@/lib/psp/daraja';
 import {
   parseSandboxCallback,
   parseSandboxRefundCallback,
@@ -12,6 +13,7 @@ import {
   type SandboxCallback,
 } from '@/lib/psp/sandbox-callbacks';
 import { decideCallbackAction, type CallbackAction } from './callback-rule';
+import { processMpesaCallback, type MpesaCallbackOutcome } from './mpesa';
 import { countProcessingAttempt, findStaleInboxMessages, loadInboxMessage, markInboxProcessed, recordInboxError } from './store';
 
 /** Reads a stored callback body into the PSP payment it reports, per PSP. */
@@ -19,7 +21,7 @@ const CALLBACK_PARSERS: Record<string, (rawBody: string) => SandboxCallback> = {
   [SANDBOX_PSP]: parseSandboxCallback,
 };
 
-export type InboxOutcome = CallbackAction | 'already_processed' | 'unknown_payment';
+export type InboxOutcome = CallbackAction | MpesaCallbackOutcome | 'already_processed' | 'unknown_payment';
 
 export interface ProcessedInboxMessage {
   inboxId: string;
@@ -69,6 +71,7 @@ async function applyRefundCallback(rawBody: string): Promise<Omit<ProcessedInbox
 }
 
 async function applyCallback(psp: string, rawBody: string): Promise<Omit<ProcessedInboxMessage, 'inboxId'>> {
+  if (psp === MPESA_PSP) return processMpesaCallback(rawBody);
   if (psp === SANDBOX_PSP && sandboxCallbackType(rawBody) === 'refund.updated') return applyRefundCallback(rawBody);
   const parse = CALLBACK_PARSERS[psp];
   if (!parse) throw new Error(`no callback parser for PSP ${psp}`);

@@ -7,10 +7,12 @@ import { env } from '@/lib/env';
 import { AppError } from '@/lib/errors';
 import { newId } from '@/lib/ids';
 import { getCardPsp } from '@/lib/psp';
+import { MPESA_PSP } from '@/lib/psp/daraja';
 import { PspError, type CardTokenInfo, type PspPayment } from '@/lib/psp/types';
 import { blockMessage, checkRisk } from '@/lib/risk';
 import { applyPspPayment, updateAttempt, type AttemptOutcome } from './apply-psp-result';
 import { getPaymentIntent, lockPaymentIntent } from './intents';
+import { resolveMpesaAttempt } from './mobile-money';
 import { CONFIRMABLE_STATUSES } from './state-machine';
 import { transitionPaymentIntent } from './transition';
 
@@ -213,6 +215,8 @@ export async function resolveAttempt(attemptId: string): Promise<AttemptOutcome>
   if (!attempt) throw new AppError('resource_missing', `No such payment attempt: '${attemptId}'`);
   const pi = await getPaymentIntent(db, attempt.merchantId, attempt.paymentIntentId);
   if (!(IN_FLIGHT as readonly string[]).includes(attempt.status)) return { paymentIntent: pi, attempt };
+  // M-Pesa is asked by STK query (a read); a final answer is applied once, like any PSP result.
+  if (attempt.psp === MPESA_PSP) return resolveMpesaAttempt(attempt.id);
   const psp = getCardPsp();
   let result: PspPayment;
   if (attempt.pspReference) {

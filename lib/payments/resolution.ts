@@ -3,10 +3,12 @@ import { getDb } from '@/db/client';
 import { checkoutSessions, paymentAttempts, paymentIntents } from '@/db/schema';
 import { AppError } from '@/lib/errors';
 import { getCardPsp } from '@/lib/psp';
+import { MPESA_PSP } from '@/lib/psp/daraja';
 import { PspError } from '@/lib/psp/types';
 import { failOpenAttempt, type AttemptOutcome } from './apply-psp-result';
 import { cancelPaymentIntent } from './cancel-capture';
 import { resolveAttempt } from './confirm';
+import { abandonMpesaAttempt } from './mobile-money';
 
 export type PendingKind = 'requires_action' | 'processing';
 
@@ -70,6 +72,8 @@ export async function abandonAttempt(attemptId: string, kind: PendingKind): Prom
   const db = getDb();
   const [attempt] = await db.select().from(paymentAttempts).where(eq(paymentAttempts.id, attemptId));
   if (!attempt) throw new AppError('resource_missing', `No such payment attempt: '${attemptId}'`);
+  // M-Pesa has no cancel: query once more, then fail.
+  if (attempt.psp === MPESA_PSP) return abandonMpesaAttempt(attemptId);
   if (attempt.pspReference) {
     try {
       await getCardPsp().cancel(attempt.pspReference, `${attempt.id}:cancel`);

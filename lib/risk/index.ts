@@ -1,7 +1,7 @@
 import { and, eq, gt, or, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '@/db/client';
-import { blocklistEntries, paymentAttempts, riskSettings } from '@/db/schema';
-import { assessRisk, DEFAULT_RISK_SETTINGS, type RiskAssessment, type RiskSettings } from './rules';
+import { blocklistEntries, mpesaPayments, paymentAttempts, riskSettings } from '@/db/schema';
+import { assessRisk, DEFAULT_RISK_SETTINGS, MOBILE_MONEY_RISK_LIMITS, type RiskAssessment, type RiskSettings } from './rules';
 
 export * from './rules';
 
@@ -13,6 +13,8 @@ export interface RiskCheckInput {
   customerEmail: string | null;
   cardFingerprint: string | null;
   pspRiskLevel: 'normal' | 'elevated' | 'highest' | null;
+  /** Mobile money: the normalized phone number (MSISDN) the payment is requested from. */
+  phone?: string | null;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -46,6 +48,7 @@ export async function checkRisk(tx: Tx, input: RiskCheckInput): Promise<RiskAsse
     input.customerIp && `ip:${input.customerIp}`,
     input.cardFingerprint && `card:${input.cardFingerprint}`,
     input.customerEmail && `email:${input.customerEmail.toLowerCase()}`,
+    input.phone && `phone:${input.phone}`,
   ].filter((k): k is string => Boolean(k));
   for (const key of lockKeys.sort()) {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`${input.merchantId}:${key}`}, 0))`);
@@ -67,6 +70,7 @@ export async function checkRisk(tx: Tx, input: RiskCheckInput): Promise<RiskAsse
     ? await count(sql`lower(${paymentAttempts.customerEmail}) = ${input.customerEmail.toLowerCase()}`)
     : null;
   const blocklisted = await findBlocklisted(tx, input);
+  const phoneFacts = input.phone ? await phoneVelocity(tx, input.merchantId, input.phone, input.amount, since) : {};
   return assessRisk(
     {
       amount: input.amount,
@@ -76,9 +80,24 @@ export async function checkRisk(tx: Tx, input: RiskCheckInput): Promise<RiskAsse
       attemptsWithCard,
       attemptsWithEmail,
       blocklisted,
+      ...phoneFacts,
     },
     settings,
   );
+}
+
+/** Mobile-money velocity: attempts with the phone today, and a live or paid one of the same amount just now. */
+async function phoneVelocity(tx: Tx, merchantId: string, phone: string, amount: number, since: Date) {
+  const recentSince = new Date(Date.now() - MOBILE_MONEY_RISK_LIMITS.sameAmountWindowMs);
+  const [row] = await tx
+    .select({
+      today: sql<number>`count(*)::int`,
+      sameAmountRecent: sql<number>`count(*) filter (where ${mpesaPayments.createdAt} > ${recentSince.toISOString()}::timestamptz and ${mpesaPayments.amountMinor} = ${amount} and ${paymentAttempts.status} in ('pending', 'requires_action', 'authorized', 'succeeded'))::int`,
+    })
+    .from(mpesaPayments)
+    .innerJoin(paymentAttempts, eq(paymentAttempts.id, mpesaPayments.attemptId))
+    .where(and(eq(mpesaPayments.merchantId, merchantId), eq(mpesaPayments.phone, phone), gt(mpesaPayments.createdAt, since)));
+  return { attemptsWithPhone: row?.today ?? 0, sameAmountToPhoneRecently: (row?.sameAmountRecent ?? 0) > 0 };
 }
 
 async function findBlocklisted(db: DbOrTx, input: RiskCheckInput): Promise<{ ip: boolean; cardFingerprint: boolean; email: boolean }> {

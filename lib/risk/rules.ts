@@ -32,7 +32,18 @@ export interface RiskFacts {
   attemptsWithCard: number | null;
   attemptsWithEmail: number | null;
   blocklisted: { ip: boolean; cardFingerprint: boolean; email: boolean };
+  /** Mobile money only: attempts with this phone number in the last 24 hours (not counting this one). */
+  attemptsWithPhone?: number | null;
+  /** Mobile money only: a live or successful attempt of the same amount to the same phone in the last 2 minutes. */
+  sameAmountToPhoneRecently?: boolean;
 }
+
+/** Mobile-money rules (M-Pesa): the same limits for every merchant. */
+export const MOBILE_MONEY_RISK_LIMITS = {
+  maxAttemptsPerPhonePerDay: 5,
+  /** M-Pesa itself refuses (ResultCode 17) the same amount to the same phone within 2 minutes. */
+  sameAmountWindowMs: 2 * 60_000,
+} as const;
 
 export interface RiskAssessment {
   decision: RiskDecision;
@@ -51,6 +62,8 @@ export const RISK_REASON_MESSAGES: Record<string, string> = {
   amount_over_ceiling: 'The amount is above the limit allowed for this merchant.',
   elevated_risk_card: 'The card network rates this card as elevated risk.',
   high_amount: 'The amount is close to the merchant’s limit.',
+  too_many_attempts_phone: 'Too many payment attempts with this phone number today.',
+  duplicate_amount_to_phone: 'The same amount was just requested from this phone number; wait 2 minutes before trying again.',
 };
 
 export function assessRisk(facts: RiskFacts, settings: RiskSettings): RiskAssessment {
@@ -64,6 +77,8 @@ export function assessRisk(facts: RiskFacts, settings: RiskSettings): RiskAssess
   if (facts.attemptsFromIp !== null && facts.attemptsFromIp >= settings.maxAttemptsPerIpPerDay) block.push('too_many_attempts_ip');
   if (facts.attemptsWithCard !== null && facts.attemptsWithCard >= settings.maxAttemptsPerCardPerDay) block.push('too_many_attempts_card');
   if (facts.attemptsWithEmail !== null && facts.attemptsWithEmail >= settings.maxAttemptsPerEmailPerDay) block.push('too_many_attempts_email');
+  if (facts.attemptsWithPhone != null && facts.attemptsWithPhone >= MOBILE_MONEY_RISK_LIMITS.maxAttemptsPerPhonePerDay) block.push('too_many_attempts_phone');
+  if (facts.sameAmountToPhoneRecently) block.push('duplicate_amount_to_phone');
   const ceiling = settings.amountCeilings[facts.currency];
   if (ceiling !== undefined) {
     if (facts.amount > ceiling) block.push('amount_over_ceiling');

@@ -1,10 +1,14 @@
 import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
+import { MpesaMethodSwitch } from '@/components/pay/mpesa-method-switch';
+import { mpesaProblem } from '@/components/pay/mpesa-messages';
+import { MpesaPanel } from '@/components/pay/mpesa-panel';
 import { PayForm } from '@/components/pay/pay-form';
 import { paymentProblem, safeHttpUrl } from '@/components/pay/payment-messages';
 import { loadPayPage, type PayPageView } from '@/lib/checkout/pay-page';
 import { env } from '@/lib/env';
 import { formatMoney } from '@/lib/money';
+import { mpesaStatusForSession, type MpesaPayStatus } from '@/lib/payments/mobile-money';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Checkout', robots: { index: false, follow: false } };
@@ -18,6 +22,8 @@ export default async function PayPage({ params }: { params: Promise<{ sessionId:
   if (!view) notFound();
   const amountLabel = formatMoney(view.amountTotal, view.currency);
   const cancelHref = safeHttpUrl(view.cancelUrl);
+  // KES sessions also offer M-Pesa; its latest attempt decides what the panel shows.
+  const mpesa = view.currency === 'kes' && view.status === 'open' ? await mpesaStatusForSession(sessionId) : null;
 
   return (
     <div className="pay-shell">
@@ -61,7 +67,7 @@ export default async function PayPage({ params }: { params: Promise<{ sessionId:
         </section>
 
         <section className="pay-panel" aria-label="Payment">
-          <PayPanel view={view} amountLabel={amountLabel} cancelHref={cancelHref} />
+          <PayPanel view={view} amountLabel={amountLabel} cancelHref={cancelHref} mpesa={mpesa} />
         </section>
       </main>
       <footer className="pay-footer">
@@ -75,7 +81,17 @@ export default async function PayPage({ params }: { params: Promise<{ sessionId:
   );
 }
 
-function PayPanel({ view, amountLabel, cancelHref }: { view: PayPageView; amountLabel: string; cancelHref: string | undefined }) {
+function PayPanel({
+  view,
+  amountLabel,
+  cancelHref,
+  mpesa,
+}: {
+  view: PayPageView;
+  amountLabel: string;
+  cancelHref: string | undefined;
+  mpesa: MpesaPayStatus | null;
+}) {
   if (view.status === 'complete') {
     const successHref = safeHttpUrl(view.successUrl);
     return (
@@ -111,6 +127,22 @@ function PayPanel({ view, amountLabel, cancelHref }: { view: PayPageView; amount
     );
   }
 
+  if (mpesa?.status === 'waiting' && view.paymentStatus === 'processing') {
+    return (
+      <>
+        <h2 className="pay-panel-heading">Pay with M-Pesa</h2>
+        <MpesaPanel
+          sessionId={view.sessionId}
+          amountLabel={amountLabel}
+          merchantName={view.merchantName}
+          initialState="waiting"
+          {...(mpesa.phone ? { initialPhone: mpesa.phone } : {})}
+          initialProblem={null}
+        />
+      </>
+    );
+  }
+
   if (IN_FLIGHT.has(view.paymentStatus)) {
     return (
       <div className="pay-state" data-testid="pay-in-progress" role="status">
@@ -124,17 +156,41 @@ function PayPanel({ view, amountLabel, cancelHref }: { view: PayPageView; amount
   }
 
   const { SANDBOX_CARD_URL, SANDBOX_PUBLISHABLE_KEY } = env();
+  const mpesaFailure = mpesa?.status === 'failed' && view.lastError ? mpesa.error : undefined;
+  const cardForm = (
+    <PayForm
+      sessionId={view.sessionId}
+      amountLabel={amountLabel}
+      initialEmail={view.customerEmail ?? ''}
+      cardUrl={SANDBOX_CARD_URL}
+      publishableKey={SANDBOX_PUBLISHABLE_KEY}
+      initialProblem={view.lastError && !mpesaFailure ? paymentProblem(view.lastError.code, view.lastError.message) : null}
+    />
+  );
+  if (mpesa) {
+    return (
+      <>
+        <h2 className="pay-panel-heading">Pay with M-Pesa or card</h2>
+        <MpesaMethodSwitch
+          initialMethod={view.lastError && !mpesaFailure ? 'card' : 'mpesa'}
+          card={cardForm}
+          mpesa={
+            <MpesaPanel
+              sessionId={view.sessionId}
+              amountLabel={amountLabel}
+              merchantName={view.merchantName}
+              initialState="idle"
+              initialProblem={mpesaFailure ? mpesaProblem(mpesaFailure.code, mpesaFailure.message) : null}
+            />
+          }
+        />
+      </>
+    );
+  }
   return (
     <>
       <h2 className="pay-panel-heading">Pay with card</h2>
-      <PayForm
-        sessionId={view.sessionId}
-        amountLabel={amountLabel}
-        initialEmail={view.customerEmail ?? ''}
-        cardUrl={SANDBOX_CARD_URL}
-        publishableKey={SANDBOX_PUBLISHABLE_KEY}
-        initialProblem={view.lastError ? paymentProblem(view.lastError.code, view.lastError.message) : null}
-      />
+      {cardForm}
     </>
   );
 }

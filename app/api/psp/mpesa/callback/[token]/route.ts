@@ -1,0 +1,25 @@
+import { randomUUID } from 'node:crypto';
+import { inngest } from '@/inngest/client';
+import { PSP_CALLBACK_RECEIVED } from '@/inngest/events';
+import { receiveMpesaCallback } from '@/lib/inbox/mpesa';
+import { errorResponse, jsonResponse } from '@/lib/http/api';
+
+export const dynamic = 'force-dynamic';
+
+// Event id = 'inbox-' + row id: a redelivered callback re-sends the same event and the engine drops it.
+const notifyEngine = async (inboxId: string, psp: string) => {
+  await inngest.send({ id: `inbox-${inboxId}`, name: PSP_CALLBACK_RECEIVED, data: { inboxId, psp } });
+};
+
+/** Daraja's STK callbacks (unsigned): token-checked, shape-checked, stored once, answered at once; applied in the background. */
+export async function POST(request: Request, { params }: { params: Promise<{ token: string }> }): Promise<Response> {
+  try {
+    const { token } = await params;
+    const rawBody = await request.text();
+    const stored = await receiveMpesaCallback({ token, rawBody, headers: request.headers }, notifyEngine);
+    // Daraja's documented acknowledgement shape.
+    return jsonResponse(200, { ResultCode: 0, ResultDesc: 'Accepted', duplicate: stored.duplicate });
+  } catch (err) {
+    return errorResponse(err, `req_${randomUUID()}`);
+  }
+}

@@ -1,0 +1,7 @@
+import { handleSandboxMpesaRequest } from '@/lib/sandbox/mpesa';
+
+// The offline Daraja answers over HTTP like Safaricom's API; all routing lives in lib/sandbox/mpesa.
+export const dynamic = 'force-dynamic';
+
+export const GET = handleSandboxMpesaRequest;
+export const POST = handleSandboxMpesaRequest;

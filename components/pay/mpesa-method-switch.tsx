@@ -1,0 +1,73 @@
+'use client';
+
+import { useId, useState, type ReactNode } from 'react';
+
+export interface MpesaMethodSwitchProps {
+  /** The method shown first. */
+  initialMethod: 'mpesa' | 'card';
+  card: ReactNode;
+  mpesa: ReactNode;
+}
+
+// Styles for the M-Pesa parts of the pay page (kept with the components that use them).
+const styles = `
+.pay-methods { border: 0; padding: 0; margin: 0 0 1rem; min-width: 0; }
+.pay-methods-options { display: grid; grid-template-columns: 1fr 1fr; gap: .5rem; }
+.pay-method-option { display: flex; align-items: center; gap: .5rem; min-height: 44px; padding: .6rem .8rem; border: 1px solid var(--border-strong);
+  border-radius: 8px; cursor: pointer; font-weight: 600; background: var(--panel); }
+.pay-method-option.is-selected { border-color: var(--brand); box-shadow: 0 0 0 1px var(--brand); }
+.pay-method-option:focus-within { box-shadow: var(--focus); }
+.pay-method-option input { accent-color: var(--brand); width: 1.1rem; height: 1.1rem; margin: 0; }
+.mpesa-waiting { padding: .5rem 0; }
+.mpesa-waiting h3 { font-size: 1.2rem; margin: 0 0 .5rem; }
+.mpesa-progress { height: 8px; border-radius: 999px; background: var(--border); overflow: hidden; margin: 1rem 0 .5rem; }
+.mpesa-progress span { display: block; height: 100%; background: var(--success); transition: width 1s linear; }
+.mpesa-waiting .spinner { display: inline-block; vertical-align: -0.2em; border-color: rgb(26 31 54 / 20%); border-top-color: var(--text); }
+@media (prefers-reduced-motion: reduce) { .mpesa-progress span { transition: none; } }
+`;
+
+/**
+ * Lets a KES customer choose M-Pesa or card. Both panels stay mounted (the inactive one hidden),
+ * so switching back and forth keeps what was typed.
+ */
+export function MpesaMethodSwitch({ initialMethod, card, mpesa }: MpesaMethodSwitchProps) {
+  const [method, setMethod] = useState(initialMethod);
+  const id = useId();
+  return (
+    <>
+      <style>{styles}</style>
+      <fieldset className="pay-methods">
+        <legend className="visually-hidden">Payment method</legend>
+        <div className="pay-methods-options">
+          {(
+            [
+              ['mpesa', 'M-Pesa'],
+              ['card', 'Card'],
+            ] as const
+          ).map(([value, label]) => (
+            <label
+              key={value}
+              className={`pay-method-option${method === value ? ' is-selected' : ''}`}
+              data-testid={`pay-method-${value}`}
+            >
+              <input
+                type="radio"
+                name={`${id}-method`}
+                value={value}
+                checked={method === value}
+                onChange={() => setMethod(value)}
+              />
+              {label}
+            </label>
+          ))}
+        </div>
+      </fieldset>
+      <div hidden={method !== 'mpesa'} data-testid="pay-mpesa-panel">
+        {mpesa}
+      </div>
+      <div hidden={method !== 'card'} data-testid="pay-card-panel">
+        {card}
+      </div>
+    </>
+  );
+}

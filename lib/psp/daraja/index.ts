@@ -1,0 +1,131 @@
+import { createHmac } from 'node:crypto';
+import type { CircuitBreakerPolicy } from 'cockatiel';
+import { env } from '@/lib/env';
+import {
+  createCircuitBreaker,
+  createRetryPolicy,
+  isBrokenCircuit,
+  RetryBudgetExceededError,
+  type ResilientPolicy,
+} from '@/lib/resilience/policies';
+import { PspError } from '@/lib/psp/types';
+import { createDarajaClient, DarajaError, type DarajaClient, type DarajaConfig } from './client';
+
+export * from './client';
+export * from './format';
+export * from './result-codes';
+
+/** The `psp` of M-Pesa payment attempts (the ledger books captures per PSP). */
+export const MPESA_PSP = 'mpesa';
+
+const envInt = (name: string, fallback: number): number => {
+  const v = Number(process.env[name]);
+  return Number.isInteger(v) && v >= 0 ? v : fallback;
+};
+
+/** Spike arrest and refused connections: Daraja never acted, so sending again is safe. */
+const notActedOn = (err: Error) =>
+  err instanceof DarajaError && (err.isSpikeArrest || (err.kind === 'unreachable' && !err.requestSent));
+/** A query is a read: any failure to get an answer may be retried. */
+const queryRetryable = (err: Error) =>
+  notActedOn(err) ||
+  (err instanceof PspError && (err.kind === 'unreachable' || err.kind === 'timeout' || err.kind === 'server_error'));
+const breakerFailure = (err: Error) =>
+  err instanceof PspError && (err.kind === 'unreachable' || err.kind === 'timeout' || err.kind === 'server_error');
+
+export interface DarajaPolicies {
+  push: ResilientPolicy;
+  query: ResilientPolicy;
+  breaker: CircuitBreakerPolicy;
+}
+
+export function defaultDarajaPolicies(): DarajaPolicies {
+  const common = {
+    strategy: 'exponential' as const,
+    maxRetries: envInt('DARAJA_MAX_RETRIES', 3),
+    baseDelayMs: envInt('DARAJA_RETRY_BASE_MS', 500),
+    maxDelayMs: envInt('DARAJA_RETRY_MAX_DELAY_MS', 4_000),
+    totalTimeoutMs: envInt('DARAJA_RETRY_BUDGET_MS', 30_000),
+  };
+  return {
+    push: createRetryPolicy({ ...common, isTransient: notActedOn }),
+    query: createRetryPolicy({ ...common, isTransient: queryRetryable }),
+    breaker: createCircuitBreaker({
+      failureThreshold: envInt('PSP_BREAKER_THRESHOLD', 5),
+      halfOpenAfterMs: envInt('PSP_BREAKER_HALF_OPEN_MS', 30_000),
+      isFailure: breakerFailure,
+    }),
+  };
+}
+
+/**
+ * Retries (bounded in count and time) around a circuit breaker around each Daraja call. An STK
+ * push is retried only when Daraja never acted on it (spike arrest, connection refused): Daraja
+ * has no idempotency key, so re-sending after a timeout could prompt the customer twice.
+ */
+export function withDarajaResilience(client: DarajaClient, policies: DarajaPolicies): DarajaClient {
+  const run = async <T>(policy: ResilientPolicy, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await policy.execute(() => policies.breaker.execute(fn));
+    } catch (err) {
+      if (isBrokenCircuit(err))
+        throw new DarajaError('unreachable', 'Daraja: circuit open after repeated failures', false, undefined, undefined, true);
+      if (err instanceof RetryBudgetExceededError)
+        throw new DarajaError('timeout', `Daraja: ${err.message}`, true, undefined, undefined, false);
+      throw err;
+    }
+  };
+  return {
+    get tokensFetched() {
+      return client.tokensFetched;
+    },
+    stkPush: (request) => run(policies.push, () => client.stkPush(request)),
+    stkQuery: (id) => run(policies.query, () => client.stkQuery(id)),
+  };
+}
+
+export function darajaConfigFromEnv(): DarajaConfig {
+  const e = env();
+  return {
+    baseUrl: e.DARAJA_BASE_URL,
+    consumerKey: e.DARAJA_CONSUMER_KEY,
+    consumerSecret: e.DARAJA_CONSUMER_SECRET,
+    shortcode: e.DARAJA_SHORTCODE,
+    passkey: e.DARAJA_PASSKEY,
+    timeoutMs: e.PSP_TIMEOUT_MS,
+  };
+}
+
+let current: { key: string; client: DarajaClient } | undefined;
+
+/** The Daraja client for the configured environment (rebuilt when the configuration changes). */
+export function getDaraja(): DarajaClient {
+  const config = darajaConfigFromEnv();
+  const key = [
+    config.baseUrl,
+    config.consumerKey,
+    config.consumerSecret,
+    config.shortcode,
+    config.passkey,
+    config.timeoutMs,
+  ].join('|');
+  if (current?.key !== key) current = { key, client: withDarajaResilience(createDarajaClient(config), defaultDarajaPolicies()) };
+  return current.client;
+}
+
+export function resetDaraja(): void {
+  current = undefined;
+}
+
+/** The secret path segment of our callback URL; derived from the consumer secret when not configured. */
+export function darajaCallbackToken(): string {
+  const e = env();
+  return (
+    e.DARAJA_CALLBACK_TOKEN ??
+    createHmac('sha256', e.DARAJA_CONSUMER_SECRET).update('paykit daraja callback token v1').digest('hex').slice(0, 40)
+  );
+}
+
+export function darajaCallbackUrl(): string {
+  return `${env().APP_URL}/api/psp/mpesa/callback/${darajaCallbackToken()}`;
+}

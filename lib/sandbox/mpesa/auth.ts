@@ -1,0 +1,61 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { env } from '@/lib/env';
+
+/**
+ * OAuth for the offline Daraja. Access tokens are stateless (expiry + HMAC under the consumer
+ * secret), so every app instance accepts every other's tokens and nothing is stored.
+ */
+
+export function tokenTtlSeconds(): number {
+  const v = Number(process.env.MPESA_SANDBOX_TOKEN_TTL_S);
+  return Number.isInteger(v) && v > 0 ? v : 3599;
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+function mac(expiresAtSec: number): string {
+  const { DARAJA_CONSUMER_KEY, DARAJA_CONSUMER_SECRET } = env();
+  return createHmac('sha256', DARAJA_CONSUMER_SECRET)
+    .update(`${DARAJA_CONSUMER_KEY}.${expiresAtSec}`)
+    .digest('base64url')
+    .slice(0, 32);
+}
+
+/** Checks `Authorization: Basic base64(key:secret)` against the configured consumer key pair. */
+export function checkBasicCredentials(header: string | null): boolean {
+  if (!header?.startsWith('Basic ')) return false;
+  let decoded: string;
+  try {
+    decoded = Buffer.from(header.slice('Basic '.length).trim(), 'base64').toString('utf8');
+  } catch {
+    return false;
+  }
+  const { DARAJA_CONSUMER_KEY, DARAJA_CONSUMER_SECRET } = env();
+  return sameSecret(decoded, `${DARAJA_CONSUMER_KEY}:${DARAJA_CONSUMER_SECRET}`);
+}
+
+export function issueAccessToken(nowMs = Date.now()): { access_token: string; expires_in: string } {
+  const ttl = tokenTtlSeconds();
+  const expiresAtSec = Math.floor(nowMs / 1000) + ttl;
+  return { access_token: `${expiresAtSec.toString(36)}${mac(expiresAtSec)}`, expires_in: String(ttl) };
+}
+
+/** A token is valid when its MAC matches and it has not expired. */
+export function checkAccessToken(header: string | null, nowMs = Date.now()): boolean {
+  if (!header?.startsWith('Bearer ')) return false;
+  const token = header.slice('Bearer '.length).trim();
+  if (token.length <= 32) return false;
+  const expiresAtSec = parseInt(token.slice(0, -32), 36);
+  if (!Number.isSafeInteger(expiresAtSec) || expiresAtSec * 1000 <= nowMs) return false;
+  return sameSecret(token.slice(-32), mac(expiresAtSec));
+}
+
+export function checkStkPassword(shortcode: string, password: string, timestamp: string): boolean {
+  const { DARAJA_SHORTCODE, DARAJA_PASSKEY } = env();
+  if (shortcode !== DARAJA_SHORTCODE) return false;
+  return sameSecret(password, Buffer.from(`${shortcode}${DARAJA_PASSKEY}${timestamp}`).toString('base64'));
+}

@@ -1,0 +1,199 @@
+import { randomInt } from 'node:crypto';
+import { and, desc, eq, gt, inArray, or } from 'drizzle-orm';
+import { getDb } from '@/db/client';
+import { sandboxMpesaStkRequests, type SandboxMpesaStkRequest } from '@/db/schema';
+import { emitStkCallback } from './callbacks';
+import { CORRECT_PIN, resultDescription, TEST_PHONES } from './test-phones';
+
+/**
+ * The offline Daraja's STK push lifecycle: a request waits for the customer on the simulated
+ * phone (or answers by itself for a test number), times out with 1037, and is completed once,
+ * atomically; each completion sends one callback (two with the duplicate fault).
+ */
+
+const envMs = (name: string, fallback: number): number => {
+  const v = Number(process.env[name]);
+  return Number.isFinite(v) && v > 0 ? v : fallback;
+};
+
+/** How long the prompt waits on the phone before Daraja gives up (1037). */
+export const promptTimeoutMs = () => envMs('MPESA_SANDBOX_PROMPT_TIMEOUT_MS', 60_000);
+/** How long a test number takes to "answer". */
+const autoAnswerMs = () => envMs('MPESA_SANDBOX_AUTO_ANSWER_MS', 1_500);
+const RULE_17_WINDOW_MS = 2 * 60_000;
+
+const digits = (n: number) => Array.from({ length: n }, () => randomInt(10)).join('');
+const RECEIPT_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+
+function checkoutRequestId(now: Date): string {
+  const d = new Date(now.getTime() + 3 * 3_600_000).toISOString();
+  const stamp = `${d.slice(8, 10)}${d.slice(5, 7)}${d.slice(0, 4)}${d.slice(11, 13)}${d.slice(14, 16)}${d.slice(17, 19)}`;
+  return `ws_CO_${stamp}${digits(9)}`;
+}
+
+function receiptNumber(now: Date): string {
+  // M-Pesa receipts start with a letter for the year and one for the month, then 8 characters.
+  const year = String.fromCharCode(65 + ((now.getUTCFullYear() - 2006) % 26));
+  const month = String.fromCharCode(65 + now.getUTCMonth());
+  return `${year}${month}${Array.from({ length: 8 }, () => RECEIPT_ALPHABET[randomInt(RECEIPT_ALPHABET.length)]).join('')}`;
+}
+
+export interface NewStkRequest {
+  shortcode: string;
+  amount: number;
+  phone: string;
+  accountReference: string;
+  transactionDesc: string;
+  callbackUrl: string;
+}
+
+export async function createStkRequest(input: NewStkRequest): Promise<SandboxMpesaStkRequest> {
+  const db = getDb();
+  const now = new Date();
+  // Rule 17: M-Pesa refuses the same amount to the same phone within 2 minutes of one that went through or is waiting.
+  const [recent] = await db
+    .select({ id: sandboxMpesaStkRequests.id })
+    .from(sandboxMpesaStkRequests)
+    .where(
+      and(
+        eq(sandboxMpesaStkRequests.phone, input.phone),
+        eq(sandboxMpesaStkRequests.amount, input.amount),
+        eq(sandboxMpesaStkRequests.shortcode, input.shortcode),
+        gt(sandboxMpesaStkRequests.createdAt, new Date(now.getTime() - RULE_17_WINDOW_MS)),
+        or(eq(sandboxMpesaStkRequests.status, 'pending'), eq(sandboxMpesaStkRequests.resultCode, 0)),
+      ),
+    )
+    .limit(1);
+  const [row] = await db
+    .insert(sandboxMpesaStkRequests)
+    .values({
+      id: checkoutRequestId(now),
+      merchantRequestId: `${digits(5)}-${digits(8)}-1`,
+      ...input,
+      status: 'pending',
+      expiresAt: new Date(now.getTime() + promptTimeoutMs()),
+      createdAt: now,
+    })
+    .returning();
+  if (!row) throw new Error('sandbox STK insert returned nothing');
+  if (recent) schedule(row.id, autoAnswerMs(), 17);
+  else if (TEST_PHONES[row.phone]) schedule(row.id, autoAnswerMs(), TEST_PHONES[row.phone]!.resultCode);
+  else schedule(row.id, promptTimeoutMs() + 50, 1037);
+  return row;
+}
+
+// Timers make callbacks arrive on time in a running server; settleDue covers a restart in between.
+const pendingCodes = new Map<string, number>();
+
+function schedule(id: string, afterMs: number, resultCode: number): void {
+  if (resultCode !== 1037) pendingCodes.set(id, resultCode);
+  setTimeout(() => {
+    void settleDue(id).catch((err: unknown) =>
+      console.warn('[sandbox-mpesa] settle failed:', err instanceof Error ? err.message : err),
+    );
+  }, afterMs).unref?.();
+}
+
+/** Completes a request once: the conditional update lets exactly one caller win and call back. */
+export async function completeStkRequest(id: string, resultCode: number): Promise<SandboxMpesaStkRequest | undefined> {
+  const now = new Date();
+  const [row] = await getDb()
+    .update(sandboxMpesaStkRequests)
+    .set({
+      status: 'completed',
+      resultCode,
+      resultDesc: resultDescription(resultCode),
+      receiptNumber: resultCode === 0 ? receiptNumber(now) : null,
+      completedAt: now,
+    })
+    .where(and(eq(sandboxMpesaStkRequests.id, id), eq(sandboxMpesaStkRequests.status, 'pending')))
+    .returning();
+  if (row) {
+    pendingCodes.delete(id);
+    emitStkCallback(row);
+  }
+  return row;
+}
+
+/** Applies what is due for a pending request: a test number's answer, or the timeout. */
+async function settleDue(id: string): Promise<SandboxMpesaStkRequest | undefined> {
+  const [row] = await getDb().select().from(sandboxMpesaStkRequests).where(eq(sandboxMpesaStkRequests.id, id));
+  if (!row || row.status !== 'pending') return row;
+  const now = Date.now();
+  const auto = pendingCodes.get(id) ?? TEST_PHONES[row.phone]?.resultCode;
+  if (auto !== undefined && now >= row.createdAt.getTime() + autoAnswerMs())
+    return (await completeStkRequest(id, auto)) ?? reload(id);
+  if (now >= row.expiresAt.getTime()) return (await completeStkRequest(id, 1037)) ?? reload(id);
+  return row;
+}
+
+async function reload(id: string) {
+  const [row] = await getDb().select().from(sandboxMpesaStkRequests).where(eq(sandboxMpesaStkRequests.id, id));
+  return row;
+}
+
+/** What STK query sees: the request with anything due applied. */
+export async function findStkRequest(id: string): Promise<SandboxMpesaStkRequest | undefined> {
+  return settleDue(id);
+}
+
+export interface PhonePrompt {
+  checkoutRequestId: string;
+  amount: number;
+  payee: string;
+  expiresAt: string;
+}
+
+/** The prompt the phone shows now: its oldest pending request that has not timed out. */
+export async function findPendingPrompt(phone: string): Promise<PhonePrompt | null> {
+  const rows = await getDb()
+    .select()
+    .from(sandboxMpesaStkRequests)
+    .where(and(eq(sandboxMpesaStkRequests.phone, phone), inArray(sandboxMpesaStkRequests.status, ['pending'])))
+    .orderBy(desc(sandboxMpesaStkRequests.createdAt))
+    .limit(5);
+  for (const row of rows.reverse()) {
+    const settled = await settleDue(row.id);
+    if (settled?.status === 'pending') {
+      return {
+        checkoutRequestId: settled.id,
+        amount: settled.amount,
+        payee: settled.accountReference,
+        expiresAt: settled.expiresAt.toISOString(),
+      };
+    }
+  }
+  return null;
+}
+
+export type PhoneAnswer = { action: 'pin'; pin: string } | { action: 'cancel' };
+
+export interface PhoneAnswerResult {
+  resultCode: number;
+  message: string;
+}
+
+/** The customer answers the prompt: the right PIN pays (0), a wrong one fails (2001), cancel is 1032. */
+export async function answerPrompt(
+  phone: string,
+  checkoutRequestId: string,
+  answer: PhoneAnswer,
+): Promise<PhoneAnswerResult | null> {
+  const row = await settleDue(checkoutRequestId);
+  if (!row || row.phone !== phone) return null;
+  if (row.status !== 'pending') {
+    return {
+      resultCode: row.resultCode ?? 1037,
+      message: `This request is no longer waiting (${row.resultDesc ?? 'completed'}).`,
+    };
+  }
+  const code = answer.action === 'cancel' ? 1032 : answer.pin === CORRECT_PIN ? 0 : 2001;
+  const done = (await completeStkRequest(row.id, code)) ?? (await reload(row.id));
+  const finalCode = done?.resultCode ?? code;
+  const messages: Record<number, string> = {
+    0: `${done?.receiptNumber ?? ''} Confirmed. KES ${row.amount.toLocaleString('en-KE')} paid to ${row.accountReference}.`.trim(),
+    1032: 'You cancelled the request.',
+    2001: 'Wrong PIN. The request was not completed.',
+  };
+  return { resultCode: finalCode, message: messages[finalCode] ?? resultDescription(finalCode) };
+}
