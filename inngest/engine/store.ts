@@ -183,12 +183,17 @@ interface CandidateRow extends Record<string, unknown> {
 export async function claimDueRun(db: Db, leaseMs: number): Promise<Lease | null> {
   return db.transaction(async (tx) => {
     const candidates = (await tx.execute(sql`
-      select id, function_id, concurrency_key, concurrency_limit from engine_runs
-      where (status in ('queued', 'sleeping', 'waiting') and run_at <= now())
-         or (status = 'running' and lease_expires_at < now())
-      order by run_at
+      select r.id, r.function_id, r.concurrency_key, r.concurrency_limit from engine_runs r
+      where ((r.status in ('queued', 'sleeping', 'waiting') and r.run_at <= now())
+          or (r.status = 'running' and r.lease_expires_at < now()))
+        -- skip runs whose concurrency key is full, so they cannot starve other due work
+        and (r.concurrency_limit is null or r.concurrency_key is null or (
+          select count(*) from engine_runs b
+           where b.function_id = r.function_id and b.concurrency_key = r.concurrency_key
+             and b.status = 'running' and b.lease_expires_at > now()) < r.concurrency_limit)
+      order by r.run_at
       limit 50
-      for update skip locked`)) as unknown as CandidateRow[];
+      for update of r skip locked`)) as unknown as CandidateRow[];
     for (const candidate of candidates) {
       if (candidate.concurrency_key !== null && candidate.concurrency_limit !== null) {
         await tx.execute(

@@ -19,7 +19,7 @@ export const defineWebhookDeliver = (inngest: Inngest) =>
       retries: 3,
       triggers: [{ event: WEBHOOK_DELIVERY_REQUESTED }],
       // one endpoint's slow responses must not starve everyone else's deliveries
-      concurrency: { limit: 5, key: 'event.data.merchantId' },
+      concurrency: { limit: 25, key: 'event.data.merchantId' },
     },
     async ({ event, step }) => {
       const { deliveryId } = parseEventData(webhookDeliveryRequestedData, event.data, event.name);

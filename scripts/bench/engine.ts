@@ -14,9 +14,9 @@ import { startFetchServer, type FetchServer } from '@/tests/helpers/fetch-server
 import { formatMs, percentileUs } from './stats';
 import type { Benchmark, BenchReport } from './types';
 
-const BURST_EVENTS = 300;
-const PACED_EVENTS = 150;
-const PACED_RATE_PER_S = 25;
+const BURST_EVENTS = Number(process.env.BENCH_ENGINE_BURST ?? 200);
+const PACED_EVENTS = Number(process.env.BENCH_ENGINE_PACED ?? 40);
+const PACED_RATE_PER_S = Number(process.env.BENCH_ENGINE_RATE ?? 2);
 
 interface Receiver {
   server: FetchServer;
@@ -72,9 +72,25 @@ async function enginePipeline(databaseUrl: string): Promise<Pipeline> {
   const eventKey = randomBytes(16).toString('hex');
   let handler: (r: Request) => Promise<Response> = async () => new Response('starting', { status: 503 });
   const app = await startFetchServer((r) => handler(r));
-  const engine = createEngine({ databaseUrl, serveUrl: `${app.url}/api/inngest`, signingKey, eventKey, pollMs: 50, maxConcurrentRuns: 16, http: { port: 0 } });
+  const engine = createEngine({
+    databaseUrl,
+    serveUrl: `${app.url}/api/inngest`,
+    signingKey,
+    eventKey,
+    pollMs: 50,
+    maxConcurrentRuns: 32,
+    http: { port: 0 },
+    syncOnStart: false,
+  });
   await engine.start();
-  const client = new Inngest({ id: 'paykit', isDev: false, baseUrl: engine.url, eventKey, signingKey, logger: { info() {}, warn() {}, error() {}, debug() {} } });
+  const client = new Inngest({
+    id: 'paykit',
+    isDev: false,
+    baseUrl: engine.url,
+    eventKey,
+    signingKey,
+    logger: { info() {}, warn() {}, error() {}, debug() {} },
+  });
   handler = serve({ client, functions: defineFunctions(client) });
   await engine.sync();
   let relay: { stop(): Promise<void> } | undefined;
@@ -149,8 +165,14 @@ async function measure(merchantId: string, receiver: Receiver, pipeline: Pipelin
       pipeline.onCommitted(e.id);
       await new Promise((r) => setTimeout(r, 1000 / PACED_RATE_PER_S));
     }
-    const pacedOk = await waitForAll(receiver, paced.map((p) => p.id), 120_000);
-    const latencies = paced.filter((p) => receiver.firstSeen.has(p.id)).map((p) => (receiver.firstSeen.get(p.id)! - p.committedAt) * 1000);
+    const pacedOk = await waitForAll(
+      receiver,
+      paced.map((p) => p.id),
+      120_000,
+    );
+    const latencies = paced
+      .filter((p) => receiver.firstSeen.has(p.id))
+      .map((p) => (receiver.firstSeen.get(p.id)! - p.committedAt) * 1000);
     return { eventsPerS, p50Us: percentileUs(latencies, 50), p99Us: percentileUs(latencies, 99), delivered: burstOk && pacedOk };
   } finally {
     await pipeline.stop();
@@ -158,8 +180,13 @@ async function measure(merchantId: string, receiver: Receiver, pipeline: Pipelin
 }
 
 async function setUpMerchant(receiverUrl: string): Promise<string> {
-  const { merchant } = await createMerchant({ name: 'Bench Merchant', email: `bench-${randomBytes(4).toString('hex')}@example.test` });
-  await getDb().transaction((tx) => createWebhookEndpoint(tx, merchant.id, { url: `${receiverUrl}/hooks`, enabled_events: ['payment_intent.succeeded'] }));
+  const { merchant } = await createMerchant({
+    name: 'Bench Merchant',
+    email: `bench-${randomBytes(4).toString('hex')}@example.test`,
+  });
+  await getDb().transaction((tx) =>
+    createWebhookEndpoint(tx, merchant.id, { url: `${receiverUrl}/hooks`, enabled_events: ['payment_intent.succeeded'] }),
+  );
   return merchant.id;
 }
 
@@ -182,7 +209,14 @@ export const engineBenchmark: Benchmark = {
         const m = await measure(merchantId, receiver, await make());
         await receiver.server.close();
         results.push(m);
-        rows.push([label, m.eventsPerS.toFixed(0), formatMs(m.p50Us), formatMs(m.p99Us), `${(m.eventsPerS / results[0]!.eventsPerS).toFixed(2)}x`, m.delivered ? 'all' : 'MISSING']);
+        rows.push([
+          label,
+          m.eventsPerS.toFixed(0),
+          formatMs(m.p50Us),
+          formatMs(m.p99Us),
+          `${(m.eventsPerS / results[0]!.eventsPerS).toFixed(2)}x`,
+          m.delivered ? 'all' : 'MISSING',
+        ]);
       }
       await getDb().execute(sql`select 1`);
     } finally {
