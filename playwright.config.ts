@@ -19,7 +19,7 @@ const serverCommand = [
   'mkdir -p .data',
   `: > ${LOG_FILE}`,
   `rm -rf ${DATA_DIR}`,
-  `PAYKIT_DATA_DIR=${DATA_DIR} NEXT_DIST_DIR=.next-e2e${SUFFIX} NEXT_TELEMETRY_DISABLED=1 PORT=${PORT} EMBEDDED_PG_PORT=${54339 + SLOT} ENGINE_PORT=${8398 + SLOT} APP_URL=${BASE_URL} node_modules/.bin/tsx scripts/start.ts >> ${LOG_FILE} 2>&1 || { tail -n 40 ${LOG_FILE} >&2; exit 1; }`,
+  `PAYMENT_CALLBACK_TIMEOUT_MS=10000 PAYKIT_DATA_DIR=${DATA_DIR} NEXT_DIST_DIR=.next-e2e${SUFFIX} NEXT_TELEMETRY_DISABLED=1 PORT=${PORT} EMBEDDED_PG_PORT=${54339 + SLOT} ENGINE_PORT=${8398 + SLOT} APP_URL=${BASE_URL} node_modules/.bin/tsx scripts/start.ts >> ${LOG_FILE} 2>&1 || { tail -n 40 ${LOG_FILE} >&2; exit 1; }`,
 ].join(' && ');
 
 export default defineConfig({

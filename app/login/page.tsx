@@ -1,4 +1,5 @@
 import type { Metadata } from 'next';
+import Link from 'next/link';
 import { LoginForm } from '@/components/dashboard/login-form';
 import styles from '../dashboard/dashboard.module.css';
 
@@ -11,6 +12,9 @@ export default function LoginPage() {
         <h1>Sign in to paykit</h1>
         <p className="muted">The merchant dashboard. `npm start` prints the demo merchant’s login.</p>
         <LoginForm />
+        <p className="small">
+          New to paykit? <Link href="/signup">Create a merchant account</Link>.
+        </p>
       </div>
     </main>
   );

@@ -21,7 +21,10 @@ export function LoginForm() {
     });
     setPending(false);
     if (!result || result.error) {
-      setError('That email and password do not match an account.');
+      // next-auth reports a failed password as CredentialsSignin; other errors (rate limit) carry their message
+      setError(
+        !result || result.error === 'CredentialsSignin' ? 'That email and password do not match an account.' : result.error,
+      );
       return;
     }
     router.push('/dashboard');
@@ -36,7 +39,14 @@ export function LoginForm() {
       </div>
       <div>
         <label htmlFor="password">Password</label>
-        <input id="password" name="password" type="password" autoComplete="current-password" required data-testid="login-password" />
+        <input
+          id="password"
+          name="password"
+          type="password"
+          autoComplete="current-password"
+          required
+          data-testid="login-password"
+        />
       </div>
       {error ? (
         <p id="login-error" role="alert" className="notice notice-error" data-testid="login-error">

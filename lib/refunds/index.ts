@@ -88,6 +88,14 @@ export async function createRefund(merchantId: string, input: z.output<typeof cr
   }
   const currency = parseCurrency(pi.currency);
   const attempt = await succeededAttempt(db, pi);
+  if (attempt.psp !== getCardPsp().name) {
+    // M-Pesa reversals need Daraja's Reversal/B2C APIs, which paykit does not call yet.
+    throw new AppError(
+      'refund_not_supported',
+      `Refunds of ${attempt.psp} payments are not supported yet; refund the customer through the PSP directly.`,
+      { param: 'payment_intent' },
+    );
+  }
   await ensureCapturePosted(db, pi, attempt.psp);
   const alreadyRefunded = (await refundedAmounts(db, [pi.id])).get(pi.id) ?? 0;
   const amount = input.amount ?? pi.amountReceived - alreadyRefunded;

@@ -170,3 +170,52 @@ describe('daily payout', () => {
     await assertLedgerInvariants();
   });
 });
+
+describe('refunds of payments on PSPs without a refund API', () => {
+  it('refuses an M-Pesa payment with a clear error and writes nothing', async () => {
+    const { paymentIntents, paymentAttempts, outboxEvents } = await import('@/db/schema');
+    const { newId } = await import('@/lib/ids');
+    const m = await createTestMerchant();
+    const api = apiClient(app, m.secretKey);
+    const piId = newId('paymentIntent');
+    await getDb()
+      .insert(paymentIntents)
+      .values({
+        id: piId,
+        merchantId: m.merchant.id,
+        amount: 10_000,
+        currency: 'kes',
+        status: 'succeeded',
+        captureMethod: 'automatic',
+        amountReceived: 10_000,
+      });
+    await getDb()
+      .insert(paymentAttempts)
+      .values({
+        id: newId('paymentAttempt'),
+        paymentIntentId: piId,
+        merchantId: m.merchant.id,
+        status: 'succeeded',
+        amount: 10_000,
+        currency: 'kes',
+        psp: 'mpesa',
+        pspIdempotencyKey: `mpesa-${piId}`,
+        pspReference: 'ws_CO_1',
+        paymentMethodType: 'mpesa',
+      });
+    await getDb()
+      .insert(outboxEvents)
+      .values({
+        id: newId('event'),
+        merchantId: m.merchant.id,
+        type: 'payment_intent.succeeded',
+        aggregateType: 'payment_intent',
+        aggregateId: piId,
+        data: {},
+      });
+    const res = await api.post('/api/v1/refunds', { payment_intent: piId, amount: 1_000 });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'refund_not_supported', message: expect.stringMatching(/mpesa/) });
+    expect(await getDb().select().from(refunds).where(eq(refunds.paymentIntentId, piId))).toHaveLength(0);
+  });
+});
