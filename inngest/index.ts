@@ -1,6 +1,7 @@
 import type { Inngest, InngestFunction } from 'inngest';
 import { inngest } from './client';
-import { defineApplyPspCallback, defineSweepPspInbox } from './functions/apply-psp-callback';
+import { defineApplyPspCallback } from './functions/apply-psp-callback';
+import { defineSweepPspInbox } from './functions/sweep-psp-inbox';
 import { defineLedgerPostCapture } from './functions/ledger-post-capture';
 import { defineLedgerPostRefundOutcome } from './functions/ledger-post-refund-outcome';
 import { defineRetryPendingRefunds } from './functions/retry-pending-refunds';

@@ -1,8 +1,9 @@
 import type { Inngest } from 'inngest';
 import { parseEventData, PSP_CALLBACK_APPLIED, PSP_CALLBACK_RECEIVED, pspCallbackReceivedData } from '@/inngest/events';
-import { processInboxMessage, processUnprocessedInbox, type ProcessedInboxMessage } from '@/lib/inbox/process';
+import { processInboxMessage, type ProcessedInboxMessage } from '@/lib/inbox/process';
 
-function appliedEvent(result: ProcessedInboxMessage) {
+/** The PSP_CALLBACK_APPLIED announcement of a processed callback, if it belongs to a payment. */
+export function appliedEvent(result: ProcessedInboxMessage) {
   if (!result.attempt) return undefined;
   return {
     // one announcement per callback, however often this step or the sweep re-runs
@@ -32,20 +33,5 @@ export const defineApplyPspCallback = (inngest: Inngest) =>
       const announcement = appliedEvent(result);
       if (announcement && result.outcome !== 'already_processed') await step.sendEvent('announce', announcement);
       return result;
-    },
-  );
-
-/**
- * Every minute, processes callbacks stored more than a minute ago whose event never arrived.
- * Idempotent for the same reasons as apply-psp-callback; its announcements reuse the same ids.
- */
-export const defineSweepPspInbox = (inngest: Inngest) =>
-  inngest.createFunction(
-    { id: 'sweep-psp-inbox', retries: 1, triggers: [{ cron: '* * * * *' }], concurrency: { limit: 1 } },
-    async ({ step }) => {
-      const results = await step.run('process-stale', () => processUnprocessedInbox({ olderThanMs: 60_000 }));
-      const announcements = results.flatMap((r) => appliedEvent(r) ?? []);
-      if (announcements.length > 0) await step.sendEvent('announce', announcements);
-      return { processed: results.length };
     },
   );

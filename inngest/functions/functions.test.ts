@@ -1,7 +1,13 @@
 import { InngestTestEngine } from '@inngest/test';
 import { Inngest } from 'inngest';
 import { describe, expect, it } from 'vitest';
-import { OUTBOX_EVENT_NAMES, PSP_CALLBACK_APPLIED, WEBHOOK_DELIVERY_REQUESTED } from '@/inngest/events';
+import { OUTBOX_EVENT_NAMES, PSP_CALLBACK_APPLIED, PSP_CALLBACK_RECEIVED, WEBHOOK_DELIVERY_REQUESTED } from '@/inngest/events';
+import { defineApplyPspCallback } from './apply-psp-callback';
+import { defineLedgerPostCapture } from './ledger-post-capture';
+import { defineLedgerPostRefundOutcome } from './ledger-post-refund-outcome';
+import { defineRetryPendingRefunds } from './retry-pending-refunds';
+import { defineSettleBalances } from './settle-balances';
+import { defineSweepPspInbox } from './sweep-psp-inbox';
 import { defineExpireCheckoutSessions } from './expire-checkout-sessions';
 import { defineResolvePendingPayment } from './resolve-pending-payment';
 import { defineWebhookDeliver } from './webhook-deliver';
@@ -164,5 +170,129 @@ describe('expire-checkout-sessions', () => {
       ],
     });
     expect((await t.execute()).result).toEqual({ found: 2, expired: 1 });
+  });
+});
+
+describe('apply-psp-callback', () => {
+  it('applies the stored callback and announces it once per inbox row', async () => {
+    const t = new InngestTestEngine({
+      function: defineApplyPspCallback(client),
+      events: [{ name: PSP_CALLBACK_RECEIVED, data: { inboxId: 'inb_1', psp: 'sandbox_card' } }],
+      steps: [
+        {
+          id: 'apply',
+          handler: () => ({
+            inboxId: 'inb_1',
+            outcome: 'apply',
+            attempt: { paymentIntentId: 'pi_1', attemptId: 'pa_1', status: 'succeeded' },
+          }),
+        },
+        { id: 'announce', handler: () => ({ ids: ['x'] }) },
+      ],
+    });
+    const { result, ctx } = await t.execute();
+    expect(result).toMatchObject({ outcome: 'apply' });
+    expect(ctx.step.sendEvent).toHaveBeenCalledWith('announce', {
+      id: 'applied-inb_1',
+      name: PSP_CALLBACK_APPLIED,
+      data: { paymentIntentId: 'pi_1', attemptId: 'pa_1', status: 'succeeded' },
+    });
+  });
+
+  it('announces nothing for a callback already processed or not about one of our payments', async () => {
+    for (const outcome of [
+      { inboxId: 'inb_2', outcome: 'already_processed' },
+      { inboxId: 'inb_3', outcome: 'unknown_payment' },
+    ]) {
+      const t = new InngestTestEngine({
+        function: defineApplyPspCallback(client),
+        events: [{ name: PSP_CALLBACK_RECEIVED, data: { inboxId: outcome.inboxId, psp: 'sandbox_card' } }],
+        steps: [{ id: 'apply', handler: () => outcome }],
+      });
+      const { ctx } = await t.execute();
+      expect(ctx.step.sendEvent).not.toHaveBeenCalled();
+    }
+  });
+});
+
+describe('sweep-psp-inbox', () => {
+  it('announces every callback it applied', async () => {
+    const t = new InngestTestEngine({
+      function: defineSweepPspInbox(client),
+      events: [{ name: 'inngest/scheduled.timer', data: {} }],
+      steps: [
+        {
+          id: 'process-stale',
+          handler: () => [
+            { inboxId: 'inb_a', outcome: 'apply', attempt: { paymentIntentId: 'pi_a', attemptId: 'pa_a', status: 'succeeded' } },
+            { inboxId: 'inb_b', outcome: 'unknown_payment' },
+          ],
+        },
+        { id: 'announce', handler: () => ({ ids: [] }) },
+      ],
+    });
+    const { result, ctx } = await t.execute();
+    expect(result).toEqual({ processed: 2 });
+    expect(ctx.step.sendEvent).toHaveBeenCalledWith('announce', [expect.objectContaining({ id: 'applied-inb_a' })]);
+  });
+});
+
+describe('ledger consumers', () => {
+  it('ledger-post-capture books the captured amount of the event', async () => {
+    const t = new InngestTestEngine({
+      function: defineLedgerPostCapture(client),
+      events: [
+        { name: 'payment_intent.succeeded', data: outboxData({ object: { id: 'pi_1', amount_received: 900, currency: 'usd' } }) },
+      ],
+      steps: [{ id: 'post-capture', handler: () => ({ journalTransaction: 'jtx_1', created: true }) }],
+    });
+    expect((await t.execute()).result).toEqual({ journalTransaction: 'jtx_1', created: true });
+  });
+
+  it('ledger-post-capture refuses an event without the payment (retried, then dead-lettered)', async () => {
+    const t = new InngestTestEngine({
+      function: defineLedgerPostCapture(client),
+      events: [{ name: 'payment_intent.succeeded', data: outboxData({ object: {} }) }],
+    });
+    const { error } = await t.execute();
+    expect(String((error as Error | undefined)?.message)).toMatch(/lacks the payment/);
+  });
+
+  it('ledger-post-refund-outcome books confirmed and failed refunds', async () => {
+    for (const name of ['refund.succeeded', 'refund.failed']) {
+      const t = new InngestTestEngine({
+        function: defineLedgerPostRefundOutcome(client),
+        events: [{ name, data: outboxData({ aggregateType: 'refund', aggregateId: 're_1', paymentIntentId: null }) }],
+        steps: [{ id: 'post-refund-outcome', handler: () => ({ journalTransaction: `jtx_${name}`, created: true }) }],
+      });
+      expect((await t.execute()).result).toEqual({ journalTransaction: `jtx_${name}`, created: true });
+    }
+  });
+});
+
+describe('scheduled money jobs', () => {
+  it('retry-pending-refunds re-sends each pending refund', async () => {
+    const t = new InngestTestEngine({
+      function: defineRetryPendingRefunds(client),
+      events: [{ name: 'inngest/scheduled.timer', data: {} }],
+      steps: [
+        { id: 'find-pending', handler: () => ['re_1', 're_2'] },
+        { id: 'send-re_1', handler: () => 'succeeded' },
+        { id: 'send-re_2', handler: () => 'pending' },
+      ],
+    });
+    expect((await t.execute()).result).toEqual({ retried: 2, outcomes: { re_1: 'succeeded', re_2: 'pending' } });
+  });
+
+  it('settle-balances pays out with the day of the run as the posting key', async () => {
+    const t = new InngestTestEngine({
+      function: defineSettleBalances(client),
+      events: [{ name: 'inngest/scheduled.timer', data: {} }],
+      steps: [
+        { id: 'payout-day', handler: () => '2026-11-26' },
+        { id: 'settle', handler: () => ({ settled: [{ merchantId: 'mer_1', currency: 'usd', amountMinor: 100 }], skipped: [] }) },
+      ],
+    });
+    expect((await t.execute()).result).toMatchObject({ settled: [{ merchantId: 'mer_1' }] });
   });
 });
