@@ -78,7 +78,8 @@ describe('GET /api/v1/payment_intents', () => {
     const merchant = await createTestMerchant();
     const own = apiClient(app, merchant.secretKey);
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await own.post('/api/v1/payment_intents', { amount: 100 + i, currency: 'usd' })).body.id);
+    for (let i = 0; i < 5; i++)
+      ids.push((await own.post('/api/v1/payment_intents', { amount: 100 + i, currency: 'usd' })).body.id);
     await own.post(`/api/v1/payment_intents/${ids[0]}/cancel`, {});
     const page1 = await own.get('/api/v1/payment_intents?limit=2');
     expect(page1.body).toMatchObject({ object: 'list', has_more: true });
@@ -106,13 +107,23 @@ describe('GET /api/v1/payment_intents', () => {
 describe('confirm with test payment methods', () => {
   it('succeeds with pm_card_visa: one attempt, one sandbox payment, events in order', async () => {
     const pi = await createPi();
-    const res = await api.post(`/api/v1/payment_intents/${pi.id}/confirm`, { payment_method: 'pm_card_visa', customer_ip: '198.51.100.1' });
+    const res = await api.post(`/api/v1/payment_intents/${pi.id}/confirm`, {
+      payment_method: 'pm_card_visa',
+      customer_ip: '198.51.100.1',
+    });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ status: 'succeeded', amount_received: 2000, payment_method: { type: 'card', card: { brand: 'visa', last4: '4242' } } });
+    expect(res.body).toMatchObject({
+      status: 'succeeded',
+      amount_received: 2000,
+      payment_method: { type: 'card', card: { brand: 'visa', last4: '4242' } },
+    });
     const attempts = await getDb().select().from(paymentAttempts).where(eq(paymentAttempts.paymentIntentId, pi.id));
     expect(attempts).toHaveLength(1);
     expect(attempts[0]).toMatchObject({ status: 'succeeded', riskDecision: 'allow', psp: 'sandbox_card' });
-    const sandbox = await getDb().select().from(sandboxCardPayments).where(eq(sandboxCardPayments.idempotencyKey, attempts[0]!.pspIdempotencyKey));
+    const sandbox = await getDb()
+      .select()
+      .from(sandboxCardPayments)
+      .where(eq(sandboxCardPayments.idempotencyKey, attempts[0]!.pspIdempotencyKey));
     expect(sandbox).toHaveLength(1);
     const events = await getDb().select().from(outboxEvents).where(eq(outboxEvents.aggregateId, pi.id)).orderBy(outboxEvents.seq);
     expect(events.map((e) => e.type)).toEqual(['payment_intent.created', 'payment_intent.succeeded']);
@@ -136,7 +147,11 @@ describe('confirm with test payment methods', () => {
     expect(after.last_payment_error).toMatchObject({ code: 'card_declined', decline_code: declineCode });
     const retry = await api.post(`/api/v1/payment_intents/${pi.id}/confirm`, { payment_method: 'pm_card_mastercard' });
     expect(retry.status).toBe(200);
-    expect(retry.body).toMatchObject({ status: 'succeeded', last_payment_error: null, payment_method: { card: { brand: 'mastercard' } } });
+    expect(retry.body).toMatchObject({
+      status: 'succeeded',
+      last_payment_error: null,
+      payment_method: { card: { brand: 'mastercard' } },
+    });
   });
 
   it('blocks pm_card_radarBlock before it reaches the network', async () => {
@@ -159,7 +174,10 @@ describe('confirm with test payment methods', () => {
     });
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('requires_action');
-    expect(res.body.next_action).toMatchObject({ type: 'redirect_to_url', redirect_to_url: { url: expect.stringContaining('/sandbox/3ds/') } });
+    expect(res.body.next_action).toMatchObject({
+      type: 'redirect_to_url',
+      redirect_to_url: { url: expect.stringContaining('/sandbox/3ds/') },
+    });
     expect(res.body.next_action.redirect_to_url.return_url).toMatch(/^https:\/\/shop\.example\/return\?payment_attempt=pa_/);
     // a second confirm while the customer authenticates is refused
     const again = await api.post(`/api/v1/payment_intents/${pi.id}/confirm`, { payment_method: 'pm_card_visa' });
@@ -190,7 +208,11 @@ describe('manual capture and cancel', () => {
     const [atPsp] = await getDb().select().from(sandboxCardPayments).where(eq(sandboxCardPayments.id, attempt!.pspReference!));
     expect(atPsp).toMatchObject({ status: 'captured', amountCaptured: 1500 });
     const events = await getDb().select().from(outboxEvents).where(eq(outboxEvents.aggregateId, pi.id)).orderBy(outboxEvents.seq);
-    expect(events.map((e) => e.type)).toEqual(['payment_intent.created', 'payment_intent.amount_capturable_updated', 'payment_intent.succeeded']);
+    expect(events.map((e) => e.type)).toEqual([
+      'payment_intent.created',
+      'payment_intent.amount_capturable_updated',
+      'payment_intent.succeeded',
+    ]);
   });
 
   it('cancel releases a held authorization at the network', async () => {
@@ -205,7 +227,31 @@ describe('manual capture and cancel', () => {
 
   it('rejects capture without an authorization, and an unknown cancellation reason', async () => {
     const pi = await createPi();
-    expect((await api.post(`/api/v1/payment_intents/${pi.id}/capture`, {})).body.error.code).toBe('payment_intent_unexpected_state');
+    expect((await api.post(`/api/v1/payment_intents/${pi.id}/capture`, {})).body.error.code).toBe(
+      'payment_intent_unexpected_state',
+    );
     expect((await api.post(`/api/v1/payment_intents/${pi.id}/cancel`, { cancellation_reason: 'bored' })).status).toBe(400);
+  });
+});
+
+describe('concurrent captures', () => {
+  it('of 10 parallel captures of one authorization, one takes effect: captured once at the network', async () => {
+    const pi = await createPi({ capture_method: 'manual' });
+    await api.post(`/api/v1/payment_intents/${pi.id}/confirm`, { payment_method: 'pm_card_visa' });
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        api.post(`/api/v1/payment_intents/${pi.id}/capture`, { amount_to_capture: 1_000 + i }),
+      ),
+    );
+    const after = (await api.get(`/api/v1/payment_intents/${pi.id}`)).body;
+    expect(after.status).toBe('succeeded');
+    const ok = results.filter((r) => r.status === 200);
+    expect(ok.length).toBeGreaterThanOrEqual(1);
+    for (const r of ok) expect(r.body.amount_received).toBe(after.amount_received);
+    const [attempt] = await getDb().select().from(paymentAttempts).where(eq(paymentAttempts.paymentIntentId, pi.id));
+    const [atPsp] = await getDb().select().from(sandboxCardPayments).where(eq(sandboxCardPayments.id, attempt!.pspReference!));
+    expect(atPsp).toMatchObject({ status: 'captured', amountCaptured: after.amount_received });
+    const events = await getDb().select().from(outboxEvents).where(eq(outboxEvents.aggregateId, pi.id));
+    expect(events.filter((e) => e.type === 'payment_intent.succeeded')).toHaveLength(1);
   });
 });
