@@ -1,5 +1,6 @@
 import Link from 'next/link';
 import type { ReactNode } from 'react';
+import { NavLinks } from '@/components/dashboard/nav-links';
 import { SignOutButton } from '@/components/dashboard/sign-out-button';
 import styles from './dashboard.module.css';
 import { requireUser } from './session';
@@ -10,20 +11,23 @@ export default async function DashboardLayout({ children }: { children: ReactNod
   const user = await requireUser();
   return (
     <div className={styles.shell}>
+      <a href="#main" className={styles.skipLink}>
+        Skip to content
+      </a>
       <header className={styles.topbar}>
         <Link href="/dashboard" className={styles.brand}>
           paykit · <span data-testid="merchant-name">{user.merchantName}</span>
         </Link>
+        <span className="muted small" data-testid="current-user">
+          {user.email} ({user.role})
+        </span>
+        <SignOutButton />
         <nav className={styles.nav} aria-label="Dashboard">
-          <Link href="/dashboard">Payments</Link>
+          <NavLinks />
           <Link href="/store">Storefront</Link>
-          <span className="muted small">
-            {user.email} ({user.role})
-          </span>
-          <SignOutButton />
         </nav>
       </header>
-      <main id="main" className={styles.main}>
+      <main id="main" className={styles.main} tabIndex={-1}>
         {children}
       </main>
     </div>

@@ -1,94 +1,100 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { PAYMENT_INTENT_STATUSES, type PaymentIntentStatus } from '@/db/schema';
-import { listMerchantPayments } from '@/lib/dashboard/payments';
+import { StatsTable, SuccessRateChart, VolumeChart } from '@/components/dashboard/overview-charts';
+import { PaymentsTable } from '@/components/dashboard/payments-table';
+import { getOverview, OVERVIEW_DAYS } from '@/lib/dashboard/overview';
 import { formatMoney } from '@/lib/money';
 import styles from './dashboard.module.css';
 import { requireUser } from './session';
 
-export const metadata: Metadata = { title: 'Payments' };
+export const metadata: Metadata = { title: 'Overview' };
 export const dynamic = 'force-dynamic';
 
-const FILTERS: { label: string; status?: PaymentIntentStatus }[] = [
-  { label: 'All' },
-  { label: 'Succeeded', status: 'succeeded' },
-  { label: 'Uncaptured', status: 'requires_capture' },
-  { label: 'Incomplete', status: 'requires_payment_method' },
-  { label: 'Canceled', status: 'canceled' },
-];
-
-function parseStatus(value: string | undefined): PaymentIntentStatus | undefined {
-  return PAYMENT_INTENT_STATUSES.find((s) => s === value);
-}
-
-export default async function PaymentsPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
+export default async function OverviewPage() {
   const user = await requireUser();
-  const params = await searchParams;
-  const status = parseStatus(params.status);
-  const { rows, nextCursor } = await listMerchantPayments(user.merchantId, { status, before: params.before });
-  const query = (extra: Record<string, string | undefined>) => {
-    const q = new URLSearchParams();
-    for (const [k, v] of Object.entries({ status, ...extra })) if (v) q.set(k, v);
-    const s = q.toString();
-    return s ? `/dashboard?${s}` : '/dashboard';
-  };
+  const overview = await getOverview(user.merchantId);
+  const { problems } = overview;
+  const problemCount = problems.deadLetters.length + problems.endpoints.length;
   return (
     <>
-      <h1>Payments</h1>
-      <nav className={styles.filters} aria-label="Filter by status">
-        {FILTERS.map((f) => (
-          <Link key={f.label} href={query({ status: f.status, before: undefined })} aria-current={f.status === status ? 'page' : undefined}>
-            {f.label}
-          </Link>
-        ))}
-      </nav>
-      <section className={styles.card} aria-labelledby="payments-heading">
-        <h2 id="payments-heading" className="visually-hidden">
-          Payment list
-        </h2>
-        {rows.length === 0 ? (
+      <h1>Overview</h1>
+
+      <section className={styles.card} aria-labelledby="problems-heading" data-testid="overview-problems">
+        <h2 id="problems-heading">Open problems</h2>
+        {problemCount === 0 ? (
+          <p className="muted" data-testid="problems-none">
+            Nothing needs your attention: no failed background jobs, every webhook endpoint is delivering.
+          </p>
+        ) : (
+          <ul className={styles.plainList}>
+            {problems.endpoints.map((e) => (
+              <li key={e.id} data-testid="problem-endpoint">
+                <span className={styles.problem}>Webhook endpoint {e.status === 'disabled' ? 'disabled' : 'failing'}:</span>{' '}
+                <span className={styles.mono}>{e.url}</span>
+                {e.failedDeliveries > 0
+                  ? ` — ${e.failedDeliveries} failing ${e.failedDeliveries === 1 ? 'delivery' : 'deliveries'}`
+                  : ''}
+                {e.disabledReason ? ` — ${e.disabledReason}` : ''} <Link href="/dashboard/webhooks">Review webhooks</Link>
+              </li>
+            ))}
+            {problems.deadLetters.map((d) => (
+              <li key={d.id} data-testid="problem-dead-letter">
+                <span className={styles.problem}>Failed background job:</span> {d.functionId} for {d.eventName} (
+                {d.createdAt.toISOString().slice(0, 16).replace('T', ' ')} UTC){' '}
+                <Link href="/dashboard/webhooks#dead-letters-section">Replay</Link>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+
+      <section className={styles.card} aria-labelledby="balances-heading" data-testid="overview-balances">
+        <div className={styles.sectionHead}>
+          <h2 id="balances-heading">Balances</h2>
+          <Link href="/dashboard/balances">All balance transactions</Link>
+        </div>
+        {overview.balances.length === 0 ? (
+          <p className="empty-state">No balance yet: captured payments appear here within seconds.</p>
+        ) : (
+          <dl className={styles.grid}>
+            {overview.balances.map((b) => (
+              <div key={b.currency} className={styles.stat} data-testid={`overview-balance-${b.currency}`}>
+                <dt>{b.currency.toUpperCase()} available / pending</dt>
+                <dd>
+                  {formatMoney(b.availableMinor, b.currency)}{' '}
+                  <span className="muted small">/ {formatMoney(b.pendingMinor, b.currency)}</span>
+                </dd>
+              </div>
+            ))}
+          </dl>
+        )}
+      </section>
+
+      <section className={styles.card} aria-labelledby="volume-heading">
+        <h2 id="volume-heading">Volume and success rate, last {OVERVIEW_DAYS} days</h2>
+        {overview.currencies.length === 0 ? (
+          <p className="empty-state" data-testid="volume-empty">
+            No captured volume in the last {OVERVIEW_DAYS} days.
+          </p>
+        ) : (
+          overview.currencies.map((c) => <VolumeChart key={c} days={overview.days} currency={c} id={`volume-${c}`} />)
+        )}
+        <SuccessRateChart days={overview.days} id="success-rate" />
+        <StatsTable days={overview.days} currencies={overview.currencies} />
+      </section>
+
+      <section className={styles.card} aria-labelledby="recent-heading">
+        <div className={styles.sectionHead}>
+          <h2 id="recent-heading">Recent payments</h2>
+          <Link href="/dashboard/payments">All payments</Link>
+        </div>
+        {overview.recentPayments.length === 0 ? (
           <p className="empty-state" data-testid="payments-empty">
             No payments yet. Buy something in the <Link href="/store">storefront</Link> with the test card 4242 4242 4242 4242.
           </p>
         ) : (
-          <div className={styles.tableWrap}>
-            <table className={styles.table} data-testid="payments-table">
-              <thead>
-                <tr>
-                  <th scope="col">Amount</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Customer</th>
-                  <th scope="col">Card</th>
-                  <th scope="col">Date</th>
-                  <th scope="col">ID</th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((p) => (
-                  <tr key={p.id} data-testid="payment-row">
-                    <td className={styles.amount}>
-                      <Link href={`/dashboard/payments/${p.id}`}>{formatMoney(p.amount, p.currency)}</Link>
-                    </td>
-                    <td>
-                      <span className={`${styles.badge} ${styles[`badge_${p.status}`] ?? ''}`}>{p.status.replaceAll('_', ' ')}</span>
-                    </td>
-                    <td>{p.email ?? '—'}</td>
-                    <td>{p.card ? `${p.card.brand} •••• ${p.card.last4}` : '—'}</td>
-                    <td>{p.createdAt.toISOString().replace('T', ' ').slice(0, 16)} UTC</td>
-                    <td className={styles.mono}>{p.id}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <PaymentsTable rows={overview.recentPayments} caption="Five most recent payments" />
         )}
-        {nextCursor ? (
-          <p>
-            <Link href={query({ before: nextCursor })} data-testid="payments-next">
-              Older payments →
-            </Link>
-          </p>
-        ) : null}
       </section>
     </>
   );

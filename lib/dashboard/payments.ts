@@ -1,6 +1,21 @@
-import { and, asc, desc, eq, lt, or, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, ilike, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
 import { getDb } from '@/db/client';
-import { checkoutSessions, outboxEvents, paymentAttempts, paymentIntents, type PaymentIntentStatus } from '@/db/schema';
+import {
+  checkoutSessions,
+  journalEntries,
+  journalTransactions,
+  ledgerAccounts,
+  outboxEvents,
+  PAYMENT_INTENT_STATUSES,
+  paymentAttempts,
+  paymentIntents,
+  refunds,
+  type PaymentIntentStatus,
+} from '@/db/schema';
+import { SUPPORTED_CURRENCIES } from '@/lib/money';
+import { refundedAmounts } from '@/lib/refunds';
+import { listDeliveriesForEvent } from '@/lib/webhooks/deliveries';
 
 export interface PaymentRow {
   id: string;
@@ -10,36 +25,114 @@ export interface PaymentRow {
   status: PaymentIntentStatus;
   email: string | null;
   card: { brand: string; last4: string } | null;
+  method: string | null;
+  psp: string | null;
   createdAt: Date;
 }
 
-/** A merchant's payments, newest first, with the card of the latest attempt. */
+export const PAYMENT_METHODS = ['card', 'mpesa'] as const;
+export const PSPS = ['sandbox_card', 'stripe', 'daraja'] as const;
+
+const optionalText = z
+  .string()
+  .trim()
+  .max(200)
+  .optional()
+  .transform((v) => (v ? v : undefined));
+const isoDay = z
+  .string()
+  .optional()
+  .transform((v) => (v && /^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`)) ? v : undefined));
+
+/**
+ * The list filters as they come from the URL (page and CSV export share them). Unknown or
+ * malformed values are dropped rather than refused: a hand-edited URL still shows a list.
+ */
+export const paymentFiltersSchema = z.object({
+  q: optionalText,
+  status: z
+    .string()
+    .optional()
+    .transform((v) => PAYMENT_INTENT_STATUSES.find((s) => s === v)),
+  method: z
+    .string()
+    .optional()
+    .transform((v) => PAYMENT_METHODS.find((m) => m === v)),
+  psp: z
+    .string()
+    .optional()
+    .transform((v) => PSPS.find((p) => p === v)),
+  currency: z
+    .string()
+    .optional()
+    .transform((v) => SUPPORTED_CURRENCIES.find((c) => c === v?.toLowerCase())),
+  /** Inclusive UTC days, YYYY-MM-DD. */
+  from: isoDay,
+  to: isoDay,
+});
+export type PaymentFilters = z.output<typeof paymentFiltersSchema>;
+
+export function parsePaymentFilters(params: Record<string, string | string[] | undefined>): PaymentFilters {
+  const flat = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]));
+  const keys = ['q', 'status', 'method', 'psp', 'currency', 'from', 'to'];
+  return paymentFiltersSchema.parse(Object.fromEntries(keys.map((k) => [k, flat[k]])));
+}
+
+function filterConditions(merchantId: string, f: Partial<PaymentFilters>): SQL[] {
+  const conditions: SQL[] = [eq(paymentIntents.merchantId, merchantId)];
+  if (f.status) conditions.push(eq(paymentIntents.status, f.status));
+  if (f.currency) conditions.push(eq(paymentIntents.currency, f.currency));
+  if (f.method) conditions.push(eq(paymentAttempts.paymentMethodType, f.method));
+  if (f.psp) conditions.push(eq(paymentAttempts.psp, f.psp));
+  if (f.from) conditions.push(gte(paymentIntents.createdAt, new Date(`${f.from}T00:00:00Z`)));
+  if (f.to) conditions.push(lt(paymentIntents.createdAt, new Date(Date.parse(`${f.to}T00:00:00Z`) + 86_400_000)));
+  if (f.q) {
+    const q = f.q;
+    const anyAttemptWithLast4 = sql`exists (select 1 from ${paymentAttempts} pa where pa.payment_intent_id = ${paymentIntents.id} and pa.card->>'last4' = ${q})`;
+    const search = /^\d{4}$/.test(q)
+      ? anyAttemptWithLast4
+      : q.includes('@')
+        ? sql`lower(${paymentIntents.customerEmail}) = ${q.toLowerCase()}`
+        : or(eq(paymentIntents.id, q), ilike(paymentIntents.customerEmail, `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`));
+    if (search) conditions.push(search);
+  }
+  return conditions;
+}
+
+/** A merchant's payments, newest first, filtered, with the method, PSP and card of the latest attempt. */
 export async function listMerchantPayments(
   merchantId: string,
-  options: { status?: PaymentIntentStatus; before?: string; limit?: number } = {},
+  options: Partial<PaymentFilters> & { before?: string; limit?: number } = {},
 ): Promise<{ rows: PaymentRow[]; nextCursor: string | null }> {
   const db = getDb();
-  const limit = Math.min(Math.max(options.limit ?? 25, 1), 100);
-  const conditions: SQL[] = [eq(paymentIntents.merchantId, merchantId)];
-  if (options.status) conditions.push(eq(paymentIntents.status, options.status));
+  const limit = Math.min(Math.max(options.limit ?? 25, 1), 500);
+  const conditions = filterConditions(merchantId, options);
   if (options.before) {
     const [cursor] = await db
       .select({ createdAt: paymentIntents.createdAt, id: paymentIntents.id })
       .from(paymentIntents)
       .where(and(eq(paymentIntents.id, options.before), eq(paymentIntents.merchantId, merchantId)));
     if (cursor) {
-      const older = or(lt(paymentIntents.createdAt, cursor.createdAt), and(eq(paymentIntents.createdAt, cursor.createdAt), lt(paymentIntents.id, cursor.id)));
+      const older = or(
+        lt(paymentIntents.createdAt, cursor.createdAt),
+        and(eq(paymentIntents.createdAt, cursor.createdAt), lt(paymentIntents.id, cursor.id)),
+      );
       if (older) conditions.push(older);
     }
   }
   const rows = await db
-    .select({ pi: paymentIntents, card: paymentAttempts.card })
+    .select({
+      pi: paymentIntents,
+      card: paymentAttempts.card,
+      method: paymentAttempts.paymentMethodType,
+      psp: paymentAttempts.psp,
+    })
     .from(paymentIntents)
     .leftJoin(paymentAttempts, eq(paymentAttempts.id, paymentIntents.latestAttemptId))
     .where(and(...conditions))
     .orderBy(desc(paymentIntents.createdAt), desc(paymentIntents.id))
     .limit(limit + 1);
-  const page = rows.slice(0, limit).map(({ pi, card }) => ({
+  const page = rows.slice(0, limit).map(({ pi, card, method, psp }) => ({
     id: pi.id,
     amount: pi.amount,
     amountReceived: pi.amountReceived,
@@ -47,9 +140,71 @@ export async function listMerchantPayments(
     status: pi.status,
     email: pi.customerEmail,
     card: card ? { brand: card.brand, last4: card.last4 } : null,
+    method,
+    psp,
     createdAt: pi.createdAt,
   }));
   return { rows: page, nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null };
+}
+
+export const CSV_COLUMNS = [
+  'id',
+  'created_utc',
+  'amount_minor',
+  'amount_received_minor',
+  'amount_refunded_minor',
+  'currency',
+  'status',
+  'customer_email',
+  'method',
+  'psp',
+  'card_brand',
+  'card_last4',
+] as const;
+
+/** RFC 4180 quoting, plus a leading quote for cells a spreadsheet would run as a formula. */
+export function csvCell(value: string | number | null | undefined): string {
+  if (value === null || value === undefined) return '';
+  let s = String(value);
+  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+/**
+ * The filtered payments as CSV, one chunk per page of rows, so an export of any size streams
+ * with bounded memory. Scoped to the merchant by every query it makes.
+ */
+export async function* paymentsCsv(merchantId: string, filters: Partial<PaymentFilters>, pageSize = 500): AsyncGenerator<string> {
+  yield `${CSV_COLUMNS.join(',')}\r\n`;
+  let before: string | undefined;
+  for (;;) {
+    const { rows, nextCursor } = await listMerchantPayments(merchantId, { ...filters, before, limit: pageSize });
+    const refunded = await refundedAmounts(
+      getDb(),
+      rows.map((r) => r.id),
+    );
+    const lines = rows.map((r) =>
+      [
+        r.id,
+        r.createdAt.toISOString(),
+        r.amount,
+        r.amountReceived,
+        refunded.get(r.id) ?? 0,
+        r.currency,
+        r.status,
+        r.email,
+        r.method,
+        r.psp,
+        r.card?.brand,
+        r.card?.last4,
+      ]
+        .map(csvCell)
+        .join(','),
+    );
+    if (lines.length) yield `${lines.join('\r\n')}\r\n`;
+    if (!nextCursor) return;
+    before = nextCursor;
+  }
 }
 
 /** Everything the payment detail page shows; null when the payment is not this merchant's. */
@@ -60,14 +215,64 @@ export async function getMerchantPaymentDetail(merchantId: string, id: string) {
     .from(paymentIntents)
     .where(and(eq(paymentIntents.id, id), eq(paymentIntents.merchantId, merchantId)));
   if (!pi) return null;
-  const attempts = await db.select().from(paymentAttempts).where(eq(paymentAttempts.paymentIntentId, pi.id)).orderBy(asc(paymentAttempts.createdAt));
+  const attempts = await db
+    .select()
+    .from(paymentAttempts)
+    .where(eq(paymentAttempts.paymentIntentId, pi.id))
+    .orderBy(asc(paymentAttempts.createdAt));
+  const refundRows = await db
+    .select()
+    .from(refunds)
+    .where(and(eq(refunds.paymentIntentId, pi.id), eq(refunds.merchantId, merchantId)))
+    .orderBy(asc(refunds.createdAt));
+  // The timeline: the payment's own events and its refunds' events, in outbox order.
+  const aggregateIds = [pi.id, ...refundRows.map((r) => r.id)];
   const events = await db
     .select({ id: outboxEvents.id, type: outboxEvents.type, createdAt: outboxEvents.createdAt })
     .from(outboxEvents)
-    .where(and(eq(outboxEvents.merchantId, merchantId), eq(outboxEvents.aggregateId, pi.id)))
+    .where(and(eq(outboxEvents.merchantId, merchantId), inArray(outboxEvents.aggregateId, aggregateIds)))
     .orderBy(asc(outboxEvents.seq));
   const [session] = pi.checkoutSessionId
-    ? await db.select().from(checkoutSessions).where(eq(checkoutSessions.id, pi.checkoutSessionId))
+    ? await db
+        .select()
+        .from(checkoutSessions)
+        .where(and(eq(checkoutSessions.id, pi.checkoutSessionId), eq(checkoutSessions.merchantId, merchantId)))
     : [];
-  return { paymentIntent: pi, attempts, events, checkoutSession: session ?? null };
+  const ledger = await db
+    .select({
+      transactionId: journalTransactions.id,
+      kind: journalTransactions.kind,
+      seq: journalTransactions.seq,
+      createdAt: journalTransactions.createdAt,
+      entryId: journalEntries.id,
+      accountId: journalEntries.accountId,
+      accountKind: ledgerAccounts.kind,
+      amountMinor: journalEntries.amountMinor,
+      currency: journalEntries.currency,
+    })
+    .from(journalTransactions)
+    .innerJoin(journalEntries, eq(journalEntries.transactionId, journalTransactions.id))
+    .leftJoin(ledgerAccounts, eq(ledgerAccounts.id, journalEntries.accountId))
+    .where(and(eq(journalTransactions.paymentIntentId, pi.id), eq(journalTransactions.merchantId, merchantId)))
+    .orderBy(asc(journalTransactions.seq), desc(journalEntries.amountMinor));
+  const deliveries = await Promise.all(
+    events.map(async (e) => ({ eventId: e.id, eventType: e.type, deliveries: await listDeliveriesForEvent(e.id) })),
+  );
+  const amountRefunded = (await refundedAmounts(db, [pi.id])).get(pi.id) ?? 0;
+  return {
+    paymentIntent: pi,
+    amounts: {
+      authorized: pi.amount,
+      captured: pi.amountReceived,
+      refunded: amountRefunded,
+      refundable: Math.max(pi.amountReceived - amountRefunded, 0),
+    },
+    attempts,
+    refunds: refundRows,
+    events,
+    ledger,
+    webhookDeliveries: deliveries.filter((d) => d.deliveries.length > 0),
+    checkoutSession: session ?? null,
+  };
 }
+export type PaymentDetail = NonNullable<Awaited<ReturnType<typeof getMerchantPaymentDetail>>>;

@@ -11,7 +11,11 @@ export const dynamic = 'force-dynamic';
 
 const PAGE_SIZE = 50;
 
-export default async function AuditPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function AuditPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const user = await requirePermission('dashboard:read');
   const before = (await searchParams).before;
   const cursor = typeof before === 'string' && /^[a-z]+_[0-9A-Za-z]{8,64}$/.test(before) ? before : undefined;

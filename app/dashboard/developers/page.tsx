@@ -36,10 +36,18 @@ export default async function DevelopersPage() {
       <section className={styles.card} aria-labelledby="keys-heading">
         <h2 id="keys-heading">API keys</h2>
         <p className={styles.hint}>
-          Send a secret key as <code>Authorization: Bearer sk_test_…</code> from your server only. Rolling a key creates a new one and revokes the old one at once.
+          Send a secret key as <code>Authorization: Bearer sk_test_…</code> from your server only. Rolling a key creates a new one
+          and revokes the old one at once.
         </p>
         <ApiKeysPanel
-          keys={keys.map((k) => ({ id: k.id, redacted: k.redacted, mode: k.mode, created: formatWhen(k.createdAt), lastUsed: formatWhen(k.lastUsedAt, 'Never'), revoked: k.revokedAt !== null }))}
+          keys={keys.map((k) => ({
+            id: k.id,
+            redacted: k.redacted,
+            mode: k.mode,
+            created: formatWhen(k.createdAt),
+            lastUsed: formatWhen(k.lastUsedAt, 'Never'),
+            revoked: k.revokedAt !== null,
+          }))}
           canWrite={can(user, 'keys:write')}
           createKey={createKeyAction}
           rollKey={rollKeyAction}
@@ -86,7 +94,10 @@ export default async function DevelopersPage() {
 
       <section className={styles.card} aria-labelledby="reference-heading">
         <h2 id="reference-heading">API reference</h2>
-        <p className={styles.hint}>JSON under /api/v1, Stripe-style: prefixed ids, amounts in minor units, an Idempotency-Key on every POST. The full reference is the API section of the project README.</p>
+        <p className={styles.hint}>
+          JSON under /api/v1, Stripe-style: prefixed ids, amounts in minor units, an Idempotency-Key on every POST. The full
+          reference is the API section of the project README.
+        </p>
         <ul className={styles.endpoints} data-testid="api-reference">
           {ENDPOINTS.map(([method, path, what]) => (
             <li key={path}>

@@ -18,17 +18,26 @@ export default async function SettingsPage() {
     <div className={styles.page}>
       <header className={styles.header}>
         <h1>Settings</h1>
-        <p className="muted">Your business profile and payment routing preferences.{canWrite ? '' : ' Only owners can change them.'}</p>
+        <p className="muted">
+          Your business profile and payment routing preferences.{canWrite ? '' : ' Only owners can change them.'}
+        </p>
       </header>
       <SettingsNav current="/dashboard/settings" />
       <section className={styles.card} aria-labelledby="profile-heading">
         <h2 id="profile-heading">Profile</h2>
-        <ProfileForm save={saveProfileAction} canWrite={canWrite} name={settings.name} email={settings.email} supportEmail={settings.supportEmail ?? ''} />
+        <ProfileForm
+          save={saveProfileAction}
+          canWrite={canWrite}
+          name={settings.name}
+          email={settings.email}
+          supportEmail={settings.supportEmail ?? ''}
+        />
       </section>
       <section className={styles.card} aria-labelledby="routing-heading">
         <h2 id="routing-heading">PSP routing preferences</h2>
         <p className="notice notice-warning" data-testid="routing-not-live">
-          Not used yet: payments are still routed by the platform’s default order. These preferences are saved now and will be honoured when preference-based routing ships in a later release.
+          Not used yet: payments are still routed by the platform’s default order. These preferences are saved now and will be
+          honoured when preference-based routing ships in a later release.
         </p>
         <PspRoutingForm
           save={savePspRoutingAction}

@@ -6,7 +6,9 @@ import { changeRole, inviteMember, removeMember, type Invited, type Role } from 
 import { field, runAction } from '../run-action';
 
 export async function inviteAction(_prev: ActionResult<Invited>, form: FormData): Promise<ActionResult<Invited>> {
-  const result = await runAction('team:write', (actor) => inviteMember(actor, { email: field(form, 'email'), role: field(form, 'role') as Role }));
+  const result = await runAction('team:write', (actor) =>
+    inviteMember(actor, { email: field(form, 'email'), role: field(form, 'role') as Role }),
+  );
   revalidatePath('/dashboard/settings/team');
   return result;
 }

@@ -19,14 +19,23 @@ export default async function TeamPage() {
     <div className={styles.page}>
       <header className={styles.header}>
         <h1>Team</h1>
-        <p className="muted">Who can sign in to this dashboard. Owners can do everything; developers manage API keys and webhooks; viewers only read.</p>
+        <p className="muted">
+          Who can sign in to this dashboard. Owners can do everything; developers manage API keys and webhooks; viewers only read.
+        </p>
       </header>
       <SettingsNav current="/dashboard/settings/team" />
       <section className={styles.card} aria-labelledby="members-heading">
         <h2 id="members-heading">Members</h2>
         {!canWrite ? <p className={styles.hint}>Only owners can add, change or remove members.</p> : null}
         <TeamTable
-          rows={members.map((m) => ({ id: m.id, email: m.email, role: m.role, joined: formatWhen(m.createdAt), lastLogin: formatWhen(m.lastLoginAt, 'Never'), isYou: m.id === user.id }))}
+          rows={members.map((m) => ({
+            id: m.id,
+            email: m.email,
+            role: m.role,
+            joined: formatWhen(m.createdAt),
+            lastLogin: formatWhen(m.lastLoginAt, 'Never'),
+            isYou: m.id === user.id,
+          }))}
           canWrite={canWrite}
           changeRole={changeRoleAction}
           remove={removeMemberAction}

@@ -1,0 +1,161 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import formStyles from '@/components/dashboard/forms.module.css';
+import { PaymentsTable } from '@/components/dashboard/payments-table';
+import { PAYMENT_INTENT_STATUSES } from '@/db/schema';
+import { listMerchantPayments, parsePaymentFilters, PAYMENT_METHODS, PSPS, type PaymentFilters } from '@/lib/dashboard/payments';
+import { SUPPORTED_CURRENCIES } from '@/lib/money';
+import styles from '../dashboard.module.css';
+import { requireUser } from '../session';
+
+export const metadata: Metadata = { title: 'Payments' };
+export const dynamic = 'force-dynamic';
+
+function queryString(filters: PaymentFilters, extra: Record<string, string | undefined> = {}): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries({ ...filters, ...extra })) if (v) q.set(k, v);
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+export default async function PaymentsPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
+  const user = await requireUser();
+  const params = await searchParams;
+  const filters = parsePaymentFilters(params);
+  const before = typeof params.before === 'string' ? params.before : undefined;
+  const { rows, nextCursor } = await listMerchantPayments(user.merchantId, { ...filters, before });
+  const filtered = Object.values(filters).some(Boolean);
+  return (
+    <>
+      <div className={styles.sectionHead}>
+        <h1>Payments</h1>
+        <a
+          href={`/dashboard/payments/export${queryString(filters)}`}
+          className="button button-small button-secondary"
+          data-testid="payments-export"
+          download
+        >
+          Export CSV
+        </a>
+      </div>
+      <form
+        method="get"
+        action="/dashboard/payments"
+        className={styles.card}
+        role="search"
+        aria-label="Search and filter payments"
+        data-testid="payments-filters"
+      >
+        <div className={formStyles.fields}>
+          <div className={formStyles.field} style={{ flexBasis: '16rem' }}>
+            <label htmlFor="q">Search</label>
+            <input
+              id="q"
+              name="q"
+              type="search"
+              defaultValue={filters.q ?? ''}
+              placeholder="pi_…, customer email or card last 4"
+              data-testid="payments-search"
+            />
+          </div>
+          <div className={formStyles.field}>
+            <label htmlFor="status">Status</label>
+            <select id="status" name="status" defaultValue={filters.status ?? ''} data-testid="filter-status">
+              <option value="">Any</option>
+              {PAYMENT_INTENT_STATUSES.map((s) => (
+                <option key={s} value={s}>
+                  {s.replaceAll('_', ' ')}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className={formStyles.field}>
+            <label htmlFor="method">Method</label>
+            <select id="method" name="method" defaultValue={filters.method ?? ''} data-testid="filter-method">
+              <option value="">Any</option>
+              {PAYMENT_METHODS.map((m) => (
+                <option key={m} value={m}>
+                  {m}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className={formStyles.field}>
+            <label htmlFor="psp">PSP</label>
+            <select id="psp" name="psp" defaultValue={filters.psp ?? ''} data-testid="filter-psp">
+              <option value="">Any</option>
+              {PSPS.map((p) => (
+                <option key={p} value={p}>
+                  {p}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className={formStyles.field}>
+            <label htmlFor="currency">Currency</label>
+            <select id="currency" name="currency" defaultValue={filters.currency ?? ''} data-testid="filter-currency">
+              <option value="">Any</option>
+              {SUPPORTED_CURRENCIES.map((c) => (
+                <option key={c} value={c}>
+                  {c.toUpperCase()}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className={formStyles.field}>
+            <label htmlFor="from">From (UTC)</label>
+            <input id="from" name="from" type="date" defaultValue={filters.from ?? ''} data-testid="filter-from" />
+          </div>
+          <div className={formStyles.field}>
+            <label htmlFor="to">To (UTC)</label>
+            <input id="to" name="to" type="date" defaultValue={filters.to ?? ''} data-testid="filter-to" />
+          </div>
+        </div>
+        <div className={formStyles.row}>
+          <button type="submit" className="button button-small button-primary" data-testid="payments-apply">
+            Apply
+          </button>
+          {filtered ? (
+            <Link href="/dashboard/payments" data-testid="payments-clear">
+              Clear filters
+            </Link>
+          ) : null}
+        </div>
+      </form>
+      <section className={styles.card} aria-labelledby="payments-heading">
+        <h2 id="payments-heading" className="visually-hidden">
+          Payment list
+        </h2>
+        {rows.length === 0 ? (
+          filtered || before ? (
+            <p className="empty-state" data-testid="payments-empty">
+              No payments match these filters. <Link href="/dashboard/payments">Clear filters</Link>
+            </p>
+          ) : (
+            <p className="empty-state" data-testid="payments-empty">
+              No payments yet. Buy something in the <Link href="/store">storefront</Link> with the test card 4242 4242 4242 4242.
+            </p>
+          )
+        ) : (
+          <PaymentsTable rows={rows} caption="Payments, newest first" />
+        )}
+        <nav className={styles.pager} aria-label="Pages">
+          {before ? (
+            <Link href={`/dashboard/payments${queryString(filters)}`} data-testid="payments-first">
+              ← Newest
+            </Link>
+          ) : null}
+          {nextCursor ? (
+            <Link href={`/dashboard/payments${queryString(filters, { before: nextCursor })}`} data-testid="payments-next">
+              Older payments →
+            </Link>
+          ) : null}
+        </nav>
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,233 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import { ActionForm } from '@/components/dashboard/action-form';
+import formStyles from '@/components/dashboard/forms.module.css';
+import { getDb } from '@/db/client';
+import { can } from '@/lib/auth/permissions';
+import { minorToMajorString } from '@/lib/dashboard/amounts';
+import { listBlockedAttempts } from '@/lib/dashboard/risk';
+import { formatMoney, SUPPORTED_CURRENCIES } from '@/lib/money';
+import { getRiskSettings, RISK_REASON_MESSAGES } from '@/lib/risk';
+import { listBlocklistEntries } from '@/lib/risk/blocklist';
+import styles from '../dashboard.module.css';
+import { requireUser } from '../session';
+import { addBlocklistAction, removeBlocklistAction, saveRiskSettingsAction } from './actions';
+
+export const metadata: Metadata = { title: 'Risk' };
+export const dynamic = 'force-dynamic';
+
+const KIND_LABELS = { card_fingerprint: 'Card fingerprint', email: 'Email', ip: 'IP address' } as const;
+
+export default async function RiskPage() {
+  const user = await requireUser();
+  const db = getDb();
+  const [settings, entries, blocked] = await Promise.all([
+    getRiskSettings(db, user.merchantId),
+    listBlocklistEntries(db, user.merchantId),
+    listBlockedAttempts(user.merchantId),
+  ]);
+  const canWrite = can(user, 'risk:write');
+  const limits = [
+    { name: 'maxAttemptsPerIpPerDay', label: 'Attempts per IP address per day', value: settings.maxAttemptsPerIpPerDay },
+    { name: 'maxAttemptsPerCardPerDay', label: 'Attempts per card per day', value: settings.maxAttemptsPerCardPerDay },
+    { name: 'maxAttemptsPerEmailPerDay', label: 'Attempts per email per day', value: settings.maxAttemptsPerEmailPerDay },
+    { name: 'reviewThresholdPercent', label: 'Flag for review at (% of the ceiling)', value: settings.reviewThresholdPercent },
+  ];
+  return (
+    <>
+      <h1>Risk</h1>
+      {!canWrite ? <p className="notice">Your role can read the risk rules; only an owner can change them.</p> : null}
+
+      <section className={styles.card} aria-labelledby="rules-heading">
+        <h2 id="rules-heading">Rules and thresholds</h2>
+        <p className="small muted">
+          A payment attempt is blocked when a limit is reached (counted over the last 24 hours), when the amount is above its
+          currency’s ceiling, or when its card, email or IP is on the blocklist. Amounts at or above the review threshold are
+          allowed but flagged.
+        </p>
+        {canWrite ? (
+          <ActionForm
+            action={saveRiskSettingsAction}
+            submitLabel="Save rules"
+            pendingLabel="Saving…"
+            successText="Rules saved; they apply to the next payment attempt."
+            testId="risk-settings-form"
+          >
+            <div className={formStyles.fields}>
+              {limits.map((l) => (
+                <div key={l.name} className={formStyles.field}>
+                  <label htmlFor={l.name}>{l.label}</label>
+                  <input
+                    id={l.name}
+                    name={l.name}
+                    type="number"
+                    min={1}
+                    step={1}
+                    required
+                    defaultValue={l.value}
+                    data-testid={`risk-${l.name}`}
+                  />
+                </div>
+              ))}
+            </div>
+            <fieldset className={formStyles.checks}>
+              <legend className={formStyles.legend}>Largest amount per payment (empty = no ceiling)</legend>
+              {SUPPORTED_CURRENCIES.map((c) => (
+                <div key={c} className={formStyles.field}>
+                  <label htmlFor={`ceiling_${c}`}>{c.toUpperCase()}</label>
+                  <input
+                    id={`ceiling_${c}`}
+                    name={`ceiling_${c}`}
+                    inputMode="decimal"
+                    defaultValue={
+                      settings.amountCeilings[c] !== undefined ? minorToMajorString(settings.amountCeilings[c], c) : ''
+                    }
+                    data-testid={`risk-ceiling-${c}`}
+                  />
+                </div>
+              ))}
+            </fieldset>
+          </ActionForm>
+        ) : (
+          <dl className={styles.grid} data-testid="risk-settings">
+            {limits.map((l) => (
+              <div key={l.name} className={styles.stat}>
+                <dt>{l.label}</dt>
+                <dd>{l.value}</dd>
+              </div>
+            ))}
+            {SUPPORTED_CURRENCIES.map((c) => (
+              <div key={c} className={styles.stat}>
+                <dt>Ceiling {c.toUpperCase()}</dt>
+                <dd>{settings.amountCeilings[c] !== undefined ? formatMoney(settings.amountCeilings[c], c) : 'none'}</dd>
+              </div>
+            ))}
+          </dl>
+        )}
+      </section>
+
+      <section className={styles.card} aria-labelledby="blocklist-heading">
+        <h2 id="blocklist-heading">Blocklist</h2>
+        {entries.length === 0 ? (
+          <p className="empty-state" data-testid="blocklist-empty">
+            The blocklist is empty.
+          </p>
+        ) : (
+          <div className={styles.tableWrap} tabIndex={0} role="region" aria-label="Blocklist entries">
+            <table className={styles.table} data-testid="blocklist">
+              <caption className="visually-hidden">Blocked cards, emails and IP addresses</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Kind</th>
+                  <th scope="col">Value</th>
+                  <th scope="col">Reason</th>
+                  <th scope="col">Added</th>
+                  {canWrite ? <th scope="col">Remove</th> : null}
+                </tr>
+              </thead>
+              <tbody>
+                {entries.map((e) => (
+                  <tr key={e.id} data-testid="blocklist-entry">
+                    <td>{KIND_LABELS[e.kind]}</td>
+                    <td className={styles.mono}>{e.value}</td>
+                    <td className={styles.wrap}>{e.reason ?? '—'}</td>
+                    <td>{e.createdAt.toISOString().slice(0, 10)}</td>
+                    {canWrite ? (
+                      <td>
+                        <ActionForm
+                          action={removeBlocklistAction}
+                          submitLabel="Remove"
+                          pendingLabel="Removing…"
+                          variant="secondary"
+                          testId="remove-blocklist-form"
+                        >
+                          <input type="hidden" name="entryId" value={e.id} />
+                        </ActionForm>
+                      </td>
+                    ) : null}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        {canWrite ? (
+          <>
+            <h3>Add to the blocklist</h3>
+            <ActionForm
+              action={addBlocklistAction}
+              submitLabel="Add"
+              pendingLabel="Adding…"
+              successText="Added."
+              testId="add-blocklist-form"
+            >
+              <div className={formStyles.fields}>
+                <div className={formStyles.field}>
+                  <label htmlFor="bl-kind">Kind</label>
+                  <select id="bl-kind" name="kind" defaultValue="email" data-testid="blocklist-kind">
+                    <option value="email">Email</option>
+                    <option value="ip">IP address</option>
+                    <option value="card_fingerprint">Card fingerprint</option>
+                  </select>
+                </div>
+                <div className={formStyles.field}>
+                  <label htmlFor="bl-value">Value</label>
+                  <input id="bl-value" name="value" required data-testid="blocklist-value" />
+                </div>
+                <div className={formStyles.field}>
+                  <label htmlFor="bl-reason">Reason (optional)</label>
+                  <input id="bl-reason" name="reason" maxLength={200} />
+                </div>
+              </div>
+            </ActionForm>
+          </>
+        ) : null}
+      </section>
+
+      <section className={styles.card} aria-labelledby="blocked-heading">
+        <h2 id="blocked-heading">Recently blocked attempts</h2>
+        {blocked.length === 0 ? (
+          <p className="empty-state" data-testid="blocked-empty">
+            No blocked attempts.
+          </p>
+        ) : (
+          <div className={styles.tableWrap} tabIndex={0} role="region" aria-label="Blocked attempts">
+            <table className={styles.table} data-testid="blocked-attempts">
+              <caption className="visually-hidden">Payment attempts the risk rules blocked, newest first</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Time</th>
+                  <th scope="col">Amount</th>
+                  <th scope="col">Customer</th>
+                  <th scope="col">Why</th>
+                  <th scope="col">Payment</th>
+                </tr>
+              </thead>
+              <tbody>
+                {blocked.map((b) => (
+                  <tr key={b.id} data-testid="blocked-attempt">
+                    <td>{b.createdAt.toISOString().replace('T', ' ').slice(0, 16)} UTC</td>
+                    <td className={styles.amount}>{formatMoney(b.amount, b.currency)}</td>
+                    <td className={styles.wrap}>
+                      {[
+                        b.customerEmail,
+                        b.customerIp,
+                        b.card ? `${b.card.brand} •••• ${b.card.last4} (${b.card.fingerprint})` : null,
+                      ]
+                        .filter(Boolean)
+                        .join(' · ') || '—'}
+                    </td>
+                    <td className={styles.wrap}>{b.reasons.map((r) => RISK_REASON_MESSAGES[r] ?? r).join(' ')}</td>
+                    <td className={styles.mono}>
+                      <Link href={`/dashboard/payments/${b.paymentIntentId}`}>{b.paymentIntentId}</Link>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,282 @@
+import { and, desc, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import { getDb } from '@/db/client';
+import { deadLetters, outboxEvents, webhookAttempts, webhookDeliveries, webhookEndpoints } from '@/db/schema';
+import { EVENT_TYPES } from '@/lib/events/outbox';
+import { getMerchantDeadLetter } from '@/lib/events/query';
+import {
+  createWebhookEndpoint,
+  createWebhookEndpointBody,
+  deleteWebhookEndpoint,
+  getWebhookEndpoint,
+} from '@/lib/webhooks/endpoints';
+import { redeliverEvent } from '@/lib/webhooks/redeliver';
+import { replayDeadLetter } from '@/inngest/engine/dead-letters';
+import { audit, authorize, invalid, type DashboardActor } from './actor';
+
+export const WEBHOOK_EVENT_CHOICES = ['*', ...EVENT_TYPES] as const;
+
+function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const field = issue?.path.join('.');
+    throw invalid(field ? `${field}: ${issue?.message}` : (issue?.message ?? 'Invalid input.'), field);
+  }
+  return result.data;
+}
+
+const endpointId = z.string().min(1).max(100);
+const enabledEvents = z
+  .array(z.enum(WEBHOOK_EVENT_CHOICES))
+  .min(1, 'choose at least one event')
+  .max(WEBHOOK_EVENT_CHOICES.length);
+
+/** Creates an endpoint; the signing secret is returned here only, to be shown once. */
+export async function createEndpoint(actor: DashboardActor, raw: unknown): Promise<{ id: string; url: string; secret: string }> {
+  authorize(actor, 'webhooks:write');
+  const input = parse(createWebhookEndpointBody, raw);
+  return getDb().transaction(async (tx) => {
+    const created = await createWebhookEndpoint(tx, actor.user.merchantId, input);
+    await audit(
+      tx,
+      actor,
+      'webhook_endpoint.create',
+      { type: 'webhook_endpoint', id: created.id },
+      { url: created.url, enabled_events: created.enabled_events },
+    );
+    return { id: created.id, url: created.url, secret: created.secret ?? '' };
+  });
+}
+
+export const updateEndpointInput = z.object({ endpointId, enabledEvents, description: z.string().max(500).optional() });
+
+/** Changes which events an endpoint receives (and its description). */
+export async function updateEndpoint(actor: DashboardActor, raw: unknown): Promise<void> {
+  authorize(actor, 'webhooks:write');
+  const input = parse(updateEndpointInput, raw);
+  const endpoint = await getWebhookEndpoint(actor.user.merchantId, input.endpointId);
+  const events = input.enabledEvents.includes('*') ? ['*'] : [...new Set(input.enabledEvents)];
+  await getDb().transaction(async (tx) => {
+    await tx
+      .update(webhookEndpoints)
+      .set({ enabledEvents: events, ...(input.description !== undefined ? { description: input.description || null } : {}) })
+      .where(and(eq(webhookEndpoints.id, endpoint.id), eq(webhookEndpoints.merchantId, actor.user.merchantId)));
+    await audit(
+      tx,
+      actor,
+      'webhook_endpoint.update',
+      { type: 'webhook_endpoint', id: endpoint.id },
+      { enabled_events: events, before: endpoint.enabledEvents },
+    );
+  });
+}
+
+/** Disables or re-enables an endpoint; enabling starts its failure count afresh. */
+export async function setEndpointEnabled(actor: DashboardActor, raw: unknown): Promise<void> {
+  authorize(actor, 'webhooks:write');
+  const input = parse(z.object({ endpointId, enabled: z.boolean() }), raw);
+  const endpoint = await getWebhookEndpoint(actor.user.merchantId, input.endpointId);
+  await getDb().transaction(async (tx) => {
+    await tx
+      .update(webhookEndpoints)
+      .set(
+        input.enabled
+          ? { status: 'enabled', disabledReason: null, consecutiveFailures: 0 }
+          : { status: 'disabled', disabledReason: `Disabled by ${actor.user.email} in the dashboard.` },
+      )
+      .where(and(eq(webhookEndpoints.id, endpoint.id), eq(webhookEndpoints.merchantId, actor.user.merchantId)));
+    await audit(tx, actor, input.enabled ? 'webhook_endpoint.enable' : 'webhook_endpoint.disable', {
+      type: 'webhook_endpoint',
+      id: endpoint.id,
+    });
+  });
+}
+
+export async function deleteEndpoint(actor: DashboardActor, raw: unknown): Promise<void> {
+  authorize(actor, 'webhooks:write');
+  const input = parse(z.object({ endpointId }), raw);
+  const deleted = await deleteWebhookEndpoint(actor.user.merchantId, input.endpointId);
+  await audit(getDb(), actor, 'webhook_endpoint.delete', { type: 'webhook_endpoint', id: deleted.id });
+}
+
+/** Sends an event again, now, to each of the merchant's endpoints. */
+export async function redeliver(actor: DashboardActor, raw: unknown): Promise<{ attempts: number }> {
+  authorize(actor, 'webhooks:write');
+  const input = parse(z.object({ eventId: z.string().min(1).max(100) }), raw);
+  const deliveries = await redeliverEvent(actor.user.merchantId, input.eventId);
+  await audit(getDb(), actor, 'webhook_event.redeliver', { type: 'event', id: input.eventId }, { deliveries: deliveries.length });
+  return { attempts: deliveries.length };
+}
+
+/** Starts a fresh run of a failed background job; only this merchant's dead letters. */
+export async function replayDeadLetterAction(actor: DashboardActor, raw: unknown): Promise<{ runId: string }> {
+  authorize(actor, 'webhooks:write');
+  const input = parse(z.object({ deadLetterId: z.string().min(1).max(100) }), raw);
+  const letter = await getMerchantDeadLetter(actor.user.merchantId, input.deadLetterId);
+  const result = await replayDeadLetter(letter.id);
+  await audit(
+    getDb(),
+    actor,
+    'dead_letter.replay',
+    { type: 'dead_letter', id: letter.id },
+    { function: letter.functionId, run_id: result.runId },
+  );
+  return result;
+}
+
+// ---- reads ----
+
+export interface EndpointSummary {
+  id: string;
+  url: string;
+  description: string | null;
+  enabledEvents: string[];
+  status: 'enabled' | 'disabled';
+  disabledReason: string | null;
+  consecutiveFailures: number;
+  failedDeliveries: number;
+  createdAt: Date;
+}
+
+/** The merchant's live endpoints with how many deliveries are failing (failed, or retrying after an error). */
+export async function listEndpoints(merchantId: string): Promise<EndpointSummary[]> {
+  const db = getDb();
+  const rows = await db
+    .select()
+    .from(webhookEndpoints)
+    .where(and(eq(webhookEndpoints.merchantId, merchantId), isNull(webhookEndpoints.deletedAt)))
+    .orderBy(desc(webhookEndpoints.createdAt));
+  const failing = rows.length
+    ? await db
+        .select({ endpointId: webhookDeliveries.endpointId, n: sql<number>`count(*)::int` })
+        .from(webhookDeliveries)
+        .where(
+          and(
+            inArray(
+              webhookDeliveries.endpointId,
+              rows.map((r) => r.id),
+            ),
+            sql`(${webhookDeliveries.status} = 'failed' or (${webhookDeliveries.status} = 'pending' and ${webhookDeliveries.attemptCount} > 0))`,
+          ),
+        )
+        .groupBy(webhookDeliveries.endpointId)
+    : [];
+  const failures = new Map(failing.map((f) => [f.endpointId, f.n]));
+  return rows.map((e) => ({
+    id: e.id,
+    url: e.url,
+    description: e.description,
+    enabledEvents: e.enabledEvents,
+    status: e.status,
+    disabledReason: e.disabledReason,
+    consecutiveFailures: e.consecutiveFailures,
+    failedDeliveries: failures.get(e.id) ?? 0,
+    createdAt: e.createdAt,
+  }));
+}
+
+export interface DeliveryLogRow {
+  id: string;
+  eventId: string;
+  eventType: string;
+  endpointId: string;
+  endpointUrl: string;
+  status: 'pending' | 'succeeded' | 'failed';
+  attemptCount: number;
+  nextAttemptAt: Date | null;
+  createdAt: Date;
+  attempts: {
+    attemptNumber: number;
+    trigger: string;
+    statusCode: number | null;
+    latencyMs: number;
+    responseExcerpt: string | null;
+    error: string | null;
+    createdAt: Date;
+  }[];
+}
+
+/** The merchant's webhook deliveries, newest first, each with every attempt. */
+export async function listDeliveryLog(
+  merchantId: string,
+  options: { before?: string; limit?: number; endpointId?: string } = {},
+): Promise<{ rows: DeliveryLogRow[]; nextCursor: string | null }> {
+  const db = getDb();
+  const limit = Math.min(Math.max(options.limit ?? 20, 1), 100);
+  const conditions = [eq(webhookDeliveries.merchantId, merchantId)];
+  if (options.endpointId) conditions.push(eq(webhookDeliveries.endpointId, options.endpointId));
+  if (options.before) {
+    const [cursor] = await db
+      .select({ createdAt: webhookDeliveries.createdAt })
+      .from(webhookDeliveries)
+      .where(and(eq(webhookDeliveries.id, options.before), eq(webhookDeliveries.merchantId, merchantId)));
+    if (cursor) conditions.push(lt(webhookDeliveries.createdAt, cursor.createdAt));
+  }
+  const rows = await db
+    .select({ d: webhookDeliveries, eventType: outboxEvents.type, endpointUrl: webhookEndpoints.url })
+    .from(webhookDeliveries)
+    .innerJoin(outboxEvents, eq(outboxEvents.id, webhookDeliveries.eventId))
+    .innerJoin(webhookEndpoints, eq(webhookEndpoints.id, webhookDeliveries.endpointId))
+    .where(and(...conditions))
+    .orderBy(desc(webhookDeliveries.createdAt), desc(webhookDeliveries.id))
+    .limit(limit + 1);
+  const page = rows.slice(0, limit);
+  const attempts = page.length
+    ? await db
+        .select()
+        .from(webhookAttempts)
+        .where(
+          inArray(
+            webhookAttempts.deliveryId,
+            page.map((r) => r.d.id),
+          ),
+        )
+        .orderBy(webhookAttempts.attemptNumber)
+    : [];
+  return {
+    rows: page.map(({ d, eventType, endpointUrl }) => ({
+      id: d.id,
+      eventId: d.eventId,
+      eventType,
+      endpointId: d.endpointId,
+      endpointUrl,
+      status: d.status,
+      attemptCount: d.attemptCount,
+      nextAttemptAt: d.nextAttemptAt,
+      createdAt: d.createdAt,
+      attempts: attempts
+        .filter((a) => a.deliveryId === d.id)
+        .map((a) => ({
+          attemptNumber: a.attemptNumber,
+          trigger: a.trigger,
+          statusCode: a.statusCode,
+          latencyMs: a.latencyMs,
+          responseExcerpt: a.responseExcerpt,
+          error: a.error,
+          createdAt: a.createdAt,
+        })),
+    })),
+    nextCursor: rows.length > limit ? (page.at(-1)?.d.id ?? null) : null,
+  };
+}
+
+/** Dead letters of this merchant not yet replayed, newest first. */
+export async function listOpenDeadLetters(merchantId: string, limit = 20) {
+  return getDb()
+    .select()
+    .from(deadLetters)
+    .where(and(eq(deadLetters.merchantId, merchantId), isNull(deadLetters.replayedAt)))
+    .orderBy(desc(deadLetters.createdAt))
+    .limit(limit);
+}
+
+/** All dead letters of this merchant (replayed ones too), newest first. */
+export async function listDeadLetters(merchantId: string, limit = 50) {
+  return getDb()
+    .select()
+    .from(deadLetters)
+    .where(eq(deadLetters.merchantId, merchantId))
+    .orderBy(desc(deadLetters.createdAt))
+    .limit(limit);
+}
