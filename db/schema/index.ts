@@ -13,3 +13,4 @@ export * from './refunds';
 export * from './audit';
 export * from './access';
 export * from './mpesa';
+export * from './disputes';

@@ -32,7 +32,9 @@ export const mpesaPayments = pgTable(
   },
   (t) => [
     // callbacks and queries find the attempt by Daraja's CheckoutRequestID
-    uniqueIndex('mpesa_payments_checkout_request_key').on(t.checkoutRequestId).where(sql`${t.checkoutRequestId} is not null`),
+    uniqueIndex('mpesa_payments_checkout_request_key')
+      .on(t.checkoutRequestId)
+      .where(sql`${t.checkoutRequestId} is not null`),
     // risk rules: attempts per phone per day, and the same amount to the same phone within 2 minutes
     index('mpesa_payments_risk_phone_idx').on(t.merchantId, t.phone, t.createdAt),
   ],

@@ -25,6 +25,15 @@ describe('parseEnv', () => {
     );
   });
 
+  it('leaves Stripe off by default and validates STRIPE_* values', () => {
+    expect(parseEnv({}).STRIPE_SECRET_KEY).toBeUndefined();
+    const env = parseEnv({ STRIPE_SECRET_KEY: 'sk_test_123', STRIPE_WEBHOOK_SECRET: 'whsec_abc', STRIPE_API_BASE: 'http://127.0.0.1:12111' });
+    expect(env.STRIPE_API_BASE).toBe('http://127.0.0.1:12111');
+    expect(() => parseEnv({ STRIPE_SECRET_KEY: 'pk_test_1', STRIPE_PUBLISHABLE_KEY: 'sk_test_1', STRIPE_WEBHOOK_SECRET: 'abc' })).toThrow(
+      /STRIPE_SECRET_KEY[\s\S]*STRIPE_PUBLISHABLE_KEY[\s\S]*STRIPE_WEBHOOK_SECRET/,
+    );
+  });
+
   it('treats empty strings as unset', () => {
     expect(parseEnv({ PORT: '', DATABASE_URL: '' }).PORT).toBe(3000);
   });

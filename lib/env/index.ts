@@ -38,6 +38,14 @@ export const envSchema = z.object({
   DARAJA_PASSKEY: z.string().min(8).default('bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919'),
   /** Secret path segment of our callback URL (Daraja callbacks are unsigned); derived from the consumer secret when unset. */
   DARAJA_CALLBACK_TOKEN: z.string().regex(/^[A-Za-z0-9_-]{16,128}$/, 'must be 16-128 URL-safe characters').optional(),
+  /** Stripe secret key (sk_test_... or sk_live_...); Stripe is routed only when it is set. */
+  STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_/, 'must start with sk_test_, sk_live_, rk_test_ or rk_live_').optional(),
+  /** Stripe publishable key (pk_...) for the Payment Element. */
+  STRIPE_PUBLISHABLE_KEY: z.string().regex(/^pk_(test|live)_/, 'must start with pk_test_ or pk_live_').optional(),
+  /** Signing secret (whsec_...) of the Stripe webhook endpoint /api/psp/stripe/webhook. */
+  STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_/, 'must start with whsec_').optional(),
+  /** Stripe API origin (default https://api.stripe.com); tests point it at a local fake. */
+  STRIPE_API_BASE: url.optional(),
 });
 
 export type Env = z.infer<typeof envSchema> & { APP_URL: string; SANDBOX_CARD_URL: string; DARAJA_BASE_URL: string };

@@ -18,6 +18,7 @@ export const ID_PREFIXES = {
   webhookDelivery: 'whd',
   webhookAttempt: 'wha',
   inboxMessage: 'inb',
+  paymentDispute: 'dp',
   journalTransaction: 'jtx',
   journalEntry: 'je',
   loginAttempt: 'la',

@@ -14,6 +14,8 @@ import {
 } from '@/lib/psp/sandbox-callbacks';
 import { decideCallbackAction, type CallbackAction } from './callback-rule';
 import { processMpesaCallback, type MpesaCallbackOutcome } from './mpesa';
+import { processStripeEvent, type StripeEventOutcome } from './stripe';
+import { STRIPE_PSP } from '@/lib/psp/stripe/constants';
 import { countProcessingAttempt, findStaleInboxMessages, loadInboxMessage, markInboxProcessed, recordInboxError } from './store';
 
 /** Reads a stored callback body into the PSP payment it reports, per PSP. */
@@ -21,7 +23,7 @@ const CALLBACK_PARSERS: Record<string, (rawBody: string) => SandboxCallback> = {
   [SANDBOX_PSP]: parseSandboxCallback,
 };
 
-export type InboxOutcome = CallbackAction | MpesaCallbackOutcome | 'already_processed' | 'unknown_payment';
+export type InboxOutcome = CallbackAction | MpesaCallbackOutcome | StripeEventOutcome | 'already_processed' | 'unknown_payment';
 
 export interface ProcessedInboxMessage {
   inboxId: string;
@@ -72,6 +74,7 @@ async function applyRefundCallback(rawBody: string): Promise<Omit<ProcessedInbox
 
 async function applyCallback(psp: string, rawBody: string): Promise<Omit<ProcessedInboxMessage, 'inboxId'>> {
   if (psp === MPESA_PSP) return processMpesaCallback(rawBody);
+  if (psp === STRIPE_PSP) return processStripeEvent(rawBody);
   if (psp === SANDBOX_PSP && sandboxCallbackType(rawBody) === 'refund.updated') return applyRefundCallback(rawBody);
   const parse = CALLBACK_PARSERS[psp];
   if (!parse) throw new Error(`no callback parser for PSP ${psp}`);

@@ -5,7 +5,7 @@ import { checkoutSessions, type PaymentAttempt, type PaymentIntent } from '@/db/
 import { env } from '@/lib/env';
 import { AppError } from '@/lib/errors';
 import { writeOutboxEvent } from '@/lib/events/outbox';
-import { getCardPsp } from '@/lib/psp';
+import { getPspByName } from '@/lib/psp';
 import { PspError } from '@/lib/psp/types';
 import { updateAttempt } from './apply-psp-result';
 import { getAttempt, getPaymentIntent, lockPaymentIntent } from './intents';
@@ -46,7 +46,8 @@ export async function cancelPaymentIntent(merchantId: string, id: string, reason
   if (attempt?.status === 'pending') throw new AppError('payment_in_progress', 'A payment attempt is in progress; try again in a moment.');
   const liveAtPsp = attempt && (attempt.status === 'authorized' || attempt.status === 'requires_action') && attempt.pspReference;
   if (liveAtPsp) {
-    await getCardPsp()
+    // the attempt's own PSP: the authorization lives there
+    await getPspByName(attempt.psp)
       .cancel(attempt.pspReference!, `${attempt.id}:cancel`)
       .catch(pspFailure);
   }
@@ -94,7 +95,7 @@ export async function capturePaymentIntent(merchantId: string, id: string, amoun
   }
   const attempt = (await getAttempt(db, pi.latestAttemptId)) as PaymentAttempt | null;
   if (!attempt?.pspReference || attempt.status !== 'authorized') throw new Error(`intent ${pi.id} in requires_capture without an authorized attempt`);
-  const captured = await getCardPsp()
+  const captured = await getPspByName(attempt.psp)
     .capture(attempt.pspReference, amount, `${attempt.id}:capture`)
     .catch(pspFailure);
   return db.transaction(async (tx) => {

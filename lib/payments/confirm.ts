@@ -6,9 +6,10 @@ import { paymentAttempts, paymentIntents, type PaymentIntent } from '@/db/schema
 import { env } from '@/lib/env';
 import { AppError } from '@/lib/errors';
 import { newId } from '@/lib/ids';
-import { getCardPsp } from '@/lib/psp';
+import { getPspByName, routeCardPayment } from '@/lib/psp';
+import { describeRoute, describeUnreachable, mayFailOver, type CardRoutePlan } from '@/lib/psp/routing';
 import { MPESA_PSP } from '@/lib/psp/daraja';
-import { PspError, type CardTokenInfo, type PspPayment } from '@/lib/psp/types';
+import { PspError, type CardPspAdapter, type CardTokenInfo, type PspPayment } from '@/lib/psp/types';
 import { blockMessage, checkRisk } from '@/lib/risk';
 import { applyPspPayment, updateAttempt, type AttemptOutcome } from './apply-psp-result';
 import { getPaymentIntent, lockPaymentIntent } from './intents';
@@ -52,25 +53,90 @@ export async function confirmPaymentIntent(input: ConfirmInput): Promise<Attempt
   const db = getDb();
   const pi = await getPaymentIntent(db, input.merchantId, input.paymentIntentId);
   assertConfirmable(pi);
-  const tokenInfo = await retrieveToken(input.paymentMethod);
-  const attempt = await beginAttempt(input, tokenInfo);
-  const psp = getCardPsp();
-  let result: PspPayment;
-  try {
-    result = await psp.authorize({
-      idempotencyKey: attempt.pspIdempotencyKey,
-      amount: attempt.amount,
-      currency: attempt.currency,
-      token: tokenInfo.token,
-      capture: pi.captureMethod === 'automatic',
-      returnUrl: attempt.nextAction?.redirect_to_url.return_url || undefined,
-    });
-  } catch (err) {
-    return handleAuthorizeFailure(attempt.id, err);
+  const plan = await routeCardPayment(input.merchantId, input.paymentMethod);
+  const failures: string[] = [];
+  let route = await retrieveTokenAlongRoute(plan, 0, input.paymentMethod, failures);
+  const attempt = await beginAttempt(input, route.tokenInfo, route.psp.name, describeRoute(plan, route.psp.name, failures));
+  for (;;) {
+    let result: PspPayment;
+    try {
+      result = await route.psp.authorize({
+        idempotencyKey: attempt.pspIdempotencyKey,
+        amount: attempt.amount,
+        currency: attempt.currency,
+        token: route.tokenInfo.token,
+        capture: pi.captureMethod === 'automatic',
+        returnUrl: attempt.nextAction?.redirect_to_url.return_url || undefined,
+      });
+    } catch (err) {
+      // Fail over only when the request never left this PSP: it cannot have charged.
+      const next = err instanceof PspError && mayFailOver(err) ? await nextRouteAfter(plan, route.index, input.paymentMethod, failures, route.psp.name, err) : null;
+      if (!next) return handleAuthorizeFailure(attempt.id, err);
+      route = next;
+      await switchAttemptPsp(attempt.id, next.psp.name, describeRoute(plan, next.psp.name, failures));
+      continue;
+    }
+    const outcome = await applyPspPayment(attempt.id, result, env().APP_URL);
+    throwIfFailed(outcome);
+    return outcome;
   }
-  const outcome = await applyPspPayment(attempt.id, result, env().APP_URL);
-  throwIfFailed(outcome);
-  return outcome;
+}
+
+interface RouteStep {
+  index: number;
+  psp: CardPspAdapter;
+  tokenInfo: CardTokenInfo;
+}
+
+/**
+ * Reads the card token at the first PSP of the plan (from `from` on) that can be reached. A PSP
+ * that cannot be reached before the request leaves is noted in `failures` and the next one is
+ * asked; a definite "no such payment method" or any other failure ends the search.
+ */
+async function retrieveTokenAlongRoute(plan: CardRoutePlan, from: number, paymentMethod: string, failures: string[]): Promise<RouteStep> {
+  if (plan.order.length === 0) {
+    throw new AppError('payment_method_invalid', `No card PSP configured for this merchant can charge '${paymentMethod}'.`, { param: 'payment_method' });
+  }
+  let lastError: unknown;
+  for (let index = from; index < plan.order.length; index++) {
+    const psp = getPspByName(plan.order[index]!);
+    try {
+      return { index, psp, tokenInfo: await psp.retrieveCardToken(paymentMethod) };
+    } catch (err) {
+      lastError = err;
+      if (err instanceof PspError && mayFailOver(err) && index + 1 < plan.order.length) {
+        failures.push(describeUnreachable(psp.name, err));
+        continue;
+      }
+      break;
+    }
+  }
+  if (lastError instanceof PspError && lastError.kind === 'rejected') {
+    throw new AppError('payment_method_invalid', `No such payment method: '${paymentMethod}'`, { param: 'payment_method' });
+  }
+  if (lastError instanceof PspError) throw new AppError('psp_unavailable', 'The card network could not be reached. Try again shortly.', { cause: lastError });
+  throw lastError;
+}
+
+/** The next reachable PSP after one that could not be reached at authorize, or null when none is left. */
+async function nextRouteAfter(plan: CardRoutePlan, index: number, paymentMethod: string, failures: string[], failedPsp: string, err: PspError): Promise<RouteStep | null> {
+  if (index + 1 >= plan.order.length) return null;
+  failures.push(describeUnreachable(failedPsp, err));
+  try {
+    return await retrieveTokenAlongRoute(plan, index + 1, paymentMethod, failures);
+  } catch {
+    return null;
+  }
+}
+
+/** Moves a still-pending attempt (never sent anywhere) to another PSP and records why. */
+async function switchAttemptPsp(attemptId: string, psp: string, routingReason: string): Promise<void> {
+  const [moved] = await getDb()
+    .update(paymentAttempts)
+    .set({ psp, routingReason, updatedAt: new Date() })
+    .where(and(eq(paymentAttempts.id, attemptId), eq(paymentAttempts.status, 'pending')))
+    .returning({ id: paymentAttempts.id });
+  if (!moved) throw new AppError('payment_in_progress', 'This payment attempt changed while it was being routed; try again in a moment.');
 }
 
 function assertConfirmable(pi: PaymentIntent): void {
@@ -82,20 +148,8 @@ function assertConfirmable(pi: PaymentIntent): void {
   }
 }
 
-async function retrieveToken(paymentMethod: string): Promise<CardTokenInfo> {
-  try {
-    return await getCardPsp().retrieveCardToken(paymentMethod);
-  } catch (err) {
-    if (err instanceof PspError && err.kind === 'rejected') {
-      throw new AppError('payment_method_invalid', `No such payment method: '${paymentMethod}'`, { param: 'payment_method' });
-    }
-    if (err instanceof PspError) throw new AppError('psp_unavailable', 'The card network could not be reached. Try again shortly.', { cause: err });
-    throw err;
-  }
-}
-
 /** Records the attempt and its risk decision; a blocked attempt is failed here and never sent. */
-async function beginAttempt(input: ConfirmInput, tokenInfo: CardTokenInfo) {
+async function beginAttempt(input: ConfirmInput, tokenInfo: CardTokenInfo, psp: string, routingReason: string) {
   const blocked = await getDb().transaction(async (tx) => {
     const pi = await lockPaymentIntent(tx, input.merchantId, input.paymentIntentId);
     assertConfirmable(pi);
@@ -128,8 +182,8 @@ async function beginAttempt(input: ConfirmInput, tokenInfo: CardTokenInfo) {
         status: isBlocked ? 'failed' : 'pending',
         amount: pi.amount,
         currency: pi.currency,
-        psp: 'sandbox_card',
-        routingReason: 'card payments route to the sandbox card network (the only card PSP configured)',
+        psp,
+        routingReason,
         pspIdempotencyKey: `${attemptId}:authorize`,
         paymentMethodType: 'card',
         paymentMethodToken: tokenInfo.token,
@@ -217,7 +271,8 @@ export async function resolveAttempt(attemptId: string): Promise<AttemptOutcome>
   if (!(IN_FLIGHT as readonly string[]).includes(attempt.status)) return { paymentIntent: pi, attempt };
   // M-Pesa is asked by STK query (a read); a final answer is applied once, like any PSP result.
   if (attempt.psp === MPESA_PSP) return resolveMpesaAttempt(attempt.id);
-  const psp = getCardPsp();
+  // Always the attempt's own PSP: only it can know (and dedupe) what this attempt sent.
+  const psp = getPspByName(attempt.psp);
   let result: PspPayment;
   if (attempt.pspReference) {
     result = await psp.retrieve(attempt.pspReference);

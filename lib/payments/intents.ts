@@ -1,7 +1,14 @@
 import { and, desc, eq, lt, or, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { getDb, type DbOrTx, type Tx } from '@/db/client';
-import { PAYMENT_INTENT_STATUSES, paymentAttempts, paymentIntents, type PaymentAttempt, type PaymentIntent } from '@/db/schema';
+import {
+  PAYMENT_INTENT_STATUSES,
+  paymentAttempts,
+  paymentDisputes,
+  paymentIntents,
+  type PaymentAttempt,
+  type PaymentIntent,
+} from '@/db/schema';
 import { AppError } from '@/lib/errors';
 import { writeOutboxEvent } from '@/lib/events/outbox';
 import { metadataSchema } from '@/lib/http/validation';
@@ -86,7 +93,19 @@ export async function retrievePaymentIntentJson(merchantId: string, id: string) 
   const db = getDb();
   const pi = await getPaymentIntent(db, merchantId, id);
   const refunded = (await refundedAmounts(db, [pi.id])).get(pi.id) ?? 0;
-  return serializePaymentIntent(pi, await getAttempt(db, pi.latestAttemptId), refunded);
+  const disputes = await db.select().from(paymentDisputes).where(eq(paymentDisputes.paymentIntentId, pi.id));
+  return {
+    ...serializePaymentIntent(pi, await getAttempt(db, pi.latestAttemptId), refunded),
+    // a chargeback the PSP reported (Stripe's charge.dispute.created), newest last
+    disputes: disputes.map((d) => ({
+      id: d.id,
+      amount: d.amount,
+      currency: d.currency,
+      reason: d.reason,
+      status: d.status,
+      created: Math.floor(d.disputedAt.getTime() / 1000),
+    })),
+  };
 }
 
 export const listPaymentIntentsQuery = z
@@ -119,7 +138,10 @@ export async function listPaymentIntents(merchantId: string, query: z.output<typ
     .orderBy(desc(paymentIntents.createdAt), desc(paymentIntents.id))
     .limit(query.limit + 1);
   const page = rows.slice(0, query.limit);
-  const refunded = await refundedAmounts(db, page.map((pi) => pi.id));
+  const refunded = await refundedAmounts(
+    db,
+    page.map((pi) => pi.id),
+  );
   return {
     object: 'list' as const,
     url: '/api/v1/payment_intents',

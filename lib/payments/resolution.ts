@@ -2,7 +2,7 @@ import { and, asc, eq, lt } from 'drizzle-orm';
 import { getDb } from '@/db/client';
 import { checkoutSessions, paymentAttempts, paymentIntents } from '@/db/schema';
 import { AppError } from '@/lib/errors';
-import { getCardPsp } from '@/lib/psp';
+import { getPspByName } from '@/lib/psp';
 import { MPESA_PSP } from '@/lib/psp/daraja';
 import { PspError } from '@/lib/psp/types';
 import { failOpenAttempt, type AttemptOutcome } from './apply-psp-result';
@@ -76,7 +76,7 @@ export async function abandonAttempt(attemptId: string, kind: PendingKind): Prom
   if (attempt.psp === MPESA_PSP) return abandonMpesaAttempt(attemptId);
   if (attempt.pspReference) {
     try {
-      await getCardPsp().cancel(attempt.pspReference, `${attempt.id}:cancel`);
+      await getPspByName(attempt.psp).cancel(attempt.pspReference, `${attempt.id}:cancel`);
     } catch (err) {
       if (!(err instanceof PspError)) throw err;
       // The PSP refused (it completed after all) or could not be reached: ask once more.
@@ -119,7 +119,8 @@ export async function expireCheckoutSession(sessionId: string): Promise<'expired
     await cancelPaymentIntent(row.session.merchantId, row.pi.id, 'abandoned');
     return 'expired';
   } catch (err) {
-    if (err instanceof AppError && (err.code === 'payment_in_progress' || err.code === 'payment_intent_unexpected_state')) return 'skipped';
+    if (err instanceof AppError && (err.code === 'payment_in_progress' || err.code === 'payment_intent_unexpected_state'))
+      return 'skipped';
     throw err;
   }
 }

@@ -1,7 +1,13 @@
 import type { CircuitBreakerPolicy } from 'cockatiel';
+import { eq } from 'drizzle-orm';
+import { getDb } from '@/db/client';
+import { merchantSettings } from '@/db/schema';
+import { env } from '@/lib/env';
 import { RETRY_STRATEGIES, type RetryStrategy } from '@/lib/resilience/backoff';
 import { createCircuitBreaker, createRetryPolicy, isBrokenCircuit, RetryBudgetExceededError, type ResilientPolicy } from '@/lib/resilience/policies';
+import { isCardPspName, planCardRoute, type CardPspName, type CardRoutePlan } from './routing';
 import { createSandboxCardAdapter } from './sandbox-card';
+import { createStripeAdapter } from './stripe/adapter';
 import { PspError, type CardPspAdapter } from './types';
 
 export * from './types';
@@ -27,11 +33,23 @@ function envStrategy(): RetryStrategy {
  */
 export function withResilience(adapter: CardPspAdapter, policy: ResilientPolicy, breaker: CircuitBreakerPolicy): CardPspAdapter {
   const run = async <T>(fn: () => Promise<T>): Promise<T> => {
+    // Whether any try may have reached the PSP: a later "not sent" (an open circuit) must not
+    // hide it, or a caller would fail over and charge twice.
+    let sent = false;
+    const tracked = async () => {
+      try {
+        return await fn();
+      } catch (err) {
+        if (err instanceof PspError && err.requestSent) sent = true;
+        throw err;
+      }
+    };
     try {
-      return await policy.execute(() => breaker.execute(fn));
+      return await policy.execute(() => breaker.execute(tracked));
     } catch (err) {
-      if (isBrokenCircuit(err)) throw new PspError('unreachable', `${adapter.name}: circuit open after repeated failures`, false);
+      if (isBrokenCircuit(err)) throw new PspError('unreachable', `${adapter.name}: circuit open after repeated failures`, sent);
       if (err instanceof RetryBudgetExceededError) throw new PspError('timeout', `${adapter.name}: ${err.message}`, true);
+      if (err instanceof PspError && !err.requestSent && sent) throw new PspError(err.kind, `${err.message} (an earlier try was sent)`, true, err.httpStatus);
       throw err;
     }
   };
@@ -62,15 +80,54 @@ export function defaultPspBreaker(): CircuitBreakerPolicy {
   return createCircuitBreaker({ failureThreshold: envInt('PSP_BREAKER_THRESHOLD', 5), halfOpenAfterMs: envInt('PSP_BREAKER_HALF_OPEN_MS', 30_000), isFailure: isTransient });
 }
 
-let cardPsp: CardPspAdapter | undefined;
+const adapters = new Map<CardPspName, CardPspAdapter>();
 
-/** The PSP that processes cards (the offline sandbox network until other PSPs are routed). */
-export function getCardPsp(): CardPspAdapter {
-  cardPsp ??= withResilience(createSandboxCardAdapter(), defaultPspPolicy(), defaultPspBreaker());
-  return cardPsp;
+/** Why a PSP cannot be used in this deployment, or null when it can. */
+export function pspDisabledReason(name: CardPspName): string | null {
+  if (name === 'stripe' && !env().STRIPE_SECRET_KEY) return 'STRIPE_SECRET_KEY is not set';
+  return null;
 }
 
-/** For tests that point the adapter somewhere else. */
+/**
+ * A card PSP by name, wrapped in the resilience policy with its own circuit breaker (one PSP
+ * failing never opens another's circuit). Calls about an existing attempt (resolve, capture,
+ * cancel, refund) must go to the attempt's own PSP: getPspByName(attempt.psp).
+ * A disabled or unknown PSP answers every call with "unreachable, not sent".
+ */
+export function getPspByName(name: string): CardPspAdapter {
+  if (!isCardPspName(name)) return unavailableAdapter(name, 'not a card PSP');
+  const disabled = pspDisabledReason(name);
+  if (disabled) return unavailableAdapter(name, disabled);
+  let adapter = adapters.get(name);
+  if (!adapter) {
+    const raw = name === 'stripe' ? createStripeAdapter() : createSandboxCardAdapter();
+    adapter = withResilience(raw, defaultPspPolicy(), defaultPspBreaker());
+    adapters.set(name, adapter);
+  }
+  return adapter;
+}
+
+function unavailableAdapter(name: string, reason: string): CardPspAdapter {
+  const fail = () => Promise.reject(new PspError('unreachable', `${name}: disabled (${reason})`, false));
+  return { name, retrieveCardToken: fail, authorize: fail, retrieve: fail, capture: fail, cancel: fail, refund: fail, retrieveRefund: fail };
+}
+
+/** The offline sandbox card network (the default card PSP). */
+export function getCardPsp(): CardPspAdapter {
+  return getPspByName('sandbox_card');
+}
+
+/**
+ * The card PSPs to try for one payment of a merchant, in order: the merchant's preference for
+ * cards (dashboard settings; default sandbox_card then stripe), minus disabled PSPs and those
+ * that cannot charge this payment method.
+ */
+export async function routeCardPayment(merchantId: string, paymentMethod: string): Promise<CardRoutePlan> {
+  const [row] = await getDb().select({ pspRouting: merchantSettings.pspRouting }).from(merchantSettings).where(eq(merchantSettings.merchantId, merchantId));
+  return planCardRoute({ preference: row?.pspRouting?.card, disabled: pspDisabledReason, paymentMethod });
+}
+
+/** For tests that point an adapter somewhere else: every PSP gets a fresh adapter and breaker. */
 export function resetCardPsp(): void {
-  cardPsp = undefined;
+  adapters.clear();
 }

@@ -9,7 +9,8 @@ import { newId } from '@/lib/ids';
 import { recordCapture, recordRefund } from '@/lib/ledger';
 import { assertValidAmount, formatMoney, parseCurrency } from '@/lib/money';
 import { getPaymentIntent } from '@/lib/payments/intents';
-import { getCardPsp } from '@/lib/psp';
+import { getPspByName } from '@/lib/psp';
+import { isCardPspName } from '@/lib/psp/routing';
 import { PspError, type PspRefund } from '@/lib/psp/types';
 import { refundedAmounts } from './amounts';
 
@@ -88,7 +89,7 @@ export async function createRefund(merchantId: string, input: z.output<typeof cr
   }
   const currency = parseCurrency(pi.currency);
   const attempt = await succeededAttempt(db, pi);
-  if (attempt.psp !== getCardPsp().name) {
+  if (!isCardPspName(attempt.psp)) {
     // M-Pesa reversals need Daraja's Reversal/B2C APIs, which paykit does not call yet.
     throw new AppError(
       'refund_not_supported',
@@ -154,7 +155,8 @@ export async function sendRefundToPsp(refundId: string): Promise<Refund> {
     .where(and(eq(paymentAttempts.paymentIntentId, refund.paymentIntentId), eq(paymentAttempts.status, 'succeeded')));
   let outcome: Pick<PspRefund, 'status' | 'pspReference' | 'failureReason'>;
   try {
-    outcome = await getCardPsp().refund(attempt!.pspReference!, refund.amount, refund.pspIdempotencyKey);
+    // the payment's own PSP (refund.psp, copied from its attempt): only it holds the charge
+    outcome = await getPspByName(refund.psp).refund(attempt!.pspReference!, refund.amount, refund.pspIdempotencyKey);
   } catch (err) {
     if (!(err instanceof PspError)) throw err;
     if (err.kind !== 'rejected') return refund; // unknown or not sent: stays pending, retried later

@@ -1,0 +1,226 @@
+import Stripe from 'stripe';
+import { env } from '@/lib/env';
+import {
+  PspError,
+  type AuthorizeRequest,
+  type CardDetails,
+  type CardPspAdapter,
+  type CardTokenInfo,
+  type PspPayment,
+  type PspRefund,
+} from '../types';
+import { STRIPE_PSP } from './constants';
+
+/**
+ * The card adapter for Stripe, on the official SDK: PaymentIntents (created and confirmed in one
+ * call, automatic or manual capture), captures, cancels and refunds. Every state-changing call
+ * carries our idempotency key as Stripe's Idempotency-Key, so a retry is applied once by Stripe.
+ * The SDK's own retries are off: lib/psp's resilience policy retries with the same key.
+ */
+export interface StripeAdapterOptions {
+  secretKey?: string;
+  /** Stripe's API origin (default https://api.stripe.com); tests point it at a local fake. */
+  apiBase?: string;
+  timeoutMs?: number;
+}
+
+type StripePaymentIntent = Awaited<ReturnType<Stripe['paymentIntents']['retrieve']>>;
+type StripeRefund = Awaited<ReturnType<Stripe['refunds']['retrieve']>>;
+type StripePaymentMethod = Awaited<ReturnType<Stripe['paymentMethods']['retrieve']>>;
+
+/** Connection never opened: Stripe cannot have seen the request, so failing over is safe. */
+const NOT_CONNECTED_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+export function stripeClient(options: StripeAdapterOptions = {}): Stripe {
+  const secretKey = options.secretKey ?? env().STRIPE_SECRET_KEY;
+  if (!secretKey) throw new PspError('unreachable', 'stripe: STRIPE_SECRET_KEY is not set', false);
+  const base = options.apiBase ?? env().STRIPE_API_BASE;
+  const target = base ? new URL(base) : undefined;
+  return new Stripe(secretKey, {
+    maxNetworkRetries: 0,
+    timeout: options.timeoutMs ?? env().PSP_TIMEOUT_MS,
+    ...(target
+      ? {
+          host: target.hostname,
+          port: target.port || (target.protocol === 'http:' ? 80 : 443),
+          protocol: target.protocol === 'http:' ? ('http' as const) : ('https' as const),
+        }
+      : {}),
+  });
+}
+
+function errorCode(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { detail?: unknown; cause?: unknown }).detail ?? (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^E[A-Z_]+$/.test(code)) return code;
+  }
+  return undefined;
+}
+
+/** Translates an SDK failure into a PspError; card declines are answers, handled by the caller. */
+export function toPspError(err: unknown, what: string): PspError {
+  if (err instanceof PspError) return err;
+  if (!(err instanceof Stripe.errors.StripeError)) {
+    return new PspError('bad_response', `stripe: ${what} failed (${err instanceof Error ? err.message : String(err)})`, true);
+  }
+  if (err instanceof Stripe.errors.StripeConnectionError) {
+    const code = errorCode(err);
+    if (code === 'ETIMEDOUT') return new PspError('timeout', `stripe: ${what} timed out`, true);
+    const sent = code === undefined || !NOT_CONNECTED_CODES.has(code);
+    return new PspError('unreachable', `stripe: ${what} failed (${code ?? 'connection error'})`, sent);
+  }
+  const status = err.statusCode;
+  if (err instanceof Stripe.errors.StripeRateLimitError) return new PspError('server_error', `stripe: ${what} rate limited`, true, status);
+  if (status === undefined || status >= 500) return new PspError('server_error', `stripe: ${what} failed with HTTP ${status ?? '?'}`, true, status);
+  return new PspError('rejected', `stripe: ${what} rejected (${err.code ?? err.type}: ${err.message})`, true, status);
+}
+
+function toCardDetails(pm: Pick<StripePaymentMethod, 'id' | 'card'> | null | undefined): CardDetails | undefined {
+  const card = pm?.card;
+  if (!card) return undefined;
+  return {
+    brand: card.brand,
+    last4: card.last4,
+    fingerprint: card.fingerprint ?? `stripe_${pm.id}`,
+    expMonth: card.exp_month,
+    expYear: card.exp_year,
+  };
+}
+
+/** Stripe's PaymentIntent status -> ours. "processing" has no answer yet: resolved by a later query. */
+export function toPspPayment(pi: StripePaymentIntent): PspPayment {
+  const card = typeof pi.payment_method === 'object' ? toCardDetails(pi.payment_method) : undefined;
+  const base = {
+    pspReference: pi.id,
+    amount: pi.amount,
+    amountCaptured: pi.amount_received,
+    currency: pi.currency,
+    ...(card ? { card } : {}),
+  };
+  switch (pi.status) {
+    case 'succeeded':
+      return { ...base, status: 'captured' };
+    case 'requires_capture':
+      return { ...base, status: 'authorized', amount: pi.amount_capturable || pi.amount };
+    case 'requires_action': {
+      const redirectUrl = pi.next_action?.redirect_to_url?.url ?? undefined;
+      return { ...base, status: 'requires_action', ...(redirectUrl ? { redirectUrl } : {}) };
+    }
+    case 'canceled':
+      return { ...base, status: 'canceled' };
+    case 'requires_payment_method': {
+      // A confirmed intent back in requires_payment_method failed: a decline or a failed 3-D Secure.
+      const lpe = pi.last_payment_error;
+      const declineCode = lpe?.code === 'payment_intent_authentication_failure' ? 'authentication_failed' : (lpe?.decline_code ?? lpe?.code ?? 'generic_decline');
+      return { ...base, status: 'declined', declineCode, ...(lpe?.message ? { declineMessage: lpe.message } : {}) };
+    }
+    default:
+      throw new PspError('timeout', `stripe: payment ${pi.id} is ${pi.status}; its outcome is not known yet`, true);
+  }
+}
+
+export function toPspRefund(refund: StripeRefund): PspRefund {
+  const status = refund.status === 'succeeded' ? 'succeeded' : refund.status === 'failed' || refund.status === 'canceled' ? 'failed' : 'pending';
+  const paymentReference = typeof refund.payment_intent === 'string' ? refund.payment_intent : (refund.payment_intent?.id ?? '');
+  return {
+    pspReference: refund.id,
+    paymentReference,
+    status,
+    amount: refund.amount,
+    currency: refund.currency,
+    ...(refund.failure_reason ? { failureReason: refund.failure_reason } : {}),
+  };
+}
+
+/** A card decline is a definite answer, not an error: the intent id and decline code come with it. */
+function declinedPayment(err: InstanceType<typeof Stripe.errors.StripeCardError>, request: AuthorizeRequest): PspPayment {
+  const pi = err.payment_intent;
+  return {
+    pspReference: pi?.id ?? '',
+    status: 'declined',
+    amount: pi?.amount ?? request.amount,
+    amountCaptured: 0,
+    currency: pi?.currency ?? request.currency,
+    declineCode: err.decline_code ?? err.code ?? 'generic_decline',
+    declineMessage: err.message,
+  };
+}
+
+export function createStripeAdapter(options: StripeAdapterOptions = {}): CardPspAdapter {
+  let client: Stripe | undefined;
+  const stripe = () => (client ??= stripeClient(options));
+  const call = async <T>(what: string, fn: (s: Stripe) => Promise<T>): Promise<T> => {
+    try {
+      return await fn(stripe());
+    } catch (err) {
+      throw toPspError(err, what);
+    }
+  };
+
+  return {
+    name: STRIPE_PSP,
+
+    async retrieveCardToken(token: string): Promise<CardTokenInfo> {
+      const pm = await call('retrieve payment method', (s) => s.paymentMethods.retrieve(token));
+      const card = toCardDetails(pm);
+      if (!card) throw new PspError('rejected', `stripe: payment method ${token} is not a card`, true, 400);
+      // Stripe Radar judges the charge itself; the payment method carries no risk level.
+      return { token: pm.id, card, riskLevel: 'normal' };
+    },
+
+    // Safe to retry: Stripe answers a repeated Idempotency-Key with the first response.
+    async authorize(request: AuthorizeRequest): Promise<PspPayment> {
+      try {
+        const pi = await stripe().paymentIntents.create(
+          {
+            amount: request.amount,
+            currency: request.currency.toLowerCase(),
+            payment_method: request.token,
+            confirm: true,
+            capture_method: request.capture ? 'automatic' : 'manual',
+            // Without a return URL there is nowhere to send a customer: only methods without redirects.
+            ...(request.returnUrl ? { return_url: request.returnUrl } : { automatic_payment_methods: { enabled: true, allow_redirects: 'never' as const } }),
+            metadata: { paykit_idempotency_key: request.idempotencyKey },
+            expand: ['payment_method'],
+          },
+          { idempotencyKey: request.idempotencyKey },
+        );
+        return toPspPayment(pi);
+      } catch (err) {
+        if (err instanceof Stripe.errors.StripeCardError) return declinedPayment(err, request);
+        throw toPspError(err, 'authorize');
+      }
+    },
+
+    async retrieve(pspReference: string): Promise<PspPayment> {
+      return toPspPayment(await call('retrieve payment', (s) => s.paymentIntents.retrieve(pspReference, { expand: ['payment_method'] })));
+    },
+
+    // Safe to retry: the same Idempotency-Key makes Stripe return the first capture.
+    async capture(pspReference: string, amount: number, idempotencyKey: string): Promise<PspPayment> {
+      return toPspPayment(await call('capture', (s) => s.paymentIntents.capture(pspReference, { amount_to_capture: amount }, { idempotencyKey })));
+    },
+
+    // Safe to retry: keyed; and an intent Stripe already canceled is returned as it is.
+    async cancel(pspReference: string, idempotencyKey: string): Promise<PspPayment> {
+      try {
+        return toPspPayment(await stripe().paymentIntents.cancel(pspReference, {}, { idempotencyKey }));
+      } catch (err) {
+        const mapped = toPspError(err, 'cancel');
+        if (mapped.kind !== 'rejected') throw mapped;
+        const current = await this.retrieve(pspReference);
+        if (current.status === 'canceled') return current;
+        throw mapped;
+      }
+    },
+
+    // Safe to retry: the same Idempotency-Key makes Stripe return the first refund.
+    async refund(pspReference: string, amount: number, idempotencyKey: string): Promise<PspRefund> {
+      return toPspRefund(await call('refund', (s) => s.refunds.create({ payment_intent: pspReference, amount, metadata: { paykit_idempotency_key: idempotencyKey } }, { idempotencyKey })));
+    },
+
+    async retrieveRefund(refundReference: string): Promise<PspRefund> {
+      return toPspRefund(await call('retrieve refund', (s) => s.refunds.retrieve(refundReference)));
+    },
+  };
+}
