@@ -6,6 +6,7 @@ import {
   journalEntries,
   journalTransactions,
   ledgerAccounts,
+  mpesaPayments,
   outboxEvents,
   PAYMENT_INTENT_STATUSES,
   paymentAttempts,
@@ -78,6 +79,13 @@ export function parsePaymentFilters(params: Record<string, string | string[] | u
   return paymentFiltersSchema.parse(Object.fromEntries(keys.map((k) => [k, flat[k]])));
 }
 
+/** A search term that is a Kenyan phone number, normalized as M-Pesa stores it (2547.../2541...). */
+function mpesaPhoneQuery(q: string): string | null {
+  const digits = q.replace(/[\s+-]/g, '');
+  const m = /^(?:254|0)?([17]\d{8})$/.exec(digits);
+  return m ? `254${m[1]}` : null;
+}
+
 function filterConditions(merchantId: string, f: Partial<PaymentFilters>): SQL[] {
   const conditions: SQL[] = [eq(paymentIntents.merchantId, merchantId)];
   if (f.status) conditions.push(eq(paymentIntents.status, f.status));
@@ -89,11 +97,20 @@ function filterConditions(merchantId: string, f: Partial<PaymentFilters>): SQL[]
   if (f.q) {
     const q = f.q;
     const anyAttemptWithLast4 = sql`exists (select 1 from ${paymentAttempts} pa where pa.payment_intent_id = ${paymentIntents.id} and pa.card->>'last4' = ${q})`;
+    const phone = mpesaPhoneQuery(q);
+    // an M-Pesa payment is found by the customer's phone (any common spelling) or its receipt number
+    const mpesaMatch = phone
+      ? sql`exists (select 1 from mpesa_payments mp join ${paymentAttempts} pa on pa.id = mp.attempt_id where pa.payment_intent_id = ${paymentIntents.id} and mp.phone = ${phone})`
+      : sql`exists (select 1 from mpesa_payments mp join ${paymentAttempts} pa on pa.id = mp.attempt_id where pa.payment_intent_id = ${paymentIntents.id} and upper(mp.receipt_number) = ${q.toUpperCase()})`;
     const search = /^\d{4}$/.test(q)
       ? anyAttemptWithLast4
       : q.includes('@')
         ? sql`lower(${paymentIntents.customerEmail}) = ${q.toLowerCase()}`
-        : or(eq(paymentIntents.id, q), ilike(paymentIntents.customerEmail, `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`));
+        : or(
+            eq(paymentIntents.id, q),
+            ilike(paymentIntents.customerEmail, `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`),
+            mpesaMatch,
+          );
     if (search) conditions.push(search);
   }
   return conditions;
@@ -259,8 +276,22 @@ export async function getMerchantPaymentDetail(merchantId: string, id: string) {
     events.map(async (e) => ({ eventId: e.id, eventType: e.type, deliveries: await listDeliveriesForEvent(e.id) })),
   );
   const amountRefunded = (await refundedAmounts(db, [pi.id])).get(pi.id) ?? 0;
+  const mpesa = attempts.length
+    ? await db
+        .select({ attemptId: mpesaPayments.attemptId, phone: mpesaPayments.phone, receipt: mpesaPayments.receiptNumber })
+        .from(mpesaPayments)
+        .where(
+          inArray(
+            mpesaPayments.attemptId,
+            attempts.map((a) => a.id),
+          ),
+        )
+    : [];
+  const mpesaByAttempt = new Map(mpesa.map((m) => [m.attemptId, { phone: m.phone, receipt: m.receipt }]));
   return {
     paymentIntent: pi,
+    /** M-Pesa details per attempt id (phone, receipt), for attempts paid with M-Pesa. */
+    mpesa: mpesaByAttempt,
     amounts: {
       authorized: pi.amount,
       captured: pi.amountReceived,

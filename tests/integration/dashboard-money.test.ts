@@ -207,6 +207,58 @@ describe('payment actions', () => {
   });
 });
 
+describe('payments search for M-Pesa', () => {
+  it('finds an M-Pesa payment by the customer phone in any spelling, or by its receipt number', async () => {
+    const { paymentIntents, paymentAttempts, mpesaPayments } = await import('@/db/schema');
+    const { m } = await merchantWithActors('Duka');
+    const piId = newId('paymentIntent');
+    const attemptId = newId('paymentAttempt');
+    await getDb()
+      .insert(paymentIntents)
+      .values({
+        id: piId,
+        merchantId: m.merchant.id,
+        amount: 10_000,
+        currency: 'kes',
+        status: 'succeeded',
+        captureMethod: 'automatic',
+        amountReceived: 10_000,
+      });
+    await getDb()
+      .insert(paymentAttempts)
+      .values({
+        id: attemptId,
+        paymentIntentId: piId,
+        merchantId: m.merchant.id,
+        status: 'succeeded',
+        amount: 10_000,
+        currency: 'kes',
+        psp: 'mpesa',
+        pspIdempotencyKey: `k-${attemptId}`,
+        paymentMethodType: 'mpesa',
+      });
+    await getDb()
+      .insert(mpesaPayments)
+      .values({
+        attemptId,
+        merchantId: m.merchant.id,
+        phone: '254712345678',
+        amountMinor: 10_000,
+        checkoutRequestId: `ws_CO_${attemptId}`,
+        resultCode: 0,
+        receiptNumber: 'SKL5ABC123',
+      });
+    for (const q of ['0712345678', '+254 712 345 678', '254712345678', 'skl5abc123']) {
+      expect((await listMerchantPayments(m.merchant.id, { q })).rows.map((r) => r.id)).toEqual([piId]);
+    }
+    expect((await listMerchantPayments(m.merchant.id, { q: '0799999999' })).rows).toHaveLength(0);
+    const detail = await getMerchantPaymentDetail(m.merchant.id, piId);
+    expect(detail?.mpesa.get(attemptId)).toEqual({ phone: '254712345678', receipt: 'SKL5ABC123' });
+    const other = await merchantWithActors('Other duka');
+    expect((await listMerchantPayments(other.m.merchant.id, { q: '0712345678' })).rows).toHaveLength(0);
+  });
+});
+
 describe('payments list and CSV export', () => {
   it('searches by id, email and card last4, filters, pages, and exports the filtered set of this merchant only', async () => {
     const { m, api } = await merchantWithActors('Listy');
@@ -301,11 +353,15 @@ describe('webhook endpoints from the dashboard', () => {
     // The test app answers 404 on this path: a failing receiver.
     await createEndpoint(a.developer, { url: `${app.url}/no-such-hook`, enabled_events: ['*'] });
     const pi = await paidPayment(a.api, 1_500);
-    const [event] = (await getMerchantPaymentDetail(a.m.merchant.id, pi.id))!.events.filter((e) => e.type === 'payment_intent.succeeded');
+    const [event] = (await getMerchantPaymentDetail(a.m.merchant.id, pi.id))!.events.filter(
+      (e) => e.type === 'payment_intent.succeeded',
+    );
     expect((await redeliver(a.developer, { eventId: event!.id })).attempts).toBe(1);
     const log = await listDeliveryLog(a.m.merchant.id);
     const delivery = log.rows.find((r) => r.eventId === event!.id);
-    expect(delivery?.attempts).toEqual([expect.objectContaining({ trigger: 'manual', statusCode: 404, latencyMs: expect.any(Number) })]);
+    expect(delivery?.attempts).toEqual([
+      expect.objectContaining({ trigger: 'manual', statusCode: 404, latencyMs: expect.any(Number) }),
+    ]);
     expect((await listEndpoints(a.m.merchant.id))[0]?.failedDeliveries).toBeGreaterThan(0);
     expect(await auditOf(a.m.merchant.id, 'webhook_event.redeliver')).toHaveLength(1);
     expect((await refusal(redeliver(b.owner, { eventId: event!.id }))).code).toBe('resource_missing');

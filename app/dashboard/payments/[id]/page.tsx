@@ -27,7 +27,12 @@ export default async function PaymentDetailPage({ params }: { params: Promise<{ 
   const { id } = await params;
   const detail = await getMerchantPaymentDetail(user.merchantId, id);
   if (!detail) notFound();
-  const { paymentIntent: pi, amounts, attempts, refunds, events, ledger, webhookDeliveries, checkoutSession } = detail;
+  const { paymentIntent: pi, amounts, attempts, refunds, events, ledger, webhookDeliveries, checkoutSession, mpesa } = detail;
+  const methodOf = (a: (typeof attempts)[number]) => {
+    const m = mpesa.get(a.id);
+    if (m) return `M-Pesa ${m.phone}${m.receipt ? ` (receipt ${m.receipt})` : ''}`;
+    return a.card ? `${a.card.brand} •••• ${a.card.last4}` : a.paymentMethodType;
+  };
   const latest = attempts.at(-1);
   const riskAttempt = [...attempts].reverse().find((a) => a.riskDecision);
   const canWrite = can(user, 'payments:write');
@@ -76,9 +81,7 @@ export default async function PaymentDetailPage({ params }: { params: Promise<{ 
         <dl className={styles.grid}>
           <div className={styles.stat}>
             <dt>Method</dt>
-            <dd data-testid="payment-method">
-              {latest ? (latest.card ? `${latest.card.brand} •••• ${latest.card.last4}` : latest.paymentMethodType) : '—'}
-            </dd>
+            <dd data-testid="payment-method">{latest ? methodOf(latest) : '—'}</dd>
           </div>
           <div className={styles.stat}>
             <dt>Customer</dt>
@@ -210,7 +213,7 @@ export default async function PaymentDetailPage({ params }: { params: Promise<{ 
                   <tr key={a.id} data-testid="attempt-row">
                     <td className={styles.mono}>{a.id}</td>
                     <td>{a.status}</td>
-                    <td>{a.card ? `${a.card.brand} •••• ${a.card.last4}` : a.paymentMethodType}</td>
+                    <td>{methodOf(a)}</td>
                     <td>{a.psp}</td>
                     <td className={styles.wrap}>{a.routingReason ?? '—'}</td>
                     <td className={styles.wrap}>
