@@ -53,7 +53,7 @@ export async function confirmPaymentIntent(input: ConfirmInput): Promise<Attempt
   const db = getDb();
   const pi = await getPaymentIntent(db, input.merchantId, input.paymentIntentId);
   assertConfirmable(pi);
-  const plan = await routeCardPayment(input.merchantId, input.paymentMethod);
+  const plan = await routeCardPayment(input.merchantId, input.paymentMethod, pi.currency);
   const failures: string[] = [];
   let route = await retrieveTokenAlongRoute(plan, 0, input.paymentMethod, failures);
   const attempt = await beginAttempt(input, route.tokenInfo, route.psp.name, describeRoute(plan, route.psp.name, failures));

@@ -5,10 +5,10 @@ import { merchantSettings } from '@/db/schema';
 import { env } from '@/lib/env';
 import { RETRY_STRATEGIES, type RetryStrategy } from '@/lib/resilience/backoff';
 import { createCircuitBreaker, createRetryPolicy, isBrokenCircuit, RetryBudgetExceededError, type ResilientPolicy } from '@/lib/resilience/policies';
-import { isCardPspName, planCardRoute, type CardPspName, type CardRoutePlan } from './routing';
+import { CARD_PSP_CAPABILITIES, isCardPspName, planCardRoute, type CardPspName, type CardRoutePlan } from './routing';
 import { createSandboxCardAdapter } from './sandbox-card';
 import { createStripeAdapter } from './stripe/adapter';
-import { PspError, type CardPspAdapter } from './types';
+import { NO_CAPABILITIES, PspError, type CardPspAdapter } from './types';
 
 export * from './types';
 
@@ -62,6 +62,12 @@ export function withResilience(adapter: CardPspAdapter, policy: ResilientPolicy,
     cancel: (ref, key) => run(() => adapter.cancel(ref, key)),
     refund: (ref, amount, key) => run(() => adapter.refund(ref, amount, key)),
     retrieveRefund: (ref) => run(() => adapter.retrieveRefund(ref)),
+    capabilities: adapter.capabilities ?? NO_CAPABILITIES,
+    // A read: retrying it is always safe.
+    settlementReport: (range) =>
+      adapter.settlementReport
+        ? run(() => adapter.settlementReport!(range))
+        : Promise.reject(new PspError('rejected', `${adapter.name}: no settlement report`, false)),
   };
 }
 
@@ -109,7 +115,18 @@ export function getPspByName(name: string): CardPspAdapter {
 
 function unavailableAdapter(name: string, reason: string): CardPspAdapter {
   const fail = () => Promise.reject(new PspError('unreachable', `${name}: disabled (${reason})`, false));
-  return { name, retrieveCardToken: fail, authorize: fail, retrieve: fail, capture: fail, cancel: fail, refund: fail, retrieveRefund: fail };
+  return {
+    name,
+    capabilities: isCardPspName(name) ? CARD_PSP_CAPABILITIES[name] : NO_CAPABILITIES,
+    retrieveCardToken: fail,
+    authorize: fail,
+    retrieve: fail,
+    capture: fail,
+    cancel: fail,
+    refund: fail,
+    retrieveRefund: fail,
+    settlementReport: fail,
+  };
 }
 
 /** The offline sandbox card network (the default card PSP). */
@@ -120,11 +137,11 @@ export function getCardPsp(): CardPspAdapter {
 /**
  * The card PSPs to try for one payment of a merchant, in order: the merchant's preference for
  * cards (dashboard settings; default sandbox_card then stripe), minus disabled PSPs and those
- * that cannot charge this payment method.
+ * that cannot charge this payment method or (when given) this currency, per their capabilities.
  */
-export async function routeCardPayment(merchantId: string, paymentMethod: string): Promise<CardRoutePlan> {
+export async function routeCardPayment(merchantId: string, paymentMethod: string, currency?: string): Promise<CardRoutePlan> {
   const [row] = await getDb().select({ pspRouting: merchantSettings.pspRouting }).from(merchantSettings).where(eq(merchantSettings.merchantId, merchantId));
-  return planCardRoute({ preference: row?.pspRouting?.card, disabled: pspDisabledReason, paymentMethod });
+  return planCardRoute({ preference: row?.pspRouting?.card, disabled: pspDisabledReason, paymentMethod, ...(currency ? { currency } : {}) });
 }
 
 /** For tests that point an adapter somewhere else: every PSP gets a fresh adapter and breaker. */

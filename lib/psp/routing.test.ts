@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { acceptsPaymentMethod, describeRoute, describeUnreachable, mayFailOver, planCardRoute } from './routing';
-import { PspError } from './types';
+import { acceptsPaymentMethod, CARD_PSP_CAPABILITIES, capabilityGap, describeRoute, describeUnreachable, mayFailOver, planCardRoute } from './routing';
+import { PspError, type PspCapabilities } from './types';
 
 const allEnabled = () => null;
 const stripeOff = (psp: string) => (psp === 'stripe' ? 'STRIPE_SECRET_KEY is not set' : null);
@@ -44,5 +44,34 @@ describe('card routing', () => {
     const why = describeUnreachable('sandbox_card', new PspError('unreachable', 'sandbox card network: retrieve token failed (ECONNREFUSED)', false));
     expect(describeRoute(plan, 'stripe', [why])).toBe('sandbox_card unreachable (connection refused); failed over to stripe');
     expect(describeUnreachable('stripe', new PspError('unreachable', 'stripe: circuit open after repeated failures', false))).toBe('stripe unreachable (circuit open)');
+  });
+
+  it('skips a PSP whose capabilities lack the currency, and says why', () => {
+    const noJpy = (psp: string): PspCapabilities =>
+      psp === 'stripe' ? { ...CARD_PSP_CAPABILITIES.stripe, currencies: ['usd', 'eur'] } : CARD_PSP_CAPABILITIES.sandbox_card;
+    const plan = planCardRoute({ preference: ['stripe', 'sandbox_card'], disabled: allEnabled, paymentMethod: 'pm_card_visa', currency: 'JPY', capabilities: noJpy });
+    expect(plan.order).toEqual(['sandbox_card']);
+    expect(describeRoute(plan, 'sandbox_card', [])).toMatch(/stripe does not support JPY/);
+    // The same PSP is kept for a currency it declares.
+    expect(planCardRoute({ preference: ['stripe', 'sandbox_card'], disabled: allEnabled, paymentMethod: 'pm_card_visa', currency: 'eur', capabilities: noJpy }).order).toEqual([
+      'stripe',
+      'sandbox_card',
+    ]);
+  });
+
+  it('skips a PSP that does not take cards at all', () => {
+    const mpesaOnly: PspCapabilities = { methods: ['mpesa'], currencies: ['kes'], asynchronous: true, threeDSecure: false, refunds: false };
+    expect(capabilityGap(mpesaOnly, 'kes')).toBe('does not take cards');
+    const plan = planCardRoute({ preference: null, disabled: allEnabled, paymentMethod: 'pm_card_visa', capabilities: (psp) => (psp === 'sandbox_card' ? mpesaOnly : CARD_PSP_CAPABILITIES.stripe) });
+    expect(plan.order).toEqual(['stripe']);
+    expect(plan.skipped).toEqual(['sandbox_card does not take cards']);
+  });
+
+  it('uses the adapters\' declared capabilities by default', () => {
+    expect(planCardRoute({ preference: null, disabled: allEnabled, paymentMethod: 'pm_card_visa', currency: 'kes' }).order).toEqual(['sandbox_card', 'stripe']);
+    expect(planCardRoute({ preference: null, disabled: allEnabled, paymentMethod: 'pm_card_visa', currency: 'chf' }).skipped).toEqual([
+      'sandbox_card does not support CHF',
+      'stripe does not support CHF',
+    ]);
   });
 });

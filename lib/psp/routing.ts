@@ -1,4 +1,6 @@
-import type { PspError } from './types';
+import { SANDBOX_CARD_CAPABILITIES } from './sandbox-card';
+import { STRIPE_CAPABILITIES } from './stripe/constants';
+import type { PspCapabilities, PspError } from './types';
 
 /**
  * Card routing, as pure decisions: which PSPs may charge a payment method, in the merchant's
@@ -12,6 +14,19 @@ export type CardPspName = (typeof CARD_PSPS)[number];
 export const DEFAULT_CARD_ROUTE: readonly CardPspName[] = ['sandbox_card', 'stripe'];
 
 export const isCardPspName = (name: string): name is CardPspName => (CARD_PSPS as readonly string[]).includes(name);
+
+/** What each card PSP declares it can do (the adapters' own `capabilities`). */
+export const CARD_PSP_CAPABILITIES: Readonly<Record<CardPspName, PspCapabilities>> = {
+  sandbox_card: SANDBOX_CARD_CAPABILITIES,
+  stripe: STRIPE_CAPABILITIES,
+};
+
+/** Why a PSP cannot charge a card payment in this currency, or null when it can. */
+export function capabilityGap(capabilities: PspCapabilities, currency: string | undefined): string | null {
+  if (!capabilities.methods.includes('card')) return 'does not take cards';
+  if (currency !== undefined && !capabilities.currencies.includes(currency.toLowerCase())) return `does not support ${currency.toUpperCase()}`;
+  return null;
+}
 
 /**
  * A token belongs to the PSP that issued it: a sandbox tok_ cannot be charged at Stripe, a
@@ -34,13 +49,20 @@ export function planCardRoute(input: {
   /** Reason a PSP is disabled (e.g. "STRIPE_SECRET_KEY is not set"), or null when enabled. */
   disabled: (psp: CardPspName) => string | null;
   paymentMethod: string;
+  /** The payment's currency; a PSP whose capabilities lack it is skipped. */
+  currency?: string;
+  /** The PSPs' declared capabilities (default: CARD_PSP_CAPABILITIES). */
+  capabilities?: (psp: CardPspName) => PspCapabilities;
 }): CardRoutePlan {
+  const capabilitiesOf = input.capabilities ?? ((psp: CardPspName) => CARD_PSP_CAPABILITIES[psp]);
   const preference = (input.preference?.length ? input.preference : DEFAULT_CARD_ROUTE).filter(isCardPspName);
   const order: CardPspName[] = [];
   const skipped: string[] = [];
   for (const psp of new Set(preference)) {
     const disabledBecause = input.disabled(psp);
+    const gap = capabilityGap(capabilitiesOf(psp), input.currency);
     if (disabledBecause) skipped.push(`${psp} disabled (${disabledBecause})`);
+    else if (gap) skipped.push(`${psp} ${gap}`);
     else if (!acceptsPaymentMethod(psp, input.paymentMethod)) skipped.push(`${psp} cannot charge this payment method`);
     else order.push(psp);
   }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFetchServer, type FetchServer } from '@/tests/helpers/fetch-server';
-import { createSandboxCardAdapter } from './sandbox-card';
+import { createSandboxCardAdapter, SANDBOX_CARD_CAPABILITIES } from './sandbox-card';
 import { PspError } from './types';
 
 // The adapter against small fake acquirers on local ports: wire mapping and failure mapping.
@@ -173,6 +173,45 @@ describe('sandbox card adapter: refunds', () => {
     expect(await failureOf(adapterAt(payment).retrieveRefund('sbxre_1'))).toMatchObject({ kind: 'bad_response' });
     const missing = await serve(() => Response.json({ error: { code: 'resource_missing' } }, { status: 404 }));
     expect(await failureOf(adapterAt(missing).retrieveRefund('sbxre_x'))).toMatchObject({ kind: 'rejected', httpStatus: 404 });
+  });
+});
+
+describe('sandbox card adapter: capabilities and settlement report', () => {
+  it('declares cards in every paykit currency, synchronous, with 3-D Secure and refunds', () => {
+    const adapter = adapterAt('http://127.0.0.1:1');
+    expect(adapter.capabilities).toBe(SANDBOX_CARD_CAPABILITIES);
+    expect(SANDBOX_CARD_CAPABILITIES).toEqual({ methods: ['card'], currencies: ['usd', 'eur', 'gbp', 'kes', 'jpy'], asynchronous: false, threeDSecure: true, refunds: true });
+  });
+
+  it('asks for the window with the acquirer key and maps each line', async () => {
+    const seen: { url: URL; auth: string | null }[] = [];
+    const available = Date.UTC(2026, 0, 2) / 1000;
+    const url = await serve((request) => {
+      seen.push({ url: new URL(request.url), auth: request.headers.get('authorization') });
+      return Response.json({
+        object: 'list',
+        has_more: false,
+        data: [
+          { id: 'sbxpay_1', object: 'settlement_line', type: 'charge', amount: 6001, fee: 90, net: 5911, currency: 'usd', payment: 'sbxpay_1', created: available - 3600, available_on: available },
+          { id: 'sbxre_1', object: 'settlement_line', type: 'refund', amount: -2000, fee: 0, net: -2000, currency: 'usd', payment: 'sbxpay_1', created: available - 60, available_on: available },
+        ],
+      });
+    });
+    const range = { from: new Date('2026-01-01T00:00:00.000Z'), to: new Date('2026-01-02T00:00:00.000Z') };
+    const lines = await adapterAt(url).settlementReport!(range);
+    expect(seen[0]?.url.pathname).toBe('/api/sandbox/card/v1/settlements');
+    expect(Object.fromEntries(seen[0]!.url.searchParams)).toEqual({ from: '2026-01-01T00:00:00.000Z', to: '2026-01-02T00:00:00.000Z' });
+    expect(seen[0]?.auth).toBe(`Bearer ${ACQUIRER_KEY}`);
+    expect(lines).toEqual([
+      { pspReference: 'sbxpay_1', type: 'charge', amountMinor: 6001, feeMinor: 90, netMinor: 5911, currency: 'usd', paymentReference: 'sbxpay_1', availableOn: new Date('2026-01-02T00:00:00Z') },
+      { pspReference: 'sbxre_1', type: 'refund', amountMinor: -2000, feeMinor: 0, netMinor: -2000, currency: 'usd', paymentReference: 'sbxpay_1', availableOn: new Date('2026-01-02T00:00:00Z') },
+    ]);
+  });
+
+  it('maps an unexpected report shape to bad_response', async () => {
+    const url = await serve(() => Response.json({ object: 'list', data: [{ id: 'x', type: 'mystery' }] }));
+    const error = await failureOf(adapterAt(url).settlementReport!({ from: new Date(0), to: new Date() }));
+    expect(error.kind).toBe('bad_response');
   });
 });
 

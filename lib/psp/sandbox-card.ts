@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import { env } from '@/lib/env';
+import { SUPPORTED_CURRENCIES } from '@/lib/money';
 import {
   PspError,
+  type PspCapabilities,
+  type SettlementLine,
+  type SettlementRange,
   type AuthorizeRequest,
   type CardDetails,
   type CardPspAdapter,
@@ -61,6 +65,43 @@ const wireRefund = z.object({
   status: z.enum(['pending', 'succeeded', 'failed']),
   failure_reason: z.string().optional(),
 });
+
+const wireSettlementLine = z.object({
+  id: z.string(),
+  object: z.literal('settlement_line'),
+  type: z.enum(['charge', 'refund']),
+  amount: z.number().int(),
+  fee: z.number().int(),
+  net: z.number().int(),
+  currency: z.string(),
+  payment: z.string(),
+  /** Unix seconds. */
+  available_on: z.number().int(),
+});
+
+const wireSettlementList = z.object({ object: z.literal('list'), data: z.array(wireSettlementLine) });
+
+/** The offline network: every currency paykit knows, 3-D Secure challenges, immediate answers. */
+export const SANDBOX_CARD_CAPABILITIES: PspCapabilities = {
+  methods: ['card'],
+  currencies: [...SUPPORTED_CURRENCIES],
+  asynchronous: false,
+  threeDSecure: true,
+  refunds: true,
+};
+
+function toSettlementLine(line: z.infer<typeof wireSettlementLine>): SettlementLine {
+  return {
+    pspReference: line.id,
+    type: line.type,
+    amountMinor: line.amount,
+    feeMinor: line.fee,
+    netMinor: line.net,
+    currency: line.currency,
+    paymentReference: line.payment,
+    availableOn: new Date(line.available_on * 1000),
+  };
+}
 
 const wireError = z.object({ error: z.object({ code: z.string().optional(), message: z.string().optional() }) });
 
@@ -200,6 +241,13 @@ export function createSandboxCardAdapter(options: SandboxCardAdapterOptions = {}
 
   return {
     name: 'sandbox_card',
+    capabilities: SANDBOX_CARD_CAPABILITIES,
+
+    async settlementReport(range: SettlementRange): Promise<SettlementLine[]> {
+      const query = new URLSearchParams({ from: range.from.toISOString(), to: range.to.toISOString() });
+      const list = await call(wireSettlementList, 'settlement report', `/settlements?${query.toString()}`);
+      return list.data.map(toSettlementLine);
+    },
 
     async retrieveCardToken(token: string): Promise<CardTokenInfo> {
       const wire = await call(wireToken, 'retrieve token', `/tokens/${encodeURIComponent(token)}`);

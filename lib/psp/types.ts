@@ -74,8 +74,55 @@ export interface PspRefund {
   failureReason?: string;
 }
 
+/** What a PSP can do, declared by its adapter and used by routing (skip a PSP that cannot charge). */
+export interface PspCapabilities {
+  methods: ('card' | 'mpesa')[];
+  /** Lower-case ISO 4217 codes the PSP can charge in. */
+  currencies: string[];
+  /** true: the outcome arrives later (a callback or a status query), never in the charge response. */
+  asynchronous: boolean;
+  threeDSecure: boolean;
+  refunds: boolean;
+}
+
+export const NO_CAPABILITIES: PspCapabilities = { methods: [], currencies: [], asynchronous: false, threeDSecure: false, refunds: false };
+
+/**
+ * One line of a PSP's settlement report: money the PSP moved (or will move) for us, as the PSP
+ * books it. Amounts are signed minor units: a refund or a fee is negative; net = amount + fee line.
+ */
+export interface SettlementLine {
+  /** The PSP's id of this line (a balance transaction, a payment or a refund). */
+  pspReference: string;
+  type: 'charge' | 'refund' | 'fee' | 'payout';
+  /** Gross amount, signed (refunds and payouts negative). */
+  amountMinor: number;
+  /** The PSP's fee on this line, as a positive number taken off the gross (0 when none). */
+  feeMinor: number;
+  /** amountMinor - feeMinor: what the line adds to (or takes from) our balance at the PSP. */
+  netMinor: number;
+  currency: string;
+  /** The PSP's id of the payment a charge or refund belongs to. */
+  paymentReference?: string;
+  /** When the funds become available (settle). */
+  availableOn: Date;
+}
+
+/** A half-open window [from, to) of the PSP's booking time. */
+export interface SettlementRange {
+  from: Date;
+  to: Date;
+}
+
 export interface CardPspAdapter {
   readonly name: string;
+  /**
+   * What this PSP can do. Optional only so hand-written test doubles need not declare it; every
+   * real adapter does, and a missing one counts as "can do nothing" (NO_CAPABILITIES).
+   */
+  readonly capabilities?: PspCapabilities;
+  /** The PSP's settlement lines booked in the window (a missing implementation means "no report"). */
+  settlementReport?(range: SettlementRange): Promise<SettlementLine[]>;
   retrieveCardToken(token: string): Promise<CardTokenInfo>;
   authorize(request: AuthorizeRequest): Promise<PspPayment>;
   retrieve(pspReference: string): Promise<PspPayment>;

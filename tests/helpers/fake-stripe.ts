@@ -5,7 +5,8 @@ import { startFetchServer, type FetchServer } from './fetch-server';
 /**
  * A local fake of the few Stripe API endpoints paykit calls, so tests drive the real `stripe` SDK
  * offline: payment methods (Stripe's pm_card_* test ids), PaymentIntents (create + confirm,
- * capture, cancel, retrieve) and refunds. Bodies are form-encoded as the SDK sends them, and an
+ * capture, cancel, retrieve), refunds and the balance transactions they book (Stripe's list shape,
+ * created[gte|gt|lte|lt] filters, limit/starting_after paging, expand[]=data.source). Bodies are form-encoded as the SDK sends them, and an
  * Idempotency-Key is honoured as Stripe does: the same key replays the first response.
  */
 
@@ -53,6 +54,21 @@ export interface FakeRefund extends Json {
   metadata: Record<string, string>;
 }
 
+export interface FakeBalanceTransaction extends Json {
+  id: string;
+  object: 'balance_transaction';
+  type: 'charge' | 'refund';
+  amount: number;
+  fee: number;
+  net: number;
+  currency: string;
+  /** The charge (ch_) or refund (re_) id that booked it. */
+  source: string;
+  created: number;
+  available_on: number;
+  status: 'pending' | 'available';
+}
+
 export interface RecordedRequest {
   method: string;
   path: string;
@@ -66,6 +82,8 @@ export interface FakeStripe {
   webhookSecret: string;
   paymentIntents: Map<string, FakePaymentIntent>;
   refunds: Map<string, FakeRefund>;
+  /** Booked in order: one per captured PaymentIntent and one per refund that did not fail. */
+  balanceTransactions: FakeBalanceTransaction[];
   requests: RecordedRequest[];
   /** The status new refunds get ('succeeded'; 'pending' to leave them to a webhook). */
   refundStatus: 'succeeded' | 'pending';
@@ -104,6 +122,7 @@ export async function startFakeStripe(): Promise<FakeStripe> {
   const webhookSecret = `whsec_${randomBytes(16).toString('hex')}`;
   const paymentIntents = new Map<string, FakePaymentIntent>();
   const refunds = new Map<string, FakeRefund>();
+  const balanceTransactions: FakeBalanceTransaction[] = [];
   const idempotent = new Map<string, { status: number; body: string }>();
   const requests: RecordedRequest[] = [];
   let origin = '';
@@ -165,7 +184,46 @@ export async function startFakeStripe(): Promise<FakeStripe> {
   function succeed(pi: FakePaymentIntent) {
     pi.next_action = null;
     if (pi.capture_method === 'manual') Object.assign(pi, { status: 'requires_capture', amount_capturable: pi.amount });
-    else Object.assign(pi, { status: 'succeeded', amount_received: pi.amount });
+    else {
+      Object.assign(pi, { status: 'succeeded', amount_received: pi.amount });
+      book('charge', pi.amount_received, pi.currency, pi.latest_charge);
+    }
+  }
+
+  /** Stripe's US card pricing, 2.9% + 30 (minor units, half up); refunds give no fee back. */
+  function book(type: 'charge' | 'refund', amount: number, currency: string, source: string) {
+    const fee = type === 'charge' ? Math.floor((amount * 29 + 500) / 1000) + 30 : 0;
+    const created = Math.floor(Date.now() / 1000);
+    balanceTransactions.push({ id: rid('txn'), object: 'balance_transaction', type, amount, fee, net: amount - fee, currency, source, created, available_on: created + 2 * 86_400, status: 'pending' });
+  }
+
+  function expandedSource(bt: FakeBalanceTransaction): Json {
+    const refund = refunds.get(bt.source);
+    if (refund) return refund;
+    const pi = [...paymentIntents.values()].find((p) => p.latest_charge === bt.source);
+    return { id: bt.source, object: 'charge', amount: pi?.amount ?? bt.amount, amount_captured: pi?.amount_received ?? bt.amount, currency: bt.currency, payment_intent: pi?.id ?? null };
+  }
+
+  /** GET /v1/balance_transactions: newest first, as Stripe lists. */
+  function listBalanceTransactions(query: Json): Response {
+    const created = (query.created ?? {}) as Record<string, string>;
+    const bound = (k: string) => (created[k] === undefined ? undefined : Number(created[k]));
+    const [gte, gt, lte, lt] = [bound('gte'), bound('gt'), bound('lte'), bound('lt')];
+    const matching = balanceTransactions
+      .map((bt, seq) => ({ bt, seq }))
+      .filter(({ bt }) => (gte === undefined || bt.created >= gte) && (gt === undefined || bt.created > gt) && (lte === undefined || bt.created <= lte) && (lt === undefined || bt.created < lt))
+      .sort((a, b) => b.bt.created - a.bt.created || b.seq - a.seq)
+      .map(({ bt }) => bt);
+    const limit = Math.min(100, Math.max(1, Number(query.limit ?? 10)));
+    const after = typeof query.starting_after === 'string' ? matching.findIndex((bt) => bt.id === query.starting_after) + 1 : 0;
+    const page = matching.slice(after, after + limit);
+    const expandSource = query.expand !== undefined && Object.values(query.expand as Json).includes('data.source');
+    return json(200, {
+      object: 'list',
+      url: '/v1/balance_transactions',
+      has_more: after + limit < matching.length,
+      data: page.map((bt) => (expandSource ? { ...bt, source: expandedSource(bt) } : bt)),
+    });
   }
 
   function handle(method: string, path: string, body: Json): Response {
@@ -183,6 +241,7 @@ export async function startFakeStripe(): Promise<FakeStripe> {
         if (pi.status !== 'requires_capture') return stripeError(400, 'invalid_request_error', 'payment_intent_unexpected_state', `This PaymentIntent could not be captured because it has a status of ${pi.status}.`);
         const amount = body.amount_to_capture === undefined ? pi.amount_capturable : Number(body.amount_to_capture);
         Object.assign(pi, { status: 'succeeded', amount_received: amount, amount_capturable: 0 });
+        book('charge', amount, pi.currency, pi.latest_charge);
         return json(200, view(pi, body.expand));
       }
       if (m[2] === '/cancel') {
@@ -212,8 +271,10 @@ export async function startFakeStripe(): Promise<FakeStripe> {
         metadata: (body.metadata as Record<string, string> | undefined) ?? {},
       };
       refunds.set(refund.id, refund);
+      book('refund', -amount, refund.currency, refund.id);
       return json(200, refund);
     }
+    if (method === 'GET' && path === '/v1/balance_transactions') return listBalanceTransactions(body);
     if (method === 'GET' && (m = /^\/v1\/refunds\/([^/]+)$/.exec(path))) {
       const refund = refunds.get(m[1]!);
       return refund ? json(200, refund) : stripeError(404, 'invalid_request_error', 'resource_missing', `No such refund: '${m[1]}'`);
@@ -247,6 +308,7 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     webhookSecret,
     paymentIntents,
     refunds,
+    balanceTransactions,
     requests,
     refundStatus: 'succeeded',
     charges: () => [...paymentIntents.values()],

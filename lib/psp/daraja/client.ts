@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PspError } from '@/lib/psp/types';
+import { PspError, type PspCapabilities, type SettlementLine, type SettlementRange } from '@/lib/psp/types';
 import { darajaPassword, darajaTimestamp } from './format';
 import { SPIKE_ARREST_ERROR_CODE, STILL_PROCESSING_ERROR_CODE } from './result-codes';
 
@@ -62,7 +62,27 @@ export class DarajaError extends PspError {
   }
 }
 
+/**
+ * M-Pesa Express: Kenyan shillings only, asynchronous (the customer answers a prompt on the
+ * phone; the outcome comes by callback or STK query), no 3-D Secure, and no refunds through this
+ * API (a reversal is a separate, manual Daraja product).
+ */
+export const DARAJA_CAPABILITIES: PspCapabilities = {
+  methods: ['mpesa'],
+  currencies: ['kes'],
+  asynchronous: true,
+  threeDSecure: false,
+  refunds: false,
+};
+
 export interface DarajaClient {
+  readonly capabilities: PspCapabilities;
+  /**
+   * Always empty: Daraja has no settlement API. M-Pesa settlement comes from the organisation's
+   * statement in the M-Pesa org portal (downloaded there, or pushed by Safaricom), not from an
+   * API call; reconciliation of M-Pesa payments must import that statement instead.
+   */
+  settlementReport(range: SettlementRange): Promise<SettlementLine[]>;
   stkPush(request: StkPushRequest): Promise<StkPushAccepted>;
   stkQuery(checkoutRequestId: string): Promise<StkQueryAnswer>;
   /** For tests and diagnostics: how many tokens were fetched so far. */
@@ -228,6 +248,8 @@ export function createDarajaClient(config: DarajaConfig): DarajaClient {
     get tokensFetched() {
       return tokensFetched;
     },
+    capabilities: DARAJA_CAPABILITIES,
+    settlementReport: () => Promise.resolve([]),
 
     // NOT idempotent at Daraja (there is no idempotency key): callers retry only refusals that
     // Daraja never acted on (spike arrest, not connected), never a timeout after sending.

@@ -79,6 +79,8 @@ export function withDarajaResilience(client: DarajaClient, policies: DarajaPolic
     get tokensFetched() {
       return client.tokensFetched;
     },
+    capabilities: client.capabilities,
+    settlementReport: (range) => client.settlementReport(range),
     stkPush: (request) => run(policies.push, () => client.stkPush(request)),
     stkQuery: (id) => run(policies.query, () => client.stkQuery(id)),
   };

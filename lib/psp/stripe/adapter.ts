@@ -8,8 +8,10 @@ import {
   type CardTokenInfo,
   type PspPayment,
   type PspRefund,
+  type SettlementLine,
+  type SettlementRange,
 } from '../types';
-import { STRIPE_PSP } from './constants';
+import { STRIPE_CAPABILITIES, STRIPE_PSP } from './constants';
 
 /**
  * The card adapter for Stripe, on the official SDK: PaymentIntents (created and confirmed in one
@@ -27,6 +29,46 @@ export interface StripeAdapterOptions {
 type StripePaymentIntent = Awaited<ReturnType<Stripe['paymentIntents']['retrieve']>>;
 type StripeRefund = Awaited<ReturnType<Stripe['refunds']['retrieve']>>;
 type StripePaymentMethod = Awaited<ReturnType<Stripe['paymentMethods']['retrieve']>>;
+type StripeBalanceTransaction = Stripe.BalanceTransaction;
+
+/** The most lines one report may hold; a larger window must be asked for in parts. */
+const MAX_SETTLEMENT_LINES = 10_000;
+
+/** Stripe's balance transaction types we report; others (adjustments, transfers...) are not ours to match. */
+const SETTLEMENT_TYPES: Readonly<Record<string, SettlementLine['type']>> = {
+  charge: 'charge',
+  payment: 'charge',
+  refund: 'refund',
+  payment_refund: 'refund',
+  payout: 'payout',
+  stripe_fee: 'fee',
+};
+
+/** The PaymentIntent behind a charge or refund source (expanded), which is our pspReference. */
+function paymentIntentOf(source: StripeBalanceTransaction['source']): string | undefined {
+  if (!source || typeof source === 'string') return undefined;
+  const pi = (source as { payment_intent?: unknown }).payment_intent;
+  if (typeof pi === 'string') return pi;
+  if (pi && typeof pi === 'object' && typeof (pi as { id?: unknown }).id === 'string') return (pi as { id: string }).id;
+  return undefined;
+}
+
+/** A balance transaction -> a settlement line, or undefined for a type we do not reconcile. */
+export function toSettlementLine(bt: StripeBalanceTransaction): SettlementLine | undefined {
+  const type = SETTLEMENT_TYPES[bt.type];
+  if (!type) return undefined;
+  const paymentReference = paymentIntentOf(bt.source);
+  return {
+    pspReference: bt.id,
+    type,
+    amountMinor: bt.amount,
+    feeMinor: bt.fee,
+    netMinor: bt.net,
+    currency: bt.currency,
+    ...(paymentReference ? { paymentReference } : {}),
+    availableOn: new Date(bt.available_on * 1000),
+  };
+}
 
 /** Connection never opened: Stripe cannot have seen the request, so failing over is safe. */
 const NOT_CONNECTED_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
@@ -159,6 +201,19 @@ export function createStripeAdapter(options: StripeAdapterOptions = {}): CardPsp
 
   return {
     name: STRIPE_PSP,
+    capabilities: STRIPE_CAPABILITIES,
+
+    // A read: safe to retry. The window [from, to) goes to Stripe in whole seconds (its `created`).
+    async settlementReport(range: SettlementRange): Promise<SettlementLine[]> {
+      const created = { gte: Math.floor(range.from.getTime() / 1000), lt: Math.floor(range.to.getTime() / 1000) };
+      const all = await call('settlement report', (s) =>
+        s.balanceTransactions.list({ created, limit: 100, expand: ['data.source'] }).autoPagingToArray({ limit: MAX_SETTLEMENT_LINES }),
+      );
+      if (all.length >= MAX_SETTLEMENT_LINES) {
+        throw new PspError('bad_response', `stripe: settlement report holds more than ${MAX_SETTLEMENT_LINES} lines; ask for a shorter window`, true);
+      }
+      return all.flatMap((bt) => toSettlementLine(bt) ?? []).reverse();
+    },
 
     async retrieveCardToken(token: string): Promise<CardTokenInfo> {
       const pm = await call('retrieve payment method', (s) => s.paymentMethods.retrieve(token));

@@ -6,7 +6,8 @@ import { cancelPayment, capturePayment, completeChallenge, createPayment, getPay
 import { setSandboxCallbackFaults } from './callbacks';
 import { invalidRequest, SandboxError } from './errors';
 import { getRefund, refundPayment } from './refunds';
-import { serializePayment, serializeRefund, serializeTokenForAcquirer, serializeTokenForBrowser } from './serialize';
+import { serializePayment, serializeRefund, serializeSettlementLine, serializeTokenForAcquirer, serializeTokenForBrowser } from './serialize';
+import { settlementLines } from './settlements';
 import { getToken, tokenizeCard } from './tokenizer';
 
 /**
@@ -63,6 +64,21 @@ const faultsBody = z.object({
   delayMs: z.number().int().min(0).max(60_000).optional(),
   reorder: z.boolean().optional(),
 });
+
+const instant = z
+  .string()
+  .refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO 8601 date-time')
+  .transform((v) => new Date(v));
+const settlementQuery = z.object({ from: instant, to: instant });
+/** The longest settlement window, so one unpaginated answer stays small. */
+const MAX_SETTLEMENT_WINDOW_MS = 92 * 86_400_000;
+
+function settlementWindow(request: Request): { from: Date; to: Date } {
+  const { from, to } = parseWith(settlementQuery, Object.fromEntries(new URL(request.url).searchParams));
+  if (from >= to) throw invalidRequest('parameter_invalid', 'Invalid to: it must be after from.', 'to');
+  if (to.getTime() - from.getTime() > MAX_SETTLEMENT_WINDOW_MS) throw invalidRequest('parameter_invalid', 'Invalid to: the window is at most 92 days.', 'to');
+  return { from, to };
+}
 
 function parseWith<T extends z.ZodType>(schema: T, body: Record<string, unknown>): z.infer<T> {
   const result = schema.safeParse(body);
@@ -145,6 +161,15 @@ const ROUTES: readonly Route[] = [
     path: /^refunds\/([^/]+)$/,
     access: 'acquirer',
     handle: async ({ params }) => serializeRefund(await getRefund(params[0]!)),
+  },
+  {
+    method: 'GET',
+    path: /^settlements$/,
+    access: 'acquirer',
+    handle: async ({ request }) => {
+      const { from, to } = settlementWindow(request);
+      return { object: 'list', data: (await settlementLines(from, to)).map(serializeSettlementLine), has_more: false };
+    },
   },
   {
     method: 'POST',

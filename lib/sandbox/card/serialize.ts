@@ -1,6 +1,7 @@
 import type { SandboxCardRefund, SandboxCardToken } from '@/db/schema';
 import { env } from '@/lib/env';
 import type { PaymentWithCard } from './payment-store';
+import type { SandboxSettlementLine } from './settlements';
 
 /** The wire format of the sandbox network (Stripe-like snake_case JSON). */
 
@@ -57,5 +58,20 @@ export function serializeRefund(refund: SandboxCardRefund) {
     status: refund.status,
     ...(refund.failureReason ? { failure_reason: refund.failureReason } : {}),
     created: Math.floor(refund.createdAt.getTime() / 1000),
+  } as const;
+}
+
+export function serializeSettlementLine(line: SandboxSettlementLine) {
+  return {
+    id: line.id,
+    object: 'settlement_line',
+    type: line.type,
+    amount: line.amount,
+    fee: line.fee,
+    net: line.net,
+    currency: line.currency,
+    payment: line.paymentId,
+    created: Math.floor(line.bookedAt.getTime() / 1000),
+    available_on: Math.floor(line.availableOn.getTime() / 1000),
   } as const;
 }
