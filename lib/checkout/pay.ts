@@ -1,11 +1,15 @@
+import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { getDb } from '@/db/client';
+import { merchantSettings } from '@/db/schema';
 import { env } from '@/lib/env';
 import { AppError } from '@/lib/errors';
 import { withIdempotentCall } from '@/lib/idempotency';
 import { confirmPaymentIntent, resolveAttempt } from '@/lib/payments/confirm';
 import { getAttempt } from '@/lib/payments/intents';
 import type { AttemptOutcome } from '@/lib/payments/apply-psp-result';
+import { pspDisabledReason } from '@/lib/psp';
+import { DEFAULT_CARD_ROUTE, isCardPspName, type CardPspName } from '@/lib/psp/routing';
 import { findSessionForCustomer, isExpired, successUrlFor } from './sessions';
 
 export const payWithCardBody = z
@@ -27,7 +31,10 @@ async function openSession(sessionId: string) {
     throw new AppError('checkout_session_unexpected_state', 'This checkout session is already paid.');
   }
   if (isExpired(row.session)) {
-    throw new AppError('checkout_session_unexpected_state', 'This checkout session has expired. Return to the store to start again.');
+    throw new AppError(
+      'checkout_session_unexpected_state',
+      'This checkout session has expired. Return to the store to start again.',
+    );
   }
   return row;
 }
@@ -92,4 +99,88 @@ export async function returnFromAuthentication(sessionId: string, attemptId: str
   });
   if (paymentIntent.status === 'succeeded' || paymentIntent.status === 'requires_capture') return successUrlFor(row.session);
   return payPage;
+}
+
+/**
+ * Why the pay page cannot collect cards with Stripe's Payment Element, or null when it can:
+ * charging needs the secret key (lib/psp decides that), the browser needs the publishable key.
+ */
+export function stripePayPageDisabledReason(): string | null {
+  return pspDisabledReason('stripe') ?? (env().STRIPE_PUBLISHABLE_KEY ? null : 'STRIPE_PUBLISHABLE_KEY is not set');
+}
+
+const cardFormDisabledReason = (psp: CardPspName): string | null =>
+  psp === 'stripe' ? stripePayPageDisabledReason() : pspDisabledReason(psp);
+
+/**
+ * The PSP whose card form the pay page shows for a merchant: the first enabled PSP in the
+ * merchant's card order (dashboard settings; the default order otherwise). A token belongs to
+ * the PSP that issued it, so the form must be the one confirm will route to first.
+ */
+export async function cardFormPspForMerchant(merchantId: string): Promise<CardPspName> {
+  const [row] = await getDb()
+    .select({ pspRouting: merchantSettings.pspRouting })
+    .from(merchantSettings)
+    .where(eq(merchantSettings.merchantId, merchantId));
+  const saved = row?.pspRouting?.card;
+  const preference = saved?.length ? saved : DEFAULT_CARD_ROUTE;
+  return preference.filter(isCardPspName).find((psp) => cardFormDisabledReason(psp) === null) ?? 'sandbox_card';
+}
+
+/** The card form for a checkout session (the sandbox one for an unknown session). */
+export async function cardFormPspForSession(sessionId: string): Promise<CardPspName> {
+  // Without Stripe the sandbox is the only card form: no query needed.
+  if (stripePayPageDisabledReason()) return 'sandbox_card';
+  const row = await findSessionForCustomer(sessionId);
+  return row ? cardFormPspForMerchant(row.session.merchantId) : 'sandbox_card';
+}
+
+/** Stripe's documented origins for Stripe.js, the Payment Element's frames (and 3-D Secure), and its API. */
+export const STRIPE_CSP = {
+  script: 'https://js.stripe.com',
+  frame: ['https://js.stripe.com', 'https://hooks.stripe.com'],
+  connect: 'https://api.stripe.com',
+} as const;
+
+/**
+ * The pay page's Content-Security-Policy. Scripts: 'self' plus a per-request nonce that Next.js
+ * puts on its own inline scripts (it reads the nonce from this header), so no 'unsafe-inline'
+ * for scripts; no 'strict-dynamic' either, so the host allow-list stays in force and only
+ * js.stripe.com may add a script (loadStripe injects it without a nonce). Styles allow
+ * 'unsafe-inline': React renders style attributes (e.g. the M-Pesa progress bar) and Stripe.js
+ * styles its frames; a style cannot run code. Stripe's origins appear only in Stripe mode.
+ */
+export function payPageCsp(input: {
+  cardPsp: CardPspName;
+  nonce: string;
+  dev?: boolean;
+  appUrl?: string;
+  sandboxCardUrl?: string;
+}): string {
+  const stripe = input.cardPsp === 'stripe';
+  const connect = ["'self'"];
+  // The sandbox tokenizer may live on another origin than the app (SANDBOX_CARD_URL).
+  if (!stripe && input.sandboxCardUrl) {
+    const origin = new URL(input.sandboxCardUrl).origin;
+    if (!input.appUrl || origin !== new URL(input.appUrl).origin) connect.push(origin);
+  }
+  if (stripe) connect.push(STRIPE_CSP.connect);
+  const directives: [string, string[]][] = [
+    ['default-src', ["'self'"]],
+    // React needs eval only in development, for its debugging stacks.
+    [
+      'script-src',
+      ["'self'", `'nonce-${input.nonce}'`, ...(stripe ? [STRIPE_CSP.script] : []), ...(input.dev ? ["'unsafe-eval'"] : [])],
+    ],
+    ['style-src', ["'self'", "'unsafe-inline'"]],
+    ['img-src', ["'self'", 'data:', 'blob:']],
+    ['font-src', ["'self'"]],
+    ['connect-src', connect],
+    ['frame-src', stripe ? [...STRIPE_CSP.frame] : ["'none'"]],
+    ['object-src', ["'none'"]],
+    ['base-uri', ["'self'"]],
+    ['form-action', ["'self'"]],
+    ['frame-ancestors', ["'none'"]],
+  ];
+  return directives.map(([name, values]) => `${name} ${values.join(' ')}`).join('; ');
 }

@@ -30,7 +30,7 @@ interface Pending {
  */
 export function createBatchingPoster(db: Db, options: BatchingPosterOptions = {}): Poster {
   const maxBatchSize = options.maxBatchSize ?? 100;
-  const maxInFlight = options.maxInFlightBatches ?? 4;
+  const maxInFlight = options.maxInFlightBatches ?? Number(process.env.LEDGER_BATCHES_IN_FLIGHT ?? 1);
   const queue: Pending[] = [];
   let inFlight = 0;
 

@@ -3,6 +3,7 @@ import styles from '@/components/dashboard/access/access.module.css';
 import { SettingsNav } from '@/components/dashboard/access/settings-nav';
 import { ProfileForm, PspRoutingForm } from '@/components/dashboard/access/settings-forms';
 import { can } from '@/lib/auth/permissions';
+import { stripePayPageDisabledReason } from '@/lib/checkout/pay';
 import { getMerchantSettings, ROUTABLE_PSPS } from '@/lib/merchants/settings';
 import { requirePermission } from '../guard';
 import { saveProfileAction, savePspRoutingAction } from './actions';
@@ -14,6 +15,8 @@ export default async function SettingsPage() {
   const user = await requirePermission('dashboard:read');
   const settings = await getMerchantSettings(user.merchantId);
   const canWrite = can(user, 'settings:write');
+  // Covers the secret key (pspDisabledReason) and the pay page's publishable key.
+  const stripeDisabled = stripePayPageDisabledReason();
   return (
     <div className={styles.page}>
       <header className={styles.header}>
@@ -35,10 +38,17 @@ export default async function SettingsPage() {
       </section>
       <section className={styles.card} aria-labelledby="routing-heading">
         <h2 id="routing-heading">PSP routing preferences</h2>
-        <p className="notice notice-warning" data-testid="routing-not-live">
-          Not used yet: payments are still routed by the platform’s default order. These preferences are saved now and will be
-          honoured when preference-based routing ships in a later release.
+        <p className="muted" data-testid="routing-explainer">
+          Card payments try these PSPs in order. The next one is used only when the first cannot be reached before the request
+          leaves (a PSP that may have charged is asked for the outcome instead, never charged again elsewhere). Disabled PSPs are
+          skipped.
         </p>
+        {stripeDisabled && (
+          <p className="notice notice-warning" data-testid="stripe-disabled">
+            Stripe is disabled: {stripeDisabled}. Set STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET on the
+            server to route card payments to Stripe; until then cards go to the sandbox network.
+          </p>
+        )}
         <PspRoutingForm
           save={savePspRoutingAction}
           canWrite={canWrite}

@@ -5,10 +5,13 @@ import { mpesaProblem } from '@/components/pay/mpesa-messages';
 import { MpesaPanel } from '@/components/pay/mpesa-panel';
 import { PayForm } from '@/components/pay/pay-form';
 import { paymentProblem, safeHttpUrl } from '@/components/pay/payment-messages';
+import { StripePayForm } from '@/components/pay/stripe-pay-form';
+import { cardFormPspForSession } from '@/lib/checkout/pay';
 import { loadPayPage, type PayPageView } from '@/lib/checkout/pay-page';
 import { env } from '@/lib/env';
 import { formatMoney } from '@/lib/money';
 import { mpesaStatusForSession, type MpesaPayStatus } from '@/lib/payments/mobile-money';
+import type { CardPspName } from '@/lib/psp/routing';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Checkout', robots: { index: false, follow: false } };
@@ -24,6 +27,8 @@ export default async function PayPage({ params }: { params: Promise<{ sessionId:
   const cancelHref = safeHttpUrl(view.cancelUrl);
   // KES sessions also offer M-Pesa; its latest attempt decides what the panel shows.
   const mpesa = view.currency === 'kes' && view.status === 'open' ? await mpesaStatusForSession(sessionId) : null;
+  // Stripe's Payment Element when the merchant routes cards to Stripe first; the sandbox form otherwise.
+  const cardPsp = view.status === 'open' ? await cardFormPspForSession(sessionId) : 'sandbox_card';
 
   return (
     <div className="pay-shell">
@@ -67,7 +72,7 @@ export default async function PayPage({ params }: { params: Promise<{ sessionId:
         </section>
 
         <section className="pay-panel" aria-label="Payment">
-          <PayPanel view={view} amountLabel={amountLabel} cancelHref={cancelHref} mpesa={mpesa} />
+          <PayPanel view={view} amountLabel={amountLabel} cancelHref={cancelHref} mpesa={mpesa} cardPsp={cardPsp} />
         </section>
       </main>
       <footer className="pay-footer">
@@ -86,11 +91,13 @@ function PayPanel({
   amountLabel,
   cancelHref,
   mpesa,
+  cardPsp,
 }: {
   view: PayPageView;
   amountLabel: string;
   cancelHref: string | undefined;
   mpesa: MpesaPayStatus | null;
+  cardPsp: CardPspName;
 }) {
   if (view.status === 'complete') {
     const successHref = safeHttpUrl(view.successUrl);
@@ -155,18 +162,30 @@ function PayPanel({
     );
   }
 
-  const { SANDBOX_CARD_URL, SANDBOX_PUBLISHABLE_KEY } = env();
+  const { SANDBOX_CARD_URL, SANDBOX_PUBLISHABLE_KEY, STRIPE_PUBLISHABLE_KEY } = env();
   const mpesaFailure = mpesa?.status === 'failed' && view.lastError ? mpesa.error : undefined;
-  const cardForm = (
-    <PayForm
-      sessionId={view.sessionId}
-      amountLabel={amountLabel}
-      initialEmail={view.customerEmail ?? ''}
-      cardUrl={SANDBOX_CARD_URL}
-      publishableKey={SANDBOX_PUBLISHABLE_KEY}
-      initialProblem={view.lastError && !mpesaFailure ? paymentProblem(view.lastError.code, view.lastError.message) : null}
-    />
-  );
+  const initialCardProblem = view.lastError && !mpesaFailure ? paymentProblem(view.lastError.code, view.lastError.message) : null;
+  const cardForm =
+    cardPsp === 'stripe' && STRIPE_PUBLISHABLE_KEY ? (
+      <StripePayForm
+        sessionId={view.sessionId}
+        amountLabel={amountLabel}
+        amountMinor={view.amountTotal}
+        currency={view.currency}
+        initialEmail={view.customerEmail ?? ''}
+        publishableKey={STRIPE_PUBLISHABLE_KEY}
+        initialProblem={initialCardProblem}
+      />
+    ) : (
+      <PayForm
+        sessionId={view.sessionId}
+        amountLabel={amountLabel}
+        initialEmail={view.customerEmail ?? ''}
+        cardUrl={SANDBOX_CARD_URL}
+        publishableKey={SANDBOX_PUBLISHABLE_KEY}
+        initialProblem={initialCardProblem}
+      />
+    );
   if (mpesa) {
     return (
       <>
