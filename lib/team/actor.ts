@@ -1,17 +1,14 @@
 import type { z } from 'zod';
-import { can, type Permission } from '@/lib/auth/permissions';
-import type { SessionUser } from '@/lib/auth/users';
+import type { Permission } from '@/lib/auth/permissions';
+import { authorize, type DashboardActor } from '@/lib/dashboard/actor';
 import { AppError } from '@/lib/errors';
 
-/** Who is acting on the dashboard, and from where (for the audit log). */
-export interface Actor {
-  user: SessionUser;
-  ip: string | null;
-}
+/** Who is acting on the dashboard, and from where (for the audit log): one type for all pages. */
+export type Actor = DashboardActor;
 
 /** The server actions check this too (guardAction); the domain checks again so it is safe on its own. */
 export function assertCan(actor: Actor, permission: Permission): void {
-  if (!can(actor.user, permission)) throw new AppError('forbidden', 'Your role does not allow this action.');
+  authorize(actor, permission);
 }
 
 /** Parses input or throws a 400 AppError naming the first bad field. */
