@@ -11,7 +11,7 @@ export interface DashboardActor {
 }
 
 /** The result a dashboard form shows: the data, or the domain's own message. */
-export type ActionResult<T> = { ok: true; data: T } | { ok: false; error: string };
+export type ActionResult<T> = { ok: true; data: T } | { ok: false; error: string; field?: string };
 
 /** Refuses the action unless the actor's role has the permission (checked on the server, always). */
 export function authorize(actor: DashboardActor, permission: Permission): void {
@@ -52,6 +52,8 @@ export async function toActionResult<T>(run: () => Promise<T>): Promise<ActionRe
         appError.code === 'internal_error'
           ? 'Something went wrong on our side. Nothing was changed; try again.'
           : appError.message,
+      // the form highlights the field a validation error names
+      ...(appError.param ? { field: appError.param } : {}),
     };
   }
 }
