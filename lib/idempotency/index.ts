@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { and, eq, lt, sql } from 'drizzle-orm';
 import { getDb, type Tx } from '@/db/client';
 import { idempotencyKeys } from '@/db/schema';
-import { AppError } from '@/lib/errors';
+import { AppError, toApiErrorBody } from '@/lib/errors';
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 
@@ -106,7 +106,7 @@ async function runOnce(scope: IdempotencyScope, execute: () => Promise<StoredRes
     }
     if (err instanceof AppError && err.status < 500) {
       // A business outcome (decline, wrong state...): stored and replayed like a success.
-      await storeResponse(getDb(), scope, { status: err.status, body: errorBody(err) });
+      await storeResponse(getDb(), scope, { status: err.status, body: toApiErrorBody(err) });
       throw err;
     }
     await releaseKey(scope);
@@ -131,17 +131,6 @@ class UnstoredResponse extends Error {
   }
 }
 
-function errorBody(err: AppError): unknown {
-  return {
-    error: {
-      type: err.type,
-      code: err.code,
-      message: err.message,
-      ...(err.param ? { param: err.param } : {}),
-      ...(err.declineCode ? { decline_code: err.declineCode } : {}),
-    },
-  };
-}
 
 /** Returns a stored outcome to replay, or null when this request now owns the key. */
 async function claimKey(scope: IdempotencyScope, hash: string): Promise<IdempotentOutcome | null> {
