@@ -1,6 +1,7 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { getDb, type Tx } from '@/db/client';
 import { checkoutSessions, paymentAttempts, type PaymentAttempt, type PaymentIntent } from '@/db/schema';
+import { AppError } from '@/lib/errors';
 import { writeOutboxEvent } from '@/lib/events/outbox';
 import type { PspPayment } from '@/lib/psp/types';
 import { declineMessage } from './decline-messages';
@@ -14,7 +15,28 @@ export interface AttemptOutcome {
   attempt: PaymentAttempt;
 }
 
-const OPEN_ATTEMPT = ['pending', 'requires_action'] as const;
+/** An attempt still waiting for its outcome: sent to the PSP, or waiting for the customer. */
+const OPEN_ATTEMPT_STATUSES = ['pending', 'requires_action'] as const;
+
+export function isOpenAttempt(attempt: Pick<PaymentAttempt, 'status'>): boolean {
+  return (OPEN_ATTEMPT_STATUSES as readonly string[]).includes(attempt.status);
+}
+
+/**
+ * At most one attempt is in flight per intent (a unique index backs this up): a second confirm,
+ * by any payment method, is refused while one is open. Call with the intent's row locked.
+ */
+export async function assertNoAttemptInFlight(tx: Tx, paymentIntentId: string): Promise<void> {
+  const inFlight = await tx
+    .select({ id: paymentAttempts.id })
+    .from(paymentAttempts)
+    .where(
+      and(eq(paymentAttempts.paymentIntentId, paymentIntentId), inArray(paymentAttempts.status, [...OPEN_ATTEMPT_STATUSES])),
+    );
+  if (inFlight.length > 0) {
+    throw new AppError('payment_in_progress', 'A payment attempt for this PaymentIntent is already in progress.');
+  }
+}
 
 /**
  * Applies what the PSP says about an attempt. Idempotent: an attempt that already left
@@ -26,13 +48,19 @@ export async function applyPspPayment(attemptId: string, psp: PspPayment, appUrl
     const attempt0 = await findAttempt(tx, attemptId);
     const pi = await lockPaymentIntent(tx, attempt0.merchantId, attempt0.paymentIntentId);
     const attempt = await findAttempt(tx, attemptId); // re-read under the PI lock
-    if (!(OPEN_ATTEMPT as readonly string[]).includes(attempt.status)) return { paymentIntent: pi, attempt };
+    if (!isOpenAttempt(attempt)) return { paymentIntent: pi, attempt };
     if (attempt.status === 'requires_action' && psp.status === 'requires_action') return { paymentIntent: pi, attempt };
     return applyToOpenAttempt(tx, pi, attempt, psp, appUrl);
   });
 }
 
-async function applyToOpenAttempt(tx: Tx, pi: PaymentIntent, attempt: PaymentAttempt, psp: PspPayment, appUrl: string): Promise<AttemptOutcome> {
+async function applyToOpenAttempt(
+  tx: Tx,
+  pi: PaymentIntent,
+  attempt: PaymentAttempt,
+  psp: PspPayment,
+  appUrl: string,
+): Promise<AttemptOutcome> {
   const base = { pspReference: psp.pspReference, updatedAt: new Date(), ...(psp.card ? { card: { ...psp.card } } : {}) };
   switch (psp.status) {
     case 'captured': {
@@ -90,7 +118,12 @@ async function applyToOpenAttempt(tx: Tx, pi: PaymentIntent, attempt: PaymentAtt
  * merchant canceled while the customer was in 3-D Secure). Then the attempt keeps the PSP's
  * answer and the mismatch is logged for reconciliation instead of regressing a terminal state.
  */
-async function moveIntent(tx: Tx, pi: PaymentIntent, to: PaymentIntent['status'], patch: Parameters<typeof transitionPaymentIntent>[3]) {
+async function moveIntent(
+  tx: Tx,
+  pi: PaymentIntent,
+  to: PaymentIntent['status'],
+  patch: Parameters<typeof transitionPaymentIntent>[3],
+) {
   if (pi.status === to && to === 'requires_action') return pi;
   if (!canTransition(pi.status, to)) {
     console.error(`[reconcile] attempt result ${to} for ${pi.id} arrived in state ${pi.status}; left for reconciliation`);
@@ -139,8 +172,13 @@ export async function failOpenAttempt(attemptId: string, code: string, message: 
     const attempt0 = await findAttempt(tx, attemptId);
     const pi = await lockPaymentIntent(tx, attempt0.merchantId, attempt0.paymentIntentId);
     const attempt = await findAttempt(tx, attemptId);
-    if (!(OPEN_ATTEMPT as readonly string[]).includes(attempt.status)) return { paymentIntent: pi, attempt };
-    const updated = await updateAttempt(tx, attempt.id, { status: 'failed', failureCode: code, failureMessage: message, updatedAt: new Date() });
+    if (!isOpenAttempt(attempt)) return { paymentIntent: pi, attempt };
+    const updated = await updateAttempt(tx, attempt.id, {
+      status: 'failed',
+      failureCode: code,
+      failureMessage: message,
+      updatedAt: new Date(),
+    });
     const next = await moveIntent(tx, pi, 'requires_payment_method', {
       lastPaymentError: { type: 'api_error', code, message, payment_attempt: attempt.id },
     });

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { getDb } from '@/db/client';
 import { paymentAttempts, paymentIntents, type PaymentIntent } from '@/db/schema';
@@ -11,7 +11,7 @@ import { describeRoute, describeUnreachable, mayFailOver, type CardRoutePlan } f
 import { MPESA_PSP } from '@/lib/psp/daraja';
 import { PspError, type CardPspAdapter, type CardTokenInfo, type PspPayment } from '@/lib/psp/types';
 import { blockMessage, checkRisk } from '@/lib/risk';
-import { applyPspPayment, updateAttempt, type AttemptOutcome } from './apply-psp-result';
+import { applyPspPayment, assertNoAttemptInFlight, isOpenAttempt, updateAttempt, type AttemptOutcome } from './apply-psp-result';
 import { getPaymentIntent, lockPaymentIntent } from './intents';
 import { resolveMpesaAttempt } from './mobile-money';
 import { CONFIRMABLE_STATUSES } from './state-machine';
@@ -39,8 +39,6 @@ export interface ConfirmInput {
   /** Where the customer returns after 3-D Secure; the attempt id is appended. */
   returnUrl?: string;
 }
-
-const IN_FLIGHT = ['pending', 'requires_action'] as const;
 
 /**
  * Confirms a PaymentIntent with a card token: risk check, then one attempt at the PSP.
@@ -70,7 +68,10 @@ export async function confirmPaymentIntent(input: ConfirmInput): Promise<Attempt
       });
     } catch (err) {
       // Fail over only when the request never left this PSP: it cannot have charged.
-      const next = err instanceof PspError && mayFailOver(err) ? await nextRouteAfter(plan, route.index, input.paymentMethod, failures, route.psp.name, err) : null;
+      const next =
+        err instanceof PspError && mayFailOver(err)
+          ? await nextRouteAfter(plan, route.index, input.paymentMethod, failures, route.psp.name, err)
+          : null;
       if (!next) return handleAuthorizeFailure(attempt.id, err);
       route = next;
       await switchAttemptPsp(attempt.id, next.psp.name, describeRoute(plan, next.psp.name, failures));
@@ -93,9 +94,16 @@ interface RouteStep {
  * that cannot be reached before the request leaves is noted in `failures` and the next one is
  * asked; a definite "no such payment method" or any other failure ends the search.
  */
-async function retrieveTokenAlongRoute(plan: CardRoutePlan, from: number, paymentMethod: string, failures: string[]): Promise<RouteStep> {
+async function retrieveTokenAlongRoute(
+  plan: CardRoutePlan,
+  from: number,
+  paymentMethod: string,
+  failures: string[],
+): Promise<RouteStep> {
   if (plan.order.length === 0) {
-    throw new AppError('payment_method_invalid', `No card PSP configured for this merchant can charge '${paymentMethod}'.`, { param: 'payment_method' });
+    throw new AppError('payment_method_invalid', `No card PSP configured for this merchant can charge '${paymentMethod}'.`, {
+      param: 'payment_method',
+    });
   }
   let lastError: unknown;
   for (let index = from; index < plan.order.length; index++) {
@@ -114,12 +122,20 @@ async function retrieveTokenAlongRoute(plan: CardRoutePlan, from: number, paymen
   if (lastError instanceof PspError && lastError.kind === 'rejected') {
     throw new AppError('payment_method_invalid', `No such payment method: '${paymentMethod}'`, { param: 'payment_method' });
   }
-  if (lastError instanceof PspError) throw new AppError('psp_unavailable', 'The card network could not be reached. Try again shortly.', { cause: lastError });
+  if (lastError instanceof PspError)
+    throw new AppError('psp_unavailable', 'The card network could not be reached. Try again shortly.', { cause: lastError });
   throw lastError;
 }
 
 /** The next reachable PSP after one that could not be reached at authorize, or null when none is left. */
-async function nextRouteAfter(plan: CardRoutePlan, index: number, paymentMethod: string, failures: string[], failedPsp: string, err: PspError): Promise<RouteStep | null> {
+async function nextRouteAfter(
+  plan: CardRoutePlan,
+  index: number,
+  paymentMethod: string,
+  failures: string[],
+  failedPsp: string,
+  err: PspError,
+): Promise<RouteStep | null> {
   if (index + 1 >= plan.order.length) return null;
   failures.push(describeUnreachable(failedPsp, err));
   try {
@@ -136,7 +152,8 @@ async function switchAttemptPsp(attemptId: string, psp: string, routingReason: s
     .set({ psp, routingReason, updatedAt: new Date() })
     .where(and(eq(paymentAttempts.id, attemptId), eq(paymentAttempts.status, 'pending')))
     .returning({ id: paymentAttempts.id });
-  if (!moved) throw new AppError('payment_in_progress', 'This payment attempt changed while it was being routed; try again in a moment.');
+  if (!moved)
+    throw new AppError('payment_in_progress', 'This payment attempt changed while it was being routed; try again in a moment.');
 }
 
 function assertConfirmable(pi: PaymentIntent): void {
@@ -153,13 +170,7 @@ async function beginAttempt(input: ConfirmInput, tokenInfo: CardTokenInfo, psp: 
   const blocked = await getDb().transaction(async (tx) => {
     const pi = await lockPaymentIntent(tx, input.merchantId, input.paymentIntentId);
     assertConfirmable(pi);
-    const inFlight = await tx
-      .select({ id: paymentAttempts.id })
-      .from(paymentAttempts)
-      .where(and(eq(paymentAttempts.paymentIntentId, pi.id), inArray(paymentAttempts.status, [...IN_FLIGHT])));
-    if (inFlight.length > 0) {
-      throw new AppError('payment_in_progress', 'A payment attempt for this PaymentIntent is already in progress.');
-    }
+    await assertNoAttemptInFlight(tx, pi.id);
     const email = (input.customerEmail ?? pi.customerEmail)?.toLowerCase() ?? null;
     const risk = await checkRisk(tx, {
       merchantId: pi.merchantId,
@@ -202,11 +213,19 @@ async function beginAttempt(input: ConfirmInput, tokenInfo: CardTokenInfo, psp: 
       await transitionPaymentIntent(tx, pi, 'requires_payment_method', {
         latestAttemptId: attempt.id,
         customerEmail: email,
-        lastPaymentError: { type: 'card_error', code: 'payment_blocked', message: blockMessage(risk.reasons), payment_attempt: attempt.id },
+        lastPaymentError: {
+          type: 'card_error',
+          code: 'payment_blocked',
+          message: blockMessage(risk.reasons),
+          payment_attempt: attempt.id,
+        },
       });
       return { attempt, blocked: true as const, message: blockMessage(risk.reasons) };
     }
-    await tx.update(paymentIntents).set({ latestAttemptId: attempt.id, customerEmail: email, updatedAt: new Date() }).where(eq(paymentIntents.id, pi.id));
+    await tx
+      .update(paymentIntents)
+      .set({ latestAttemptId: attempt.id, customerEmail: email, updatedAt: new Date() })
+      .where(eq(paymentIntents.id, pi.id));
     return { attempt, blocked: false as const, message: '' };
   });
   if (blocked.blocked) throw new AppError('payment_blocked', blocked.message);
@@ -232,11 +251,20 @@ async function handleAuthorizeFailure(attemptId: string, err: unknown): Promise<
       });
       const pi = await lockPaymentIntent(tx, attempt.merchantId, attempt.paymentIntentId);
       await transitionPaymentIntent(tx, pi, 'requires_payment_method', {
-        lastPaymentError: { type: 'api_error', code: 'psp_unavailable', message: 'The card network could not be reached. Try again.', payment_attempt: attemptId },
+        lastPaymentError: {
+          type: 'api_error',
+          code: 'psp_unavailable',
+          message: 'The card network could not be reached. Try again.',
+          payment_attempt: attemptId,
+        },
       });
     });
     console.error(`[psp] authorize for ${attemptId} failed without a charge: ${err.kind} ${err.message}`);
-    throw new AppError('psp_unavailable', 'The card network could not process this request. No charge was made; try again shortly.', { cause: err });
+    throw new AppError(
+      'psp_unavailable',
+      'The card network could not process this request. No charge was made; try again shortly.',
+      { cause: err },
+    );
   }
   await getDb().transaction(async (tx) => {
     const [attempt] = await tx.select().from(paymentAttempts).where(eq(paymentAttempts.id, attemptId));
@@ -244,18 +272,26 @@ async function handleAuthorizeFailure(attemptId: string, err: unknown): Promise<
     const pi = await lockPaymentIntent(tx, attempt.merchantId, attempt.paymentIntentId);
     if (pi.status !== 'processing') await transitionPaymentIntent(tx, pi, 'processing');
   });
-  throw new AppError('psp_unavailable', 'The card network did not answer in time. The payment is processing and will be resolved; do not retry with a new payment.', {
-    cause: err,
-  });
+  throw new AppError(
+    'psp_unavailable',
+    'The card network did not answer in time. The payment is processing and will be resolved; do not retry with a new payment.',
+    {
+      cause: err,
+    },
+  );
 }
 
 function throwIfFailed(outcome: AttemptOutcome): void {
   const { attempt } = outcome;
   if (attempt.status !== 'failed') return;
   if (attempt.failureCode === 'authentication_failed') {
-    throw new AppError('authentication_failed', attempt.failureMessage ?? 'Authentication failed.', { declineCode: attempt.declineCode ?? undefined });
+    throw new AppError('authentication_failed', attempt.failureMessage ?? 'Authentication failed.', {
+      declineCode: attempt.declineCode ?? undefined,
+    });
   }
-  throw new AppError('card_declined', attempt.failureMessage ?? 'Your card was declined.', { declineCode: attempt.declineCode ?? undefined });
+  throw new AppError('card_declined', attempt.failureMessage ?? 'Your card was declined.', {
+    declineCode: attempt.declineCode ?? undefined,
+  });
 }
 
 /**
@@ -268,7 +304,7 @@ export async function resolveAttempt(attemptId: string): Promise<AttemptOutcome>
   const [attempt] = await db.select().from(paymentAttempts).where(eq(paymentAttempts.id, attemptId));
   if (!attempt) throw new AppError('resource_missing', `No such payment attempt: '${attemptId}'`);
   const pi = await getPaymentIntent(db, attempt.merchantId, attempt.paymentIntentId);
-  if (!(IN_FLIGHT as readonly string[]).includes(attempt.status)) return { paymentIntent: pi, attempt };
+  if (!isOpenAttempt(attempt)) return { paymentIntent: pi, attempt };
   // M-Pesa is asked by STK query (a read); a final answer is applied once, like any PSP result.
   if (attempt.psp === MPESA_PSP) return resolveMpesaAttempt(attempt.id);
   // Always the attempt's own PSP: only it can know (and dedupe) what this attempt sent.

@@ -1,4 +1,4 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { getDb } from '@/db/client';
 import { merchants, mpesaPayments, paymentAttempts, paymentIntents, type MpesaPayment, type PaymentAttempt } from '@/db/schema';
@@ -20,7 +20,13 @@ import {
 } from '@/lib/psp/daraja';
 import { PspError } from '@/lib/psp/types';
 import { blockMessage, checkRisk } from '@/lib/risk';
-import { applyPspPayment, failOpenAttempt, type AttemptOutcome } from './apply-psp-result';
+import {
+  applyPspPayment,
+  assertNoAttemptInFlight,
+  failOpenAttempt,
+  isOpenAttempt,
+  type AttemptOutcome,
+} from './apply-psp-result';
 import { getPaymentIntent, lockPaymentIntent } from './intents';
 import { CONFIRMABLE_STATUSES } from './state-machine';
 import { transitionPaymentIntent } from './transition';
@@ -32,9 +38,6 @@ import { transitionPaymentIntent } from './transition';
  * A payment is marked paid ONLY on an STK query's answer: callbacks are unsigned, so they only
  * tell us when to ask.
  */
-
-const OPEN = ['pending', 'requires_action'] as const;
-const isOpen = (a: PaymentAttempt) => (OPEN as readonly string[]).includes(a.status);
 
 export interface StartMpesaInput {
   merchantId: string;
@@ -120,12 +123,7 @@ async function beginAttempt(input: StartMpesaInput, phone: string): Promise<Paym
   const result = await getDb().transaction(async (tx) => {
     const pi = await lockPaymentIntent(tx, input.merchantId, input.paymentIntentId);
     assertConfirmable(pi.status);
-    const inFlight = await tx
-      .select({ id: paymentAttempts.id })
-      .from(paymentAttempts)
-      .where(and(eq(paymentAttempts.paymentIntentId, pi.id), inArray(paymentAttempts.status, [...OPEN])));
-    if (inFlight.length > 0)
-      throw new AppError('payment_in_progress', 'A payment attempt for this PaymentIntent is already in progress.');
+    await assertNoAttemptInFlight(tx, pi.id);
     const email = (input.customerEmail ?? pi.customerEmail)?.toLowerCase() ?? null;
     const risk = await checkRisk(tx, {
       merchantId: pi.merchantId,
@@ -280,7 +278,7 @@ async function applyQueryAnswer(
  */
 export async function resolveMpesaAttempt(attemptId: string, receiptNumber?: string): Promise<AttemptOutcome> {
   const { attempt, mpesa } = await loadMpesa(attemptId);
-  if (!isOpen(attempt)) return currentOutcome(attempt);
+  if (!isOpenAttempt(attempt)) return currentOutcome(attempt);
   if (!mpesa.checkoutRequestId) {
     // The push's answer was lost: there is nothing to query. Fail it with a reason reconciliation can follow up.
     return failOpenAttempt(
@@ -301,7 +299,7 @@ export async function resolveMpesaAttempt(attemptId: string, receiptNumber?: str
 export async function abandonMpesaAttempt(attemptId: string): Promise<AttemptOutcome> {
   try {
     const outcome = await resolveMpesaAttempt(attemptId);
-    if (!isOpen(outcome.attempt)) return outcome;
+    if (!isOpenAttempt(outcome.attempt)) return outcome;
   } catch (err) {
     if (!(err instanceof PspError)) throw err;
   }
@@ -334,7 +332,7 @@ export async function findMpesaAttemptView(attemptId: string | null): Promise<Mp
     .where(eq(paymentAttempts.id, attemptId));
   if (!row) return null;
   const { attempt, mpesa } = row;
-  const state = isOpen(attempt) ? 'waiting' : attempt.status === 'succeeded' ? 'succeeded' : 'failed';
+  const state = isOpenAttempt(attempt) ? 'waiting' : attempt.status === 'succeeded' ? 'succeeded' : 'failed';
   return {
     attemptId: attempt.id,
     state,
