@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { env } from '@/lib/env';
+import { sandboxWirePayment, sandboxWireRefund, toPspPayment, toPspRefund } from './sandbox-card';
 import type { PspPayment, PspRefund } from './types';
 
 /**
@@ -54,29 +55,16 @@ export function verifySandboxSignature(
   return matched ? 'valid' : 'mismatch';
 }
 
-const wireCard = z.object({
-  brand: z.string(),
-  last4: z.string(),
-  exp_month: z.number(),
-  exp_year: z.number(),
-  fingerprint: z.string(),
-});
-
+// Callbacks carry the same objects as the API (sandbox-card.ts), plus the Idempotency-Key we
+// sent, and are checked a little more strictly: ids non-empty, amounts whole numbers.
 const wireCallback = z.object({
   id: z.string().min(1).max(255),
   type: z.literal('payment.updated'),
   created: z.number(),
-  data: z.object({
+  data: sandboxWirePayment.extend({
     id: z.string().min(1),
-    object: z.literal('payment'),
-    status: z.enum(['requires_action', 'authorized', 'captured', 'declined', 'canceled']),
     amount: z.number().int(),
     amount_captured: z.number().int(),
-    currency: z.string(),
-    card: wireCard.optional(),
-    decline_code: z.string().optional(),
-    decline_message: z.string().optional(),
-    next_action: z.object({ type: z.literal('redirect_to_url'), redirect_url: z.string() }).optional(),
     idempotency_key: z.string().optional(),
   }),
 });
@@ -101,40 +89,16 @@ export function sandboxCallbackEventId(rawBody: string): string | undefined {
 export function parseSandboxCallback(rawBody: string): SandboxCallback {
   const wire = wireCallback.parse(JSON.parse(rawBody));
   const p = wire.data;
-  const payment: PspPayment = {
-    pspReference: p.id,
-    status: p.status,
-    amount: p.amount,
-    amountCaptured: p.amount_captured,
-    currency: p.currency,
-    ...(p.card
-      ? {
-          card: {
-            brand: p.card.brand,
-            last4: p.card.last4,
-            fingerprint: p.card.fingerprint,
-            expMonth: p.card.exp_month,
-            expYear: p.card.exp_year,
-          },
-        }
-      : {}),
-    ...(p.decline_code ? { declineCode: p.decline_code } : {}),
-    ...(p.decline_message ? { declineMessage: p.decline_message } : {}),
-    ...(p.next_action ? { redirectUrl: p.next_action.redirect_url } : {}),
-  };
-  return { eventId: wire.id, payment, ...(p.idempotency_key ? { idempotencyKey: p.idempotency_key } : {}) };
+  return { eventId: wire.id, payment: toPspPayment(p), ...(p.idempotency_key ? { idempotencyKey: p.idempotency_key } : {}) };
 }
 
 const wireRefundCallback = z.object({
   id: z.string().min(1),
   type: z.literal('refund.updated'),
-  data: z.object({
+  data: sandboxWireRefund.omit({ object: true }).extend({
     id: z.string().min(1),
     payment: z.string().min(1),
     amount: z.number().int(),
-    currency: z.string(),
-    status: z.enum(['pending', 'succeeded', 'failed']),
-    failure_reason: z.string().optional(),
     idempotency_key: z.string().optional(),
   }),
 });
@@ -158,16 +122,5 @@ export function sandboxCallbackType(rawBody: string): string | undefined {
 export function parseSandboxRefundCallback(rawBody: string): SandboxRefundCallback {
   const wire = wireRefundCallback.parse(JSON.parse(rawBody));
   const r = wire.data;
-  return {
-    eventId: wire.id,
-    refund: {
-      pspReference: r.id,
-      paymentReference: r.payment,
-      status: r.status,
-      amount: r.amount,
-      currency: r.currency,
-      ...(r.failure_reason ? { failureReason: r.failure_reason } : {}),
-    },
-    ...(r.idempotency_key ? { idempotencyKey: r.idempotency_key } : {}),
-  };
+  return { eventId: wire.id, refund: toPspRefund(r), ...(r.idempotency_key ? { idempotencyKey: r.idempotency_key } : {}) };
 }

@@ -43,7 +43,8 @@ const wireToken = z.object({
   risk_level: z.enum(['normal', 'elevated', 'highest']),
 });
 
-const wirePayment = z.object({
+/** A payment as the sandbox network sends it (API answers and callbacks alike). */
+export const sandboxWirePayment = z.object({
   id: z.string(),
   object: z.literal('payment'),
   status: z.enum(['requires_action', 'authorized', 'captured', 'declined', 'canceled']),
@@ -56,7 +57,8 @@ const wirePayment = z.object({
   next_action: z.object({ type: z.literal('redirect_to_url'), redirect_url: z.string() }).optional(),
 });
 
-const wireRefund = z.object({
+/** A refund as the sandbox network sends it. */
+export const sandboxWireRefund = z.object({
   id: z.string(),
   object: z.literal('refund'),
   payment: z.string(),
@@ -115,7 +117,7 @@ function toCardDetails(card: z.infer<typeof wireCard>): CardDetails {
   };
 }
 
-function toPspPayment(payment: z.infer<typeof wirePayment>): PspPayment {
+export function toPspPayment(payment: z.infer<typeof sandboxWirePayment>): PspPayment {
   return {
     pspReference: payment.id,
     status: payment.status,
@@ -129,7 +131,7 @@ function toPspPayment(payment: z.infer<typeof wirePayment>): PspPayment {
   };
 }
 
-function toPspRefund(refund: z.infer<typeof wireRefund>): PspRefund {
+export function toPspRefund(refund: Omit<z.infer<typeof sandboxWireRefund>, 'object'>): PspRefund {
   return {
     pspReference: refund.id,
     paymentReference: refund.payment,
@@ -263,33 +265,35 @@ export function createSandboxCardAdapter(options: SandboxCardAdapterOptions = {}
         capture: request.capture,
         return_url: request.returnUrl,
       };
-      return toPspPayment(await call(wirePayment, 'authorize', '/payments', { body, idempotencyKey: request.idempotencyKey }));
+      return toPspPayment(
+        await call(sandboxWirePayment, 'authorize', '/payments', { body, idempotencyKey: request.idempotencyKey }),
+      );
     },
 
     async retrieve(pspReference: string): Promise<PspPayment> {
-      return toPspPayment(await call(wirePayment, 'retrieve payment', paymentPath(pspReference)));
+      return toPspPayment(await call(sandboxWirePayment, 'retrieve payment', paymentPath(pspReference)));
     },
 
     // Safe to retry: capturing an already captured payment with the same amount returns it.
     async capture(pspReference: string, amount: number, idempotencyKey: string): Promise<PspPayment> {
       const path = `${paymentPath(pspReference)}/capture`;
-      return toPspPayment(await call(wirePayment, 'capture', path, { body: { amount }, idempotencyKey }));
+      return toPspPayment(await call(sandboxWirePayment, 'capture', path, { body: { amount }, idempotencyKey }));
     },
 
     // Safe to retry: canceling a canceled payment returns it unchanged.
     async cancel(pspReference: string, idempotencyKey: string): Promise<PspPayment> {
       const path = `${paymentPath(pspReference)}/cancel`;
-      return toPspPayment(await call(wirePayment, 'cancel', path, { body: {}, idempotencyKey }));
+      return toPspPayment(await call(sandboxWirePayment, 'cancel', path, { body: {}, idempotencyKey }));
     },
 
     // Safe to retry: the same Idempotency-Key makes the sandbox return the first refund.
     async refund(pspReference: string, amount: number, idempotencyKey: string): Promise<PspRefund> {
       const path = `${paymentPath(pspReference)}/refunds`;
-      return toPspRefund(await call(wireRefund, 'refund', path, { body: { amount }, idempotencyKey }));
+      return toPspRefund(await call(sandboxWireRefund, 'refund', path, { body: { amount }, idempotencyKey }));
     },
 
     async retrieveRefund(refundReference: string): Promise<PspRefund> {
-      return toPspRefund(await call(wireRefund, 'retrieve refund', `/refunds/${encodeURIComponent(refundReference)}`));
+      return toPspRefund(await call(sandboxWireRefund, 'retrieve refund', `/refunds/${encodeURIComponent(refundReference)}`));
     },
   };
 }
