@@ -1,11 +1,13 @@
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres, withDatabase, type EmbeddedDatabase } from '../../db/embedded';
 import { runMigrations } from '../../db/migrate';
+import { freePort } from '../../scripts/lib/ports';
+
+export { freePort };
 
 export const TEMPLATE_DB = 'paykit_test_template';
 
@@ -16,17 +18,6 @@ declare module 'vitest' {
   }
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 let embedded: EmbeddedDatabase | undefined;
 let tmpRoot: string | undefined;
