@@ -1,5 +1,5 @@
 import { NextResponse, type NextRequest } from 'next/server';
-import { cardFormPspForSession, payPageCsp } from '@/lib/checkout/pay';
+import { CARD_FORM_HEADER, cardFormPspForSession, payPageCsp } from '@/lib/checkout/pay';
 import { env } from '@/lib/env';
 
 /**
@@ -28,6 +28,7 @@ export async function proxy(request: NextRequest): Promise<NextResponse> {
   const headers = new Headers(request.headers);
   headers.set('content-security-policy', csp);
   headers.set('x-nonce', nonce);
+  headers.set(CARD_FORM_HEADER, cardPsp);
   const response = NextResponse.next({ request: { headers } });
   response.headers.set('Content-Security-Policy', csp);
   return response;

@@ -127,6 +127,19 @@ export async function cardFormPspForMerchant(merchantId: string): Promise<CardPs
   return preference.filter(isCardPspName).find((psp) => cardFormDisabledReason(psp) === null) ?? 'sandbox_card';
 }
 
+/**
+ * The request header through which proxy.ts hands its card-form decision to the pay page, so the
+ * page shows the form its CSP was built for, without deciding (and querying) a second time. The
+ * proxy sets it on every /pay request, so a client cannot supply its own.
+ */
+export const CARD_FORM_HEADER = 'x-paykit-card-form';
+
+/** The proxy's decision from the request headers, or null when the proxy did not run. */
+export function cardFormFromHeaders(headers: Headers): CardPspName | null {
+  const decided = headers.get(CARD_FORM_HEADER);
+  return decided && isCardPspName(decided) ? decided : null;
+}
+
 /** The card form for a checkout session (the sandbox one for an unknown session). */
 export async function cardFormPspForSession(sessionId: string): Promise<CardPspName> {
   // Without Stripe the sandbox is the only card form: no query needed.

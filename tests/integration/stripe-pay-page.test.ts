@@ -3,7 +3,13 @@ import { NextRequest } from 'next/server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getDb } from '@/db/client';
 import { merchantSettings, paymentAttempts } from '@/db/schema';
-import { cardFormPspForSession, payPageCsp, stripePayPageDisabledReason } from '@/lib/checkout/pay';
+import {
+  CARD_FORM_HEADER,
+  cardFormFromHeaders,
+  cardFormPspForSession,
+  payPageCsp,
+  stripePayPageDisabledReason,
+} from '@/lib/checkout/pay';
 import { resetEnvCache } from '@/lib/env';
 import { resetCardPsp } from '@/lib/psp';
 import { proxy, config as proxyConfig } from '@/proxy';
@@ -103,6 +109,7 @@ async function cspFor(sessionId: string) {
     directives,
     forwarded: res.headers.get('x-middleware-request-content-security-policy'),
     nonce: res.headers.get('x-middleware-request-x-nonce'),
+    cardForm: res.headers.get(`x-middleware-request-${CARD_FORM_HEADER}`),
   };
 }
 
@@ -148,6 +155,9 @@ describe('the pay page Content-Security-Policy', () => {
     expect(first.directives.get('frame-ancestors')).toEqual(["'none'"]);
     expect(first.directives.get('object-src')).toEqual(["'none'"]);
     expect(first.csp).not.toMatch(/unsafe-eval|'unsafe-inline'.*script|strict-dynamic/);
+    // the page shows the form this CSP was built for: the proxy hands its decision on
+    expect(first.cardForm).toBe('stripe');
+    expect(cardFormFromHeaders(new Headers({ [CARD_FORM_HEADER]: first.cardForm! }))).toBe('stripe');
   });
 
   it("is strict and names no Stripe origin when the session's cards go to the sandbox", async () => {
@@ -158,7 +168,10 @@ describe('the pay page Content-Security-Policy', () => {
       expect(directives.get('frame-src')).toEqual(["'none'"]);
       expect(directives.get('connect-src')).toEqual(["'self'"]);
       expect(directives.get('default-src')).toEqual(["'self'"]);
+      expect((await cspFor(sessionId)).cardForm).toBe('sandbox_card');
     }
+    expect(cardFormFromHeaders(new Headers())).toBeNull();
+    expect(cardFormFromHeaders(new Headers({ [CARD_FORM_HEADER]: 'paypal' }))).toBeNull();
   });
 
   it('is strict for a Stripe-first merchant while Stripe is disabled', async () => {

@@ -1,4 +1,5 @@
 import type { Metadata } from 'next';
+import { headers } from 'next/headers';
 import { notFound } from 'next/navigation';
 import { MpesaMethodSwitch } from '@/components/pay/mpesa-method-switch';
 import { mpesaProblem } from '@/components/pay/mpesa-messages';
@@ -6,7 +7,7 @@ import { MpesaPanel } from '@/components/pay/mpesa-panel';
 import { PayForm } from '@/components/pay/pay-form';
 import { paymentProblem, safeHttpUrl } from '@/components/pay/payment-messages';
 import { StripePayForm } from '@/components/pay/stripe-pay-form';
-import { cardFormPspForSession } from '@/lib/checkout/pay';
+import { cardFormFromHeaders, cardFormPspForSession } from '@/lib/checkout/pay';
 import { loadPayPage, type PayPageView } from '@/lib/checkout/pay-page';
 import { env } from '@/lib/env';
 import { formatMoney } from '@/lib/money';
@@ -27,8 +28,10 @@ export default async function PayPage({ params }: { params: Promise<{ sessionId:
   const cancelHref = safeHttpUrl(view.cancelUrl);
   // KES sessions also offer M-Pesa; its latest attempt decides what the panel shows.
   const mpesa = view.currency === 'kes' && view.status === 'open' ? await mpesaStatusForSession(sessionId) : null;
-  // Stripe's Payment Element when the merchant routes cards to Stripe first; the sandbox form otherwise.
-  const cardPsp = view.status === 'open' ? await cardFormPspForSession(sessionId) : 'sandbox_card';
+  // Stripe's Payment Element when the merchant routes cards to Stripe first; the sandbox form
+  // otherwise. proxy.ts already decided (its CSP depends on it): reuse that decision.
+  const cardPsp =
+    view.status !== 'open' ? 'sandbox_card' : (cardFormFromHeaders(await headers()) ?? (await cardFormPspForSession(sessionId)));
 
   return (
     <div className="pay-shell">
