@@ -24,6 +24,8 @@ export async function createSecretKey(db: DbOrTx, merchantId: string): Promise<{
   return { id, secretKey };
 }
 
+const LAST_USED_RESOLUTION_MS = 60_000;
+
 const KEY_FORMAT = /^sk_(test|live)_[0-9A-Za-z]{16,128}$/;
 
 /** Resolves `Authorization: Bearer sk_...` to its merchant, or throws a 401 AppError. */
@@ -38,19 +40,22 @@ export async function authenticateSecretKey(authorization: string | null): Promi
   }
   const db = getDb();
   const rows = await db
-    .select({ merchant: merchants, keyId: apiKeys.id })
+    .select({ merchant: merchants, keyId: apiKeys.id, lastUsedAt: apiKeys.lastUsedAt })
     .from(apiKeys)
     .innerJoin(merchants, eq(merchants.id, apiKeys.merchantId))
     .where(and(eq(apiKeys.keyHash, hashSecretKey(key)), isNull(apiKeys.revokedAt)))
     .limit(1);
   const row = rows[0];
   if (!row) throw new AppError('api_key_invalid', `Invalid API key provided: ${redactKey(key)}`);
-  // Best effort: last-used is informational, and must not slow or fail the request.
-  void db
-    .update(apiKeys)
-    .set({ lastUsedAt: new Date() })
-    .where(eq(apiKeys.id, row.keyId))
-    .catch(() => undefined);
+  // Best effort: last-used is informational, and must not slow or fail the request. It is shown
+  // to the minute, so a busy key is not rewritten on every request of its hot path.
+  if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+    void db
+      .update(apiKeys)
+      .set({ lastUsedAt: new Date() })
+      .where(eq(apiKeys.id, row.keyId))
+      .catch(() => undefined);
+  }
   return row.merchant;
 }
 
