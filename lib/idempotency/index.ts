@@ -107,12 +107,12 @@ export async function withIdempotentCall(scope: IdempotencyScope, handler: () =>
 /**
  * Why a thrown error (an unknown error, a 500) releases the key instead of being stored as the
  * outcome: a 500 is our fault, not the request's result, and every handler here is safe to run
- * again (state checks plus PSP idempotency keys), so the client's retry with the same key should
- * get a real answer rather than the same 500 for 24 hours. (Stripe's v1 API documents that it
- * saves 500s too; we deliberately do not, as its guidance is to treat a 500 as "unknown, retry".)
- * Nothing here can leave the key in_progress for good: if even the release fails (the database
- * is gone) or the process dies mid-request, the key's lock (lockMs, 60 s by default) expires and
- * the next request with the key takes it over (claimKey).
+ * again (state checks plus PSP idempotency keys), so the client's retry with the same key gets a
+ * real answer instead of the same 500 for 24 hours. (Stripe's v1 documentation says it saves 500s
+ * as well; we choose not to pin a client to our own fault, since re-running is safe here.)
+ * Nothing can leave the key in_progress for good: if even the release fails (the database is
+ * gone) or the process dies mid-request, the key's lock (lockMs, 60 s by default; 120 s for the
+ * PSP-calling routes) expires and the next request with the key takes it over (claimKey).
  */
 async function runOnce(scope: IdempotencyScope, execute: () => Promise<SerializedResponse>): Promise<IdempotentOutcome> {
   assertValidIdempotencyKey(scope.key);
@@ -130,7 +130,8 @@ async function runOnce(scope: IdempotencyScope, execute: () => Promise<Serialize
     if (err instanceof AppError && err.status < 500) {
       // A business outcome (decline, wrong state...): stored and replayed like a success. If it
       // cannot be stored, the key is released: a retry re-runs, which every handler allows.
-      await storeResponse(getDb(), scope, serialize({ status: err.status, body: toApiErrorBody(err) })).catch(async (storeErr: unknown) => {
+      const outcome = serialize({ status: err.status, body: toApiErrorBody(err) });
+      await storeResponse(getDb(), scope, outcome).catch(async (storeErr: unknown) => {
         console.error(`[idempotency] could not store the outcome for key ${scope.key}; releasing it:`, storeErr);
         await releaseKeyAfterFailure(scope);
       });

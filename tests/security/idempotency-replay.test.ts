@@ -25,7 +25,12 @@ async function rawPost(path: string, body: string, key: string) {
     headers: { authorization: `Bearer ${merchant.secretKey}`, 'content-type': 'application/json', 'idempotency-key': key },
     body,
   });
-  return { status: res.status, text: await res.text(), contentType: res.headers.get('content-type'), replayed: res.headers.get('idempotent-replayed') };
+  return {
+    status: res.status,
+    text: await res.text(),
+    contentType: res.headers.get('content-type'),
+    replayed: res.headers.get('idempotent-replayed'),
+  };
 }
 
 async function keyRow(key: string) {
@@ -36,13 +41,23 @@ async function keyRow(key: string) {
   return row;
 }
 
-const scope = (key: string, body: unknown = { x: 1 }) => ({ merchantId: merchant.merchant.id, key, endpoint: 'POST /test/replay', body });
+const scope = (key: string, body: unknown = { x: 1 }) => ({
+  merchantId: merchant.merchant.id,
+  key,
+  endpoint: 'POST /test/replay',
+  body,
+});
 
 describe('idempotent replays are byte-identical', () => {
   it('replays a created intent with the same bytes, status and content type, even for keys jsonb would reorder', async () => {
     // jsonb sorts object keys by length, then bytewise ("id" before "amount"; "a", "b", "aa"), and
     // re-spaces the text: a replay read back from jsonb would not be the bytes first sent.
-    const body = JSON.stringify({ amount: 4321, currency: 'usd', description: 'Ünïcode ✓ "quoted"', metadata: { b: '1', a: '2', aa: '3' } });
+    const body = JSON.stringify({
+      amount: 4321,
+      currency: 'usd',
+      description: 'Ünïcode ✓ "quoted"',
+      metadata: { b: '1', a: '2', aa: '3' },
+    });
     const first = await rawPost('/api/v1/payment_intents', body, 'replay-bytes-1');
     const second = await rawPost('/api/v1/payment_intents', body, 'replay-bytes-1');
     expect(first.status).toBe(200);
@@ -54,7 +69,9 @@ describe('idempotent replays are byte-identical', () => {
   });
 
   it('replays a stored error outcome (a decline) with the same bytes', async () => {
-    const pi = JSON.parse((await rawPost('/api/v1/payment_intents', '{"amount":800,"currency":"usd"}', 'replay-decline-pi')).text);
+    const pi = JSON.parse(
+      (await rawPost('/api/v1/payment_intents', '{"amount":800,"currency":"usd"}', 'replay-decline-pi')).text,
+    );
     const path = `/api/v1/payment_intents/${pi.id}/confirm`;
     const first = await rawPost(path, '{"payment_method":"pm_card_chargeDeclined"}', 'replay-decline');
     const second = await rawPost(path, '{"payment_method":"pm_card_chargeDeclined"}', 'replay-decline');
@@ -118,7 +135,14 @@ describe('a request whose handling throws never leaves its key in progress', () 
     expect(replay.replayed).toBe(true);
     expect(replay.status).toBe(400);
     expect(replay.bodyJson).toBe(
-      JSON.stringify({ error: { type: 'invalid_request_error', code: 'payment_method_invalid', message: "No such payment method: 'tok_\u0000x'", param: 'payment_method' } }),
+      JSON.stringify({
+        error: {
+          type: 'invalid_request_error',
+          code: 'payment_method_invalid',
+          message: "No such payment method: 'tok_\u0000x'",
+          param: 'payment_method',
+        },
+      }),
     );
   });
 
@@ -155,7 +179,10 @@ describe('a request whose handling throws never leaves its key in progress', () 
 
   it('the default lock timeout is 60 seconds', async () => {
     let gate!: () => void;
-    const held = withIdempotentCall(scope('lock-60'), () => new Promise((resolve) => (gate = () => resolve({ status: 200, body: {} }))));
+    const held = withIdempotentCall(
+      scope('lock-60'),
+      () => new Promise((resolve) => (gate = () => resolve({ status: 200, body: {} }))),
+    );
     await new Promise((r) => setTimeout(r, 50));
     const row = await keyRow('lock-60');
     expect(row?.state).toBe('in_progress');

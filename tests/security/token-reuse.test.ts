@@ -59,7 +59,11 @@ describe('a card token is single use', () => {
     const before = (await shopApi.get(`/api/v1/payment_intents/${second}`)).body;
     const reuse = await confirm(shopApi, second, token);
     expect(reuse.status).toBe(400);
-    expect(reuse.body.error).toMatchObject({ type: 'invalid_request_error', code: 'token_already_used', param: 'payment_method' });
+    expect(reuse.body.error).toMatchObject({
+      type: 'invalid_request_error',
+      code: 'token_already_used',
+      param: 'payment_method',
+    });
     expect((await shopApi.get(`/api/v1/payment_intents/${second}`)).body).toEqual(before);
     expect(await attemptsOf(second)).toBe(0);
     expect(await chargesAtSandbox(token)).toBe(1);
@@ -92,7 +96,9 @@ describe('a card token is single use', () => {
       expect(r.body.error.code).toBe('token_already_used');
     }
     expect(await chargesAtSandbox(token)).toBe(1);
-    const statuses = await Promise.all(intents.map(async (pi) => (await shopApi.get(`/api/v1/payment_intents/${pi}`)).body.status));
+    const statuses = await Promise.all(
+      intents.map(async (pi) => (await shopApi.get(`/api/v1/payment_intents/${pi}`)).body.status),
+    );
     expect(statuses.filter((s) => s === 'succeeded')).toHaveLength(1);
     expect(statuses.filter((s) => s !== 'succeeded').every((s) => s === 'requires_payment_method')).toBe(true);
     for (const pi of intents) await assertPaymentInvariants(pi);
@@ -118,7 +124,14 @@ describe('a card token is single use', () => {
       isTransient: (err) => err instanceof PspError && err.kind === 'unreachable',
     });
     const psp = withResilience(createSandboxCardAdapter({ fetch: losingFirstAnswer }), policy, defaultPspBreaker());
-    const request = { idempotencyKey: `retry-${token}`, amount: 900, currency: 'usd', token, capture: true, merchantId: shop.merchant.id };
+    const request = {
+      idempotencyKey: `retry-${token}`,
+      amount: 900,
+      currency: 'usd',
+      token,
+      capture: true,
+      merchantId: shop.merchant.id,
+    };
     const payment = await psp.authorize(request);
     expect(calls).toBe(2);
     expect(payment.status).toBe('captured');
@@ -149,7 +162,11 @@ describe('a card token belongs to the merchant it was created for', () => {
     const stolen = await confirm(rivalApi, pi, token);
     const unknown = await confirm(rivalApi, pi, 'tok_doesnotexist000000000000');
     expect(stolen.status).toBe(400);
-    expect(stolen.body.error).toMatchObject({ type: 'invalid_request_error', code: 'payment_method_invalid', param: 'payment_method' });
+    expect(stolen.body.error).toMatchObject({
+      type: 'invalid_request_error',
+      code: 'payment_method_invalid',
+      param: 'payment_method',
+    });
     expect(stolen.body.error.message).toBe(unknown.body.error.message.replace('tok_doesnotexist000000000000', token));
     expect(await attemptsOf(pi)).toBe(0);
     expect(await chargesAtSandbox(token)).toBe(0);
@@ -157,6 +174,18 @@ describe('a card token belongs to the merchant it was created for', () => {
     // The refused attempt did not consume it: its own merchant can still charge it, once.
     const own = await newIntent(shopApi);
     expect((await confirm(shopApi, own, token)).body.status).toBe('succeeded');
+  });
+
+  it('the adapter reads a token only as its own merchant, and sees when it is used', async () => {
+    const token = await tokenizeCard(app, VISA, { merchantId: shop.merchant.id });
+    const psp = createSandboxCardAdapter();
+    expect(await psp.retrieveCardToken(token, shop.merchant.id)).toMatchObject({ token, used: false });
+    const foreign = await psp.retrieveCardToken(token, rival.merchant.id).catch((e: unknown) => e);
+    expect(foreign).toMatchObject({ kind: 'rejected', httpStatus: 404 });
+    const platform = await psp.retrieveCardToken(token).catch((e: unknown) => e);
+    expect(platform).toMatchObject({ kind: 'rejected', httpStatus: 404 });
+    expect((await confirm(shopApi, await newIntent(shopApi), token)).status).toBe(200);
+    expect(await psp.retrieveCardToken(token, shop.merchant.id)).toMatchObject({ token, used: true });
   });
 
   it('a token created without a merchant account (the platform itself) cannot be charged by any merchant', async () => {

@@ -85,7 +85,11 @@ function tokenAlreadyUsed(tokenId: string): SandboxError {
  * request recorded (the issuer decision is pure). A token is single use and only its own account
  * can charge it; another account is told it does not exist, as Stripe answers "No such token".
  */
-export async function createPayment(input: CreatePaymentInput, idempotencyKey: string, account: Account): Promise<PaymentWithCard> {
+export async function createPayment(
+  input: CreatePaymentInput,
+  idempotencyKey: string,
+  account: Account,
+): Promise<PaymentWithCard> {
   const hash = requestHash(input, account);
   // A retry is answered first: it is the same use of the token, whatever happened to it since.
   const existing = await findPaymentByIdempotencyKey(idempotencyKey);

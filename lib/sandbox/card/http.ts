@@ -113,7 +113,8 @@ function accountOf(request: Request): Account {
   if (header === null) return null;
   const account = header.trim();
   if (!ACCOUNT_FORMAT.test(account)) {
-    throw invalidRequest('parameter_invalid', 'The Sandbox-Account header must be 1 to 64 letters, digits, _ or -.', 'Sandbox-Account');
+    const message = 'The Sandbox-Account header must be 1 to 64 letters, digits, _ or -.';
+    throw invalidRequest('parameter_invalid', message, 'Sandbox-Account');
   }
   return account;
 }

@@ -18,9 +18,7 @@ export interface PaymentWithCard {
 }
 
 export type PaymentInsertResult =
-  | { kind: 'inserted'; payment: SandboxCardPayment }
-  | { kind: 'key_exists' }
-  | { kind: 'token_already_used' };
+  { kind: 'inserted'; payment: SandboxCardPayment } | { kind: 'key_exists' } | { kind: 'token_already_used' };
 
 class TokenAlreadyUsed extends Error {}
 
