@@ -23,6 +23,8 @@ export interface PayFormProps {
   /** Base URL of the card network's tokenizer and the publishable key it accepts. */
   cardUrl: string;
   publishableKey: string;
+  /** The merchant the token is created for: only that merchant can charge it (Sandbox-Account). */
+  cardAccount: string;
   /** A failure from an earlier attempt (e.g. a failed 3-D Secure challenge). */
   initialProblem: PaymentProblem | null;
 }
@@ -52,7 +54,15 @@ async function readJson<T>(res: Response): Promise<T | null> {
   }
 }
 
-export function PayForm({ sessionId, amountLabel, initialEmail, cardUrl, publishableKey, initialProblem }: PayFormProps) {
+export function PayForm({
+  sessionId,
+  amountLabel,
+  initialEmail,
+  cardUrl,
+  publishableKey,
+  cardAccount,
+  initialProblem,
+}: PayFormProps) {
   const [email, setEmail] = useState(initialEmail);
   const [number, setNumber] = useState('');
   const [expiry, setExpiry] = useState('');
@@ -113,7 +123,11 @@ export function PayForm({ sessionId, amountLabel, initialEmail, cardUrl, publish
       // 1. The card goes to the card network's tokenizer, and only there.
       const tokenRes = await fetch(`${cardUrl}/api/sandbox/card/v1/tokens`, {
         method: 'POST',
-        headers: { Authorization: `Bearer ${publishableKey}`, 'Content-Type': 'application/json' },
+        headers: {
+          Authorization: `Bearer ${publishableKey}`,
+          'Sandbox-Account': cardAccount,
+          'Content-Type': 'application/json',
+        },
         body: JSON.stringify({ number: digitsOnly(number), exp_month: exp.month, exp_year: exp.year, cvc: digitsOnly(cvc) }),
       });
       const token = await readJson<TokenResponse>(tokenRes);

@@ -1,4 +1,4 @@
-import { index, integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import { index, integer, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 
 /** Stored results of POST requests, keyed by (merchant, Idempotency-Key); kept 24 hours. */
 export const idempotencyKeys = pgTable(
@@ -12,7 +12,11 @@ export const idempotencyKeys = pgTable(
     requestHash: text().notNull(),
     state: text({ enum: ['in_progress', 'completed'] }).notNull(),
     responseStatus: integer(),
-    responseBody: jsonb(),
+    /**
+     * The response's JSON text exactly as first sent: text, not jsonb, because jsonb reorders keys,
+     * re-spaces and refuses \u0000, and a replay must be the same bytes.
+     */
+    responseBody: text(),
     lockedUntil: timestamp({ withTimezone: true }).notNull(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     expiresAt: timestamp({ withTimezone: true }).notNull(),

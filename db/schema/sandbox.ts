@@ -16,6 +16,18 @@ export const sandboxCardTokens = pgTable('sandbox_card_tokens', {
   /** How the simulated issuer treats this card (a test card's behaviour, or "approve"). */
   issuerProfile: text().notNull(),
   riskLevel: text({ enum: ['normal', 'elevated', 'highest'] }).notNull(),
+  /**
+   * The platform's sub-merchant the token was created for (the Sandbox-Account header, like
+   * Stripe-Account for a connected account); null: the platform account itself. Only that
+   * account can read or charge it.
+   */
+  account: text(),
+  /** Stripe's pm_card_* test payment methods: shared by every account and never used up. */
+  reusable: boolean().notNull().default(false),
+  /** Set by the one payment request that used the token: a token is single use. */
+  usedAt: timestamp({ withTimezone: true }),
+  /** That request's Idempotency-Key: its retries are the same use, any other key is refused. */
+  usedByIdempotencyKey: text(),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 });
 export type SandboxCardToken = typeof sandboxCardTokens.$inferSelect;

@@ -6,6 +6,11 @@ export interface PayPageView {
   sessionId: string;
   status: 'open' | 'complete' | 'expired';
   merchantName: string;
+  /**
+   * The account the card network binds this page's card tokens to (the Sandbox-Account header):
+   * the merchant, so only the merchant this session pays can charge them.
+   */
+  cardAccount: string;
   amountTotal: number;
   currency: string;
   lineItems: { name: string; quantity: number; unit_amount: number; amount_total: number }[];
@@ -30,6 +35,7 @@ export async function loadPayPage(sessionId: string): Promise<PayPageView | null
     sessionId: session.id,
     status: isExpired(session) ? 'expired' : session.status,
     merchantName,
+    cardAccount: session.merchantId,
     amountTotal: session.amountTotal,
     currency: session.currency,
     lineItems: session.lineItems,

@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   payment_intent_unexpected_state: { status: 400, type: 'invalid_request_error' },
   checkout_session_unexpected_state: { status: 400, type: 'invalid_request_error' },
   payment_method_invalid: { status: 400, type: 'invalid_request_error' },
+  token_already_used: { status: 400, type: 'invalid_request_error' },
   refund_not_supported: { status: 400, type: 'invalid_request_error' },
   idempotency_key_reused: { status: 400, type: 'idempotency_error' },
   idempotency_key_invalid: { status: 400, type: 'idempotency_error' },

@@ -45,7 +45,12 @@ interface PostOptions<S extends z.ZodType, Params> {
 }
 
 export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), {
+  return jsonTextResponse(status, JSON.stringify(body), headers);
+}
+
+/** A response whose JSON is already text (an idempotent outcome: sent byte for byte as stored). */
+export function jsonTextResponse(status: number, json: string, headers: Record<string, string> = {}): Response {
+  return new Response(json, {
     status,
     headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
   });
@@ -105,7 +110,7 @@ export function apiPost<S extends z.ZodType, Params = Record<string, never>>(opt
         options.effects === 'atomic'
           ? await withIdempotency(scope, async (tx) => toStored(await options.handler(ctx, tx)))
           : await withIdempotentCall(scope, async () => toStored(await options.handler(ctx, undefined)));
-      return jsonResponse(outcome.status, outcome.body, {
+      return jsonTextResponse(outcome.status, outcome.bodyJson, {
         'request-id': requestId,
         'idempotency-key': key,
         ...(outcome.replayed ? { 'idempotent-replayed': 'true' } : {}),

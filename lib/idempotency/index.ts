@@ -23,7 +23,19 @@ export interface IdempotencyScope {
 }
 
 export interface IdempotentOutcome extends StoredResponse {
+  /**
+   * The exact JSON text to send. It is what was stored, so a replay is byte-for-byte the first
+   * answer (a client may hash or sign it); `body` is the same value parsed, for callers in-process.
+   */
+  bodyJson: string;
   replayed: boolean;
+}
+
+type SerializedResponse = StoredResponse & { bodyJson: string };
+
+/** The one serialization of a response: stored as text and sent as is. */
+function serialize(response: StoredResponse): SerializedResponse {
+  return { ...response, bodyJson: JSON.stringify(response.body) ?? 'null' };
 }
 
 const KEY_FORMAT = /^[\x21-\x7e]{1,255}$/;
@@ -55,9 +67,10 @@ export function requestHash(endpoint: string, body: unknown): string {
  * - same key, same body, finished -> the stored status and body (replayed: true)
  * - same key, other body or endpoint -> 400 idempotency_key_reused
  * - same key while the first request still runs -> 409 idempotency_key_in_use
- * 5xx outcomes are not stored, so a retry after a server failure runs again (every handler is
- * itself safe to re-run: see the callers). Validation happens before this is called, so a
- * request that failed validation never claims a key.
+ * 5xx outcomes and thrown errors are not stored: the key is released, so a retry after a server
+ * failure runs again (every handler is itself safe to re-run: see the callers). Validation
+ * happens before this is called, so a request that failed validation never claims a key.
+ * The stored body is the response's JSON text, replayed verbatim.
  *
  * `handler` gets a transaction; the stored response is written in that same transaction, so for
  * purely-database handlers the effect and the stored response commit together or not at all.
@@ -68,7 +81,7 @@ export async function withIdempotency(
 ): Promise<IdempotentOutcome> {
   return runOnce(scope, () =>
     getDb().transaction(async (tx) => {
-      const response = await handler(tx);
+      const response = serialize(await handler(tx));
       if (response.status >= 500) throw new UnstoredResponse(response);
       await storeResponse(tx, scope, response);
       return response;
@@ -84,14 +97,24 @@ export async function withIdempotency(
  */
 export async function withIdempotentCall(scope: IdempotencyScope, handler: () => Promise<StoredResponse>): Promise<IdempotentOutcome> {
   return runOnce(scope, async () => {
-    const response = await handler();
+    const response = serialize(await handler());
     if (response.status >= 500) throw new UnstoredResponse(response);
     await storeResponse(getDb(), scope, response);
     return response;
   });
 }
 
-async function runOnce(scope: IdempotencyScope, execute: () => Promise<StoredResponse>): Promise<IdempotentOutcome> {
+/**
+ * Why a thrown error (an unknown error, a 500) releases the key instead of being stored as the
+ * outcome: a 500 is our fault, not the request's result, and every handler here is safe to run
+ * again (state checks plus PSP idempotency keys), so the client's retry with the same key gets a
+ * real answer instead of the same 500 for 24 hours. (Stripe's v1 documentation says it saves 500s
+ * as well; we choose not to pin a client to our own fault, since re-running is safe here.)
+ * Nothing can leave the key in_progress for good: if even the release fails (the database is
+ * gone) or the process dies mid-request, the key's lock (lockMs, 60 s by default; 120 s for the
+ * PSP-calling routes) expires and the next request with the key takes it over (claimKey).
+ */
+async function runOnce(scope: IdempotencyScope, execute: () => Promise<SerializedResponse>): Promise<IdempotentOutcome> {
   assertValidIdempotencyKey(scope.key);
   const hash = requestHash(scope.endpoint, scope.body);
   const existing = await claimKey(scope, hash);
@@ -101,18 +124,30 @@ async function runOnce(scope: IdempotencyScope, execute: () => Promise<StoredRes
   } catch (err) {
     if (err instanceof AppError && VALIDATION_CODES.has(err.code)) {
       // Invalid parameters are not a result: the key stays free for a corrected request.
-      await releaseKey(scope);
+      await releaseKeyAfterFailure(scope);
       throw err;
     }
     if (err instanceof AppError && err.status < 500) {
-      // A business outcome (decline, wrong state...): stored and replayed like a success.
-      await storeResponse(getDb(), scope, { status: err.status, body: toApiErrorBody(err) });
+      // A business outcome (decline, wrong state...): stored and replayed like a success. If it
+      // cannot be stored, the key is released: a retry re-runs, which every handler allows.
+      const outcome = serialize({ status: err.status, body: toApiErrorBody(err) });
+      await storeResponse(getDb(), scope, outcome).catch(async (storeErr: unknown) => {
+        console.error(`[idempotency] could not store the outcome for key ${scope.key}; releasing it:`, storeErr);
+        await releaseKeyAfterFailure(scope);
+      });
       throw err;
     }
-    await releaseKey(scope);
+    await releaseKeyAfterFailure(scope);
     if (err instanceof UnstoredResponse) return { ...err.response, replayed: false };
     throw err;
   }
+}
+
+/** Releases the key; a failure to do so is logged, not thrown over the original error (the lock expiry frees it). */
+async function releaseKeyAfterFailure(scope: IdempotencyScope): Promise<void> {
+  await releaseKey(scope).catch((releaseErr: unknown) => {
+    console.error(`[idempotency] could not release key ${scope.key}; it frees itself when its lock expires:`, releaseErr);
+  });
 }
 
 const VALIDATION_CODES = new Set<string>([
@@ -126,7 +161,7 @@ const VALIDATION_CODES = new Set<string>([
 ]);
 
 class UnstoredResponse extends Error {
-  constructor(readonly response: StoredResponse) {
+  constructor(readonly response: SerializedResponse) {
     super('response not stored');
   }
 }
@@ -171,7 +206,8 @@ async function claimKey(scope: IdempotencyScope, hash: string): Promise<Idempote
       );
     }
     if (row.state === 'completed') {
-      return { status: row.responseStatus ?? 200, body: row.responseBody, replayed: true };
+      const bodyJson = row.responseBody ?? 'null';
+      return { status: row.responseStatus ?? 200, body: JSON.parse(bodyJson) as unknown, bodyJson, replayed: true };
     }
     if (row.lockedUntil.getTime() > now) {
       throw new AppError('idempotency_key_in_use', 'There is currently another in-progress request using this Idempotency-Key. Retry after it finishes.');
@@ -194,10 +230,14 @@ async function claimKey(scope: IdempotencyScope, hash: string): Promise<Idempote
   throw new AppError('idempotency_key_in_use', 'There is currently another in-progress request using this Idempotency-Key.');
 }
 
-async function storeResponse(db: Tx | ReturnType<typeof getDb>, scope: IdempotencyScope, response: StoredResponse): Promise<void> {
+async function storeResponse(
+  db: Tx | ReturnType<typeof getDb>,
+  scope: IdempotencyScope,
+  response: SerializedResponse,
+): Promise<void> {
   await db
     .update(idempotencyKeys)
-    .set({ state: 'completed', responseStatus: response.status, responseBody: response.body as object })
+    .set({ state: 'completed', responseStatus: response.status, responseBody: response.bodyJson })
     .where(and(eq(idempotencyKeys.merchantId, scope.merchantId), eq(idempotencyKeys.key, scope.key)));
 }
 

@@ -53,7 +53,8 @@ export async function confirmPaymentIntent(input: ConfirmInput): Promise<Attempt
   assertConfirmable(pi);
   const plan = await routeCardPayment(input.merchantId, input.paymentMethod, pi.currency);
   const failures: string[] = [];
-  let route = await retrieveTokenAlongRoute(plan, 0, input.paymentMethod, failures);
+  let route = await retrieveTokenAlongRoute(plan, 0, input.paymentMethod, failures, input.merchantId);
+  assertTokenUnused(route.tokenInfo);
   const attempt = await beginAttempt(input, route.tokenInfo, route.psp.name, describeRoute(plan, route.psp.name, failures));
   for (;;) {
     let result: PspPayment;
@@ -65,12 +66,13 @@ export async function confirmPaymentIntent(input: ConfirmInput): Promise<Attempt
         token: route.tokenInfo.token,
         capture: pi.captureMethod === 'automatic',
         returnUrl: attempt.nextAction?.redirect_to_url.return_url || undefined,
+        merchantId: input.merchantId,
       });
     } catch (err) {
       // Fail over only when the request never left this PSP: it cannot have charged.
       const next =
         err instanceof PspError && mayFailOver(err)
-          ? await nextRouteAfter(plan, route.index, input.paymentMethod, failures, route.psp.name, err)
+          ? await nextRouteAfter(plan, route.index, input.paymentMethod, failures, route.psp.name, err, input.merchantId)
           : null;
       if (!next) return handleAuthorizeFailure(attempt.id, err);
       route = next;
@@ -81,6 +83,23 @@ export async function confirmPaymentIntent(input: ConfirmInput): Promise<Attempt
     throwIfFailed(outcome);
     return outcome;
   }
+}
+
+/**
+ * A single-use token that already paid for something is refused before any attempt is recorded,
+ * so a second use changes nothing. (Two confirms racing with one token both pass this check; the
+ * PSP's atomic "use" lets one charge and refuses the other: see handleAuthorizeFailure.)
+ */
+function assertTokenUnused(tokenInfo: CardTokenInfo): void {
+  if (tokenInfo.used) throw tokenAlreadyUsed(tokenInfo.token);
+}
+
+function tokenAlreadyUsed(token: string, cause?: unknown): AppError {
+  return new AppError(
+    'token_already_used',
+    `This card token was already used for a payment: '${token}'. A token is single use: collect the card again for a new payment.`,
+    { param: 'payment_method', cause },
+  );
 }
 
 interface RouteStep {
@@ -99,6 +118,7 @@ async function retrieveTokenAlongRoute(
   from: number,
   paymentMethod: string,
   failures: string[],
+  merchantId: string,
 ): Promise<RouteStep> {
   if (plan.order.length === 0) {
     throw new AppError('payment_method_invalid', `No card PSP configured for this merchant can charge '${paymentMethod}'.`, {
@@ -109,7 +129,7 @@ async function retrieveTokenAlongRoute(
   for (let index = from; index < plan.order.length; index++) {
     const psp = getPspByName(plan.order[index]!);
     try {
-      return { index, psp, tokenInfo: await psp.retrieveCardToken(paymentMethod) };
+      return { index, psp, tokenInfo: await psp.retrieveCardToken(paymentMethod, merchantId) };
     } catch (err) {
       lastError = err;
       if (err instanceof PspError && mayFailOver(err) && index + 1 < plan.order.length) {
@@ -135,11 +155,12 @@ async function nextRouteAfter(
   failures: string[],
   failedPsp: string,
   err: PspError,
+  merchantId: string,
 ): Promise<RouteStep | null> {
   if (index + 1 >= plan.order.length) return null;
   failures.push(describeUnreachable(failedPsp, err));
   try {
-    return await retrieveTokenAlongRoute(plan, index + 1, paymentMethod, failures);
+    return await retrieveTokenAlongRoute(plan, index + 1, paymentMethod, failures, merchantId);
   } catch {
     return null;
   }
@@ -240,6 +261,7 @@ async function beginAttempt(input: ConfirmInput, tokenInfo: CardTokenInfo, psp: 
  */
 async function handleAuthorizeFailure(attemptId: string, err: unknown): Promise<never> {
   if (!(err instanceof PspError)) throw err;
+  if (err.kind === 'rejected' && err.reason === 'token_already_used') return failAttemptForUsedToken(attemptId, err);
   // "rejected" is a definite no from the PSP (a 4xx): nothing was charged, like "unreachable".
   if (!err.requestSent || err.kind === 'rejected') {
     await getDb().transaction(async (tx) => {
@@ -281,6 +303,29 @@ async function handleAuthorizeFailure(attemptId: string, err: unknown): Promise<
   );
 }
 
+/** Lost the race for a single-use token: nothing was charged; the attempt fails and says why. */
+async function failAttemptForUsedToken(attemptId: string, err: PspError): Promise<never> {
+  const attempt = await getDb().transaction(async (tx) => {
+    const failed = await updateAttempt(tx, attemptId, {
+      status: 'failed',
+      failureCode: 'token_already_used',
+      failureMessage: 'The card token was already used for another payment.',
+      updatedAt: new Date(),
+    });
+    const pi = await lockPaymentIntent(tx, failed.merchantId, failed.paymentIntentId);
+    await transitionPaymentIntent(tx, pi, 'requires_payment_method', {
+      lastPaymentError: {
+        type: 'invalid_request_error',
+        code: 'token_already_used',
+        message: 'The card token was already used for another payment. Enter the card again.',
+        payment_attempt: attemptId,
+      },
+    });
+    return failed;
+  });
+  throw tokenAlreadyUsed(attempt.paymentMethodToken ?? '', err);
+}
+
 function throwIfFailed(outcome: AttemptOutcome): void {
   const { attempt } = outcome;
   if (attempt.status !== 'failed') return;
@@ -320,6 +365,7 @@ export async function resolveAttempt(attemptId: string): Promise<AttemptOutcome>
       token: attempt.paymentMethodToken,
       capture: pi.captureMethod === 'automatic',
       returnUrl: attempt.nextAction?.redirect_to_url.return_url || undefined,
+      merchantId: attempt.merchantId,
     });
   } else {
     return { paymentIntent: pi, attempt };

@@ -55,7 +55,7 @@ export function withResilience(adapter: CardPspAdapter, policy: ResilientPolicy,
   };
   return {
     name: adapter.name,
-    retrieveCardToken: (token) => run(() => adapter.retrieveCardToken(token)),
+    retrieveCardToken: (token, merchantId) => run(() => adapter.retrieveCardToken(token, merchantId)),
     authorize: (request) => run(() => adapter.authorize(request)),
     retrieve: (ref) => run(() => adapter.retrieve(ref)),
     capture: (ref, amount, key) => run(() => adapter.capture(ref, amount, key)),

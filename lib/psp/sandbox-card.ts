@@ -39,6 +39,8 @@ const wireCard = z.object({
 const wireToken = z.object({
   id: z.string(),
   object: z.literal('token'),
+  // Tokens are single use; an acquirer that does not say is still the one that refuses a reuse.
+  used: z.boolean().default(false),
   card: wireCard,
   risk_level: z.enum(['normal', 'elevated', 'highest']),
 });
@@ -197,7 +199,8 @@ function failureFromStatus(status: number, body: unknown, what: string): PspErro
     return new PspError('server_error', `sandbox card network: ${what} failed with HTTP ${status}`, true, status);
   const parsed = wireError.safeParse(body);
   const detail = parsed.success ? `${parsed.data.error.code ?? 'error'}: ${parsed.data.error.message ?? ''}` : `HTTP ${status}`;
-  return new PspError('rejected', `sandbox card network: ${what} rejected (${detail})`, true, status);
+  const reason = parsed.success && parsed.data.error.code === 'token_already_used' ? 'token_already_used' : undefined;
+  return new PspError('rejected', `sandbox card network: ${what} rejected (${detail})`, true, status, reason);
 }
 
 export function createSandboxCardAdapter(options: SandboxCardAdapterOptions = {}): CardPspAdapter {
@@ -210,10 +213,12 @@ export function createSandboxCardAdapter(options: SandboxCardAdapterOptions = {}
     schema: T,
     what: string,
     path: string,
-    init: { body?: unknown; idempotencyKey?: string } = {},
+    init: { body?: unknown; idempotencyKey?: string; merchantId?: string } = {},
   ): Promise<z.infer<T>> {
     const headers: Record<string, string> = { Authorization: `Bearer ${acquirerKey}`, Accept: 'application/json' };
     if (init.idempotencyKey !== undefined) headers['Idempotency-Key'] = init.idempotencyKey;
+    // The merchant is a sub-account of our acquirer account: tokens are bound to it.
+    if (init.merchantId !== undefined) headers['Sandbox-Account'] = init.merchantId;
     if (init.body !== undefined) headers['Content-Type'] = 'application/json';
     let response: Response;
     let body: unknown;
@@ -251,12 +256,13 @@ export function createSandboxCardAdapter(options: SandboxCardAdapterOptions = {}
       return list.data.map(toSettlementLine);
     },
 
-    async retrieveCardToken(token: string): Promise<CardTokenInfo> {
-      const wire = await call(wireToken, 'retrieve token', `/tokens/${encodeURIComponent(token)}`);
-      return { token: wire.id, card: toCardDetails(wire.card), riskLevel: wire.risk_level };
+    async retrieveCardToken(token: string, merchantId?: string): Promise<CardTokenInfo> {
+      const wire = await call(wireToken, 'retrieve token', `/tokens/${encodeURIComponent(token)}`, { merchantId });
+      return { token: wire.id, card: toCardDetails(wire.card), riskLevel: wire.risk_level, used: wire.used };
     },
 
-    // Safe to retry: the same Idempotency-Key makes the sandbox return the first payment.
+    // Safe to retry: the same Idempotency-Key makes the sandbox return the first payment (and a
+    // retry is not a second use of the single-use token).
     async authorize(request: AuthorizeRequest): Promise<PspPayment> {
       const body = {
         token: request.token,
@@ -266,7 +272,11 @@ export function createSandboxCardAdapter(options: SandboxCardAdapterOptions = {}
         return_url: request.returnUrl,
       };
       return toPspPayment(
-        await call(sandboxWirePayment, 'authorize', '/payments', { body, idempotencyKey: request.idempotencyKey }),
+        await call(sandboxWirePayment, 'authorize', '/payments', {
+          body,
+          idempotencyKey: request.idempotencyKey,
+          merchantId: request.merchantId,
+        }),
       );
     },
 

@@ -17,6 +17,8 @@ export interface CardTokenInfo {
   card: CardDetails;
   /** The PSP's own fraud signal for the card ("highest" means never charge it). */
   riskLevel: 'normal' | 'elevated' | 'highest';
+  /** true: a single-use token that already paid for something; the PSP refuses to charge it again. */
+  used?: boolean;
 }
 
 export interface AuthorizeRequest {
@@ -29,6 +31,12 @@ export interface AuthorizeRequest {
   capture: boolean;
   /** Where the customer comes back to after a 3-D Secure challenge (none for server-only flows). */
   returnUrl?: string;
+  /**
+   * The paykit merchant the charge is for. A PSP that binds tokens to a platform sub-merchant
+   * (the sandbox's Sandbox-Account, like Stripe-Account) charges only that merchant's tokens.
+   * Absent: the platform account itself.
+   */
+  merchantId?: string;
 }
 
 export type PspPaymentStatus = 'requires_action' | 'authorized' | 'captured' | 'declined' | 'canceled';
@@ -56,11 +64,16 @@ export class PspError extends Error {
     message: string,
     readonly requestSent: boolean,
     readonly httpStatus?: number,
+    /** For a rejection the domain reacts to specifically, why the PSP refused (in our words, not the PSP's). */
+    readonly reason?: PspRejectionReason,
   ) {
     super(message);
     this.name = 'PspError';
   }
 }
+
+/** token_already_used: a single-use card token was already charged (by another attempt). */
+export type PspRejectionReason = 'token_already_used';
 
 export type PspRefundStatus = 'pending' | 'succeeded' | 'failed';
 
@@ -123,7 +136,8 @@ export interface CardPspAdapter {
   readonly capabilities?: PspCapabilities;
   /** The PSP's settlement lines booked in the window (a missing implementation means "no report"). */
   settlementReport?(range: SettlementRange): Promise<SettlementLine[]>;
-  retrieveCardToken(token: string): Promise<CardTokenInfo>;
+  /** The card behind a token, as `merchantId` may see it (another merchant's token is "no such token"). */
+  retrieveCardToken(token: string, merchantId?: string): Promise<CardTokenInfo>;
   authorize(request: AuthorizeRequest): Promise<PspPayment>;
   retrieve(pspReference: string): Promise<PspPayment>;
   capture(pspReference: string, amount: number, idempotencyKey: string): Promise<PspPayment>;

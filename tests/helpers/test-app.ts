@@ -117,12 +117,20 @@ export function apiClient(app: TestApp, secretKey: string | null) {
   };
 }
 
-/** Tokenizes a card at the sandbox network as the pay page's browser code does. */
-export async function tokenizeCard(app: TestApp, number: string, cvc = '123'): Promise<string> {
+/**
+ * Tokenizes a card at the sandbox network as the pay page's browser code does: for the merchant
+ * that will charge it (Sandbox-Account). Without merchantId the token belongs to the platform
+ * account itself, and no merchant can charge it.
+ */
+export async function tokenizeCard(app: TestApp, number: string, options: { merchantId?: string; cvc?: string } = {}): Promise<string> {
   const res = await fetch(`${app.url}/api/sandbox/card/v1/tokens`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: 'Bearer pk_test_sandbox_local' },
-    body: JSON.stringify({ number, exp_month: 12, exp_year: new Date().getFullYear() + 3, cvc }),
+    headers: {
+      'content-type': 'application/json',
+      authorization: 'Bearer pk_test_sandbox_local',
+      ...(options.merchantId ? { 'sandbox-account': options.merchantId } : {}),
+    },
+    body: JSON.stringify({ number, exp_month: 12, exp_year: new Date().getFullYear() + 3, cvc: options.cvc ?? '123' }),
   });
   const body = (await res.json()) as { id?: string; error?: unknown };
   if (!res.ok || !body.id) throw new Error(`tokenize failed: ${res.status} ${JSON.stringify(body)}`);

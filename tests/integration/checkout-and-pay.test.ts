@@ -39,7 +39,7 @@ let ipCounter = 10;
 const freshIp = () => `203.0.113.${ipCounter++}`;
 
 async function pay(sessionId: string, number: string, options: { ip?: string; email?: string; key?: string } = {}) {
-  const token = await tokenizeCard(app, number);
+  const token = await tokenizeCard(app, number, { merchantId: merchant.merchant.id });
   const res = await fetch(`${app.url}/api/pay/${sessionId}/confirm`, {
     method: 'POST',
     headers: {
@@ -178,7 +178,7 @@ describe('hosted pay page flow', () => {
 
   it('a double submit with the same Idempotency-Key charges once', async () => {
     const cs = await newSession();
-    const token = await tokenizeCard(app, '4242424242424242');
+    const token = await tokenizeCard(app, '4242424242424242', { merchantId: merchant.merchant.id });
     const send = () =>
       fetch(`${app.url}/api/pay/${cs.id}/confirm`, {
         method: 'POST',

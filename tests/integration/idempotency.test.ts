@@ -120,10 +120,11 @@ describe('withIdempotency', () => {
       status: 409,
     });
     release();
-    expect(await first).toEqual({ status: 200, body: { ok: 1 }, replayed: false });
+    expect(await first).toEqual({ status: 200, body: { ok: 1 }, bodyJson: '{"ok":1}', replayed: false });
     expect(await withIdempotentCall(scope('concurrent'), async () => ({ status: 200, body: { ok: 3 } }))).toEqual({
       status: 200,
       body: { ok: 1 },
+      bodyJson: '{"ok":1}',
       replayed: true,
     });
   });
@@ -149,7 +150,7 @@ describe('withIdempotency', () => {
   it('does not store a 5xx outcome or an unknown error, so a retry runs again', async () => {
     await expect(withIdempotentCall(scope('boom'), async () => Promise.reject(new Error('db down')))).rejects.toThrow('db down');
     const again = await withIdempotentCall(scope('boom'), async () => ({ status: 200, body: { fine: true } }));
-    expect(again).toEqual({ status: 200, body: { fine: true }, replayed: false });
+    expect(again).toEqual({ status: 200, body: { fine: true }, bodyJson: '{"fine":true}', replayed: false });
     const five = await withIdempotentCall(scope('five'), async () => ({ status: 502, body: { error: 'psp' } }));
     expect(five.status).toBe(502);
     expect(await getDb().select().from(idempotencyKeys).where(eq(idempotencyKeys.key, 'five'))).toHaveLength(0);
@@ -174,7 +175,7 @@ describe('withIdempotency', () => {
       .set({ expiresAt: new Date(Date.now() - 1000) })
       .where(and(eq(idempotencyKeys.merchantId, merchant.merchant.id), eq(idempotencyKeys.key, 'old')));
     const fresh = await withIdempotentCall(scope('old', { v: 2 }), async () => ({ status: 200, body: { v: 2 } }));
-    expect(fresh).toEqual({ status: 200, body: { v: 2 }, replayed: false });
+    expect(fresh).toEqual({ status: 200, body: { v: 2 }, bodyJson: '{"v":2}', replayed: false });
   });
 
   it('lets a retry take over a key whose request died mid-way', async () => {
@@ -188,6 +189,6 @@ describe('withIdempotency', () => {
       expiresAt: new Date(Date.now() + 3600_000),
     });
     const res = await withIdempotentCall(scope('orphan'), async () => ({ status: 200, body: { recovered: true } }));
-    expect(res).toEqual({ status: 200, body: { recovered: true }, replayed: false });
+    expect(res).toEqual({ status: 200, body: { recovered: true }, bodyJson: '{"recovered":true}', replayed: false });
   });
 });

@@ -160,6 +160,7 @@ describe('tokenizer', () => {
     expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
     expect(preflight.headers.get('access-control-allow-headers')).toMatch(/Authorization/);
     expect(preflight.headers.get('access-control-allow-headers')).toMatch(/Content-Type/);
+    expect(preflight.headers.get('access-control-allow-headers')).toMatch(/Sandbox-Account/);
     const response = await tokenizeRaw({ number: '4242424242424242' });
     expect(response.headers.get('access-control-allow-origin')).toBe('*');
   });

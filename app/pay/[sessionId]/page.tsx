@@ -186,6 +186,7 @@ function PayPanel({
         initialEmail={view.customerEmail ?? ''}
         cardUrl={SANDBOX_CARD_URL}
         publishableKey={SANDBOX_PUBLISHABLE_KEY}
+        cardAccount={view.cardAccount}
         initialProblem={initialCardProblem}
       />
     );

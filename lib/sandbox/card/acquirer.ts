@@ -9,7 +9,7 @@ import { AUTHENTICATION_FAILED, type IssuerDecision } from './issuer';
 import {
   findPaymentByIdempotencyKey,
   findPaymentWithCard,
-  insertPaymentUnlessKeyExists,
+  insertPaymentUsingToken,
   transitionPayment,
   withLockedPayment,
   type NewSandboxPayment,
@@ -17,7 +17,7 @@ import {
 } from './payment-store';
 import { routeAuthorization } from './scheme';
 import type { IssuerProfile } from './test-cards';
-import { findToken } from './tokenizer';
+import { findToken, type Account } from './tokenizer';
 
 export interface CreatePaymentInput {
   token: string;
@@ -27,8 +27,8 @@ export interface CreatePaymentInput {
   returnUrl: string | null;
 }
 
-function requestHash(input: CreatePaymentInput): string {
-  const canonical = JSON.stringify([input.token, input.amount, input.currency, input.capture, input.returnUrl]);
+function requestHash(input: CreatePaymentInput, account: Account): string {
+  const canonical = JSON.stringify([input.token, input.amount, input.currency, input.capture, input.returnUrl, account]);
   return createHash('sha256').update(canonical).digest('hex');
 }
 
@@ -74,20 +74,30 @@ function outcomeColumns(decision: IssuerDecision, amount: number, capture: boole
   }
 }
 
+function tokenAlreadyUsed(tokenId: string): SandboxError {
+  return invalidRequest('token_already_used', `You cannot use a token more than once: '${tokenId}'.`, 'token');
+}
+
 /**
- * Acquirer -> scheme -> issuer. Safe to run twice: the Idempotency-Key is unique in the table and
- * every request goes through the same insert-or-read-back path, so a retried or concurrent
- * duplicate returns the payment the first request recorded (the issuer decision is pure).
+ * Acquirer -> scheme -> issuer, for `account` (a platform sub-merchant, or the platform). Safe to
+ * run twice: the Idempotency-Key is unique in the table and every request goes through the same
+ * insert-or-read-back path, so a retried or concurrent duplicate returns the payment the first
+ * request recorded (the issuer decision is pure). A token is single use and only its own account
+ * can charge it; another account is told it does not exist, as Stripe answers "No such token".
  */
-export async function createPayment(input: CreatePaymentInput, idempotencyKey: string): Promise<PaymentWithCard> {
-  const hash = requestHash(input);
-  const token = await findToken(input.token);
-  if (!token) {
-    // A reused key is the first thing to report, even when the new body names a bad token.
-    const existing = await findPaymentByIdempotencyKey(idempotencyKey);
-    if (existing) return replay(existing, hash);
-    throw invalidRequest('resource_missing', `No such token: '${input.token}'`, 'token');
-  }
+export async function createPayment(
+  input: CreatePaymentInput,
+  idempotencyKey: string,
+  account: Account,
+): Promise<PaymentWithCard> {
+  const hash = requestHash(input, account);
+  // A retry is answered first: it is the same use of the token, whatever happened to it since.
+  const existing = await findPaymentByIdempotencyKey(idempotencyKey);
+  if (existing) return replay(existing, hash);
+  const token = await findToken(input.token, account);
+  if (!token) throw invalidRequest('resource_missing', `No such token: '${input.token}'`, 'token');
+  // Only a fast refusal: the conditional update in insertPaymentUsingToken is what decides.
+  if (token.usedByIdempotencyKey !== null && token.usedByIdempotencyKey !== idempotencyKey) throw tokenAlreadyUsed(token.id);
   const decision = askIssuer(token, false);
   const row: NewSandboxPayment = {
     id: `sbxpay_${randomToken(24)}`,
@@ -101,10 +111,11 @@ export async function createPayment(input: CreatePaymentInput, idempotencyKey: s
     threeDsStatus: 'not_required',
     ...outcomeColumns(decision, input.amount, input.capture),
   };
-  const inserted = await insertPaymentUnlessKeyExists(row);
-  if (inserted) {
-    emitPaymentCallback({ payment: inserted, token }); // a replay below changed nothing, so it sends none
-    return { payment: inserted, token };
+  const result = await insertPaymentUsingToken(row, token);
+  if (result.kind === 'token_already_used') throw tokenAlreadyUsed(token.id);
+  if (result.kind === 'inserted') {
+    emitPaymentCallback({ payment: result.payment, token }); // a replay below changed nothing, so it sends none
+    return { payment: result.payment, token };
   }
   const winner = await findPaymentByIdempotencyKey(idempotencyKey);
   if (!winner) throw new Error('idempotency conflict without a stored payment');

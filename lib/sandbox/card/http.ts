@@ -8,7 +8,7 @@ import { invalidRequest, SandboxError } from './errors';
 import { getRefund, refundPayment } from './refunds';
 import { serializePayment, serializeRefund, serializeSettlementLine, serializeTokenForAcquirer, serializeTokenForBrowser } from './serialize';
 import { settlementLines } from './settlements';
-import { getToken, tokenizeCard } from './tokenizer';
+import { getToken, tokenizeCard, type Account } from './tokenizer';
 
 /**
  * The sandbox card network's HTTP API as a plain fetch-style handler: the Next route delegates to
@@ -19,7 +19,7 @@ export const API_PREFIX = '/api/sandbox/card/v1/';
 const CORS_HEADERS = {
   'Access-Control-Allow-Origin': '*',
   'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
-  'Access-Control-Allow-Headers': 'Authorization, Content-Type, Idempotency-Key',
+  'Access-Control-Allow-Headers': 'Authorization, Content-Type, Idempotency-Key, Sandbox-Account',
   'Access-Control-Max-Age': '600',
 } as const;
 
@@ -101,18 +101,36 @@ function idempotencyKey(request: Request): string {
   return key;
 }
 
+const ACCOUNT_FORMAT = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * The platform sub-merchant a call acts for, from the Sandbox-Account header (as Stripe-Account
+ * names a connected account): the pay page sends the merchant's id when it tokenizes, the
+ * platform's adapter sends it when it reads or charges a token. Absent: the platform itself.
+ */
+function accountOf(request: Request): Account {
+  const header = request.headers.get('sandbox-account');
+  if (header === null) return null;
+  const account = header.trim();
+  if (!ACCOUNT_FORMAT.test(account)) {
+    const message = 'The Sandbox-Account header must be 1 to 64 letters, digits, _ or -.';
+    throw invalidRequest('parameter_invalid', message, 'Sandbox-Account');
+  }
+  return account;
+}
+
 const ROUTES: readonly Route[] = [
   {
     method: 'POST',
     path: /^tokens$/,
     access: 'publishable',
-    handle: async ({ body }) => serializeTokenForBrowser(await tokenizeCard(await body())),
+    handle: async ({ request, body }) => serializeTokenForBrowser(await tokenizeCard(await body(), accountOf(request))),
   },
   {
     method: 'GET',
     path: /^tokens\/([^/]+)$/,
     access: 'acquirer',
-    handle: async ({ params }) => serializeTokenForAcquirer(await getToken(params[0]!)),
+    handle: async ({ request, params }) => serializeTokenForAcquirer(await getToken(params[0]!, accountOf(request))),
   },
   {
     method: 'POST',
@@ -122,7 +140,7 @@ const ROUTES: readonly Route[] = [
       const key = idempotencyKey(request);
       const input = parseWith(createPaymentBody, await body());
       const { return_url: returnUrl, ...rest } = input;
-      return serializePayment(await createPayment({ ...rest, returnUrl: returnUrl ?? null }, key));
+      return serializePayment(await createPayment({ ...rest, returnUrl: returnUrl ?? null }, key, accountOf(request)));
     },
   },
   {

@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, isNull, or } from 'drizzle-orm';
 import { getDb, type Tx } from '@/db/client';
 import {
   sandboxCardPayments,
@@ -17,17 +17,46 @@ export interface PaymentWithCard {
   token: SandboxCardToken;
 }
 
+export type PaymentInsertResult =
+  { kind: 'inserted'; payment: SandboxCardPayment } | { kind: 'key_exists' } | { kind: 'token_already_used' };
+
+class TokenAlreadyUsed extends Error {}
+
 /**
- * Inserts unless a payment with the same idempotency key exists. The unique index decides, so two
- * concurrent identical requests create one row; the loser gets undefined and reads the winner's.
+ * Records a payment and uses its token up, in one transaction. The payment insert goes first, so
+ * a request whose key already has a payment (a retry, or a different body) never touches the
+ * token. A token is single use: the conditional UPDATE lets one idempotency key take it; a
+ * concurrent request with another key blocks on the row lock, then finds it taken and rolls its
+ * payment back. The same key may take it again: a retried request is the same use.
+ * Reusable test payment methods (pm_card_*) are not marked.
  */
-export async function insertPaymentUnlessKeyExists(row: NewSandboxPayment): Promise<SandboxCardPayment | undefined> {
-  const [inserted] = await getDb()
-    .insert(sandboxCardPayments)
-    .values(row)
-    .onConflictDoNothing({ target: sandboxCardPayments.idempotencyKey })
-    .returning();
-  return inserted;
+export async function insertPaymentUsingToken(row: NewSandboxPayment, token: SandboxCardToken): Promise<PaymentInsertResult> {
+  try {
+    return await getDb().transaction(async (tx): Promise<PaymentInsertResult> => {
+      const [payment] = await tx
+        .insert(sandboxCardPayments)
+        .values(row)
+        .onConflictDoNothing({ target: sandboxCardPayments.idempotencyKey })
+        .returning();
+      if (!payment) return { kind: 'key_exists' };
+      if (token.reusable) return { kind: 'inserted', payment };
+      const used = await tx
+        .update(sandboxCardTokens)
+        .set({ usedAt: new Date(), usedByIdempotencyKey: row.idempotencyKey })
+        .where(
+          and(
+            eq(sandboxCardTokens.id, token.id),
+            or(isNull(sandboxCardTokens.usedByIdempotencyKey), eq(sandboxCardTokens.usedByIdempotencyKey, row.idempotencyKey)),
+          ),
+        )
+        .returning({ id: sandboxCardTokens.id });
+      if (used.length === 0) throw new TokenAlreadyUsed();
+      return { kind: 'inserted', payment };
+    });
+  } catch (err) {
+    if (err instanceof TokenAlreadyUsed) return { kind: 'token_already_used' };
+    throw err;
+  }
 }
 
 export async function findPaymentByIdempotencyKey(key: string): Promise<SandboxCardPayment | undefined> {

@@ -17,7 +17,7 @@ export function serializeCard(token: SandboxCardToken) {
 
 /** What the browser gets back from the tokenizer: no fraud signal, that is for the acquirer's clients. */
 export function serializeTokenForBrowser(token: SandboxCardToken) {
-  return { id: token.id, object: 'token', card: serializeCard(token) } as const;
+  return { id: token.id, object: 'token', used: token.usedAt !== null, card: serializeCard(token) } as const;
 }
 
 export function serializeTokenForAcquirer(token: SandboxCardToken) {

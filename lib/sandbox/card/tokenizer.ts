@@ -73,11 +73,18 @@ export function validateCardInput(input: Record<string, unknown>, now = new Date
   return { digits, brand, ...expiry };
 }
 
+/**
+ * The platform account a request acts for: the Sandbox-Account header (a sub-merchant of the
+ * platform, as Stripe-Account names a connected account), or null for the platform itself.
+ */
+export type Account = string | null;
+
 /** The stored form of a card: everything but the PAN and CVC. */
-function tokenRowFor(id: string, card: ValidatedCard): typeof sandboxCardTokens.$inferInsert {
+function tokenRowFor(id: string, card: ValidatedCard, account: Account): typeof sandboxCardTokens.$inferInsert {
   const behaviour = behaviourForNumber(card.digits);
   return {
     id,
+    account,
     brand: card.brand,
     bin: card.digits.slice(0, 6),
     last4: card.digits.slice(-4),
@@ -89,24 +96,33 @@ function tokenRowFor(id: string, card: ValidatedCard): typeof sandboxCardTokens.
   };
 }
 
-/** Validates the card and stores a token for it. The CVC is checked, then forgotten. */
-export async function tokenizeCard(input: Record<string, unknown>): Promise<SandboxCardToken> {
+/**
+ * Validates the card and stores a single-use token for it, owned by `account`. The CVC is
+ * checked, then forgotten.
+ */
+export async function tokenizeCard(input: Record<string, unknown>, account: Account): Promise<SandboxCardToken> {
   const card = validateCardInput(input);
   const [row] = await getDb()
     .insert(sandboxCardTokens)
-    .values(tokenRowFor(`tok_${randomToken(24)}`, card))
+    .values(tokenRowFor(`tok_${randomToken(24)}`, card, account))
     .returning();
   if (!row) throw new Error('token insert returned no row');
   return row;
 }
 
-/** A pm_card_* id becomes a token row with that id on first use (the insert is a no-op after). */
+/**
+ * A pm_card_* id becomes a token row with that id on first use (the insert is a no-op after).
+ * Like Stripe's, these are shared test fixtures, not tokens: any account may charge them, again and again.
+ */
 async function ensureTestPaymentMethodToken(id: string): Promise<SandboxCardToken | undefined> {
   const method = testPaymentMethod(id);
   if (!method) return undefined;
   const expYear = new Date().getUTCFullYear() + 5;
   const card: ValidatedCard = { digits: method.number, brand: method.brand, expMonth: 12, expYear };
-  await getDb().insert(sandboxCardTokens).values(tokenRowFor(id, card)).onConflictDoNothing();
+  await getDb()
+    .insert(sandboxCardTokens)
+    .values({ ...tokenRowFor(id, card, null), reusable: true })
+    .onConflictDoNothing();
   return findStoredToken(id);
 }
 
@@ -115,13 +131,18 @@ async function findStoredToken(id: string): Promise<SandboxCardToken | undefined
   return row;
 }
 
-/** A token by id, including Stripe's pm_card_* test ids. */
-export async function findToken(id: string): Promise<SandboxCardToken | undefined> {
-  return (await findStoredToken(id)) ?? (await ensureTestPaymentMethodToken(id));
+/**
+ * A token by id as `account` sees it, including Stripe's pm_card_* test ids. Another account's
+ * token does not exist for it (the same answer as an unknown id, so its existence is not revealed).
+ */
+export async function findToken(id: string, account: Account): Promise<SandboxCardToken | undefined> {
+  const token = (await findStoredToken(id)) ?? (await ensureTestPaymentMethodToken(id));
+  if (!token) return undefined;
+  return token.reusable || token.account === account ? token : undefined;
 }
 
-export async function getToken(id: string): Promise<SandboxCardToken> {
-  const token = await findToken(id);
+export async function getToken(id: string, account: Account): Promise<SandboxCardToken> {
+  const token = await findToken(id, account);
   if (!token) throw notFound('token', id);
   return token;
 }
