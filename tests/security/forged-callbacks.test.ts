@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDb } from '@/db/client';
-import { journalTransactions, merchantSettings, outboxEvents, paymentAttempts, paymentIntents, pspInbox } from '@/db/schema';
+import { journalTransactions, merchantSettings, outboxEvents, paymentAttempts, paymentIntents, pspInbox, refunds } from '@/db/schema';
 import { defineFunctions } from '@/inngest';
 import { inngest } from '@/inngest/client';
 import { startHarness, type Harness } from '@/inngest/engine/test-harness';
@@ -12,6 +12,7 @@ import { resetCardPsp } from '@/lib/psp';
 import { sandboxCallbackSecret } from '@/lib/psp/sandbox-callbacks';
 import { setSandboxCallbackFaults, signCallback } from '@/lib/sandbox/card/callbacks';
 import { startFakeStripe, type FakeStripe } from '../helpers/fake-stripe';
+import { startFetchServer } from '../helpers/fetch-server';
 import { assertPaymentInvariants } from '../helpers/invariants';
 import { apiClient, createTestMerchant, startTestApp, type TestApp } from '../helpers/test-app';
 
@@ -90,12 +91,12 @@ async function answerChallenge(pspReference: string, result: 'succeeded' | 'fail
 
 let eventCounter = 0;
 
-/** POSTs a payment.updated callback signed with the install's real secret, then processes its inbox row. */
-async function sendSignedCallback(data: Record<string, unknown>) {
+/** POSTs a callback signed with the install's real secret, then processes its inbox row. */
+async function sendSignedCallback(data: Record<string, unknown>, type: 'payment.updated' | 'refund.updated' = 'payment.updated') {
   const body = JSON.stringify({
     id: `sbxevt_probe_${Date.now()}_${++eventCounter}`,
     object: 'event',
-    type: 'payment.updated',
+    type,
     created: Math.floor(Date.now() / 1000),
     data,
   });
@@ -211,6 +212,56 @@ describe('forged sandbox card callbacks', () => {
     expect(result.attempt?.paymentIntentId).not.toBe(victim.id);
     expect(await attemptOf(victim.id)).toMatchObject({ status: 'requires_action', pspReference: victim.pspReference });
     expect(await intentOf(victim.id)).toMatchObject({ status: 'requires_action', amountReceived: 0 });
+  });
+});
+
+describe('forged sandbox refund callbacks', () => {
+  it('a refund callback claiming "failed" for a refund the network makes ends succeeded (the PSP’s truth)', async () => {
+    const api = apiClient(app, (await createTestMerchant()).secretKey);
+    const pi = (await api.post('/api/v1/payment_intents', { amount: 3_000, currency: 'eur' })).body as { id: string };
+    expect((await api.post(`/api/v1/payment_intents/${pi.id}/confirm`, { payment_method: 'pm_card_visa' })).body.status).toBe('succeeded');
+
+    // The network cannot take refunds for a moment: ours stays pending, with no PSP reference yet.
+    const flaky = await startFetchServer(async (request) => {
+      const url = new URL(request.url);
+      if (request.method === 'POST' && url.pathname.endsWith('/refunds')) return new Response('unavailable', { status: 503 });
+      const body = request.method === 'POST' ? await request.text() : undefined;
+      return fetch(`${app.url}${url.pathname}${url.search}`, { method: request.method, headers: request.headers, body });
+    });
+    process.env.SANDBOX_CARD_URL = flaky.url;
+    resetEnvCache();
+    resetCardPsp();
+    let refundId: string;
+    try {
+      const created = await api.post('/api/v1/refunds', { payment_intent: pi.id, amount: 1_000 });
+      expect(created.body.status).toBe('pending');
+      refundId = created.body.id as string;
+    } finally {
+      process.env.SANDBOX_CARD_URL = app.url;
+      resetEnvCache();
+      resetCardPsp();
+      await flaky.close();
+    }
+    const [pending] = await getDb().select().from(refunds).where(eq(refunds.id, refundId));
+    expect(pending).toMatchObject({ status: 'pending', pspReference: null });
+
+    const { result } = await sendSignedCallback(
+      {
+        id: 'sbxre_claimed',
+        object: 'refund',
+        payment: (await attemptOf(pi.id)).pspReference,
+        amount: 1_000,
+        currency: 'eur',
+        status: 'failed',
+        failure_reason: 'claimed by the callback',
+        idempotency_key: pending!.pspIdempotencyKey,
+      },
+      'refund.updated',
+    );
+    expect(result.outcome).toBe('apply');
+    const [after] = await getDb().select().from(refunds).where(eq(refunds.id, refundId));
+    expect(after).toMatchObject({ status: 'succeeded', failureReason: null, pspReference: expect.stringMatching(/^sbx/) });
+    expect(after!.pspReference).not.toBe('sbxre_claimed');
   });
 });
 
