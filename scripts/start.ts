@@ -6,12 +6,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { closeDb } from '@/db/client';
 import { seedDemo, type DemoCredentials } from '@/db/seed';
-import { EnvError, parseEnv, type Env } from '@/lib/env';
+import { EnvError, parseEnv, requireSecret, type Env } from '@/lib/env';
 import { UsageError, parseStartArgs } from './lib/args';
 import { formatBanner } from './lib/banner';
 import { ensureProductionBuild } from './lib/build';
 import { exitCodeOf, runningOneShots, spawnChild, stopChildren, type RunningChild } from './lib/children';
-import { loadOrCreateAuthSecret, loadOrCreateEngineKeys } from './lib/data-files';
+import { installSecretsEnv, loadOrCreateEngineKeys } from './lib/data-files';
 import { openAppDatabase, type AppDatabase } from './lib/database';
 import { loadDotEnvFiles } from './lib/dotenv';
 import { StartupError } from './lib/errors';
@@ -58,8 +58,15 @@ async function shutdown(exitCode: number, reason: string): Promise<never> {
   process.exit(exitCode);
 }
 
-function readEnvironment(): Env {
+/**
+ * .env files, then the install secrets: those the operator did not set come from the data dir
+ * (generated on first start), and go into process.env so every child process (Next, the
+ * engine, a build) gets the same ones. Only then is the environment validated, so a production
+ * start never falls back to anything guessable.
+ */
+async function readEnvironment(): Promise<Env> {
   loadDotEnvFiles(REPO_ROOT);
+  Object.assign(process.env, await installSecretsEnv(resolveDataDir(process.env), process.env));
   return parseEnv(process.env);
 }
 
@@ -104,7 +111,7 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const env = readEnvironment();
+  const env = await readEnvironment();
   const dataDir = resolveDataDir(process.env);
   const embeddedPort = resolveEmbeddedPgPort(process.env);
   await ensureNotRunning(dataDir, env.PORT);
@@ -128,7 +135,7 @@ async function main(): Promise<void> {
     appUrl: env.APP_URL,
     databaseUrl: state.database.url,
     storeSecretKey: credentials.secretKey,
-    authSecret: env.AUTH_SECRET ?? (await loadOrCreateAuthSecret(dataDir)),
+    authSecret: requireSecret('AUTH_SECRET'),
     dataDir,
     engine: usesEmbeddedEngine(process.env) ? { port: enginePort, ...(await loadOrCreateEngineKeys(dataDir)) } : null,
   };

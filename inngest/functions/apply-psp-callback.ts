@@ -14,7 +14,8 @@ export function appliedEvent(result: ProcessedInboxMessage) {
 }
 
 /**
- * Applies a stored PSP callback to its payment attempt, then announces it (payment waits match
+ * Processes a stored PSP callback (a hint: the attempt takes the state the PSP answers when
+ * asked, never the callback's claim), then announces it (payment waits match
  * PSP_CALLBACK_APPLIED on paymentIntentId). Idempotent: processInboxMessage applies a callback
  * once and never regresses an attempt; the announcement's event id is fixed per inbox row.
  */

@@ -1,7 +1,7 @@
 import type { NextAuthOptions } from 'next-auth';
 import CredentialsProvider from 'next-auth/providers/credentials';
 import { z } from 'zod';
-import { env } from '@/lib/env';
+import { env, requireSecret } from '@/lib/env';
 import { clientIp } from '@/lib/http/client-ip';
 import { RATE_LIMIT_MESSAGE } from './login-rate-limit';
 import { attemptLogin } from './users';
@@ -14,7 +14,11 @@ const credentials = z.object({ email: z.string().trim().email().max(320), passwo
  * removed user or a changed role takes effect on the next request.
  */
 export const authOptions: NextAuthOptions = {
-  secret: process.env.NEXTAUTH_SECRET ?? process.env.AUTH_SECRET,
+  // Read when a session is signed or checked, not at import: the install's AUTH_SECRET, never
+  // NextAuth's development fallback (a hash of this configuration, the same for every install).
+  get secret() {
+    return requireSecret('AUTH_SECRET');
+  },
   session: { strategy: 'jwt', maxAge: 12 * 60 * 60 },
   pages: { signIn: '/login' },
   providers: [

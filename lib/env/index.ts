@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { INSTALL_SECRET_NAMES, PUBLICLY_KNOWN_SECRET_VALUES, type InstallSecretName } from './secrets';
 
 const booleanish = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no'])
@@ -17,8 +18,10 @@ export const envSchema = z.object({
   APP_URL: url.optional(),
   /** Base URL of the sandbox card network (defaults to this app, which hosts it). */
   SANDBOX_CARD_URL: url.optional(),
-  /** Shared secret the card adapter uses to call the sandbox acquirer. */
-  SANDBOX_ACQUIRER_KEY: z.string().min(16).default('sbx_acquirer_local_development_key'),
+  /** Shared secret the card adapter uses to call the sandbox acquirer (an install secret: lib/env/secrets.ts). */
+  SANDBOX_ACQUIRER_KEY: z.string().min(16).optional(),
+  /** Signs the sandbox card network's callbacks (an install secret). */
+  SANDBOX_CALLBACK_SECRET: z.string().min(16).optional(),
   /** Publishable key the pay page uses for the sandbox tokenizer. */
   SANDBOX_PUBLISHABLE_KEY: z.string().min(8).default('pk_test_sandbox_local'),
   /** Secret key of the demo merchant the storefront at /store sells for. */
@@ -30,13 +33,14 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   /** Daraja (M-Pesa) API base: the offline sandbox by default, https://sandbox.safaricom.co.ke or https://api.safaricom.co.ke. */
   DARAJA_BASE_URL: url.optional(),
-  DARAJA_CONSUMER_KEY: z.string().min(1).default('paykit_sandbox_consumer_key'),
-  DARAJA_CONSUMER_SECRET: z.string().min(8).default('paykit_sandbox_consumer_secret'),
+  /** Daraja app credentials (install secrets; the offline Daraja checks the same values). */
+  DARAJA_CONSUMER_KEY: z.string().min(1).optional(),
+  DARAJA_CONSUMER_SECRET: z.string().min(8).optional(),
   /** The paybill / till number payments go to (Safaricom's public sandbox shortcode by default). */
   DARAJA_SHORTCODE: z.string().regex(/^\d{5,7}$/, 'must be a 5-7 digit shortcode').default('174379'),
-  /** Lipa Na M-Pesa Online passkey (Safaricom's public sandbox passkey by default). */
-  DARAJA_PASSKEY: z.string().min(8).default('bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919'),
-  /** Secret path segment of our callback URL (Daraja callbacks are unsigned); derived from the consumer secret when unset. */
+  /** Lipa Na M-Pesa Online passkey (an install secret; set Safaricom's for its sandbox, your own in production). */
+  DARAJA_PASSKEY: z.string().min(8).optional(),
+  /** Secret path segment of our callback URL (Daraja callbacks are unsigned); an install secret. */
   DARAJA_CALLBACK_TOKEN: z.string().regex(/^[A-Za-z0-9_-]{16,128}$/, 'must be 16-128 URL-safe characters').optional(),
   /** Stripe secret key (sk_test_... or sk_live_...); Stripe is routed only when it is set. */
   STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_/, 'must start with sk_test_, sk_live_, rk_test_ or rk_live_').optional(),
@@ -65,6 +69,10 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     throw new EnvError(result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
   }
   const data = result.data;
+  if (data.NODE_ENV === 'production') {
+    const unsafe = unsafeInstallSecrets(data);
+    if (unsafe.length > 0) throw new EnvError(unsafe);
+  }
   const appUrl = (data.APP_URL ?? `http://localhost:${data.PORT}`).replace(/\/$/, '');
   return {
     ...data,
@@ -72,6 +80,20 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     SANDBOX_CARD_URL: (data.SANDBOX_CARD_URL ?? appUrl).replace(/\/$/, ''),
     DARAJA_BASE_URL: (data.DARAJA_BASE_URL ?? `${appUrl}/api/sandbox/mpesa`).replace(/\/$/, ''),
   };
+}
+
+/**
+ * Production never runs with a secret anyone could know: each install secret must be set, and
+ * not to a value that shipped as a default or is published. One line per variable.
+ */
+function unsafeInstallSecrets(data: Partial<Record<InstallSecretName, string>>): string[] {
+  const issues: string[] = [];
+  for (const name of INSTALL_SECRET_NAMES) {
+    const value = data[name];
+    if (!value) issues.push(`${name}: required in production (npm start generates it into the data dir; or set it)`);
+    else if (PUBLICLY_KNOWN_SECRET_VALUES[name]?.includes(value)) issues.push(`${name}: is a publicly known development value; set a secret of your own`);
+  }
+  return issues;
 }
 
 let cached: Env | undefined;
@@ -85,4 +107,15 @@ export function env(): Env {
 /** For tests that change process.env between cases. */
 export function resetEnvCache(): void {
   cached = undefined;
+}
+
+/**
+ * An install secret, for the code that uses it. Outside production it may be unset (tools that
+ * only need the database); using it then fails here, naming the variable, instead of falling
+ * back to anything guessable.
+ */
+export function requireSecret(name: InstallSecretName): string {
+  const value = env()[name];
+  if (!value) throw new EnvError([`${name}: not set (npm start generates it into the data dir; tests set it in their setup)`]);
+  return value;
 }

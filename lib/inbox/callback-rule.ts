@@ -3,7 +3,9 @@ import type { PspPaymentStatus } from '@/lib/psp/types';
 
 /**
  * What a PSP callback may do to our attempt. Callbacks arrive late, twice and out of order, so
- * the rule only ever moves an attempt forward, and leaves to its owner what another flow started:
+ * the rule only ever moves an attempt forward, and leaves to its owner what another flow started.
+ * It is asked twice (confirm-with-psp.ts): about the callback's claim, to decide whether the PSP
+ * is worth asking, and about the PSP's answer, which is the only status ever applied:
  *
  * - attempt pending / requires_action (we know nothing newer than "authenticating"): any
  *   callback status except canceled is at least as new as what we know -> apply it through the

@@ -1,9 +1,6 @@
 import { and, eq, or } from 'drizzle-orm';
 import { getDb } from '@/db/client';
 import { paymentAttempts, refunds, type AttemptStatus, type PaymentAttempt } from '@/db/schema';
-import { applyRefundOutcome } from '@/lib/refunds';
-import { env } from '@/lib/env';
-import { applyPspPayment } from '@/lib/payments/apply-psp-result';
 import { MPESA_PSP } from '@/lib/psp/daraja';
 import {
   parseSandboxCallback,
@@ -12,7 +9,7 @@ import {
   sandboxCallbackType,
   type SandboxCallback,
 } from '@/lib/psp/sandbox-callbacks';
-import { decideCallbackAction, type CallbackAction } from './callback-rule';
+import { confirmAttemptWithPsp, confirmRefundWithPsp, type HintOutcome } from './confirm-with-psp';
 import { processMpesaCallback, type MpesaCallbackOutcome } from './mpesa';
 import { processStripeEvent, type StripeEventOutcome } from './stripe';
 import { STRIPE_PSP } from '@/lib/psp/stripe/constants';
@@ -23,7 +20,7 @@ const CALLBACK_PARSERS: Record<string, (rawBody: string) => SandboxCallback> = {
   [SANDBOX_PSP]: parseSandboxCallback,
 };
 
-export type InboxOutcome = CallbackAction | MpesaCallbackOutcome | StripeEventOutcome | 'already_processed' | 'unknown_payment';
+export type InboxOutcome = HintOutcome | MpesaCallbackOutcome | StripeEventOutcome | 'already_processed' | 'unknown_payment';
 
 export interface ProcessedInboxMessage {
   inboxId: string;
@@ -47,13 +44,10 @@ async function findAttemptFor(psp: string, callback: SandboxCallback): Promise<P
   return byKey;
 }
 
-function summary(attempt: PaymentAttempt): NonNullable<ProcessedInboxMessage['attempt']> {
-  return { paymentIntentId: attempt.paymentIntentId, attemptId: attempt.id, status: attempt.status };
-}
-
 /**
- * A refund's outcome, found by PSP reference or (before the synchronous answer stored one) by the
- * Idempotency-Key we sent. applyRefundOutcome only moves a pending refund, so repeats are no-ops.
+ * A refund callback, found by PSP reference or (before the synchronous answer stored one) by the
+ * Idempotency-Key we sent; the refund's new state is what the PSP answers for it, never the
+ * callback's claim. Repeats are no-ops: only a pending refund moves.
  */
 async function applyRefundCallback(rawBody: string): Promise<Omit<ProcessedInboxMessage, 'inboxId'>> {
   const callback = parseSandboxRefundCallback(rawBody);
@@ -68,8 +62,7 @@ async function applyRefundCallback(rawBody: string): Promise<Omit<ProcessedInbox
     );
   if (!refund) return { outcome: 'unknown_payment' };
   if (refund.status !== 'pending' || callback.refund.status === 'pending') return { outcome: 'stale' };
-  await applyRefundOutcome(refund.id, callback.refund);
-  return { outcome: 'apply' };
+  return { outcome: await confirmRefundWithPsp(refund) };
 }
 
 async function applyCallback(psp: string, rawBody: string): Promise<Omit<ProcessedInboxMessage, 'inboxId'>> {
@@ -81,18 +74,17 @@ async function applyCallback(psp: string, rawBody: string): Promise<Omit<Process
   const callback = parse(rawBody);
   const attempt = await findAttemptFor(psp, callback);
   if (!attempt) return { outcome: 'unknown_payment' };
-  const action = decideCallbackAction(attempt.status, callback.payment.status);
-  if (action !== 'apply') return { outcome: action, attempt: summary(attempt) };
-  // applyPspPayment re-checks under the intent's row lock, so a racing confirm or poll wins or loses cleanly
-  const applied = await applyPspPayment(attempt.id, callback.payment, env().APP_URL);
-  return { outcome: 'apply', attempt: summary(applied.attempt) };
+  // a hint: the payment's state is what the PSP answers when asked, not what the body claims
+  return confirmAttemptWithPsp(attempt, callback.payment.status);
 }
 
 /**
- * Applies one stored callback through the payment state machine and marks it processed.
- * Safe to run twice: applyPspPayment only moves an attempt out of pending/requires_action once,
- * the rule above never lets an older status move anything back, and the processed mark is set
- * once (a crash between the effect and the mark repeats a no-op).
+ * Processes one stored callback and marks it processed. A callback never changes a payment by
+ * itself: it prompts a query to the PSP (retrieve, or an STK query for M-Pesa) whose answer goes
+ * through the payment state machine. Safe to run twice: applyPspPayment only moves an attempt
+ * out of pending/requires_action once, the callback rule never lets an older status move
+ * anything back, and the processed mark is set once (a crash between the effect and the mark
+ * repeats a no-op).
  */
 export async function processInboxMessage(inboxId: string): Promise<ProcessedInboxMessage> {
   const message = await loadInboxMessage(inboxId);

@@ -5,12 +5,11 @@ import { paymentAttempts, paymentDisputes, refunds, type AttemptStatus, type Pay
 import { env } from '@/lib/env';
 import { AppError } from '@/lib/errors';
 import { newId } from '@/lib/ids';
-import { applyPspPayment } from '@/lib/payments/apply-psp-result';
 import { STRIPE_PSP } from '@/lib/psp/stripe/constants';
 import { toPspPayment, toPspRefund } from '@/lib/psp/stripe/adapter';
 import { PspError, type PspPayment } from '@/lib/psp/types';
-import { applyRefundOutcome, sendRefundToPsp } from '@/lib/refunds';
-import { decideCallbackAction, type CallbackAction } from './callback-rule';
+import { sendRefundToPsp } from '@/lib/refunds';
+import { confirmAttemptWithPsp, confirmRefundWithPsp, type HintOutcome } from './confirm-with-psp';
 import type { NotifyInbox } from './receive';
 import { storableHeaders, storeInboxMessage, type StoredCallback } from './store';
 
@@ -56,7 +55,7 @@ async function notifyOrWarn(notify: NotifyInbox, inboxId: string): Promise<void>
   }
 }
 
-export type StripeEventOutcome = CallbackAction | 'unknown_payment' | 'ignored' | 'recorded';
+export type StripeEventOutcome = HintOutcome | 'unknown_payment' | 'ignored' | 'recorded';
 
 export interface StripeEventResult {
   outcome: StripeEventOutcome;
@@ -110,11 +109,9 @@ async function applyPaymentEvent(pi: StripePaymentIntent): Promise<StripeEventRe
     if (err instanceof PspError) return { outcome: 'stale', attempt: summary(attempt) }; // "processing": no news
     throw err;
   }
-  const action = decideCallbackAction(attempt.status, payment.status);
-  if (action !== 'apply') return { outcome: action, attempt: summary(attempt) };
-  // applyPspPayment re-checks under the intent's row lock, so a racing confirm or poll wins or loses cleanly
-  const applied = await applyPspPayment(attempt.id, payment, env().APP_URL);
-  return { outcome: 'apply', attempt: summary(applied.attempt) };
+  // Signed by Stripe, yet still a hint: what is applied is the PaymentIntent as Stripe answers
+  // a retrieve for it (a leaked webhook secret must not be enough to mark a payment paid).
+  return confirmAttemptWithPsp(attempt, payment.status);
 }
 
 interface ChargeObject {
@@ -150,8 +147,7 @@ async function applyRefund(wire: StripeRefund): Promise<StripeEventResult> {
     .where(and(eq(refunds.psp, STRIPE_PSP), key ? or(eq(refunds.pspReference, outcome.pspReference), eq(refunds.pspIdempotencyKey, key)) : eq(refunds.pspReference, outcome.pspReference)));
   if (!refund) return { outcome: 'unknown_payment' };
   if (refund.status !== 'pending' || outcome.status === 'pending') return { outcome: 'stale' };
-  await applyRefundOutcome(refund.id, outcome);
-  return { outcome: 'apply' };
+  return { outcome: await confirmRefundWithPsp(refund) };
 }
 
 interface DisputeObject {

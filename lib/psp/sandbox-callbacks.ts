@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { env } from '@/lib/env';
+import { requireSecret } from '@/lib/env';
 import { sandboxWirePayment, sandboxWireRefund, toPspPayment, toPspRefund } from './sandbox-card';
 import type { PspPayment, PspRefund } from './types';
 
@@ -14,12 +14,9 @@ export const SANDBOX_PSP = 'sandbox_card';
 export const SANDBOX_SIGNATURE_HEADER = 'sandbox-signature';
 export const SIGNATURE_TOLERANCE_SEC = 5 * 60;
 
-/** SANDBOX_CALLBACK_SECRET, or the zero-config default both sides derive from the acquirer key. */
+/** SANDBOX_CALLBACK_SECRET: an install secret the sandbox signs with and we verify with (no default). */
 export function sandboxCallbackSecret(): string {
-  return (
-    process.env.SANDBOX_CALLBACK_SECRET ||
-    createHmac('sha256', env().SANDBOX_ACQUIRER_KEY).update('paykit sandbox callback signing secret v1').digest('hex')
-  );
+  return requireSecret('SANDBOX_CALLBACK_SECRET');
 }
 
 function parseSignatureHeader(header: string): { timestampSec: number; signatures: string[] } | undefined {

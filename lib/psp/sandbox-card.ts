@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { env } from '@/lib/env';
+import { env, requireSecret } from '@/lib/env';
 import { SUPPORTED_CURRENCIES } from '@/lib/money';
 import {
   PspError,
@@ -205,7 +205,7 @@ function failureFromStatus(status: number, body: unknown, what: string): PspErro
 
 export function createSandboxCardAdapter(options: SandboxCardAdapterOptions = {}): CardPspAdapter {
   const baseUrl = (options.baseUrl ?? env().SANDBOX_CARD_URL).replace(/\/$/, '');
-  const acquirerKey = options.acquirerKey ?? env().SANDBOX_ACQUIRER_KEY;
+  const acquirerKey = options.acquirerKey ?? requireSecret('SANDBOX_ACQUIRER_KEY');
   const timeoutMs = options.timeoutMs ?? env().PSP_TIMEOUT_MS;
   const doFetch = options.fetch ?? fetch;
 

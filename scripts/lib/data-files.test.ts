@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadOrCreateAuthSecret, readTextIfExists, writePrivateFile } from './data-files';
+import { readTextIfExists, writePrivateFile } from './data-files';
 import {
   findLiveRuntime,
   isPidAlive,
@@ -39,14 +39,7 @@ describe('writePrivateFile', () => {
   });
 });
 
-describe('loadOrCreateAuthSecret', () => {
-  it('generates a secret once and returns the same one afterwards', async () => {
-    const first = await loadOrCreateAuthSecret(dir);
-    expect(first.length).toBeGreaterThanOrEqual(32);
-    expect(await loadOrCreateAuthSecret(dir)).toBe(first);
-    expect(await modeOf(path.join(dir, 'auth-secret'))).toBe(0o600);
-  });
-});
+// The install secrets (secrets.json) are tested with the other secret checks in tests/security/secrets.test.ts.
 
 describe('runtime.json', () => {
   it('round-trips, is private, and is removed', async () => {

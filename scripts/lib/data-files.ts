@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { envSchema } from '@/lib/env';
+import { generateInstallSecrets, INSTALL_SECRET_NAMES, type InstallSecretName, type InstallSecrets } from '@/lib/env/secrets';
+import type { EnvVars } from './env-vars';
 
 /** Writes a file only its owner can read: it holds credentials. */
 export async function writePrivateFile(file: string, content: string): Promise<void> {
@@ -19,17 +22,61 @@ export async function readTextIfExists(file: string): Promise<string | undefined
   }
 }
 
+/** Where `npm start` keeps the install secrets (mode 0600, inside the data dir). */
+export function installSecretsFile(dataDir: string): string {
+  return path.join(dataDir, 'secrets.json');
+}
+
+/** A stored value is kept only if the app would accept it (format and length, as lib/env checks). */
+function acceptable(name: InstallSecretName, value: unknown): value is string {
+  return typeof value === 'string' && value !== '' && envSchema.shape[name].safeParse(value).success;
+}
+
+async function readStoredSecrets(file: string): Promise<Record<string, unknown>> {
+  const text = await readTextIfExists(file);
+  if (!text) return {};
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {}; // unreadable: regenerated below (nothing else can have used a file that does not parse)
+  }
+}
+
 /**
- * AUTH_SECRET signs dashboard sessions; generating it once and keeping it in the data dir means
- * logins survive restarts without any configuration.
+ * The install secrets (lib/env/secrets.ts), generated on first start and kept in one private
+ * file in the data dir, so they survive restarts and differ between installs. A missing or
+ * invalid entry is generated and added; entries already there are never changed. The
+ * `auth-secret` file of earlier versions is adopted so dashboard logins survive the upgrade.
  */
-export async function loadOrCreateAuthSecret(dataDir: string): Promise<string> {
-  const file = path.join(dataDir, 'auth-secret');
-  const existing = (await readTextIfExists(file))?.trim();
-  if (existing && existing.length >= 16) return existing;
-  const secret = randomBytes(32).toString('base64url');
-  await writePrivateFile(file, `${secret}\n`);
-  return secret;
+export async function loadOrCreateInstallSecrets(dataDir: string): Promise<InstallSecrets> {
+  const file = installSecretsFile(dataDir);
+  const stored = await readStoredSecrets(file);
+  const legacyAuthSecret = (await readTextIfExists(path.join(dataDir, 'auth-secret')))?.trim();
+  const fresh = generateInstallSecrets();
+  const secrets = {} as InstallSecrets;
+  let changed = false;
+  for (const name of INSTALL_SECRET_NAMES) {
+    const existing = stored[name];
+    if (acceptable(name, existing)) {
+      secrets[name] = existing;
+      continue;
+    }
+    secrets[name] = name === 'AUTH_SECRET' && acceptable(name, legacyAuthSecret) ? legacyAuthSecret : fresh[name];
+    changed = true;
+  }
+  if (changed) await writePrivateFile(file, `${JSON.stringify(secrets, null, 2)}\n`);
+  else await fs.chmod(file, 0o600); // keep it private even if someone loosened it
+  return secrets;
+}
+
+/**
+ * What the app and engine processes get: each install secret from the environment when the
+ * operator set one (it wins), otherwise from the data dir's secrets file.
+ */
+export async function installSecretsEnv(dataDir: string, base: EnvVars): Promise<InstallSecrets> {
+  const stored = await loadOrCreateInstallSecrets(dataDir);
+  return Object.fromEntries(INSTALL_SECRET_NAMES.map((name) => [name, base[name] || stored[name]])) as InstallSecrets;
 }
 
 export interface EngineKeys {

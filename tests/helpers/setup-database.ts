@@ -3,6 +3,11 @@ import postgres from 'postgres';
 import { afterAll, inject } from 'vitest';
 import { withDatabase } from '../../db/embedded';
 import { closeDb } from '../../db/client';
+import { generateInstallSecrets } from '../../lib/env/secrets';
+
+// Like `npm start`, every test file runs with install secrets of its own (random, never a
+// constant); a file that needs a particular value sets it itself.
+for (const [name, value] of Object.entries(generateInstallSecrets())) process.env[name] ||= value;
 
 // Each test file gets its own database, cloned from the migrated template, so files running in
 // parallel workers never see each other's rows.

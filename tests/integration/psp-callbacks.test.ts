@@ -260,12 +260,15 @@ describe('sandbox card callbacks', () => {
   });
 
   it('finds the attempt by its idempotency key when the callback beats the PSP’s synchronous answer', async () => {
-    // The acquirer answers payment requests too slowly for our timeout; the callback does not wait.
+    // While the confirm runs, the acquirer answers payment requests too slowly for our timeout;
+    // the callback does not wait. Asked again afterwards (with the attempt's Idempotency-Key,
+    // because the callback's own claim is not trusted), it answers at once with that payment.
+    let slow = true;
     const slowAcquirer = await startFetchServer(async (request) => {
       const url = new URL(request.url);
       const body = request.method === 'POST' ? await request.text() : undefined;
       const answer = await fetch(`${app.url}${url.pathname}`, { method: request.method, headers: request.headers, body });
-      if (url.pathname.endsWith('/payments')) await new Promise((resolve) => setTimeout(resolve, 400));
+      if (url.pathname.endsWith('/payments') && slow) await new Promise((resolve) => setTimeout(resolve, 400));
       return answer;
     });
     process.env.SANDBOX_CARD_URL = slowAcquirer.url;
@@ -276,6 +279,7 @@ describe('sandbox card callbacks', () => {
       const api = await merchantApi();
       const pi = (await api.post('/api/v1/payment_intents', { amount: 2500, currency: 'eur' })).body;
       const confirmed = await api.post(`/api/v1/payment_intents/${pi.id}/confirm`, { payment_method: 'pm_card_visa' });
+      slow = false;
       expect(confirmed.status).toBe(502);
       const [pending] = await getDb().select().from(paymentAttempts).where(eq(paymentAttempts.paymentIntentId, pi.id));
       expect(pending).toMatchObject({ status: 'pending', pspReference: null });
@@ -331,8 +335,8 @@ describe('sandbox card callbacks', () => {
       });
     expect((await switchFaults({ drop: true })).status).toBe(401);
     expect((await switchFaults({ drop: true }, 'pk_test_sandbox_local')).status).toBe(401);
-    expect((await switchFaults({ delayMs: -1 }, 'sbx_acquirer_local_development_key')).status).toBe(400);
-    const res = await switchFaults({ drop: true }, 'sbx_acquirer_local_development_key');
+    expect((await switchFaults({ delayMs: -1 }, process.env.SANDBOX_ACQUIRER_KEY)).status).toBe(400);
+    const res = await switchFaults({ drop: true }, process.env.SANDBOX_ACQUIRER_KEY);
     expect(await res.json()).toEqual({ object: 'callback_faults', drop: true, duplicate: false, delayMs: 0, reorder: false });
     const pi = await confirmedIntent(await merchantApi(), 'pm_card_visa');
     await settle();
@@ -346,7 +350,7 @@ describe('sandbox card callbacks', () => {
     await completeChallengeAtSandbox(pi.sandboxPaymentId);
     // the callback the sandbox would have sent, stored by the route while the engine was unreachable
     const payment = await fetch(`${app.url}/api/sandbox/card/v1/payments/${pi.sandboxPaymentId}`, {
-      headers: { authorization: 'Bearer sbx_acquirer_local_development_key' },
+      headers: { authorization: `Bearer ${process.env.SANDBOX_ACQUIRER_KEY}` },
     }).then((res) => res.json());
     expect(payment.status).toBe('captured');
     const captured = JSON.stringify({ id: `sbxevt_lost_${Date.now()}`, object: 'event', type: 'payment.updated', created: Math.floor(Date.now() / 1000), data: payment });

@@ -44,10 +44,11 @@ afterAll(async () => {
 function config(overrides: Partial<DarajaConfig> = {}): DarajaConfig {
   return {
     baseUrl: `${sandbox.url}/api/sandbox/mpesa`,
-    consumerKey: 'paykit_sandbox_consumer_key',
-    consumerSecret: 'paykit_sandbox_consumer_secret',
+    // the install's credentials, which the offline Daraja checks (random per test file: tests/helpers/setup-database.ts)
+    consumerKey: process.env.DARAJA_CONSUMER_KEY!,
+    consumerSecret: process.env.DARAJA_CONSUMER_SECRET!,
     shortcode: '174379',
-    passkey: 'bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919',
+    passkey: process.env.DARAJA_PASSKEY!,
     timeoutMs: 5_000,
     ...overrides,
   };

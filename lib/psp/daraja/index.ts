@@ -1,6 +1,5 @@
-import { createHmac } from 'node:crypto';
 import type { CircuitBreakerPolicy } from 'cockatiel';
-import { env } from '@/lib/env';
+import { env, requireSecret } from '@/lib/env';
 import {
   createCircuitBreaker,
   createRetryPolicy,
@@ -90,10 +89,10 @@ export function darajaConfigFromEnv(): DarajaConfig {
   const e = env();
   return {
     baseUrl: e.DARAJA_BASE_URL,
-    consumerKey: e.DARAJA_CONSUMER_KEY,
-    consumerSecret: e.DARAJA_CONSUMER_SECRET,
+    consumerKey: requireSecret('DARAJA_CONSUMER_KEY'),
+    consumerSecret: requireSecret('DARAJA_CONSUMER_SECRET'),
     shortcode: e.DARAJA_SHORTCODE,
-    passkey: e.DARAJA_PASSKEY,
+    passkey: requireSecret('DARAJA_PASSKEY'),
     timeoutMs: e.PSP_TIMEOUT_MS,
   };
 }
@@ -119,13 +118,9 @@ export function resetDaraja(): void {
   current = undefined;
 }
 
-/** The secret path segment of our callback URL; derived from the consumer secret when not configured. */
+/** The secret path segment of our callback URL: an install secret of its own, never derived from another value. */
 export function darajaCallbackToken(): string {
-  const e = env();
-  return (
-    e.DARAJA_CALLBACK_TOKEN ??
-    createHmac('sha256', e.DARAJA_CONSUMER_SECRET).update('paykit daraja callback token v1').digest('hex').slice(0, 40)
-  );
+  return requireSecret('DARAJA_CALLBACK_TOKEN');
 }
 
 export function darajaCallbackUrl(): string {

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { env } from '@/lib/env';
+import { env, requireSecret } from '@/lib/env';
 import { randomToken } from '@/lib/ids';
 import type { SandboxCardRefund } from '@/db/schema';
 import type { PaymentWithCard } from './payment-store';
@@ -54,12 +54,9 @@ export function setSandboxCallbackFaults(faults: Partial<CallbackFaults> | null)
   return currentCallbackFaults();
 }
 
-/** Zero-config default: derived from the acquirer key, which both sides of the sandbox know. */
+/** The install's SANDBOX_CALLBACK_SECRET (the receiving side verifies with the same one); no default. */
 export function sandboxCallbackSecret(): string {
-  return (
-    process.env.SANDBOX_CALLBACK_SECRET ||
-    createHmac('sha256', env().SANDBOX_ACQUIRER_KEY).update('paykit sandbox callback signing secret v1').digest('hex')
-  );
+  return requireSecret('SANDBOX_CALLBACK_SECRET');
 }
 
 export function callbackUrl(): string {

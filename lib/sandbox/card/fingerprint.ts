@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import { env } from '@/lib/env';
+import { requireSecret } from '@/lib/env';
 
 /**
  * A keyed hash, not a plain one: with only ~10^6 possible middles for a known BIN and last4, an
@@ -7,7 +7,7 @@ import { env } from '@/lib/env';
  * is stable for a deployment and never leaves the server.
  */
 function fingerprintKey(): Buffer {
-  return createHash('sha256').update(`sandbox-card-fingerprint:${env().SANDBOX_ACQUIRER_KEY}`).digest();
+  return createHash('sha256').update(`sandbox-card-fingerprint:${requireSecret('SANDBOX_ACQUIRER_KEY')}`).digest();
 }
 
 /** The same card number always gives the same fingerprint (for blocklists and repeat-card checks). */

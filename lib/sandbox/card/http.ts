@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { env } from '@/lib/env';
+import { env, requireSecret } from '@/lib/env';
 import { isCurrency } from '@/lib/money';
 import { cancelPayment, capturePayment, completeChallenge, createPayment, getPayment } from './acquirer';
 import { setSandboxCallbackFaults } from './callbacks';
@@ -234,8 +234,8 @@ function authorize(request: Request, access: Access): void {
   if (access === 'cardholder') return;
   const header = request.headers.get('authorization') ?? '';
   const key = header.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : '';
-  const { SANDBOX_ACQUIRER_KEY, SANDBOX_PUBLISHABLE_KEY } = env();
-  const allowed = access === 'publishable' ? [SANDBOX_PUBLISHABLE_KEY, SANDBOX_ACQUIRER_KEY] : [SANDBOX_ACQUIRER_KEY];
+  const acquirerKey = requireSecret('SANDBOX_ACQUIRER_KEY');
+  const allowed = access === 'publishable' ? [env().SANDBOX_PUBLISHABLE_KEY, acquirerKey] : [acquirerKey];
   if (!key || !allowed.some((secret) => sameSecret(key, secret))) {
     throw new SandboxError(
       401,

@@ -1,5 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { env } from '@/lib/env';
+import { env, requireSecret } from '@/lib/env';
 
 /**
  * OAuth for the offline Daraja. Access tokens are stateless (expiry + HMAC under the consumer
@@ -18,9 +18,8 @@ function sameSecret(given: string, expected: string): boolean {
 }
 
 function mac(expiresAtSec: number): string {
-  const { DARAJA_CONSUMER_KEY, DARAJA_CONSUMER_SECRET } = env();
-  return createHmac('sha256', DARAJA_CONSUMER_SECRET)
-    .update(`${DARAJA_CONSUMER_KEY}.${expiresAtSec}`)
+  return createHmac('sha256', requireSecret('DARAJA_CONSUMER_SECRET'))
+    .update(`${requireSecret('DARAJA_CONSUMER_KEY')}.${expiresAtSec}`)
     .digest('base64url')
     .slice(0, 32);
 }
@@ -34,8 +33,7 @@ export function checkBasicCredentials(header: string | null): boolean {
   } catch {
     return false;
   }
-  const { DARAJA_CONSUMER_KEY, DARAJA_CONSUMER_SECRET } = env();
-  return sameSecret(decoded, `${DARAJA_CONSUMER_KEY}:${DARAJA_CONSUMER_SECRET}`);
+  return sameSecret(decoded, `${requireSecret('DARAJA_CONSUMER_KEY')}:${requireSecret('DARAJA_CONSUMER_SECRET')}`);
 }
 
 export function issueAccessToken(nowMs = Date.now()): { access_token: string; expires_in: string } {
@@ -55,7 +53,6 @@ export function checkAccessToken(header: string | null, nowMs = Date.now()): boo
 }
 
 export function checkStkPassword(shortcode: string, password: string, timestamp: string): boolean {
-  const { DARAJA_SHORTCODE, DARAJA_PASSKEY } = env();
-  if (shortcode !== DARAJA_SHORTCODE) return false;
-  return sameSecret(password, Buffer.from(`${shortcode}${DARAJA_PASSKEY}${timestamp}`).toString('base64'));
+  if (shortcode !== env().DARAJA_SHORTCODE) return false;
+  return sameSecret(password, Buffer.from(`${shortcode}${requireSecret('DARAJA_PASSKEY')}${timestamp}`).toString('base64'));
 }
