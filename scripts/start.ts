@@ -5,6 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { closeDb } from '@/db/client';
+import { connectsAsSuperuser } from '@/db/roles';
 import { seedDemo, type DemoCredentials } from '@/db/seed';
 import { EnvError, parseEnv, type Env } from '@/lib/env';
 import { UsageError, parseStartArgs } from './lib/args';
@@ -84,6 +85,18 @@ async function seed(database: AppDatabase, dataDir: string): Promise<DemoCredent
   }
 }
 
+/**
+ * With a single DATABASE_URL the app runs with the migration role's rights; a superuser could
+ * switch the ledger's triggers off. Allowed (small setups), but said loudly in production.
+ */
+async function warnIfSuperuser(env: Env, database: AppDatabase): Promise<void> {
+  if (env.NODE_ENV !== 'production' || !(await connectsAsSuperuser(database.url))) return;
+  logError(
+    'WARNING: DATABASE_URL connects as a superuser, so a bug or an injection could disable the ledger guards. ' +
+      'Give the app a role with row rights only (GRANT paykit_app TO <role>) and migrate with MIGRATION_DATABASE_URL; see README.',
+  );
+}
+
 /** Spawns every app process; if one exits on its own, everything stops with its exit code. */
 function startProcesses(ctx: AppContext): void {
   for (const spec of appProcessSpecs(ctx)) {
@@ -115,10 +128,21 @@ async function main(): Promise<void> {
   takeOverShutdownSignals((signal) => void shutdown(0, `Received ${signal}`));
 
   if (!env.DATABASE_URL) log(`Starting the embedded Postgres (data in ${dataDir}/pg, port ${embeddedPort})...`);
-  state.opening = openAppDatabase({ databaseUrl: env.DATABASE_URL, dataDir, embeddedPort });
+  state.opening = openAppDatabase({
+    databaseUrl: env.DATABASE_URL,
+    migrationDatabaseUrl: env.MIGRATION_DATABASE_URL,
+    dataDir,
+    embeddedPort,
+  });
   state.database = await state.opening;
   state.dataDir = dataDir;
-  await writeRuntimeFile(dataDir, { databaseUrl: state.database.url, pid: process.pid, port: env.PORT });
+  await warnIfSuperuser(env, state.database);
+  await writeRuntimeFile(dataDir, {
+    databaseUrl: state.database.url,
+    migrationDatabaseUrl: state.database.ownerUrl,
+    pid: process.pid,
+    port: env.PORT,
+  });
   const credentials = await seed(state.database, dataDir);
 
   const ctx: AppContext = {
