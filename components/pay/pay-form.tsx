@@ -20,7 +20,7 @@ export interface PayFormProps {
   /** The formatted amount, e.g. "USD 39.00". */
   amountLabel: string;
   initialEmail: string;
-  /** Base URL of the card network's tokenizer and the publishable key it accepts. */
+  /** Base URL of the card network's tokenizer ('' for this origin) and the publishable key it accepts. */
   cardUrl: string;
   publishableKey: string;
   /** A failure from an earlier attempt (e.g. a failed 3-D Secure challenge). */
