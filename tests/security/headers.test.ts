@@ -1,9 +1,9 @@
+import type { NextConfig } from 'next';
 import { NextRequest } from 'next/server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sandboxTokenizerBase } from '@/lib/checkout/pay';
 import { resetEnvCache } from '@/lib/env';
 import { API_CSP, HSTS, PAGE_CSP, STATIC_SECURITY_HEADERS } from '@/lib/security/headers';
-import nextConfig from '@/next.config.mjs';
 import { config as proxyConfig, proxy } from '@/proxy';
 
 // Attack: a hostile site frames the dashboard, login or signup and tricks a merchant into clicks
@@ -11,6 +11,10 @@ import { config as proxyConfig, proxy } from '@/proxy';
 // framing (CSP frame-ancestors and X-Frame-Options), nosniff, a strict Referrer-Policy, and HSTS
 // when served over https. The Playwright spec tests/e2e/security-headers.spec.ts checks the
 // built app; this file checks the proxy's decisions and next.config.mjs.
+
+// next.config.mjs is plain JavaScript (Next loads it untranspiled); typed here through its JSDoc type.
+const configModule = '@/next.config.mjs';
+const nextConfig = ((await import(/* @vite-ignore */ configModule)) as { default: NextConfig }).default;
 
 const saved = { APP_URL: process.env.APP_URL, SANDBOX_CARD_URL: process.env.SANDBOX_CARD_URL };
 
