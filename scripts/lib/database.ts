@@ -2,7 +2,7 @@ import path from 'node:path';
 import { startEmbeddedPostgres } from '@/db/embedded';
 import { runMigrations } from '@/db/migrate';
 import { enableAppRoleLogin } from '@/db/roles';
-import { loadOrCreateAppRolePassword } from './app-role';
+import { loadOrCreateAppRolePassword, loadOrCreateOwnerPassword } from './db-passwords';
 import { StartupError } from './errors';
 import { isPortFree } from './ports';
 import { findLiveRuntime } from './runtime-file';
@@ -35,7 +35,8 @@ export async function startEmbeddedDatabase(dataDir: string, port: number): Prom
     tail.splice(0, Math.max(0, tail.length - LOG_TAIL_LINES));
   };
   try {
-    const db = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'pg'), port, persistent: true, log });
+    const password = await loadOrCreateOwnerPassword(dataDir);
+    const db = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'pg'), port, persistent: true, password, log });
     return { url: db.url, ownerUrl: db.url, kind: 'embedded', stop: () => stopWithin(db.stop(), 15_000) };
   } catch (err) {
     const reason = err instanceof Error ? err.message : 'Postgres exited during start-up';

