@@ -43,3 +43,22 @@ export async function connectsAsSuperuser(url: string): Promise<boolean> {
     await sql.end({ timeout: 5 });
   }
 }
+
+/**
+ * Why the URL's role has more than row rights, or null: a superuser, or the owner of the ledger's
+ * tables (an owner may ALTER TABLE ... DISABLE TRIGGER); membership in the owning role counts too.
+ */
+export async function excessRightsOf(url: string): Promise<string | null> {
+  const sql = adminConnection(url);
+  try {
+    const [row] = await sql<{ superuser: boolean; owner: boolean }[]>`
+      select (select rolsuper or rolbypassrls from pg_roles where rolname = current_user) as superuser,
+             coalesce((select pg_has_role(current_user, c.relowner, 'USAGE') from pg_class c
+                        where c.oid = to_regclass('public.journal_entries')), false) as owner`;
+    if (row?.superuser) return 'a superuser';
+    if (row?.owner) return 'the owner of the ledger tables';
+    return null;
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}

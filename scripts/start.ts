@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { closeDb } from '@/db/client';
-import { connectsAsSuperuser } from '@/db/roles';
+import { excessRightsOf } from '@/db/roles';
 import { seedDemo, type DemoCredentials } from '@/db/seed';
 import { EnvError, parseEnv, type Env } from '@/lib/env';
 import { UsageError, parseStartArgs } from './lib/args';
@@ -86,13 +86,16 @@ async function seed(database: AppDatabase, dataDir: string): Promise<DemoCredent
 }
 
 /**
- * With a single DATABASE_URL the app runs with the migration role's rights; a superuser could
- * switch the ledger's triggers off. Allowed (small setups), but said loudly in production.
+ * With a single DATABASE_URL the app runs with the migration role's rights; a superuser or the
+ * tables' owner could switch the ledger's triggers off. Allowed (small setups), but said loudly
+ * in production.
  */
-async function warnIfSuperuser(env: Env, database: AppDatabase): Promise<void> {
-  if (env.NODE_ENV !== 'production' || !(await connectsAsSuperuser(database.url))) return;
+async function warnIfOverprivileged(env: Env, database: AppDatabase): Promise<void> {
+  if (env.NODE_ENV !== 'production') return;
+  const excess = await excessRightsOf(database.url);
+  if (!excess) return;
   logError(
-    'WARNING: DATABASE_URL connects as a superuser, so a bug or an injection could disable the ledger guards. ' +
+    `WARNING: DATABASE_URL connects as ${excess}, so a bug or an injection could disable the ledger guards. ` +
       'Give the app a role with row rights only (GRANT paykit_app TO <role>) and migrate with MIGRATION_DATABASE_URL; see README.',
   );
 }
@@ -136,7 +139,7 @@ async function main(): Promise<void> {
   });
   state.database = await state.opening;
   state.dataDir = dataDir;
-  await warnIfSuperuser(env, state.database);
+  await warnIfOverprivileged(env, state.database);
   await writeRuntimeFile(dataDir, {
     databaseUrl: state.database.url,
     migrationDatabaseUrl: state.database.ownerUrl,

