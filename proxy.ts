@@ -11,9 +11,8 @@ import { isPayPagePath, responseSecurityHeaders, servedOverHttps } from '@/lib/s
 export async function proxy(request: NextRequest): Promise<NextResponse> {
   const { pathname, protocol } = request.nextUrl;
   const https = servedOverHttps({ appUrl: env().APP_URL, requestProtocol: protocol });
-  const response = isPayPagePath(pathname) ? await payPage(request) : NextResponse.next();
-  const payCsp = response.headers.get('Content-Security-Policy') ?? undefined;
-  for (const [name, value] of Object.entries(responseSecurityHeaders({ pathname, https, payPageCsp: payCsp }))) {
+  const { response, csp } = isPayPagePath(pathname) ? await payPage(request) : { response: NextResponse.next(), csp: undefined };
+  for (const [name, value] of Object.entries(responseSecurityHeaders({ pathname, https, payPageCsp: csp }))) {
     response.headers.set(name, value);
   }
   return response;
@@ -27,7 +26,7 @@ export async function proxy(request: NextRequest): Promise<NextResponse> {
  * the pay page is dynamically rendered, so every response gets its own). Our own origin is 'self'
  * throughout, so the page works on whichever host name the customer used (127.0.0.1 or localhost).
  */
-async function payPage(request: NextRequest): Promise<NextResponse> {
+async function payPage(request: NextRequest): Promise<{ response: NextResponse; csp: string }> {
   const nonce = Buffer.from(crypto.randomUUID()).toString('base64');
   const sessionId = request.nextUrl.pathname.split('/')[2] ?? '';
   const cardPsp = await cardFormPspForSession(sessionId).catch((err: unknown) => {
@@ -46,9 +45,7 @@ async function payPage(request: NextRequest): Promise<NextResponse> {
   headers.set('content-security-policy', csp);
   headers.set('x-nonce', nonce);
   headers.set(CARD_FORM_HEADER, cardPsp);
-  const response = NextResponse.next({ request: { headers } });
-  response.headers.set('Content-Security-Policy', csp);
-  return response;
+  return { response: NextResponse.next({ request: { headers } }), csp };
 }
 
 export const config = {

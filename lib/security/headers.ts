@@ -53,6 +53,7 @@ export function responseSecurityHeaders(input: {
   https: boolean;
   payPageCsp?: string;
 }): Record<string, string> {
-  const csp = isPayPagePath(input.pathname) && input.payPageCsp ? input.payPageCsp : isApiPath(input.pathname) ? API_CSP : PAGE_CSP;
+  const csp =
+    isPayPagePath(input.pathname) && input.payPageCsp ? input.payPageCsp : isApiPath(input.pathname) ? API_CSP : PAGE_CSP;
   return { 'Content-Security-Policy': csp, ...(input.https ? { 'Strict-Transport-Security': HSTS } : {}) };
 }

@@ -85,7 +85,9 @@ test.describe('security headers and framing', () => {
     page.on('console', (m) => {
       if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
     });
-    const tokenized = page.waitForResponse((r) => r.url().endsWith('/api/sandbox/card/v1/tokens') && r.request().method() === 'POST');
+    const tokenized = page.waitForResponse(
+      (r) => r.url().endsWith('/api/sandbox/card/v1/tokens') && r.request().method() === 'POST',
+    );
 
     await page.goto(new URL(`/pay/${sessionId}`, other).toString());
     await expect(pay.payButton).toBeVisible();

@@ -86,9 +86,7 @@ describe('the database role the app runs as', () => {
 
   it('cannot write wallet balances except by posting journal entries', async () => {
     const account = merchantPending(merchantId, 'usd').id;
-    expect(await refusal(sql`update ledger_balances set balance_minor = balance_minor + 1_000_000`)).toMatch(
-      /permission denied/,
-    );
+    expect(await refusal(sql`update ledger_balances set balance_minor = balance_minor + 1_000_000`)).toMatch(/permission denied/);
     expect(
       await refusal(sql`insert into ledger_balances (account_id, shard, balance_minor) values (${account}, 0, 1000000)`),
     ).toMatch(/permission denied/);

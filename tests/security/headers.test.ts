@@ -44,24 +44,38 @@ function directives(csp: string | null): Map<string, string[]> {
 
 describe('the proxy runs on every response of ours', () => {
   const matcher = new RegExp(`^${proxyConfig.matcher[0]}$`);
-  it.each(['/', '/login', '/signup', '/dashboard', '/dashboard/payments', '/store', '/pay/cs_1', '/api/v1/payment_intents', '/sandbox/3ds/x'])(
-    'matches %s',
-    (path) => expect(matcher.test(path)).toBe(true),
-  );
+  it.each([
+    '/',
+    '/login',
+    '/signup',
+    '/dashboard',
+    '/dashboard/payments',
+    '/store',
+    '/pay/cs_1',
+    '/api/v1/payment_intents',
+    '/sandbox/3ds/x',
+  ])('matches %s', (path) => expect(matcher.test(path)).toBe(true));
   it.each(['/_next/static/chunks/main.js', '/_next/image', '/favicon.ico'])('leaves the build asset %s to next.config', (path) =>
     expect(matcher.test(path)).toBe(false),
   );
 });
 
 describe('pages cannot be framed', () => {
-  it.each(['/login', '/signup', '/dashboard', '/dashboard/settings', '/store', '/store/cart', '/', '/sandbox/3ds/sbpay_1', '/api/auth/error'])(
-    '%s forbids every frame ancestor',
-    async (path) => {
-      const headers = await headersFor(`http://localhost:3000${path}`);
-      expect(headers.get('content-security-policy')).toBe(PAGE_CSP);
-      expect(directives(headers.get('content-security-policy')).get('frame-ancestors')).toEqual(["'none'"]);
-    },
-  );
+  it.each([
+    '/login',
+    '/signup',
+    '/dashboard',
+    '/dashboard/settings',
+    '/store',
+    '/store/cart',
+    '/',
+    '/sandbox/3ds/sbpay_1',
+    '/api/auth/error',
+  ])('%s forbids every frame ancestor', async (path) => {
+    const headers = await headersFor(`http://localhost:3000${path}`);
+    expect(headers.get('content-security-policy')).toBe(PAGE_CSP);
+    expect(directives(headers.get('content-security-policy')).get('frame-ancestors')).toEqual(["'none'"]);
+  });
 
   it('the pay page keeps its nonce policy, with no frame ancestor either', async () => {
     const headers = await headersFor('http://localhost:3000/pay/cs_doesnotexist123');
