@@ -1,16 +1,32 @@
 import { NextResponse, type NextRequest } from 'next/server';
 import { CARD_FORM_HEADER, cardFormPspForSession, payPageCsp } from '@/lib/checkout/pay';
 import { env } from '@/lib/env';
+import { isPayPagePath, responseSecurityHeaders, servedOverHttps } from '@/lib/security/headers';
+
+/**
+ * Every response's per-request security headers (lib/security/headers.ts): a CSP that forbids
+ * framing, and HSTS over https. The constant ones come from next.config.mjs.
+ * (Next 16 renamed middleware.ts to proxy.ts; the proxy runs on Node.js, so it can read the database.)
+ */
+export async function proxy(request: NextRequest): Promise<NextResponse> {
+  const { pathname, protocol } = request.nextUrl;
+  const https = servedOverHttps({ appUrl: env().APP_URL, requestProtocol: protocol });
+  const { response, csp } = isPayPagePath(pathname) ? await payPage(request) : { response: NextResponse.next(), csp: undefined };
+  for (const [name, value] of Object.entries(responseSecurityHeaders({ pathname, https, payPageCsp: csp }))) {
+    response.headers.set(name, value);
+  }
+  return response;
+}
 
 /**
  * The hosted pay page's Content-Security-Policy, per request: Stripe's origins are allowed only
  * when the session's card payment routes to Stripe (its Payment Element is shown); otherwise a
  * strict policy without them. A fresh nonce per request lets Next.js's inline scripts run without
  * 'unsafe-inline' (Next reads the nonce from the request's CSP header and adds it to its scripts;
- * the pay page is dynamically rendered, so every response gets its own).
- * (Next 16 renamed middleware.ts to proxy.ts; the proxy runs on Node.js, so it can read the database.)
+ * the pay page is dynamically rendered, so every response gets its own). Our own origin is 'self'
+ * throughout, so the page works on whichever host name the customer used (127.0.0.1 or localhost).
  */
-export async function proxy(request: NextRequest): Promise<NextResponse> {
+async function payPage(request: NextRequest): Promise<{ response: NextResponse; csp: string }> {
   const nonce = Buffer.from(crypto.randomUUID()).toString('base64');
   const sessionId = request.nextUrl.pathname.split('/')[2] ?? '';
   const cardPsp = await cardFormPspForSession(sessionId).catch((err: unknown) => {
@@ -29,11 +45,10 @@ export async function proxy(request: NextRequest): Promise<NextResponse> {
   headers.set('content-security-policy', csp);
   headers.set('x-nonce', nonce);
   headers.set(CARD_FORM_HEADER, cardPsp);
-  const response = NextResponse.next({ request: { headers } });
-  response.headers.set('Content-Security-Policy', csp);
-  return response;
+  return { response: NextResponse.next({ request: { headers } }), csp };
 }
 
 export const config = {
-  matcher: ['/pay/:path*'],
+  // Everything but Next's immutable build assets (their headers come from next.config.mjs).
+  matcher: ['/((?!_next/static|_next/image|favicon.ico).*)'],
 };

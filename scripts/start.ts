@@ -5,6 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { closeDb } from '@/db/client';
+import { excessRightsOf } from '@/db/roles';
 import { seedDemo, type DemoCredentials } from '@/db/seed';
 import { EnvError, parseEnv, requireSecret, type Env } from '@/lib/env';
 import { UsageError, parseStartArgs } from './lib/args';
@@ -91,6 +92,21 @@ async function seed(database: AppDatabase, dataDir: string): Promise<DemoCredent
   }
 }
 
+/**
+ * With a single DATABASE_URL the app runs with the migration role's rights; a superuser or the
+ * tables' owner could switch the ledger's triggers off. Allowed (small setups), but said loudly
+ * in production.
+ */
+async function warnIfOverprivileged(env: Env, database: AppDatabase): Promise<void> {
+  if (env.NODE_ENV !== 'production') return;
+  const excess = await excessRightsOf(database.url);
+  if (!excess) return;
+  logError(
+    `WARNING: DATABASE_URL connects as ${excess}, so a bug or an injection could disable the ledger guards. ` +
+      'Give the app a role with row rights only (GRANT paykit_app TO <role>) and migrate with MIGRATION_DATABASE_URL; see README.',
+  );
+}
+
 /** Spawns every app process; if one exits on its own, everything stops with its exit code. */
 function startProcesses(ctx: AppContext): void {
   for (const spec of appProcessSpecs(ctx)) {
@@ -122,10 +138,21 @@ async function main(): Promise<void> {
   takeOverShutdownSignals((signal) => void shutdown(0, `Received ${signal}`));
 
   if (!env.DATABASE_URL) log(`Starting the embedded Postgres (data in ${dataDir}/pg, port ${embeddedPort})...`);
-  state.opening = openAppDatabase({ databaseUrl: env.DATABASE_URL, dataDir, embeddedPort });
+  state.opening = openAppDatabase({
+    databaseUrl: env.DATABASE_URL,
+    migrationDatabaseUrl: env.MIGRATION_DATABASE_URL,
+    dataDir,
+    embeddedPort,
+  });
   state.database = await state.opening;
   state.dataDir = dataDir;
-  await writeRuntimeFile(dataDir, { databaseUrl: state.database.url, pid: process.pid, port: env.PORT });
+  await warnIfOverprivileged(env, state.database);
+  await writeRuntimeFile(dataDir, {
+    databaseUrl: state.database.url,
+    migrationDatabaseUrl: state.database.ownerUrl,
+    pid: process.pid,
+    port: env.PORT,
+  });
   const credentials = await seed(state.database, dataDir);
 
   const ctx: AppContext = {

@@ -20,7 +20,7 @@ export interface PayFormProps {
   /** The formatted amount, e.g. "USD 39.00". */
   amountLabel: string;
   initialEmail: string;
-  /** Base URL of the card network's tokenizer and the publishable key it accepts. */
+  /** Base URL of the card network's tokenizer ('' for this origin) and the publishable key it accepts. */
   cardUrl: string;
   publishableKey: string;
   /** The merchant the token is created for: only that merchant can charge it (Sandbox-Account). */

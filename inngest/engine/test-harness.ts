@@ -35,9 +35,12 @@ let appCounter = 0;
 
 /** Engine tables are shared by the tests of one file; each harness starts from empty state. */
 async function resetEngineTables(db: Db): Promise<void> {
-  await db.execute(
-    sql`truncate engine_runs, engine_steps, engine_waits, engine_keys, engine_crons, engine_functions, dead_letters`,
-  );
+  // DELETE, not TRUNCATE: tests run as the app role, which may write rows but not truncate tables.
+  await db.execute(sql`
+    with runs as (delete from engine_runs), steps as (delete from engine_steps), waits as (delete from engine_waits),
+         keys as (delete from engine_keys), crons as (delete from engine_crons), fns as (delete from engine_functions),
+         dead as (delete from dead_letters)
+    select 1`);
 }
 
 export async function startHarness(

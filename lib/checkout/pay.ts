@@ -148,6 +148,18 @@ export async function cardFormPspForSession(sessionId: string): Promise<CardPspN
   return row ? cardFormPspForMerchant(row.session.merchantId) : 'sandbox_card';
 }
 
+/**
+ * Where the pay page's browser code sends card data: a same-origin path when the sandbox card
+ * network is this app (the default), so the request goes to whichever host the customer opened the
+ * page on (127.0.0.1 or localhost) and the CSP's 'self' covers it; otherwise SANDBOX_CARD_URL,
+ * whose origin the CSP names.
+ */
+export function sandboxTokenizerBase(input: { appUrl: string; sandboxCardUrl: string }): string {
+  const card = new URL(input.sandboxCardUrl);
+  if (card.origin !== new URL(input.appUrl).origin) return input.sandboxCardUrl.replace(/\/$/, '');
+  return card.pathname.replace(/\/$/, '');
+}
+
 /** Stripe's documented origins for Stripe.js, the Payment Element's frames (and 3-D Secure), and its API. */
 export const STRIPE_CSP = {
   script: 'https://js.stripe.com',

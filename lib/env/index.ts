@@ -14,6 +14,11 @@ export const envSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
     .optional(),
+  /** The tables' owner, for migrations; DATABASE_URL (the app's role: rows only) is used when unset. */
+  MIGRATION_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   APP_URL: url.optional(),
   /** Base URL of the sandbox card network (defaults to this app, which hosts it). */

@@ -1,4 +1,3 @@
-import { randomInt } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '@/db/client';
 import { journalTransactions } from '@/db/schema';
@@ -10,7 +9,9 @@ import { isGuarded, normalSign, type AccountRef } from './accounts';
 import { assertBalanced, type PaymentStateDelta, type Posting } from './posting-rules';
 
 /**
- * Balance rows per account. A posting adds its deltas to one random shard, so concurrent
+ * Balance rows per account. A posting adds its deltas to one random shard (the database does it:
+ * the ledger_project_balances trigger on journal_entries, migration 0014_app_role, which has this
+ * number too; the app role may not write ledger_balances itself), so concurrent
  * postings into one hot account rarely wait on the same row (a row lock is held until the commit
  * is flushed, so collisions cost a whole fsync). Every capture also touches the platform's PSP
  * clearing and fee accounts, which makes them the hottest of all; 64 keeps collisions rare at
@@ -103,10 +104,11 @@ async function assertWalletCovers(tx: DbOrTx, posting: Posting, walletDebits: Ba
 
 /**
  * One statement writes a batch of postings: the journal transactions, missing accounts, payment
- * states, entries, and the balance deltas summed per account into one random shard. Everything
- * after `claim` joins on the transactions it actually inserted, so a duplicate event (already
- * posted, or twice in the batch) writes nothing. Payment rows, then balance rows, are upserted in
- * id order, so concurrent batches can never deadlock on them.
+ * states and entries; the entries' trigger then adds the balance deltas, summed per account, to
+ * one random shard each. Everything after `claim` joins on the transactions it actually inserted,
+ * so a duplicate event (already posted, or twice in the batch) writes nothing. Payment rows are
+ * upserted in id order during the statement and balance rows in account order after it (AFTER
+ * triggers run at its end), so concurrent batches can never deadlock on them.
  */
 export async function writePostings(db: DbOrTx, postings: readonly Posting[]): Promise<PostResult[]> {
   if (postings.length === 0) return [];
@@ -130,9 +132,6 @@ export async function writePostings(db: DbOrTx, postings: readonly Posting[]): P
       currency: l.account.currency,
       amount_minor: l.amountMinor,
     })),
-  );
-  const deltas = batch.flatMap(({ id, posting: p }) =>
-    balanceDeltas(p).map((d) => ({ transaction_id: id, account_id: d.account.id, delta_minor: d.deltaMinor })),
   );
   const payments = batch.flatMap(({ id, posting: p }) =>
     p.paymentDelta
@@ -165,25 +164,12 @@ export async function writePostings(db: DbOrTx, postings: readonly Posting[]): P
         captured_minor = ledger_payment_states.captured_minor + excluded.captured_minor,
         fee_minor = ledger_payment_states.fee_minor + excluded.fee_minor,
         updated_at = now()
-      returning 1 as done
     ),
     entries as (
       insert into journal_entries (id, transaction_id, account_id, currency, amount_minor)
       select e.id, e.transaction_id, e.account_id, e.currency, e.amount_minor
         from jsonb_to_recordset(${JSON.stringify(entries)}::jsonb) as e(id text, transaction_id text, account_id text, currency text, amount_minor bigint)
         join claim on claim.id = e.transaction_id
-    ),
-    balances as (
-      insert into ledger_balances (account_id, shard, balance_minor)
-      select d.account_id, ${randomInt(BALANCE_SHARDS)}::smallint, sum(d.delta_minor)
-        from jsonb_to_recordset(${JSON.stringify(deltas)}::jsonb) as d(transaction_id text, account_id text, delta_minor bigint)
-        join claim on claim.id = d.transaction_id
-       where (select count(*) from payment) >= 0 -- payment rows are locked before any balance row
-       group by d.account_id
-       order by d.account_id
-      on conflict (account_id, shard) do update set
-        balance_minor = ledger_balances.balance_minor + excluded.balance_minor,
-        updated_at = now()
     )
     select coalesce((select array_agg(id) from claim), '{}') as created_ids`);
   const created = new Set(rows[0]?.created_ids ?? []);

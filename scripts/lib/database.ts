@@ -1,12 +1,17 @@
 import path from 'node:path';
 import { startEmbeddedPostgres } from '@/db/embedded';
 import { runMigrations } from '@/db/migrate';
+import { enableAppRoleLogin } from '@/db/roles';
+import { loadOrCreateAppRolePassword, loadOrCreateOwnerPassword } from './db-passwords';
 import { StartupError } from './errors';
 import { isPortFree } from './ports';
 import { findLiveRuntime } from './runtime-file';
 
 export interface AppDatabase {
+  /** What the app, the engine and the CLI connect with: the app role (rows only) when there is one. */
   url: string;
+  /** What migrations run with: the owner of the tables. The same as `url` when only one URL is given. */
+  ownerUrl: string;
   kind: 'embedded' | 'external';
   stop(): Promise<void>;
 }
@@ -30,8 +35,9 @@ export async function startEmbeddedDatabase(dataDir: string, port: number): Prom
     tail.splice(0, Math.max(0, tail.length - LOG_TAIL_LINES));
   };
   try {
-    const db = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'pg'), port, persistent: true, log });
-    return { url: db.url, kind: 'embedded', stop: () => stopWithin(db.stop(), 15_000) };
+    const password = await loadOrCreateOwnerPassword(dataDir);
+    const db = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'pg'), port, persistent: true, password, log });
+    return { url: db.url, ownerUrl: db.url, kind: 'embedded', stop: () => stopWithin(db.stop(), 15_000) };
   } catch (err) {
     const reason = err instanceof Error ? err.message : 'Postgres exited during start-up';
     const hint = /permission denied/i.test(`${reason}\n${tail.join('\n')}`) ? permissionHint(dataDir) : '';
@@ -62,21 +68,29 @@ async function stopWithin(stopping: Promise<void>, timeoutMs: number): Promise<v
   clearTimeout(timer);
 }
 
-export function externalDatabase(url: string): AppDatabase {
-  return { url, kind: 'external', stop: async () => undefined };
+export function externalDatabase(url: string, ownerUrl: string = url): AppDatabase {
+  return { url, ownerUrl, kind: 'external', stop: async () => undefined };
 }
 
-/** The database `npm start` runs on: DATABASE_URL, or the embedded Postgres. Migrated. */
+/**
+ * The database `npm start` runs on, migrated as its owner. Embedded: the bootstrap superuser
+ * migrates, and the app connects as the app role with this install's password (data dir, 0600).
+ * External: migrations use MIGRATION_DATABASE_URL when given (the owner), the app DATABASE_URL.
+ */
 export async function openAppDatabase(options: {
   databaseUrl: string | undefined;
+  migrationDatabaseUrl?: string | undefined;
   dataDir: string;
   embeddedPort: number;
 }): Promise<AppDatabase> {
   const db = options.databaseUrl
-    ? externalDatabase(options.databaseUrl)
+    ? externalDatabase(options.databaseUrl, options.migrationDatabaseUrl)
     : await startEmbeddedDatabase(options.dataDir, options.embeddedPort);
   try {
-    await runMigrations(db.url);
+    await runMigrations(db.ownerUrl);
+    if (db.kind === 'embedded') {
+      db.url = await enableAppRoleLogin(db.ownerUrl, await loadOrCreateAppRolePassword(options.dataDir));
+    }
   } catch (err) {
     await db.stop();
     throw err;
@@ -96,12 +110,17 @@ export interface CliDatabase extends AppDatabase {
  */
 export async function openCliDatabase(options: {
   databaseUrl: string | undefined;
+  migrationDatabaseUrl?: string | undefined;
   dataDir: string;
   embeddedPort: number;
 }): Promise<CliDatabase> {
-  if (options.databaseUrl) return { ...externalDatabase(options.databaseUrl), source: 'DATABASE_URL' };
+  if (options.databaseUrl) {
+    return { ...externalDatabase(options.databaseUrl, options.migrationDatabaseUrl), source: 'DATABASE_URL' };
+  }
   const running = await findLiveRuntime(options.dataDir);
-  if (running) return { ...externalDatabase(running.databaseUrl), source: 'the running paykit' };
+  if (running) {
+    return { ...externalDatabase(running.databaseUrl, running.migrationDatabaseUrl), source: 'the running paykit' };
+  }
   const db = await openAppDatabase({ ...options, databaseUrl: undefined });
   return { ...db, source: 'a temporary embedded Postgres' };
 }

@@ -6,6 +6,8 @@ import { readTextIfExists, writePrivateFile } from './data-files';
 /** What a running `npm start` publishes so the admin CLI can reach its database. */
 export const runtimeInfoSchema = z.object({
   databaseUrl: z.string().min(1),
+  /** The owner's URL, for `npm run db:migrate` while paykit runs (the app's role may not migrate). */
+  migrationDatabaseUrl: z.string().min(1).optional(),
   pid: z.number().int().positive(),
   port: z.number().int().positive(),
 });

@@ -1,10 +1,12 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres, withDatabase, type EmbeddedDatabase } from '../../db/embedded';
 import { runMigrations } from '../../db/migrate';
+import { enableAppRoleLogin } from '../../db/roles';
 import { freePort } from '../../scripts/lib/ports';
 
 export { freePort };
@@ -13,7 +15,10 @@ export const TEMPLATE_DB = 'paykit_test_template';
 
 declare module 'vitest' {
   export interface ProvidedContext {
+    /** The owner (superuser) of the server: creates databases, runs migrations, inspects catalogs. */
     postgresUrl: string;
+    /** The same server as the app role (no DDL, append-only journal): what the app runs as. */
+    appPostgresUrl: string;
     templateDatabase: string;
   }
 }
@@ -23,8 +28,9 @@ let embedded: EmbeddedDatabase | undefined;
 let tmpRoot: string | undefined;
 
 /**
- * One Postgres for the whole run: the embedded one, or TEST_DATABASE_URL when given. A template
- * database gets the migrations once; each test file then clones it (see setup-database.ts).
+ * One Postgres for the whole run: the embedded one, or TEST_DATABASE_URL (a superuser's) when given.
+ * A template database gets the migrations once, as the owner; each test file then clones it and
+ * connects as the app role (see setup-database.ts).
  */
 export async function setup(project: TestProject): Promise<void> {
   let serverUrl = process.env.TEST_DATABASE_URL;
@@ -42,7 +48,10 @@ export async function setup(project: TestProject): Promise<void> {
     await admin.end();
   }
   await runMigrations(withDatabase(serverUrl, TEMPLATE_DB));
+  // The suite runs as the app role, as `npm start` does, so every test proves the app needs no more.
+  const appUrl = await enableAppRoleLogin(serverUrl, randomBytes(24).toString('base64url'));
   project.provide('postgresUrl', serverUrl);
+  project.provide('appPostgresUrl', appUrl);
   project.provide('templateDatabase', TEMPLATE_DB);
 }
 

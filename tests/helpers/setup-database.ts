@@ -10,8 +10,10 @@ import { generateInstallSecrets } from '../../lib/env/secrets';
 for (const [name, value] of Object.entries(generateInstallSecrets())) process.env[name] ||= value;
 
 // Each test file gets its own database, cloned from the migrated template, so files running in
-// parallel workers never see each other's rows.
+// parallel workers never see each other's rows. The app (DATABASE_URL) connects as the app role;
+// a test that needs the owner (catalogs, crash simulation) asks for ownerDatabaseUrl().
 const serverUrl = inject('postgresUrl');
+const appServerUrl = inject('appPostgresUrl');
 const template = inject('templateDatabase');
 const dbName = `paykit_t_${randomBytes(6).toString('hex')}`;
 
@@ -19,7 +21,7 @@ const admin = postgres(serverUrl, { max: 1, onnotice: () => undefined });
 await admin.unsafe(`create database ${dbName} template ${template}`);
 await admin.end();
 
-process.env.DATABASE_URL = withDatabase(serverUrl, dbName);
+process.env.DATABASE_URL = withDatabase(appServerUrl, dbName);
 
 afterAll(async () => {
   await closeDb();

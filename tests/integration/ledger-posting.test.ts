@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { getDb } from '@/db/client';
+import { createDb, getDb } from '@/db/client';
 import { AppError } from '@/lib/errors';
 import { newId } from '@/lib/ids';
 import {
@@ -14,6 +14,7 @@ import {
   settle,
 } from '@/lib/ledger';
 import { getBalances, setOverdraftLimit } from '@/lib/wallet';
+import { ownerDatabaseUrl } from '@/tests/helpers/database-roles';
 import { assertLedgerInvariants, insertLedgerMerchant } from '@/tests/helpers/ledger-invariants';
 
 const evt = () => newId('event');
@@ -107,14 +108,19 @@ describe('capture', () => {
 });
 
 describe('database guards', () => {
-  it('refuses UPDATE and DELETE on entries and journal transactions', async () => {
+  it('refuses UPDATE and DELETE on entries and journal transactions, even to the owner', async () => {
     await capture(merchantId, 2_000);
-    const db = getDb();
-    await expectDbError(db.execute(sql`update journal_entries set amount_minor = amount_minor + 1`), /append-only/);
-    await expectDbError(db.execute(sql`delete from journal_entries`), /append-only/);
-    await expectDbError(db.execute(sql`update journal_transactions set kind = 'refund'`), /append-only/);
-    await expectDbError(db.execute(sql`delete from journal_transactions`), /append-only/);
-    await expectDbError(db.execute(sql`truncate journal_entries cascade`), /append-only/);
+    // The app role lacks these privileges (tests/security/db-role.test.ts); the triggers hold for the owner too.
+    const { sql: ownerSql, db } = createDb(ownerDatabaseUrl(), { max: 1 });
+    try {
+      await expectDbError(db.execute(sql`update journal_entries set amount_minor = amount_minor + 1`), /append-only/);
+      await expectDbError(db.execute(sql`delete from journal_entries`), /append-only/);
+      await expectDbError(db.execute(sql`update journal_transactions set kind = 'refund'`), /append-only/);
+      await expectDbError(db.execute(sql`delete from journal_transactions`), /append-only/);
+      await expectDbError(db.execute(sql`truncate journal_entries cascade`), /append-only/);
+    } finally {
+      await ownerSql.end();
+    }
   });
 
   it('refuses an unbalanced transaction, a one-entry transaction and lines appended to an old one', async () => {

@@ -137,8 +137,8 @@ describe('which card form the pay page shows', () => {
 });
 
 describe('the pay page Content-Security-Policy', () => {
-  it('runs on the pay pages only', () => {
-    expect(proxyConfig.matcher).toEqual(['/pay/:path*']);
+  it('runs on every path but the build assets (it also sets the other pages\' headers)', () => {
+    expect(proxyConfig.matcher).toEqual(['/((?!_next/static|_next/image|favicon.ico).*)']);
   });
 
   it("allows exactly Stripe's origins in Stripe mode, with a fresh nonce per request", async () => {

@@ -7,7 +7,7 @@ import { MpesaPanel } from '@/components/pay/mpesa-panel';
 import { PayForm } from '@/components/pay/pay-form';
 import { paymentProblem, safeHttpUrl } from '@/components/pay/payment-messages';
 import { StripePayForm } from '@/components/pay/stripe-pay-form';
-import { cardFormFromHeaders, cardFormPspForSession } from '@/lib/checkout/pay';
+import { cardFormFromHeaders, cardFormPspForSession, sandboxTokenizerBase } from '@/lib/checkout/pay';
 import { loadPayPage, type PayPageView } from '@/lib/checkout/pay-page';
 import { env } from '@/lib/env';
 import { formatMoney } from '@/lib/money';
@@ -165,7 +165,7 @@ function PayPanel({
     );
   }
 
-  const { SANDBOX_CARD_URL, SANDBOX_PUBLISHABLE_KEY, STRIPE_PUBLISHABLE_KEY } = env();
+  const { APP_URL, SANDBOX_CARD_URL, SANDBOX_PUBLISHABLE_KEY, STRIPE_PUBLISHABLE_KEY } = env();
   const mpesaFailure = mpesa?.status === 'failed' && view.lastError ? mpesa.error : undefined;
   const initialCardProblem = view.lastError && !mpesaFailure ? paymentProblem(view.lastError.code, view.lastError.message) : null;
   const cardForm =
@@ -184,7 +184,7 @@ function PayPanel({
         sessionId={view.sessionId}
         amountLabel={amountLabel}
         initialEmail={view.customerEmail ?? ''}
-        cardUrl={SANDBOX_CARD_URL}
+        cardUrl={sandboxTokenizerBase({ appUrl: APP_URL, sandboxCardUrl: SANDBOX_CARD_URL })}
         publishableKey={SANDBOX_PUBLISHABLE_KEY}
         cardAccount={view.cardAccount}
         initialProblem={initialCardProblem}
