@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { payCheckoutSession, payWithCardBody } from '@/lib/checkout/pay';
 import { env } from '@/lib/env';
 import { errorResponse, jsonResponse, readJsonBody } from '@/lib/http/api';
-import { clientIp } from '@/lib/http/client-ip';
+import { requireClientIp } from '@/lib/http/client-ip';
 import { parseInput } from '@/lib/http/validation';
 
 export const dynamic = 'force-dynamic';
@@ -17,7 +17,7 @@ export async function POST(request: Request, { params }: { params: Promise<{ ses
       sessionId,
       token: body.token,
       email: body.email,
-      customerIp: clientIp(request.headers, env().TRUST_PROXY),
+      customerIp: requireClientIp(request.headers, env().TRUST_PROXY),
       idempotencyKey: request.headers.get('idempotency-key') ?? randomUUID(),
     });
     return jsonResponse(outcome.status, outcome.body, { 'request-id': requestId, ...(outcome.replayed ? { 'idempotent-replayed': 'true' } : {}) });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { env } from '@/lib/env';
 import { errorResponse, jsonResponse, readJsonBody } from '@/lib/http/api';
-import { clientIp } from '@/lib/http/client-ip';
+import { requireClientIp } from '@/lib/http/client-ip';
 import { parseInput } from '@/lib/http/validation';
 import { mpesaStatusForSession, startMpesaBody, startMpesaForSession } from '@/lib/payments/mobile-money';
 
@@ -19,7 +19,7 @@ export async function POST(request: Request, { params }: { params: Promise<{ ses
       sessionId,
       phone: body.phone,
       ...(body.email ? { email: body.email } : {}),
-      customerIp: clientIp(request.headers, env().TRUST_PROXY),
+      customerIp: requireClientIp(request.headers, env().TRUST_PROXY),
       idempotencyKey: request.headers.get('idempotency-key') ?? randomUUID(),
     });
     return jsonResponse(outcome.status, outcome.body, {
