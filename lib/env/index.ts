@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { parseTrustProxy, TrustProxyError } from '@/lib/http/trust-proxy';
 
-const booleanish = z
+/** For on/off variables (TRUST_PROXY, once one, no longer is). */
+export const booleanish = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no'])
   .transform((v) => v === '1' || v === 'true' || v === 'yes');
 
