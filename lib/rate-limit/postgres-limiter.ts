@@ -13,7 +13,9 @@ import type { DbOrTx } from '@/db/client';
  * cannot resolve, and stamps expiry with each instance's own clock. The library still does the
  * limiting (windows, in-memory blocking of keys already over the limit, insurance); this class
  * only supplies its three storage primitives. Each consume is ONE statement: an atomic upsert
- * that starts a new window when the old one expired, timed by the database's clock.
+ * that starts a new window when the old one expired, timed by the database's clock. The clock is
+ * clock_timestamp(), not now(): an upsert that waited for the row lock must judge expiry by the
+ * time it got it, or it could report a window longer than the limit's.
  */
 export interface PostgresRateLimiterOptions {
   keyPrefix: string;
@@ -70,8 +72,8 @@ export class PostgresRateLimiter extends RateLimiterStoreAbstract {
   // ---- the store primitives RateLimiterStoreAbstract calls ----
 
   async _upsert(rlKey: string, points: number, msDuration: number, forceExpire = false): Promise<CounterRow> {
-    const expire = msDuration > 0 ? sql`now() + ${msDuration}::float8 * interval '1 millisecond'` : sql`null`;
-    const expired = sql`(rate_limit_counters.expire is not null and rate_limit_counters.expire <= now())`;
+    const expire = msDuration > 0 ? sql`clock_timestamp() + ${msDuration}::float8 * interval '1 millisecond'` : sql`null`;
+    const expired = sql`(rate_limit_counters.expire is not null and rate_limit_counters.expire <= clock_timestamp())`;
     const onConflict = forceExpire
       ? sql`points = excluded.points, expire = excluded.expire`
       : sql`points = case when ${expired} then excluded.points else rate_limit_counters.points + excluded.points end,
@@ -79,7 +81,7 @@ export class PostgresRateLimiter extends RateLimiterStoreAbstract {
     const rows = await this.db().execute<CounterRow>(sql`
       insert into rate_limit_counters (key, points, expire) values (${rlKey}, ${points}, ${expire})
       on conflict (key) do update set ${onConflict}
-      returning points, (extract(epoch from (expire - now())) * 1000)::float8 as ms_left`);
+      returning points, round(extract(epoch from (expire - clock_timestamp())) * 1000)::float8 as ms_left`);
     const row = rows[0];
     if (!row) throw new Error('rate limit upsert returned no row');
     return row;
@@ -87,8 +89,8 @@ export class PostgresRateLimiter extends RateLimiterStoreAbstract {
 
   async _get(rlKey: string): Promise<CounterRow | null> {
     const rows = await this.db().execute<CounterRow>(sql`
-      select points, (extract(epoch from (expire - now())) * 1000)::float8 as ms_left
-      from rate_limit_counters where key = ${rlKey} and (expire is null or expire > now())`);
+      select points, round(extract(epoch from (expire - clock_timestamp())) * 1000)::float8 as ms_left
+      from rate_limit_counters where key = ${rlKey} and (expire is null or expire > clock_timestamp())`);
     return rows[0] ?? null;
   }
 
@@ -111,7 +113,7 @@ function schedulePrune(db: () => DbOrTx): void {
   if (pruneTimer) return;
   pruneTimer = setInterval(() => {
     db()
-      .execute(sql`delete from rate_limit_counters where expire < now() - ${PRUNE_AFTER_EXPIRED_MS}::float8 * interval '1 millisecond'`)
+      .execute(sql`delete from rate_limit_counters where expire < clock_timestamp() - ${PRUNE_AFTER_EXPIRED_MS}::float8 * interval '1 millisecond'`)
       .catch(() => undefined);
   }, PRUNE_EVERY_MS);
   pruneTimer.unref();

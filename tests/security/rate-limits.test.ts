@@ -24,7 +24,14 @@ beforeAll(async () => {
   app = await startTestApp();
 });
 afterAll(() => app.close());
-afterEach(() => setEnv({ PAY_RATE_LIMIT_PER_MINUTE: undefined, CALLBACK_RATE_LIMIT_PER_SECOND: undefined, API_RATE_LIMIT_WRITES_PER_SECOND: undefined }));
+afterEach(() =>
+  setEnv({
+    PAY_RATE_LIMIT_PER_MINUTE: undefined,
+    CALLBACK_RATE_LIMIT_PER_SECOND: undefined,
+    API_RATE_LIMIT_READS_PER_SECOND: undefined,
+    API_RATE_LIMIT_WRITES_PER_SECOND: undefined,
+  }),
+);
 
 const tally = (statuses: number[]) => ({
   ok: statuses.filter((s) => s < 400).length,
@@ -33,44 +40,50 @@ const tally = (statuses: number[]) => ({
 });
 
 describe('public API, per secret key', () => {
-  it('600 reads in a burst: at most the limit per second succeed, the rest get 429 rate_limit with Retry-After', async () => {
+  // The limits are set low here so that the burst outruns them even on a loaded 2-core machine
+  // (where 600 requests take several seconds); the defaults (100/25) are checked in lib/env, and
+  // the exact count per window below, on the limiter itself.
+  it('600 reads in a burst: at most the limit per window succeed, the rest get 429 rate_limit with Retry-After', async () => {
+    setEnv({ API_RATE_LIMIT_READS_PER_SECOND: '20' });
     const merchant = await createTestMerchant();
     const api = apiClient(app, merchant.secretKey);
     const pi = (await api.post('/api/v1/payment_intents', { amount: 1000, currency: 'usd' })).body;
     const started = Date.now();
     const responses = await Promise.all(Array.from({ length: 600 }, () => api.get(`/api/v1/payment_intents/${pi.id}`)));
-    const elapsedS = (Date.now() - started) / 1000;
+    const windows = Math.ceil((Date.now() - started) / 1000) + 1;
     const counts = tally(responses.map((r) => r.status));
     expect(counts.other).toBe(0);
     expect(counts.ok + counts.limited).toBe(600);
     // fixed one-second windows: the burst touches at most ceil(elapsed) + 1 of them
-    expect(counts.ok).toBeGreaterThanOrEqual(100);
-    expect(counts.ok).toBeLessThanOrEqual(100 * (Math.ceil(elapsedS) + 1));
-    expect(counts.limited).toBeGreaterThan(0);
+    expect(counts.ok).toBeGreaterThanOrEqual(20);
+    expect(counts.ok).toBeLessThanOrEqual(20 * windows);
+    expect(counts.limited).toBeGreaterThanOrEqual(600 - 20 * windows);
     for (const r of responses.filter((x) => x.status === 429)) {
       expect(r.body.error).toMatchObject({ type: 'invalid_request_error', code: 'rate_limit' });
-      expect(Number(r.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-      expect(Number(r.headers.get('retry-after'))).toBeLessThanOrEqual(1);
+      expect(r.headers.get('retry-after')).toBe('1');
     }
+    for (const r of responses.filter((x) => x.status === 200)) expect(r.body.id).toBe(pi.id);
     // another key is not affected
     const other = apiClient(app, (await createTestMerchant()).secretKey);
     expect((await other.get('/api/v1/payment_intents')).status).toBe(200);
   });
 
-  it('writes have their own, lower limit (25/s by default)', async () => {
+  it('writes have their own limit, and a refused write changes nothing', async () => {
+    setEnv({ API_RATE_LIMIT_WRITES_PER_SECOND: '5' });
     const api = apiClient(app, (await createTestMerchant()).secretKey);
     const started = Date.now();
     const responses = await Promise.all(
       Array.from({ length: 100 }, () => api.post('/api/v1/payment_intents', { amount: 1000, currency: 'usd' })),
     );
-    const elapsedS = (Date.now() - started) / 1000;
+    const windows = Math.ceil((Date.now() - started) / 1000) + 1;
     const counts = tally(responses.map((r) => r.status));
     expect(counts.other).toBe(0);
-    expect(counts.ok).toBeGreaterThanOrEqual(25);
-    expect(counts.ok).toBeLessThanOrEqual(25 * (Math.ceil(elapsedS) + 1));
-    expect(counts.limited).toBeGreaterThan(0);
-    // a refused write changed nothing: exactly the successful ones exist
+    expect(counts.ok).toBeGreaterThanOrEqual(5);
+    expect(counts.ok).toBeLessThanOrEqual(5 * windows);
+    expect(counts.limited).toBe(100 - counts.ok);
+    // reads are counted apart: listing works while writes are refused
     const list = await api.get('/api/v1/payment_intents?limit=100');
+    expect(list.status).toBe(200);
     expect(list.body.data).toHaveLength(counts.ok);
   });
 
@@ -110,8 +123,9 @@ describe('pay page, per client IP', () => {
 describe('PSP callbacks, per source', () => {
   it('limits a flood from one source', async () => {
     setEnv({ CALLBACK_RATE_LIMIT_PER_SECOND: '3' });
+    const started = Date.now();
     const responses = await Promise.all(
-      Array.from({ length: 10 }, () =>
+      Array.from({ length: 40 }, () =>
         fetch(`${app.url}/api/psp/sandbox/callback`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'x-forwarded-for': '192.0.2.10' },
@@ -119,12 +133,15 @@ describe('PSP callbacks, per source', () => {
         }),
       ),
     );
+    const windows = Math.ceil((Date.now() - started) / 1000) + 1;
     const statuses = responses.map((r) => r.status);
-    // within one second at most 3 get through to the handler (which refuses the unsigned body)
-    expect(statuses.filter((s) => s !== 429).length).toBeLessThanOrEqual(6);
-    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(4);
+    // the ones let through reach the handler, which refuses the unsigned body
+    const passed = statuses.filter((s) => s !== 429);
+    expect(passed.length).toBeGreaterThanOrEqual(3);
+    expect(passed.length).toBeLessThanOrEqual(3 * windows);
+    expect(passed.every((s) => s === 400 || s === 401)).toBe(true);
     const limited = responses.find((r) => r.status === 429)!;
-    expect(Number(limited.headers.get('retry-after'))).toBe(1);
+    expect(limited.headers.get('retry-after')).toBe('1');
   });
 });
 
@@ -136,7 +153,7 @@ describe('the Postgres limiter', () => {
     const results = await Promise.all(Array.from({ length: 600 }, () => limiter.take('k')));
     expect(verdicts(results)).toEqual({ allowed: 100, refused: 500 });
     for (const r of results.filter((x) => !x.allowed)) {
-      expect(r.retryAfterSeconds).toBeGreaterThanOrEqual(59);
+      expect(r.retryAfterSeconds).toBeGreaterThanOrEqual(50);
       expect(r.retryAfterSeconds).toBeLessThanOrEqual(60);
     }
   });
