@@ -12,6 +12,8 @@ const LOG_FILE = `.data/e2e-server${SUFFIX}.log`;
  * End-to-end tests against a production build started by the real `npm start` script, in a data
  * directory of its own that is wiped first (embedded Postgres on its own port, fresh seed).
  * The server log is kept at .data/e2e-server.log; a test reads it to prove no card data is logged.
+ * TRUST_PROXY=loopback: the tests play a proxy in front of the app, sending X-Forwarded-For to be
+ * different customers (the per-IP risk and rate limits would otherwise see one client).
  * The log is a plain redirect, not `| tee`: on shutdown tee dies with the process group, and
  * Next, still writing to the broken pipe, would linger. If start-up fails, the log's tail is printed.
  */
@@ -19,7 +21,7 @@ const serverCommand = [
   'mkdir -p .data',
   `: > ${LOG_FILE}`,
   `rm -rf ${DATA_DIR}`,
-  `PAYMENT_CALLBACK_TIMEOUT_MS=10000 PAYKIT_DATA_DIR=${DATA_DIR} NEXT_DIST_DIR=.next-e2e${SUFFIX} NEXT_TELEMETRY_DISABLED=1 PORT=${PORT} EMBEDDED_PG_PORT=${54339 + SLOT} ENGINE_PORT=${8398 + SLOT} APP_URL=${BASE_URL} node_modules/.bin/tsx scripts/start.ts >> ${LOG_FILE} 2>&1 || { tail -n 40 ${LOG_FILE} >&2; exit 1; }`,
+  `TRUST_PROXY=loopback PAYMENT_CALLBACK_TIMEOUT_MS=10000 PAYKIT_DATA_DIR=${DATA_DIR} NEXT_DIST_DIR=.next-e2e${SUFFIX} NEXT_TELEMETRY_DISABLED=1 PORT=${PORT} EMBEDDED_PG_PORT=${54339 + SLOT} ENGINE_PORT=${8398 + SLOT} APP_URL=${BASE_URL} node_modules/.bin/tsx scripts/start.ts >> ${LOG_FILE} 2>&1 || { tail -n 40 ${LOG_FILE} >&2; exit 1; }`,
 ].join(' && ');
 
 export default defineConfig({

@@ -37,3 +37,21 @@ export const blocklistEntries = pgTable(
 );
 export type BlocklistEntry = typeof blocklistEntries.$inferSelect;
 
+
+/**
+ * Request rate-limit windows (lib/rate-limit): one row per limited key, e.g. `api_read:<key hash>`
+ * or `pay_page:<ip>`, holding the requests counted in its current window. Every instance of the
+ * app counts here, so a limit holds across instances. UNLOGGED (see the migration): a counter lost
+ * in a crash only forgives one window, and skipping the WAL keeps the per-request upsert cheap.
+ */
+export const rateLimitCounters = pgTable(
+  'rate_limit_counters',
+  {
+    key: text().primaryKey(),
+    points: integer().notNull(),
+    /** When the window ends; null never expires. */
+    expire: timestamp({ withTimezone: true }),
+  },
+  // the periodic prune deletes windows that ended long ago
+  (t) => [index('rate_limit_counters_expire_idx').on(t.expire)],
+);

@@ -7,7 +7,18 @@ describe('parseEnv', () => {
     expect(env.PORT).toBe(3000);
     expect(env.APP_URL).toBe('http://localhost:3000');
     expect(env.SANDBOX_CARD_URL).toBe('http://localhost:3000');
-    expect(env.TRUST_PROXY).toBe(true);
+    expect(env.TRUST_PROXY).toEqual({ kind: 'off' });
+    expect(env.API_RATE_LIMIT_READS_PER_SECOND).toBe(100);
+    expect(env.API_RATE_LIMIT_WRITES_PER_SECOND).toBe(25);
+  });
+
+  it('reads TRUST_PROXY as the trusted proxies and refuses `true` and bad values by name', () => {
+    expect(parseEnv({ TRUST_PROXY: 'false' }).TRUST_PROXY).toEqual({ kind: 'off' });
+    expect(parseEnv({ TRUST_PROXY: '1' }).TRUST_PROXY).toEqual({ kind: 'hops', hops: 1 });
+    expect(parseEnv({ TRUST_PROXY: '10.0.0.0/8, loopback' }).TRUST_PROXY.kind).toBe('ranges');
+    expect(() => parseEnv({ TRUST_PROXY: 'true' })).toThrow(/TRUST_PROXY: .*would believe any X-Forwarded-For/);
+    expect(() => parseEnv({ TRUST_PROXY: '10.0.0.0/99' })).toThrow(/TRUST_PROXY: "10\.0\.0\.0\/99" is not an IP address/);
+    expect(() => parseEnv({ API_RATE_LIMIT_WRITES_PER_SECOND: '0' })).toThrow(/API_RATE_LIMIT_WRITES_PER_SECOND/);
   });
 
   it('derives URLs from PORT and strips trailing slashes', () => {

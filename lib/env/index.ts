@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { INSTALL_SECRET_NAMES, PUBLICLY_KNOWN_SECRET_VALUES, type InstallSecretName } from './secrets';
+import { parseTrustProxy, TrustProxyError } from '@/lib/http/trust-proxy';
 
-const booleanish = z
+/** For on/off variables (TRUST_PROXY, once one, no longer is). */
+export const booleanish = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no'])
   .transform((v) => v === '1' || v === 'true' || v === 'yes');
 
@@ -32,8 +34,32 @@ export const envSchema = z.object({
   /** Secret key of the demo merchant the storefront at /store sells for. */
   STORE_SECRET_KEY: z.string().regex(/^sk_test_/, 'must start with sk_test_').optional(),
   AUTH_SECRET: z.string().min(16).optional(),
-  /** Trust X-Forwarded-For for the client IP (set when behind a proxy or load balancer). */
-  TRUST_PROXY: booleanish.default(true),
+  /**
+   * The proxies in front of the app whose X-Forwarded-For is believed (lib/http/trust-proxy):
+   * unset / false = none (the socket address is the client); a hop count (1); or addresses, CIDRs
+   * and loopback / linklocal / uniquelocal, comma-separated. `true` is refused.
+   */
+  TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      try {
+        return parseTrustProxy(value);
+      } catch (err) {
+        if (!(err instanceof TrustProxyError)) throw err;
+        ctx.addIssue({ code: 'custom', message: err.message });
+        return z.NEVER;
+      }
+    }),
+  /** Public API requests per second per secret key, reads (GET/DELETE) and writes (POST). */
+  API_RATE_LIMIT_READS_PER_SECOND: z.coerce.number().int().min(1).max(100_000).default(100),
+  API_RATE_LIMIT_WRITES_PER_SECOND: z.coerce.number().int().min(1).max(100_000).default(25),
+  /** Pay page API requests (confirm, M-Pesa start and status polls) per client IP per minute. */
+  PAY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(300),
+  /** PSP callback requests per source IP per second (PSPs send from few addresses: keep it generous). */
+  CALLBACK_RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(1).max(1_000_000).default(200),
+  /** Ceiling on all payment attempts (successful ones too) per customer IP per day, per merchant. */
+  RISK_MAX_TOTAL_ATTEMPTS_PER_IP_PER_DAY: z.coerce.number().int().min(1).max(1_000_000).default(100),
   PSP_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   /** Daraja (M-Pesa) API base: the offline sandbox by default, https://sandbox.safaricom.co.ke or https://api.safaricom.co.ke. */

@@ -40,6 +40,8 @@ export const ERROR_CODES = {
   lock_timeout: { status: 409, type: 'invalid_request_error' },
   // 429
   rate_limited: { status: 429, type: 'rate_limit_error' },
+  /** Stripe's code for too many API requests (429 with Retry-After; the SDKs retry it). */
+  rate_limit: { status: 429, type: 'invalid_request_error' },
   // 5xx
   psp_unavailable: { status: 502, type: 'api_error' },
   internal_error: { status: 500, type: 'api_error' },

@@ -5,6 +5,7 @@ import type { Merchant } from '@/db/schema';
 import { authenticateSecretKey } from '@/lib/auth/api-keys';
 import { AppError, normalizeError, toApiErrorBody } from '@/lib/errors';
 import { withIdempotency, withIdempotentCall, type StoredResponse } from '@/lib/idempotency';
+import { enforceApiRateLimit, retryAfterHeader } from '@/lib/rate-limit';
 import { withRequestLog } from './request-log';
 import { parseInput } from './validation';
 
@@ -58,7 +59,7 @@ export function jsonTextResponse(status: number, json: string, headers: Record<s
 
 export function errorResponse(err: unknown, requestId: string): Response {
   const appError = normalizeError(err);
-  return jsonResponse(appError.status, toApiErrorBody(appError), { 'request-id': requestId });
+  return jsonResponse(appError.status, toApiErrorBody(appError), { 'request-id': requestId, ...retryAfterHeader(err) });
 }
 
 /** GET route of the public API: authenticate, run, shape errors. */
@@ -67,6 +68,7 @@ export function apiGet<Params = Record<string, never>>(options: GetOptions<Param
     const requestId = `req_${randomUUID().replaceAll('-', '')}`;
     try {
       const merchant = await authenticateSecretKey(request.headers.get('authorization'));
+      await enforceApiRateLimit(request);
       const params = await context.params;
       const query = new URL(request.url).searchParams;
       const result = await options.handler({ request, merchant, params, body: undefined, query }, undefined);
@@ -89,6 +91,7 @@ export function apiPost<S extends z.ZodType, Params = Record<string, never>>(opt
     const requestId = `req_${randomUUID().replaceAll('-', '')}`;
     try {
       const merchant = await authenticateSecretKey(request.headers.get('authorization'));
+      await enforceApiRateLimit(request);
       const params = await context.params;
       const body = parseInput(options.body, await readJsonBody(request));
       const query = new URL(request.url).searchParams;

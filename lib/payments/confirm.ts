@@ -1,9 +1,9 @@
-import { isIP } from 'node:net';
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { getDb } from '@/db/client';
 import { paymentAttempts, paymentIntents, type PaymentIntent } from '@/db/schema';
 import { env } from '@/lib/env';
+import { parseAddress } from '@/lib/http/trust-proxy';
 import { AppError } from '@/lib/errors';
 import { newId } from '@/lib/ids';
 import { getPspByName, routeCardPayment } from '@/lib/psp';
@@ -25,7 +25,9 @@ export const confirmPaymentIntentBody = z
     /** The customer's IP, when the merchant confirms server-side on their behalf (risk rules). */
     customer_ip: z
       .string()
-      .refine((v) => isIP(v) !== 0, 'must be an IPv4 or IPv6 address')
+      .refine((v) => parseAddress(v) !== null, 'must be an IPv4 or IPv6 address')
+      // stored as the risk rules compare it: ::ffff:1.2.3.4 is 1.2.3.4
+      .transform((v) => parseAddress(v)!.toString())
       .optional(),
   })
   .strict();

@@ -1,6 +1,7 @@
 import { and, eq, gt, or, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '@/db/client';
 import { blocklistEntries, mpesaPayments, paymentAttempts, riskSettings } from '@/db/schema';
+import { env } from '@/lib/env';
 import { assessRisk, DEFAULT_RISK_SETTINGS, MOBILE_MONEY_RISK_LIMITS, type RiskAssessment, type RiskSettings } from './rules';
 
 export * from './rules';
@@ -62,7 +63,7 @@ export async function checkRisk(tx: Tx, input: RiskCheckInput): Promise<RiskAsse
       .where(and(eq(paymentAttempts.merchantId, input.merchantId), gt(paymentAttempts.createdAt, since), condition));
     return row?.n ?? 0;
   };
-  const attemptsFromIp = input.customerIp ? await count(sql`${paymentAttempts.customerIp} = ${input.customerIp}`) : null;
+  const ipCounts = input.customerIp ? await ipVelocity(tx, input.merchantId, input.customerIp, since) : null;
   const attemptsWithCard = input.cardFingerprint
     ? await count(sql`(${paymentAttempts.card}->>'fingerprint') = ${input.cardFingerprint}`)
     : null;
@@ -76,14 +77,32 @@ export async function checkRisk(tx: Tx, input: RiskCheckInput): Promise<RiskAsse
       amount: input.amount,
       currency: input.currency,
       pspRiskLevel: input.pspRiskLevel,
-      attemptsFromIp,
+      attemptsFromIp: ipCounts?.retries ?? null,
+      totalAttemptsFromIp: ipCounts?.total ?? null,
       attemptsWithCard,
       attemptsWithEmail,
       blocklisted,
       ...phoneFacts,
     },
     settings,
+    { maxTotalAttemptsPerIpPerDay: env().RISK_MAX_TOTAL_ATTEMPTS_PER_IP_PER_DAY },
   );
+}
+
+/**
+ * The IP's attempts today, in one query: retries are every attempt that has not succeeded (failed,
+ * blocked, canceled, and those still in flight: counting an in-flight attempt until it succeeds
+ * means concurrent attempts cannot all slip under the limit); total counts successes too.
+ */
+async function ipVelocity(tx: Tx, merchantId: string, ip: string, since: Date) {
+  const [row] = await tx
+    .select({
+      total: sql<number>`count(*)::int`,
+      retries: sql<number>`count(*) filter (where ${paymentAttempts.status} not in ('succeeded', 'authorized'))::int`,
+    })
+    .from(paymentAttempts)
+    .where(and(eq(paymentAttempts.merchantId, merchantId), eq(paymentAttempts.customerIp, ip), gt(paymentAttempts.createdAt, since)));
+  return { total: row?.total ?? 0, retries: row?.retries ?? 0 };
 }
 
 /** Mobile-money velocity: attempts with the phone today, and a live or paid one of the same amount just now. */

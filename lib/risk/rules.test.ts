@@ -22,6 +22,19 @@ describe('assessRisk', () => {
     expect(assessRisk({ ...clean, attemptsFromIp: 5 }, DEFAULT_RISK_SETTINGS)).toEqual({ decision: 'block', reasons: ['too_many_attempts_ip'] });
   });
 
+  it('keeps a separate, higher ceiling on all attempts per IP (successful ones too)', () => {
+    const platform = { maxTotalAttemptsPerIpPerDay: 100 };
+    expect(assessRisk({ ...clean, attemptsFromIp: 0, totalAttemptsFromIp: 99 }, DEFAULT_RISK_SETTINGS, platform).decision).toBe('allow');
+    expect(assessRisk({ ...clean, attemptsFromIp: 0, totalAttemptsFromIp: 100 }, DEFAULT_RISK_SETTINGS, platform)).toEqual({
+      decision: 'block',
+      reasons: ['too_many_total_attempts_ip'],
+    });
+    expect(assessRisk({ ...clean, attemptsFromIp: 5, totalAttemptsFromIp: 100 }, DEFAULT_RISK_SETTINGS, platform).reasons).toEqual([
+      'too_many_attempts_ip',
+      'too_many_total_attempts_ip',
+    ]);
+  });
+
   it('skips a velocity rule when the value is unknown', () => {
     expect(assessRisk({ ...clean, attemptsFromIp: null }, DEFAULT_RISK_SETTINGS).decision).toBe('allow');
   });

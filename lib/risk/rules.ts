@@ -6,6 +6,7 @@
 export type RiskDecision = 'allow' | 'review' | 'block';
 
 export interface RiskSettings {
+  /** Failed and blocked attempts (retries) per customer IP per day; successful payments do not count. */
   maxAttemptsPerIpPerDay: number;
   maxAttemptsPerCardPerDay: number;
   maxAttemptsPerEmailPerDay: number;
@@ -15,7 +16,8 @@ export interface RiskSettings {
 }
 
 export const DEFAULT_RISK_SETTINGS: RiskSettings = {
-  // The seed's number: five tries per IP address per day.
+  // The seed's number: five retries per IP address per day. Only attempts that did not succeed
+  // count, so a shop whose customers share one office or carrier IP is not capped at five sales.
   maxAttemptsPerIpPerDay: 5,
   maxAttemptsPerCardPerDay: 20,
   maxAttemptsPerEmailPerDay: 20,
@@ -27,8 +29,13 @@ export interface RiskFacts {
   amount: number;
   currency: string;
   pspRiskLevel: 'normal' | 'elevated' | 'highest' | null;
-  /** Attempts already made in the last 24 hours (not counting this one); null when unknown. */
+  /**
+   * Attempts from the IP in the last 24 hours (not counting this one) that have not succeeded:
+   * failed, blocked, canceled, or still in flight; null when unknown.
+   */
   attemptsFromIp: number | null;
+  /** Every attempt from the IP in the last 24 hours, successful ones too (the ceiling). */
+  totalAttemptsFromIp?: number | null;
   attemptsWithCard: number | null;
   attemptsWithEmail: number | null;
   blocklisted: { ip: boolean; cardFingerprint: boolean; email: boolean };
@@ -37,6 +44,14 @@ export interface RiskFacts {
   /** Mobile money only: a live or successful attempt of the same amount to the same phone in the last 2 minutes. */
   sameAmountToPhoneRecently?: boolean;
 }
+
+/** Platform-wide limits (lib/env), the same for every merchant. */
+export interface PlatformRiskLimits {
+  /** Ceiling on all attempts, successful ones too, per customer IP per day (RISK_MAX_TOTAL_ATTEMPTS_PER_IP_PER_DAY). */
+  maxTotalAttemptsPerIpPerDay: number;
+}
+
+export const DEFAULT_PLATFORM_RISK_LIMITS: PlatformRiskLimits = { maxTotalAttemptsPerIpPerDay: 100 };
 
 /** Mobile-money rules (M-Pesa): the same limits for every merchant. */
 export const MOBILE_MONEY_RISK_LIMITS = {
@@ -57,6 +72,7 @@ export const RISK_REASON_MESSAGES: Record<string, string> = {
   blocklisted_ip: 'This IP address is on the merchant’s blocklist.',
   highest_risk_card: 'The card network rates this card as highest risk.',
   too_many_attempts_ip: 'Too many payment attempts from this IP address today.',
+  too_many_total_attempts_ip: 'Too many payments from this IP address today.',
   too_many_attempts_card: 'Too many payment attempts with this card today.',
   too_many_attempts_email: 'Too many payment attempts with this email address today.',
   amount_over_ceiling: 'The amount is above the limit allowed for this merchant.',
@@ -66,7 +82,7 @@ export const RISK_REASON_MESSAGES: Record<string, string> = {
   duplicate_amount_to_phone: 'The same amount was just requested from this phone number; wait 2 minutes before trying again.',
 };
 
-export function assessRisk(facts: RiskFacts, settings: RiskSettings): RiskAssessment {
+export function assessRisk(facts: RiskFacts, settings: RiskSettings, platform: PlatformRiskLimits = DEFAULT_PLATFORM_RISK_LIMITS): RiskAssessment {
   const block: string[] = [];
   const review: string[] = [];
   if (facts.blocklisted.cardFingerprint) block.push('blocklisted_card');
@@ -75,6 +91,7 @@ export function assessRisk(facts: RiskFacts, settings: RiskSettings): RiskAssess
   if (facts.pspRiskLevel === 'highest') block.push('highest_risk_card');
   if (facts.pspRiskLevel === 'elevated') review.push('elevated_risk_card');
   if (facts.attemptsFromIp !== null && facts.attemptsFromIp >= settings.maxAttemptsPerIpPerDay) block.push('too_many_attempts_ip');
+  if (facts.totalAttemptsFromIp != null && facts.totalAttemptsFromIp >= platform.maxTotalAttemptsPerIpPerDay) block.push('too_many_total_attempts_ip');
   if (facts.attemptsWithCard !== null && facts.attemptsWithCard >= settings.maxAttemptsPerCardPerDay) block.push('too_many_attempts_card');
   if (facts.attemptsWithEmail !== null && facts.attemptsWithEmail >= settings.maxAttemptsPerEmailPerDay) block.push('too_many_attempts_email');
   if (facts.attemptsWithPhone != null && facts.attemptsWithPhone >= MOBILE_MONEY_RISK_LIMITS.maxAttemptsPerPhonePerDay) block.push('too_many_attempts_phone');

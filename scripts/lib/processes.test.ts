@@ -21,13 +21,13 @@ const ctx: AppContext = {
 const engineKeys = { port: 8299, signingKey: `signkey-local-${'ab'.repeat(32)}`, eventKey: 'event-key-0123456789abcdef' };
 
 describe('app process specs', () => {
-  it('runs next start on PORT with the app environment', () => {
+  it('runs Next in production mode through scripts/serve.ts on PORT with the app environment', () => {
     const [next, ...rest] = appProcessSpecs(ctx, { PATH: '/bin', NEXT_TELEMETRY_DISABLED: '0' });
     expect(rest).toEqual(backgroundProcessSpecs(ctx));
     expect(next).toMatchObject({
       name: 'next',
-      command: '/repo/node_modules/.bin/next',
-      args: ['start', '-p', '3100'],
+      command: '/repo/node_modules/.bin/tsx',
+      args: ['scripts/serve.ts', 'start', '-p', '3100'],
       cwd: '/repo',
     });
     expect(next?.env).toMatchObject({
@@ -43,9 +43,9 @@ describe('app process specs', () => {
     });
   });
 
-  it('runs next dev in dev mode and keeps an explicit NEXTAUTH_URL', () => {
+  it('runs Next in dev mode (still through scripts/serve.ts) and keeps an explicit NEXTAUTH_URL', () => {
     const [next] = appProcessSpecs({ ...ctx, dev: true }, { NEXTAUTH_URL: 'https://pay.example.com' });
-    expect(next?.args).toEqual(['dev', '-p', '3100']);
+    expect(next?.args).toEqual(['scripts/serve.ts', 'dev', '-p', '3100']);
     expect(next?.env.NEXTAUTH_URL).toBe('https://pay.example.com');
   });
 

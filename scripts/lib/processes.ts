@@ -54,11 +54,15 @@ export function appEnv(ctx: AppContext, base: EnvVars = process.env): EnvVars {
   };
 }
 
+/**
+ * Next runs inside scripts/serve.ts rather than as `next start` / `next dev`: that server puts the
+ * socket peer's address on every request, which is how the app knows the client IP.
+ */
 export function nextServerSpec(ctx: AppContext, base: EnvVars = process.env): ChildSpec {
   return {
     name: 'next',
-    command: binPath('next', ctx.root),
-    args: [ctx.dev ? 'dev' : 'start', '-p', String(ctx.port)],
+    command: binPath('tsx', ctx.root),
+    args: ['scripts/serve.ts', ctx.dev ? 'dev' : 'start', '-p', String(ctx.port)],
     env: appEnv(ctx, base),
     cwd: ctx.root,
   };

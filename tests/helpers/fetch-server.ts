@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
+import { appendPeerAddress } from '../../lib/http/client-ip';
 
 export type FetchHandler = (request: Request) => Response | Promise<Response>;
 
@@ -12,6 +13,8 @@ export interface FetchServer {
 }
 
 function toRequest(req: http.IncomingMessage, origin: string): Request {
+  // as the app's own server (scripts/serve.ts) does: the socket peer goes on X-Forwarded-For
+  appendPeerAddress(req.headers, req.socket.remoteAddress ?? '');
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (Array.isArray(value)) value.forEach((v) => headers.append(name, v));

@@ -72,6 +72,9 @@ export interface TestApp {
 /** Starts the API and the sandbox card network on one local origin, as `next start` serves them. */
 export async function startTestApp(): Promise<TestApp> {
   const server: FetchServer = await startFetchServer(dispatch);
+  // The tests stand in for a proxy in front of the app: they set X-Forwarded-For to play different
+  // customers, so the loopback peer is trusted (a file can set TRUST_PROXY itself; see tests/security).
+  process.env.TRUST_PROXY ??= 'loopback';
   process.env.APP_URL = server.url;
   process.env.SANDBOX_CARD_URL = server.url;
   resetEnvCache();

@@ -28,7 +28,7 @@ export default async function RiskPage() {
   ]);
   const canWrite = can(user, 'risk:write');
   const limits = [
-    { name: 'maxAttemptsPerIpPerDay', label: 'Attempts per IP address per day', value: settings.maxAttemptsPerIpPerDay },
+    { name: 'maxAttemptsPerIpPerDay', label: 'Failed or blocked attempts per IP address per day', value: settings.maxAttemptsPerIpPerDay },
     { name: 'maxAttemptsPerCardPerDay', label: 'Attempts per card per day', value: settings.maxAttemptsPerCardPerDay },
     { name: 'maxAttemptsPerEmailPerDay', label: 'Attempts per email per day', value: settings.maxAttemptsPerEmailPerDay },
     { name: 'reviewThresholdPercent', label: 'Flag for review at (% of the ceiling)', value: settings.reviewThresholdPercent },
@@ -44,6 +44,13 @@ export default async function RiskPage() {
           A payment attempt is blocked when a limit is reached (counted over the last 24 hours), when the amount is above its
           currency’s ceiling, or when its card, email or IP is on the blocklist. Amounts at or above the review threshold are
           allowed but flagged.
+        </p>
+        <p className="small muted" data-testid="risk-ip-rule">
+          The per-IP limit counts retries: attempts from the address that did not succeed (declined, failed, blocked, canceled,
+          or still in progress). Successful payments do not count, so customers who share an office or mobile-carrier address
+          can keep buying. A separate ceiling on all attempts per IP address, successful ones included, is set for the whole
+          platform by its operator (100 a day by default). The IP address is the one the customer connected from, or, behind a
+          trusted proxy, the one that proxy reports.
         </p>
         {canWrite ? (
           <ActionForm

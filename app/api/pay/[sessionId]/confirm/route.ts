@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { payCheckoutSession, payWithCardBody } from '@/lib/checkout/pay';
 import { env } from '@/lib/env';
 import { errorResponse, jsonResponse, readJsonBody } from '@/lib/http/api';
-import { clientIp } from '@/lib/http/client-ip';
+import { requireClientIp } from '@/lib/http/client-ip';
 import { parseInput } from '@/lib/http/validation';
+import { enforceRateLimit } from '@/lib/rate-limit';
 
 export const dynamic = 'force-dynamic';
 
@@ -11,13 +12,15 @@ export const dynamic = 'force-dynamic';
 export async function POST(request: Request, { params }: { params: Promise<{ sessionId: string }> }): Promise<Response> {
   const requestId = `req_${randomUUID().replaceAll('-', '')}`;
   try {
+    const customerIp = requireClientIp(request.headers, env().TRUST_PROXY);
+    await enforceRateLimit('pay_page', customerIp);
     const { sessionId } = await params;
     const body = parseInput(payWithCardBody, await readJsonBody(request));
     const outcome = await payCheckoutSession({
       sessionId,
       token: body.token,
       email: body.email,
-      customerIp: clientIp(request.headers, env().TRUST_PROXY),
+      customerIp,
       idempotencyKey: request.headers.get('idempotency-key') ?? randomUUID(),
     });
     return jsonResponse(outcome.status, outcome.body, { 'request-id': requestId, ...(outcome.replayed ? { 'idempotent-replayed': 'true' } : {}) });

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { env } from '@/lib/env';
 import { errorResponse, jsonResponse, readJsonBody } from '@/lib/http/api';
-import { clientIp } from '@/lib/http/client-ip';
+import { requireClientIp } from '@/lib/http/client-ip';
 import { parseInput } from '@/lib/http/validation';
+import { enforceRateLimit } from '@/lib/rate-limit';
 import { mpesaStatusForSession, startMpesaBody, startMpesaForSession } from '@/lib/payments/mobile-money';
 
 export const dynamic = 'force-dynamic';
@@ -13,13 +14,15 @@ const requestId = () => `req_${randomUUID().replaceAll('-', '')}`;
 export async function POST(request: Request, { params }: { params: Promise<{ sessionId: string }> }): Promise<Response> {
   const id = requestId();
   try {
+    const customerIp = requireClientIp(request.headers, env().TRUST_PROXY);
+    await enforceRateLimit('pay_page', customerIp);
     const { sessionId } = await params;
     const body = parseInput(startMpesaBody, await readJsonBody(request));
     const outcome = await startMpesaForSession({
       sessionId,
       phone: body.phone,
       ...(body.email ? { email: body.email } : {}),
-      customerIp: clientIp(request.headers, env().TRUST_PROXY),
+      customerIp,
       idempotencyKey: request.headers.get('idempotency-key') ?? randomUUID(),
     });
     return jsonResponse(outcome.status, outcome.body, {
@@ -32,9 +35,10 @@ export async function POST(request: Request, { params }: { params: Promise<{ ses
 }
 
 /** The pay page polls this every ~2 s while the customer answers the prompt on the phone. */
-export async function GET(_request: Request, { params }: { params: Promise<{ sessionId: string }> }): Promise<Response> {
+export async function GET(request: Request, { params }: { params: Promise<{ sessionId: string }> }): Promise<Response> {
   const id = requestId();
   try {
+    await enforceRateLimit('pay_page', requireClientIp(request.headers, env().TRUST_PROXY));
     const { sessionId } = await params;
     return jsonResponse(200, await mpesaStatusForSession(sessionId), { 'request-id': id, 'cache-control': 'no-store' });
   } catch (err) {

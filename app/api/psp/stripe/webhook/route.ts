@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { PSP_CALLBACK_RECEIVED } from '@/inngest/events';
 import { inngest } from '@/inngest/client';
+import { env } from '@/lib/env';
 import { errorResponse, jsonResponse } from '@/lib/http/api';
+import { requireClientIp } from '@/lib/http/client-ip';
+import { enforceRateLimit } from '@/lib/rate-limit';
 import { receiveStripeWebhook } from '@/lib/inbox/stripe';
 
 export const dynamic = 'force-dynamic';
@@ -14,6 +17,8 @@ const notifyEngine = async (inboxId: string, psp: string) => {
 /** Stripe's webhooks: verified on the raw body, stored once per evt_ id, answered at once; applied in the background. */
 export async function POST(request: Request): Promise<Response> {
   try {
+    // per source address: generous, since a PSP sends every merchant's callbacks from a few
+    await enforceRateLimit('psp_callback', requireClientIp(request.headers, env().TRUST_PROXY));
     const rawBody = await request.text();
     const stored = await receiveStripeWebhook({ rawBody, headers: request.headers }, notifyEngine);
     return jsonResponse(200, { received: true, duplicate: stored.duplicate });

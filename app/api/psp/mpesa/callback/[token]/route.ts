@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { inngest } from '@/inngest/client';
 import { PSP_CALLBACK_RECEIVED } from '@/inngest/events';
 import { receiveMpesaCallback } from '@/lib/inbox/mpesa';
+import { env } from '@/lib/env';
 import { errorResponse, jsonResponse } from '@/lib/http/api';
+import { requireClientIp } from '@/lib/http/client-ip';
+import { enforceRateLimit } from '@/lib/rate-limit';
 
 export const dynamic = 'force-dynamic';
 
@@ -14,6 +17,8 @@ const notifyEngine = async (inboxId: string, psp: string) => {
 /** Daraja's STK callbacks (unsigned): token-checked, shape-checked, stored once, answered at once; applied in the background. */
 export async function POST(request: Request, { params }: { params: Promise<{ token: string }> }): Promise<Response> {
   try {
+    // per source address: generous, since a PSP sends every merchant's callbacks from a few
+    await enforceRateLimit('psp_callback', requireClientIp(request.headers, env().TRUST_PROXY));
     const { token } = await params;
     const rawBody = await request.text();
     const stored = await receiveMpesaCallback({ token, rawBody, headers: request.headers }, notifyEngine);
