@@ -58,7 +58,7 @@ async function newSession() {
 
 async function pay(number: string, headers: Record<string, string> = {}) {
   const cs = await newSession();
-  const token = await tokenizeCard(app, number);
+  const token = await tokenizeCard(app, number, { merchantId: merchant.merchant.id });
   const res = await fetch(`${app.url}/api/pay/${cs.id}/confirm`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'idempotency-key': crypto.randomUUID(), ...headers },
@@ -139,7 +139,7 @@ describe('per-IP limit counts retries, not sales (item 6)', () => {
 describe('API customer_ip', () => {
   it.each(['not-an-ip', '1.2.3.4.5', '::ffff:zz', '10.0.0.1/8', ' 10.0.0.1', '127.1'])('%j is a 400 naming customer_ip', async (value) => {
     const pi = await api.post('/api/v1/payment_intents', { amount: 1000, currency: 'usd' });
-    const token = await tokenizeCard(app, GOOD);
+    const token = await tokenizeCard(app, GOOD, { merchantId: merchant.merchant.id });
     const res = await api.post(`/api/v1/payment_intents/${pi.body.id}/confirm`, { payment_method: token, customer_ip: value });
     expect(res.status).toBe(400);
     expect(res.body.error).toMatchObject({ type: 'invalid_request_error', param: 'customer_ip' });
@@ -148,7 +148,7 @@ describe('API customer_ip', () => {
 
   it('stays optional, and a valid one is what the risk rules see', async () => {
     const pi = await api.post('/api/v1/payment_intents', { amount: 1000, currency: 'usd' });
-    const res = await api.post(`/api/v1/payment_intents/${pi.body.id}/confirm`, { payment_method: await tokenizeCard(app, GOOD), customer_ip: '::ffff:198.51.100.9' });
+    const res = await api.post(`/api/v1/payment_intents/${pi.body.id}/confirm`, { payment_method: await tokenizeCard(app, GOOD, { merchantId: merchant.merchant.id }), customer_ip: '::ffff:198.51.100.9' });
     expect(res.status).toBe(200);
     const [attempt] = await getDb().select().from(paymentAttempts).where(eq(paymentAttempts.paymentIntentId, pi.body.id));
     expect(attempt?.customerIp).toBe('198.51.100.9');
