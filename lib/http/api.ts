@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { Tx } from '@/db/client';
 import type { Merchant } from '@/db/schema';
 import { authenticateSecretKey } from '@/lib/auth/api-keys';
-import { AppError, normalizeError, toApiErrorBody } from '@/lib/errors';
+import { normalizeError, toApiErrorBody } from '@/lib/errors';
 import { withIdempotency, withIdempotentCall, type StoredResponse } from '@/lib/idempotency';
 import { readJsonBody } from './body';
 import { withRequestLog } from './request-log';

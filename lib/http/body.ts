@@ -1,14 +1,20 @@
 import { AppError } from '@/lib/errors';
 
-/** Largest request body the API reads; a larger one is refused without reading the rest. */
+/** Largest request body the API accepts. */
 export const MAX_BODY_BYTES = 256 * 1024;
+
+/** Past this, an oversized upload is cut off (the connection drops) instead of read to its end. */
+const MAX_DRAIN_BYTES = 16 * 1024 * 1024;
 
 const tooLarge = () => new AppError('parameter_invalid', `Request body is too large (at most ${MAX_BODY_BYTES / 1024} KiB).`);
 
-/** Reads at most MAX_BODY_BYTES of the body, so a huge upload costs no more memory than that. */
+/**
+ * Reads the body, keeping at most MAX_BODY_BYTES in memory. An oversized body is read to its end
+ * and discarded (up to MAX_DRAIN_BYTES) before the 400, so the client gets the answer and the
+ * keep-alive connection stays usable; an unread body left on the socket would stall the next
+ * request on it.
+ */
 async function readBytes(request: Request): Promise<Uint8Array> {
-  const declared = Number(request.headers.get('content-length') ?? NaN);
-  if (declared > MAX_BODY_BYTES) throw tooLarge();
   if (!request.body) return new Uint8Array();
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -17,12 +23,13 @@ async function readBytes(request: Request): Promise<Uint8Array> {
     const { done, value } = await reader.read();
     if (done) break;
     size += value.byteLength;
-    if (size > MAX_BODY_BYTES) {
+    if (size > MAX_DRAIN_BYTES) {
       await reader.cancel().catch(() => undefined);
       throw tooLarge();
     }
-    chunks.push(value);
+    if (size <= MAX_BODY_BYTES) chunks.push(value);
   }
+  if (size > MAX_BODY_BYTES) throw tooLarge();
   const bytes = new Uint8Array(size);
   let offset = 0;
   for (const chunk of chunks) {
