@@ -161,6 +161,15 @@ describe('delivering a webhook', () => {
     expect(attempt!.error).toMatch(/redirect/i);
   });
 
+  it('records an answer holding NUL bytes (as U+FFFD) instead of failing to store the attempt', async () => {
+    const receiver = await countingServer(() => new Response('ok\u0000done'));
+    const { deliveryId } = await endpointWithDelivery(`${receiver.url}/hooks`);
+    setAllowPrivate(true);
+    expect(await attemptDelivery(deliveryId, 'manual')).toMatchObject({ delivered: true, statusCode: 200 });
+    const [attempt] = await attemptsOf(deliveryId);
+    expect(attempt!.responseExcerpt).toBe('ok\ufffddone');
+  });
+
   it('delivers to a local receiver when internal targets are allowed (the demo setting)', async () => {
     const receiver = await countingServer(() => new Response('ok'));
     const { deliveryId } = await endpointWithDelivery(`${receiver.url}/hooks`);
