@@ -68,7 +68,18 @@ async function shutdown(exitCode: number, reason: string): Promise<never> {
 async function readEnvironment(): Promise<Env> {
   loadDotEnvFiles(REPO_ROOT);
   Object.assign(process.env, await installSecretsEnv(resolveDataDir(process.env), process.env));
+  allowLocalWebhooksForTheDemo(process.env);
   return parseEnv(process.env);
+}
+
+/**
+ * The demo runs on one machine, so a merchant's webhook receiver is usually on localhost: allow
+ * internal webhook URLs unless set otherwise (.env wins) or in production, where SSRF protection
+ * stays on. The app and engine processes inherit the value.
+ */
+function allowLocalWebhooksForTheDemo(vars: NodeJS.ProcessEnv): void {
+  if (vars.NODE_ENV === 'production' || vars.WEBHOOK_ALLOW_PRIVATE_URLS !== undefined) return;
+  vars.WEBHOOK_ALLOW_PRIVATE_URLS = 'true';
 }
 
 async function ensureNotRunning(dataDir: string, port: number): Promise<void> {

@@ -81,6 +81,11 @@ export const envSchema = z.object({
   STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_/, 'must start with whsec_').optional(),
   /** Stripe API origin (default https://api.stripe.com); tests point it at a local fake. */
   STRIPE_API_BASE: url.optional(),
+  /**
+   * Let webhook endpoints use loopback, private and link-local addresses (local development and
+   * the `npm start` demo only; SSRF protection is off while it is set).
+   */
+  WEBHOOK_ALLOW_PRIVATE_URLS: booleanish.default(false),
 });
 
 export type Env = z.infer<typeof envSchema> & { APP_URL: string; SANDBOX_CARD_URL: string; DARAJA_BASE_URL: string };

@@ -3,11 +3,14 @@ import type { z } from 'zod';
 import type { Tx } from '@/db/client';
 import type { Merchant } from '@/db/schema';
 import { authenticateSecretKey } from '@/lib/auth/api-keys';
-import { AppError, normalizeError, toApiErrorBody } from '@/lib/errors';
+import { normalizeError, toApiErrorBody } from '@/lib/errors';
 import { withIdempotency, withIdempotentCall, type StoredResponse } from '@/lib/idempotency';
 import { enforceApiRateLimit, retryAfterHeader } from '@/lib/rate-limit';
+import { readJsonBody } from './body';
 import { withRequestLog } from './request-log';
-import { parseInput } from './validation';
+import { checkPathParams, parseInput } from './validation';
+
+export { readJsonBody } from './body';
 
 /** What a handler of the public API returns: a JSON body and, optionally, a status. */
 export interface ApiResult {
@@ -69,7 +72,7 @@ export function apiGet<Params = Record<string, never>>(options: GetOptions<Param
     try {
       const merchant = await authenticateSecretKey(request.headers.get('authorization'));
       await enforceApiRateLimit(request);
-      const params = await context.params;
+      const params = checkPathParams(await context.params);
       const query = new URL(request.url).searchParams;
       const result = await options.handler({ request, merchant, params, body: undefined, query }, undefined);
       return jsonResponse(result.status ?? 200, result.body, { 'request-id': requestId });
@@ -92,7 +95,7 @@ export function apiPost<S extends z.ZodType, Params = Record<string, never>>(opt
     try {
       const merchant = await authenticateSecretKey(request.headers.get('authorization'));
       await enforceApiRateLimit(request);
-      const params = await context.params;
+      const params = checkPathParams(await context.params);
       const body = parseInput(options.body, await readJsonBody(request));
       const query = new URL(request.url).searchParams;
       const ctx: ApiContext<z.output<S>, Params> = { request, merchant, params, body, query };
@@ -130,23 +133,6 @@ async function runWithoutKey<S extends z.ZodType, Params>(options: PostOptions<S
     return getDb().transaction((tx) => options.handler(ctx, tx));
   }
   return options.handler(ctx, undefined);
-}
-
-const MAX_BODY_BYTES = 256 * 1024;
-
-export async function readJsonBody(request: Request): Promise<unknown> {
-  const text = await request.text();
-  if (text.length > MAX_BODY_BYTES) throw new AppError('parameter_invalid', 'Request body is too large.');
-  if (text.trim() === '') return {};
-  const type = request.headers.get('content-type') ?? '';
-  if (type && !type.includes('application/json')) {
-    throw new AppError('body_invalid_json', 'Send the request body as JSON with Content-Type: application/json.');
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new AppError('body_invalid_json', 'The request body is not valid JSON.');
-  }
 }
 
 /** Requires a transaction for atomic handlers (a programming error otherwise). */

@@ -1,8 +1,13 @@
 import { z } from 'zod';
 import { AppError } from '@/lib/errors';
 
-/** Parses input with a zod schema, turning the first issue into a typed 400 AppError. */
+/**
+ * Parses input with a zod schema, turning the first issue into a typed 400 AppError. Every string
+ * in the input (object keys included) is checked first, so no schema can let through text that
+ * Postgres refuses (NUL) or that is not valid Unicode (an unpaired surrogate), now or later.
+ */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  assertStorableText(input);
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   throw zodIssueToAppError(result.error.issues[0]);
@@ -32,3 +37,78 @@ export const listQuerySchema = {
   limit: z.coerce.number().int().min(1).max(100).default(10),
   starting_after: z.string().min(1).max(100).optional(),
 };
+
+/** How deeply objects and arrays may nest in a request (ours nest 3 levels at most). */
+export const MAX_INPUT_DEPTH = 20;
+
+// NUL: Postgres text and jsonb cannot hold it (the driver's error would be a 500). A surrogate
+// half without its partner is not a Unicode character: it cannot be encoded as UTF-8 and breaks
+// whatever reads the value later (Postgres, webhooks, the dashboard).
+const NUL = /\u0000/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Why a string cannot be stored as text, or null when it can. */
+export function textProblem(value: string): string | null {
+  if (NUL.test(value)) return 'must not contain NUL characters (\\u0000)';
+  const surrogate = LONE_SURROGATE.exec(value);
+  if (surrogate) return `must be valid Unicode (it contains the unpaired surrogate \\u${surrogate[0].charCodeAt(0).toString(16)})`;
+  return null;
+}
+
+/** A key as it can be shown in a param name: NULs and lone surrogates escaped as \\uXXXX. */
+function printableKey(key: string): string {
+  return textProblem(key) ? JSON.stringify(key).slice(1, -1) : key;
+}
+
+/**
+ * Refuses input holding a string (key or value, at any depth) that cannot be stored as text, or
+ * nested deeper than MAX_INPUT_DEPTH, with a 400 naming the param the way parseInput does
+ * (`metadata.order`, `line_items.0.name`).
+ */
+export function assertStorableText(input: unknown): void {
+  const visit = (value: unknown, path: string[]): void => {
+    if (typeof value === 'string') {
+      const problem = textProblem(value);
+      if (problem) throw invalidText(path, problem);
+      return;
+    }
+    if (typeof value !== 'object' || value === null) return;
+    if (path.length >= MAX_INPUT_DEPTH) {
+      throw new AppError('parameter_invalid', `Invalid ${path.join('.')}: nested more than ${MAX_INPUT_DEPTH} levels deep.`, { param: path.join('.') });
+    }
+    if (Array.isArray(value)) {
+      value.forEach((item, i) => visit(item, [...path, String(i)]));
+      return;
+    }
+    for (const [key, item] of Object.entries(value)) {
+      const problem = textProblem(key);
+      if (problem) throw invalidText([...path, printableKey(key)], `the parameter name ${problem}`);
+      visit(item, [...path, key]);
+    }
+  };
+  visit(input, []);
+}
+
+function invalidText(path: string[], problem: string): AppError {
+  const param = path.join('.') || undefined;
+  return new AppError('parameter_invalid', param ? `Invalid ${param}: ${problem}.` : `Invalid request: the text ${problem}.`, { param });
+}
+
+/**
+ * Path parameters (ids from the URL) get the same check as body fields: `/payment_intents/%00`
+ * is a 400 naming `id`, not a query Postgres refuses.
+ */
+export function checkPathParams<P>(params: P): P {
+  if (params && typeof params === 'object') {
+    for (const [name, value] of Object.entries(params)) {
+      const problem = typeof value === 'string' ? textProblem(value) : null;
+      if (problem) throw new AppError('parameter_invalid', `Invalid ${name}: ${problem}.`, { param: name });
+    }
+  }
+  return params;
+}
+
+/** Text from outside (a receiver's answer, an error message) made storable: NULs and lone surrogates become U+FFFD. */
+export function toStorableText(value: string): string {
+  return value.replace(/\u0000/g, '\uFFFD').replace(new RegExp(LONE_SURROGATE.source, 'g'), '\uFFFD');
+}

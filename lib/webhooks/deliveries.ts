@@ -1,7 +1,10 @@
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import { getDb } from '@/db/client';
 import { outboxEvents, webhookAttempts, webhookDeliveries, webhookEndpoints, type OutboxEvent } from '@/db/schema';
+import { env } from '@/lib/env';
+import { toStorableText } from '@/lib/http/validation';
 import { newId } from '@/lib/ids';
+import { postToMerchantUrl } from './outbound';
 import { signatureHeader, SIGNATURE_HEADER } from './signature';
 import { DISABLE_AFTER_CONSECUTIVE_FAILURES } from './schedule';
 import { subscribes } from './endpoints';
@@ -79,17 +82,21 @@ export async function attemptDelivery(deliveryId: string, trigger: 'schedule' | 
   let excerpt: string | null = null;
   let error: string | null = null;
   try {
-    const res = await fetch(endpoint.url, {
-      method: 'POST',
+    // Connects only to public addresses (checked after DNS) unless the install allows internal
+    // ones; a redirect is returned, never followed.
+    const res = await postToMerchantUrl(endpoint.url, {
       headers: { 'content-type': 'application/json', 'user-agent': 'paykit-webhooks/1', [SIGNATURE_HEADER]: signatureHeader(endpoint.secret, body) },
       body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
+      timeoutMs: DELIVERY_TIMEOUT_MS,
+      allowPrivate: env().WEBHOOK_ALLOW_PRIVATE_URLS,
     });
-    statusCode = res.status;
-    excerpt = (await res.text().catch(() => '')).slice(0, RESPONSE_EXCERPT_CHARS);
+    statusCode = res.statusCode;
+    excerpt = toStorableText(res.bodyExcerpt).slice(0, RESPONSE_EXCERPT_CHARS);
+    if (statusCode >= 300 && statusCode < 400) {
+      error = `Redirect not followed (HTTP ${statusCode}${res.location ? ` to ${toStorableText(res.location).slice(0, 200)}` : ''}); the endpoint URL must answer 2xx itself.`;
+    }
   } catch (err) {
-    error = err instanceof Error ? (err.name === 'TimeoutError' ? `timed out after ${DELIVERY_TIMEOUT_MS} ms` : err.message) : String(err);
+    error = toStorableText(err instanceof Error ? err.message : String(err));
   }
   const latencyMs = Math.round(performance.now() - started);
   const delivered = statusCode !== null && statusCode >= 200 && statusCode < 300;

@@ -2,9 +2,11 @@ import { and, desc, eq, isNull, lt, or, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { getDb, type Tx } from '@/db/client';
 import { webhookEndpoints, type WebhookEndpoint } from '@/db/schema';
+import { env } from '@/lib/env';
 import { AppError } from '@/lib/errors';
 import { EVENT_TYPES } from '@/lib/events/outbox';
 import { newId, randomToken } from '@/lib/ids';
+import { nonPublicUrlProblem } from './url-guard';
 
 const MAX_ENDPOINTS_PER_MERCHANT = 16;
 
@@ -37,6 +39,17 @@ export function serializeEndpoint(e: WebhookEndpoint, options: { withSecret?: bo
   };
 }
 
+/**
+ * Refuses a URL whose host is, or resolves to, a non-public address (SSRF), unless the install
+ * allows internal targets. Delivery checks again at connect time; this gives the merchant the
+ * error up front.
+ */
+async function assertPublicWebhookUrl(url: string): Promise<void> {
+  if (env().WEBHOOK_ALLOW_PRIVATE_URLS) return;
+  const problem = await nonPublicUrlProblem(url);
+  if (problem) throw new AppError('parameter_invalid', `Invalid url: webhook URLs must point to a public address, and ${problem}.`, { param: 'url' });
+}
+
 /** Creates an endpoint; the signing secret is in this response only. */
 export async function createWebhookEndpoint(tx: Tx, merchantId: string, input: z.output<typeof createWebhookEndpointBody>) {
   const live = await tx
@@ -46,6 +59,7 @@ export async function createWebhookEndpoint(tx: Tx, merchantId: string, input: z
   if (live.length >= MAX_ENDPOINTS_PER_MERCHANT) {
     throw new AppError('parameter_invalid', `A merchant can have at most ${MAX_ENDPOINTS_PER_MERCHANT} webhook endpoints.`);
   }
+  await assertPublicWebhookUrl(input.url);
   const [endpoint] = await tx
     .insert(webhookEndpoints)
     .values({

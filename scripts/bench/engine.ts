@@ -196,6 +196,8 @@ export const engineBenchmark: Benchmark = {
   async run({ databaseUrl, log }): Promise<BenchReport> {
     process.env.DATABASE_URL = databaseUrl;
     process.env.OUTBOX_RELAY = 'off';
+    // The receiver is a local server: internal webhook URLs must be allowed (SSRF protection).
+    process.env.WEBHOOK_ALLOW_PRIVATE_URLS = 'true';
     const rows: Array<Array<string | number>> = [];
     const results: Measured[] = [];
     try {

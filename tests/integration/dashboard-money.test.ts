@@ -34,6 +34,9 @@ import { apiClient, createTestMerchant, startTestApp, type TestApp } from '../he
 
 let app: TestApp;
 beforeAll(async () => {
+  // One test registers a webhook URL on the local test app (a failing receiver): allow internal
+  // webhook URLs (SSRF protection refuses them otherwise; tests/security/ssrf.test.ts covers that).
+  process.env.WEBHOOK_ALLOW_PRIVATE_URLS = 'true';
   app = await startTestApp();
 });
 afterAll(() => app.close());

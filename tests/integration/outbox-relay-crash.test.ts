@@ -17,6 +17,9 @@ let receiver: FetchServer;
 const received: { id: string; type: string }[] = [];
 
 beforeAll(async () => {
+  // The merchant's receiver is a local server: allow internal webhook URLs (SSRF protection refuses
+  // them otherwise; tests/security/ssrf.test.ts covers that).
+  process.env.WEBHOOK_ALLOW_PRIVATE_URLS = 'true';
   app = await startTestApp();
   harness = await startHarness((client) => defineFunctions(client));
   receiver = await startFetchServer(async (req) => {

@@ -15,6 +15,9 @@ const servers: FetchServer[] = [];
 
 beforeAll(async () => {
   process.env.WEBHOOK_RETRY_DELAYS_MS = '200,200,200';
+  // The merchant's receiver is a local server: allow internal webhook URLs (SSRF protection refuses
+  // them otherwise; tests/security/ssrf.test.ts covers that).
+  process.env.WEBHOOK_ALLOW_PRIVATE_URLS = 'true';
   app = await startTestApp();
 });
 afterEach(async () => {
@@ -24,6 +27,7 @@ afterEach(async () => {
 });
 afterAll(async () => {
   delete process.env.WEBHOOK_RETRY_DELAYS_MS;
+  delete process.env.WEBHOOK_ALLOW_PRIVATE_URLS;
   await app.close();
 });
 

@@ -1,0 +1,66 @@
+import { AppError } from '@/lib/errors';
+
+/** Largest request body the API accepts. */
+export const MAX_BODY_BYTES = 256 * 1024;
+
+/** Past this, an oversized upload is cut off (the connection drops) instead of read to its end. */
+const MAX_DRAIN_BYTES = 16 * 1024 * 1024;
+
+const tooLarge = () => new AppError('parameter_invalid', `Request body is too large (at most ${MAX_BODY_BYTES / 1024} KiB).`);
+
+/**
+ * Reads the body, keeping at most MAX_BODY_BYTES in memory. An oversized body is read to its end
+ * and discarded (up to MAX_DRAIN_BYTES) before the 400, so the client gets the answer and the
+ * keep-alive connection stays usable; an unread body left on the socket would stall the next
+ * request on it.
+ */
+async function readBytes(request: Request): Promise<Uint8Array> {
+  if (!request.body) return new Uint8Array();
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_DRAIN_BYTES) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    if (size <= MAX_BODY_BYTES) chunks.push(value);
+  }
+  if (size > MAX_BODY_BYTES) throw tooLarge();
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
+
+/**
+ * The request's JSON body ({} when empty). Typed 400s for a body that is too large, not UTF-8,
+ * not JSON, or sent with another content type. Strings with NULs or lone surrogates (which JSON
+ * escapes like "\u0000" and "\ud800" produce) are refused later, by parseInput.
+ */
+export async function readJsonBody(request: Request): Promise<unknown> {
+  const bytes = await readBytes(request);
+  let text: string;
+  try {
+    // fatal: invalid UTF-8 is an error instead of silently becoming U+FFFD
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new AppError('body_invalid_json', 'The request body is not valid UTF-8.');
+  }
+  if (text.trim() === '') return {};
+  const type = request.headers.get('content-type') ?? '';
+  if (type && !type.includes('application/json')) {
+    throw new AppError('body_invalid_json', 'Send the request body as JSON with Content-Type: application/json.');
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new AppError('body_invalid_json', 'The request body is not valid JSON.');
+  }
+}
