@@ -62,12 +62,16 @@ async function refuseWhileInFlight(tx: Tx, paymentIntentId: string, action: 'can
   }
 }
 
-/** The attempt whose money lives at the PSP right now: a held authorization or a pending 3-D Secure. */
-function liveAttempt(attempt: PaymentAttempt | null, claimedAs: ClaimedStatus): PaymentAttempt | null {
+/**
+ * The attempt whose money lives at the PSP right now: a held authorization or a pending 3-D Secure,
+ * or one whose claim was left by a request that died (refuseWhileInFlight let only an old claim
+ * through). A cancel takes over any such claim: asking the PSP to cancel is safe whatever the
+ * dead request did (a completed capture makes the PSP refuse, and the cancel reports it).
+ */
+function liveAttempt(attempt: PaymentAttempt | null, takeOver: readonly PaymentAttempt['status'][]): PaymentAttempt | null {
   if (!attempt?.pspReference) return null;
   if (attempt.status === 'authorized' || attempt.status === 'requires_action') return attempt;
-  // a claim left by a request that died (refuseWhileInFlight let an old one through): take it over
-  if (attempt.status === claimedAs) return attempt;
+  if (takeOver.includes(attempt.status)) return attempt;
   return null;
 }
 
@@ -107,7 +111,7 @@ export async function cancelPaymentIntent(merchantId: string, id: string, reason
     const pi = await lockPaymentIntent(tx, merchantId, id);
     assertCancelable(pi);
     await refuseWhileInFlight(tx, pi.id, 'cancel');
-    const live = liveAttempt(await getAttempt(tx, pi.latestAttemptId), 'canceling');
+    const live = liveAttempt(await getAttempt(tx, pi.latestAttemptId), ['canceling', 'capturing']);
     if (!live) return { kind: 'canceled' as const, pi: await cancelLocked(tx, pi, null, reason) };
     await claimAttempt(tx, live, 'canceling');
     return { kind: 'claimed' as const, attempt: live };
@@ -115,7 +119,7 @@ export async function cancelPaymentIntent(merchantId: string, id: string, reason
   if (first.kind === 'canceled') return first.pi;
 
   const attempt = first.attempt;
-  const backTo = attempt.status === 'canceling' ? (await intentStatusToAttemptStatus(merchantId, id)) : attempt.status;
+  const backTo = attempt.status === 'authorized' || attempt.status === 'requires_action' ? attempt.status : await intentStatusToAttemptStatus(merchantId, id);
   try {
     // the attempt's own PSP: the authorization lives there
     await getPspByName(attempt.psp).cancel(attempt.pspReference!, `${attempt.id}:cancel`);
@@ -201,7 +205,12 @@ export async function capturePaymentIntent(merchantId: string, id: string, amoun
       throw new AppError('parameter_invalid', `amount_to_capture must be a whole number from 1 to ${pi.amountCapturable}.`, { param: 'amount_to_capture' });
     }
     await refuseWhileInFlight(tx, pi.id, 'capture');
-    const live = liveAttempt(await getAttempt(tx, pi.latestAttemptId), 'capturing');
+    const latest = await getAttempt(tx, pi.latestAttemptId);
+    if (latest?.status === 'canceling') {
+      // a cancel that died after asking the PSP: the authorization may be gone; only a cancel can finish it
+      throw unexpectedState('A cancel of this PaymentIntent was started and did not finish. Cancel it again to finish.', true);
+    }
+    const live = liveAttempt(latest, ['capturing']);
     if (!live || live.status === 'requires_action') throw new Error(`intent ${pi.id} in requires_capture without an authorized attempt`);
     await claimAttempt(tx, live, 'capturing');
     return { attempt: live, amount };
