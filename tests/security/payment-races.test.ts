@@ -22,6 +22,7 @@ import { abandonAttempt, expireCheckoutSession } from '@/lib/payments/resolution
 import { reverseOwedAttempts } from '@/lib/payments/late-success';
 import { getPspByName, resetCardPsp } from '@/lib/psp';
 import { DEFAULT_RISK_SETTINGS, saveRiskSettings } from '@/lib/risk';
+import { startFetchServer, type FetchServer } from '../helpers/fetch-server';
 import { freePort } from '../helpers/global-setup';
 import { assertPaymentInvariants } from '../helpers/invariants';
 import { assertLedgerInvariants } from '../helpers/ledger-invariants';
@@ -172,6 +173,54 @@ describe('confirm racing cancel', () => {
     for (const r of results.slice(0, 20)) await assertPaymentInvariants(r.id);
     await assertLedgerInvariants();
   }, 300_000);
+});
+
+describe('cancel while a confirm is at the PSP', () => {
+  let slowNetwork: FetchServer | undefined;
+  afterEach(async () => {
+    process.env.SANDBOX_CARD_URL = app.url;
+    resetEnvCache();
+    resetCardPsp();
+    await slowNetwork?.close();
+    slowNetwork = undefined;
+  });
+
+  it('is refused with 409 payment_intent_unexpected_state (not stored under its Idempotency-Key), and the payment completes', async () => {
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    // the card network answers authorizations only when the test says so
+    slowNetwork = await startFetchServer(async (req) => {
+      const url = new URL(req.url);
+      const body = req.method === 'GET' ? undefined : await req.text();
+      if (req.method === 'POST' && url.pathname.endsWith('/v1/payments')) await held;
+      const answer = await fetch(`${app.url}${url.pathname}${url.search}`, { method: req.method, headers: req.headers, body });
+      return new Response(await answer.text(), { status: answer.status, headers: { 'content-type': 'application/json' } });
+    });
+    process.env.SANDBOX_CARD_URL = slowNetwork.url;
+    resetEnvCache();
+    resetCardPsp();
+    const { api } = await raceMerchant();
+    const pi = (await api.post('/api/v1/payment_intents', { amount: 1_200, currency: 'usd' })).body;
+    const confirming = api.post(`/api/v1/payment_intents/${pi.id}/confirm`, { payment_method: 'pm_card_visa' });
+    for (let i = 0; i < 200; i++) {
+      const [a] = await getDb().select().from(paymentAttempts).where(eq(paymentAttempts.paymentIntentId, pi.id));
+      if (a?.status === 'pending') break;
+      await sleep(10);
+    }
+    const refused = await api.post(`/api/v1/payment_intents/${pi.id}/cancel`, {}, { idempotencyKey: 'cancel-once' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('payment_intent_unexpected_state');
+    expect(refused.body.error.message).toMatch(/in progress/);
+    release();
+    expect((await confirming).body.status).toBe('succeeded');
+    // the same key again is a new decision, not a replay of the conflict
+    const again = await api.post(`/api/v1/payment_intents/${pi.id}/cancel`, {}, { idempotencyKey: 'cancel-once' });
+    expect(again.headers.get('idempotent-replayed')).toBeNull();
+    expect(again.status).toBe(400);
+    expect(again.body.error.message).toMatch(/status of succeeded/);
+    await postLedger();
+    expect(await problemWith(pi.id)).toBeNull();
+  });
 });
 
 describe('capture racing cancel', () => {
