@@ -15,6 +15,7 @@ import { getDb } from '@/db/client';
 import { checkoutSessions, journalTransactions, outboxEvents, paymentAttempts, paymentIntents, sandboxCardPayments, sandboxCardRefunds } from '@/db/schema';
 import { defineLedgerPostCapture } from '@/inngest/functions/ledger-post-capture';
 import { startHarness, type Harness } from '@/inngest/engine/test-harness';
+import { getMerchantPaymentDetail } from '@/lib/dashboard/payments';
 import { env, resetEnvCache } from '@/lib/env';
 import { relayOutboxBatch, type RelayedEvent } from '@/lib/events/relay';
 import { applyPspPayment, failOpenAttempt } from '@/lib/payments/apply-psp-result';
@@ -322,7 +323,7 @@ describe('a PSP success that arrives after the intent was given up', () => {
   }
 
   it('a 3-D Secure payment given up while the network was down, then canceled, is refunded at the PSP when the customer completes it later', async () => {
-    const { api } = await raceMerchant();
+    const { m, api } = await raceMerchant();
     const pi = (await api.post('/api/v1/payment_intents', { amount: 4_200, currency: 'usd' })).body;
     const confirmed = await api.post(`/api/v1/payment_intents/${pi.id}/confirm`, { payment_method: THREE_DS_CARD });
     expect(confirmed.body.status).toBe('requires_action');
@@ -355,6 +356,11 @@ describe('a PSP success that arrives after the intent was given up', () => {
     const timeline = await getDb().select().from(outboxEvents).where(eq(outboxEvents.aggregateId, pi.id)).orderBy(outboxEvents.seq);
     expect(timeline.map((e) => e.type)).toContain('payment_intent.late_success_reversed');
     expect((await api.get(`/api/v1/payment_intents/${pi.id}`)).body.status).toBe('canceled');
+    // what the dashboard's payment page shows: the attempt as reversed, with why, and the timeline entry
+    const detail = await getMerchantPaymentDetail(m.merchant.id, pi.id);
+    expect(detail?.attempts.map((a) => [a.id, a.status])).toEqual([[attempt!.id, 'reversed']]);
+    expect(detail?.attempts[0]?.reversalReason).toMatch(/after the payment was canceled; the USD 42\.00 captured was refunded automatically/);
+    expect(detail?.events.map((e) => e.type)).toContain('payment_intent.late_success_reversed');
 
     // Running the reversal again (a retry, a second sweeper) changes nothing.
     await reverseOwedAttempts();
