@@ -251,7 +251,7 @@ describe('capture racing cancel', () => {
 
 describe('confirm racing the expiry of its checkout session', () => {
   it('50 sessions whose deadline passes at a random moment around the customer paying: paid once, or expired with nothing held', async () => {
-    const { m, api } = await raceMerchant();
+    const { api } = await raceMerchant();
     const results = await inWaves(50, 10, async (i) => {
       const cs = (
         await api.post('/api/v1/checkout/sessions', {
@@ -291,7 +291,6 @@ describe('confirm racing the expiry of its checkout session', () => {
       if (pi!.status === 'succeeded') expect(cs!.status).toBe('complete');
       else expect([pi!.status, cs!.status]).toEqual(['canceled', 'expired']);
     }
-    expect(m.merchant.id).toBeTruthy();
     await assertLedgerInvariants();
   }, 300_000);
 });
