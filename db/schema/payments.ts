@@ -115,6 +115,8 @@ export const paymentAttempts = pgTable(
     /** Why the attempt's money is owed back or how it was given back (reversal_pending / reversed). */
     reversalReason: text(),
     reversedAt: timestamp({ withTimezone: true }),
+    /** One reverser at a time (the request that noticed it, or a sweep) holds the attempt until then. */
+    reversalLeaseUntil: timestamp({ withTimezone: true }),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },

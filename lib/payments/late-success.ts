@@ -1,4 +1,4 @@
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, isNotNull, isNull, lt, or } from 'drizzle-orm';
 import { getDb, type Tx } from '@/db/client';
 import { paymentAttempts, type PaymentAttempt, type PaymentIntent } from '@/db/schema';
 import { writeOutboxEvent } from '@/lib/events/outbox';
@@ -44,7 +44,7 @@ export async function markReversalOwed(
 ): Promise<PaymentAttempt> {
   const [owed] = await tx
     .update(paymentAttempts)
-    .set({ status: 'reversal_pending', pspReference, reversalReason: reason, updatedAt: new Date() })
+    .set({ status: 'reversal_pending', pspReference, reversalReason: reason, reversalLeaseUntil: null, updatedAt: new Date() })
     .where(eq(paymentAttempts.id, attempt.id))
     .returning();
   if (!owed) throw new Error(`payment attempt ${attempt.id} not found`);
@@ -62,18 +62,20 @@ type PspAnswer =
 
 /**
  * Gives an owed attempt's money back at the PSP and records it. Safe to run any number of times,
- * concurrently too: the PSP is asked for the payment's current state first, the void or refund
- * carries the attempt's reversal key (the PSP applies it once), and the result is recorded only
- * while the attempt is still reversal_pending, under the intent's row lock (one timeline event).
+ * concurrently too: one reverser holds a lease on the attempt, the PSP is asked for the payment's
+ * current state first, the void or refund carries the attempt's reversal key (the PSP applies it
+ * once), and the result is recorded only while the attempt is still reversal_pending, under the
+ * intent's row lock (one timeline event).
  */
 export async function reverseOwedAttempt(attemptId: string): Promise<ReversalOutcome> {
-  const db = getDb();
-  const [attempt] = await db.select().from(paymentAttempts).where(eq(paymentAttempts.id, attemptId));
-  if (!attempt || attempt.status !== 'reversal_pending' || !attempt.pspReference) return 'not_owed';
+  const attempt = await takeReversalLease(attemptId);
+  if (!attempt) return 'not_owed';
+  if (attempt === 'busy') return 'retry_later';
   let answer: PspAnswer;
   try {
-    answer = await giveBackAtPsp(attempt, attempt.pspReference);
+    answer = await giveBackAtPsp(attempt, attempt.pspReference!);
   } catch (err) {
+    await releaseReversalLease(attempt.id);
     if (!(err instanceof PspError)) throw err;
     console.warn(`[payments] reversal of ${attempt.id} must wait: ${err.kind} ${err.message}`);
     return 'retry_later';
@@ -81,13 +83,49 @@ export async function reverseOwedAttempt(attemptId: string): Promise<ReversalOut
   if (answer.kind === 'refund_failed') {
     // The PSP refused to return it (e.g. a closed card): keep it owed and visible for an operator.
     console.error(`[payments] reversal of ${attempt.id} refused by the PSP: ${answer.reason}`);
-    await db
+    await getDb()
       .update(paymentAttempts)
-      .set({ reversalReason: `${attempt.reversalReason ?? ''} The PSP refused the refund (${answer.reason}); an operator must return it.`.trim() })
+      .set({
+        reversalReason: `The card network refused the refund (${answer.reason}); an operator must return the money.`,
+        reversalLeaseUntil: null,
+      })
       .where(and(eq(paymentAttempts.id, attempt.id), eq(paymentAttempts.status, 'reversal_pending')));
     return 'retry_later';
   }
-  return db.transaction((tx) => recordReversal(tx, attempt, answer));
+  return getDb().transaction((tx) => recordReversal(tx, attempt, answer));
+}
+
+/** Longer than a PSP call with its retries: a reverser that died frees the attempt after this. */
+const REVERSAL_LEASE_MS = 60_000;
+
+/**
+ * One reverser at a time per attempt, so two of them (the request that noticed it and a sweep)
+ * cannot both ask the PSP and disagree about who gave the money back. 'busy': another holds it.
+ */
+async function takeReversalLease(attemptId: string): Promise<PaymentAttempt | 'busy' | null> {
+  const now = new Date();
+  const [leased] = await getDb()
+    .update(paymentAttempts)
+    .set({ reversalLeaseUntil: new Date(now.getTime() + REVERSAL_LEASE_MS) })
+    .where(
+      and(
+        eq(paymentAttempts.id, attemptId),
+        eq(paymentAttempts.status, 'reversal_pending'),
+        isNotNull(paymentAttempts.pspReference),
+        or(isNull(paymentAttempts.reversalLeaseUntil), lt(paymentAttempts.reversalLeaseUntil, now)),
+      ),
+    )
+    .returning();
+  if (leased) return leased;
+  const [owed] = await getDb()
+    .select({ id: paymentAttempts.id })
+    .from(paymentAttempts)
+    .where(and(eq(paymentAttempts.id, attemptId), eq(paymentAttempts.status, 'reversal_pending')));
+  return owed ? 'busy' : null;
+}
+
+async function releaseReversalLease(attemptId: string): Promise<void> {
+  await getDb().update(paymentAttempts).set({ reversalLeaseUntil: null }).where(eq(paymentAttempts.id, attemptId));
 }
 
 async function giveBackAtPsp(attempt: PaymentAttempt, pspReference: string): Promise<PspAnswer> {
@@ -124,7 +162,7 @@ async function recordReversal(tx: Tx, attempt0: PaymentAttempt, answer: Exclude<
     // The PSP holds nothing (a stale hint, or a payment that never completed): an ordinary failure.
     await tx
       .update(paymentAttempts)
-      .set({ status: 'failed', reversalReason: null, updatedAt: new Date() })
+      .set({ status: 'failed', reversalReason: null, reversalLeaseUntil: null, updatedAt: new Date() })
       .where(eq(paymentAttempts.id, attempt.id));
     return 'nothing_held';
   }
@@ -136,7 +174,7 @@ async function recordReversal(tx: Tx, attempt0: PaymentAttempt, answer: Exclude<
   const reason = `Succeeded at ${attempt.psp} after the payment was ${describeIntent(pi, attempt)}; ${how} automatically.`;
   await tx
     .update(paymentAttempts)
-    .set({ status: 'reversed', reversalReason: reason, reversedAt: new Date(), updatedAt: new Date() })
+    .set({ status: 'reversed', reversalReason: reason, reversedAt: new Date(), reversalLeaseUntil: null, updatedAt: new Date() })
     .where(eq(paymentAttempts.id, attempt.id));
   await writeOutboxEvent(tx, {
     type: 'payment_intent.late_success_reversed',

@@ -20,7 +20,7 @@ import { env, resetEnvCache } from '@/lib/env';
 import { relayOutboxBatch, type RelayedEvent } from '@/lib/events/relay';
 import { applyPspPayment, failOpenAttempt } from '@/lib/payments/apply-psp-result';
 import { abandonAttempt, expireCheckoutSession } from '@/lib/payments/resolution';
-import { reverseOwedAttempts } from '@/lib/payments/late-success';
+import { reverseOwedAttempt, reverseOwedAttempts } from '@/lib/payments/late-success';
 import { getPspByName, resetCardPsp } from '@/lib/psp';
 import { DEFAULT_RISK_SETTINGS, saveRiskSettings } from '@/lib/risk';
 import { startFetchServer, type FetchServer } from '../helpers/fetch-server';
@@ -395,6 +395,34 @@ describe('a PSP success that arrives after the intent was given up', () => {
     expect(reversed).toHaveLength(1);
     expect(reversed[0]!.data).toMatchObject({ payment_attempt: attempt!.id, reversal: 'refunded', amount: 2_500, currency: 'usd' });
     await postLedger();
+    expect(await problemWith(pi.id)).toBeNull();
+  });
+
+  it('ten reversers at once (the request, sweeps on several engines) give the money back once, with one timeline entry', async () => {
+    const { api } = await raceMerchant();
+    const pi = (await api.post('/api/v1/payment_intents', { amount: 3_300, currency: 'usd' })).body;
+    expect((await api.post(`/api/v1/payment_intents/${pi.id}/confirm`, { payment_method: THREE_DS_CARD })).body.status).toBe('requires_action');
+    const [attempt] = await getDb().select().from(paymentAttempts).where(eq(paymentAttempts.paymentIntentId, pi.id));
+    const restore = await cutOffCardNetwork();
+    try {
+      await abandonAttempt(attempt!.id, 'requires_action');
+    } finally {
+      restore();
+    }
+    expect((await api.post(`/api/v1/payment_intents/${pi.id}/cancel`, {})).body.status).toBe('canceled');
+    expect((await completeChallenge(attempt!.pspReference!)).status).toBe('captured');
+
+    const outcomes = await Promise.all(Array.from({ length: 10 }, () => reverseOwedAttempt(attempt!.id)));
+    expect(outcomes.filter((o) => o === 'reversed')).toHaveLength(1);
+    expect(outcomes.every((o) => o === 'reversed' || o === 'retry_later' || o === 'not_owed')).toBe(true);
+    const refundsAtPsp = await getDb().select().from(sandboxCardRefunds).where(eq(sandboxCardRefunds.paymentId, attempt!.pspReference!));
+    expect(refundsAtPsp.map((r) => [r.amount, r.status])).toEqual([[3_300, 'succeeded']]);
+    const reversed = await getDb()
+      .select()
+      .from(outboxEvents)
+      .where(and(eq(outboxEvents.aggregateId, pi.id), eq(outboxEvents.type, 'payment_intent.late_success_reversed')));
+    expect(reversed).toHaveLength(1);
+    expect(Object.keys(await reverseOwedAttempts())).not.toContain(attempt!.id);
     expect(await problemWith(pi.id)).toBeNull();
   });
 
