@@ -8,6 +8,7 @@ import { defineRetryPendingRefunds } from './functions/retry-pending-refunds';
 import { defineSettleBalances } from './functions/settle-balances';
 import { defineExpireCheckoutSessions } from './functions/expire-checkout-sessions';
 import { defineResolvePendingPayment } from './functions/resolve-pending-payment';
+import { defineReverseLateSuccesses } from './functions/reverse-late-successes';
 import { defineWebhookDeliver } from './functions/webhook-deliver';
 import { defineWebhookFanOut } from './functions/webhook-fan-out';
 
@@ -22,6 +23,7 @@ export function defineFunctions(client: Inngest): InngestFunction.Any[] {
     defineApplyPspCallback(client),
     defineSweepPspInbox(client),
     defineResolvePendingPayment(client),
+    defineReverseLateSuccesses(client),
     defineExpireCheckoutSessions(client),
     defineLedgerPostCapture(client),
     defineLedgerPostRefundOutcome(client),

@@ -61,7 +61,25 @@ export const paymentIntents = pgTable(
 );
 export type PaymentIntent = typeof paymentIntents.$inferSelect;
 
-export const ATTEMPT_STATUSES = ['pending', 'requires_action', 'authorized', 'succeeded', 'failed', 'canceled'] as const;
+/**
+ * canceling / capturing: a cancel or capture has claimed the attempt (under the intent's row lock)
+ * and is talking to the PSP; nothing else may act on it until that request records the answer.
+ * reversal_pending: the PSP may hold money for an attempt we will not keep (its success came after
+ * the intent was canceled or the attempt failed); it is voided or refunded at the PSP, and retried
+ * until the PSP confirms. reversed: that money was given back (reversal_reason says how).
+ */
+export const ATTEMPT_STATUSES = [
+  'pending',
+  'requires_action',
+  'authorized',
+  'succeeded',
+  'failed',
+  'canceled',
+  'canceling',
+  'capturing',
+  'reversal_pending',
+  'reversed',
+] as const;
 export type AttemptStatus = (typeof ATTEMPT_STATUSES)[number];
 
 export const paymentAttempts = pgTable(
@@ -94,6 +112,11 @@ export const paymentAttempts = pgTable(
     declineCode: text(),
     failureMessage: text(),
     nextAction: jsonb().$type<{ type: 'redirect_to_url'; redirect_to_url: { url: string; return_url: string } } | null>(),
+    /** Why the attempt's money is owed back or how it was given back (reversal_pending / reversed). */
+    reversalReason: text(),
+    reversedAt: timestamp({ withTimezone: true }),
+    /** One reverser at a time (the request that noticed it, or a sweep) holds the attempt until then. */
+    reversalLeaseUntil: timestamp({ withTimezone: true }),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
@@ -103,6 +126,8 @@ export const paymentAttempts = pgTable(
       .on(t.paymentIntentId)
       .where(sql`${t.status} in ('pending', 'requires_action')`),
     uniqueIndex('payment_attempts_psp_idempotency_key').on(t.pspIdempotencyKey),
+    // the reversal sweep finds attempts whose money is still owed back, oldest first
+    index('payment_attempts_reversal_pending_idx').on(t.updatedAt).where(sql`${t.status} = 'reversal_pending'`),
     index('payment_attempts_intent_idx').on(t.paymentIntentId, t.createdAt),
     // risk velocity rules count a merchant's attempts per IP / fingerprint / email over the last day
     index('payment_attempts_risk_ip_idx').on(t.merchantId, t.customerIp, t.createdAt),

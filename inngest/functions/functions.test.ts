@@ -6,6 +6,7 @@ import { defineApplyPspCallback } from './apply-psp-callback';
 import { defineLedgerPostCapture } from './ledger-post-capture';
 import { defineLedgerPostRefundOutcome } from './ledger-post-refund-outcome';
 import { defineRetryPendingRefunds } from './retry-pending-refunds';
+import { defineReverseLateSuccesses } from './reverse-late-successes';
 import { defineSettleBalances } from './settle-balances';
 import { defineSweepPspInbox } from './sweep-psp-inbox';
 import { defineExpireCheckoutSessions } from './expire-checkout-sessions';
@@ -282,6 +283,19 @@ describe('scheduled money jobs', () => {
       ],
     });
     expect((await t.execute()).result).toEqual({ retried: 2, outcomes: { re_1: 'succeeded', re_2: 'pending' } });
+  });
+
+  it('reverse-late-successes gives back, one step per attempt, the money each owed attempt still holds', async () => {
+    const t = new InngestTestEngine({
+      function: defineReverseLateSuccesses(client),
+      events: [{ name: 'inngest/scheduled.timer', data: {} }],
+      steps: [
+        { id: 'find-owed', handler: () => ['pa_1', 'pa_2'] },
+        { id: 'reverse-pa_1', handler: () => 'reversed' },
+        { id: 'reverse-pa_2', handler: () => 'retry_later' },
+      ],
+    });
+    expect((await t.execute()).result).toEqual({ owed: 2, outcomes: { pa_1: 'reversed', pa_2: 'retry_later' } });
   });
 
   it('settle-balances pays out with the day of the run as the posting key', async () => {

@@ -53,12 +53,18 @@ export interface AppErrorOptions {
   param?: string;
   declineCode?: string;
   cause?: unknown;
+  /**
+   * A conflict with a request in flight (409) rather than a request that can never succeed in
+   * this state (the code's usual 400): e.g. a cancel while the payment is at the PSP.
+   */
+  conflict?: boolean;
 }
 
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly param: string | undefined;
   readonly declineCode: string | undefined;
+  readonly conflict: boolean;
 
   constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -66,10 +72,11 @@ export class AppError extends Error {
     this.code = code;
     this.param = options.param;
     this.declineCode = options.declineCode;
+    this.conflict = options.conflict ?? false;
   }
 
   get status(): number {
-    return ERROR_CODES[this.code].status;
+    return this.conflict ? 409 : ERROR_CODES[this.code].status;
   }
 
   get type(): string {

@@ -10,6 +10,8 @@ export const EVENT_TYPES = [
   'payment_intent.succeeded',
   'payment_intent.payment_failed',
   'payment_intent.canceled',
+  // a PSP success that came after the intent was canceled or the attempt given up, given back at the PSP
+  'payment_intent.late_success_reversed',
   'checkout.session.completed',
   'checkout.session.expired',
   'refund.created',

@@ -122,8 +122,9 @@ async function runOnce(scope: IdempotencyScope, execute: () => Promise<Serialize
   try {
     return { ...(await execute()), replayed: false };
   } catch (err) {
-    if (err instanceof AppError && VALIDATION_CODES.has(err.code)) {
-      // Invalid parameters are not a result: the key stays free for a corrected request.
+    if (err instanceof AppError && (VALIDATION_CODES.has(err.code) || err.conflict)) {
+      // Invalid parameters are not a result, nor is a conflict with a request in flight (as at
+      // Stripe): the key stays free for a corrected or later request.
       await releaseKeyAfterFailure(scope);
       throw err;
     }

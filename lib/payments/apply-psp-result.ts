@@ -3,9 +3,11 @@ import { getDb, type Tx } from '@/db/client';
 import { checkoutSessions, paymentAttempts, type PaymentAttempt, type PaymentIntent } from '@/db/schema';
 import { AppError } from '@/lib/errors';
 import { writeOutboxEvent } from '@/lib/events/outbox';
+import { isCardPspName } from '@/lib/psp/routing';
 import type { PspPayment } from '@/lib/psp/types';
 import { declineMessage } from './decline-messages';
 import { lockPaymentIntent } from './intents';
+import { markReversalOwed, pspMayHoldMoney, reverseSoon } from './late-success';
 import { serializeCheckoutSession } from './serialize';
 import { canTransition } from './state-machine';
 import { transitionPaymentIntent } from './transition';
@@ -42,16 +44,45 @@ export async function assertNoAttemptInFlight(tx: Tx, paymentIntentId: string): 
  * Applies what the PSP says about an attempt. Idempotent: an attempt that already left
  * pending/requires_action is not touched again, so a duplicate callback, a retried request or
  * a poll that races the customer's redirect all take effect once.
+ *
+ * Never drops money: a success for an attempt we no longer want (its intent was canceled or paid
+ * by another attempt, or the attempt was given up) marks the attempt reversal_pending in the same
+ * transaction, and the money is given back at the PSP right after (late-success.ts).
  */
 export async function applyPspPayment(attemptId: string, psp: PspPayment, appUrl: string): Promise<AttemptOutcome> {
-  return getDb().transaction(async (tx) => {
+  const outcome = await getDb().transaction(async (tx) => {
     const attempt0 = await findAttempt(tx, attemptId);
     const pi = await lockPaymentIntent(tx, attempt0.merchantId, attempt0.paymentIntentId);
     const attempt = await findAttempt(tx, attemptId); // re-read under the PI lock
-    if (!isOpenAttempt(attempt)) return { paymentIntent: pi, attempt };
+    if (!isOpenAttempt(attempt)) return lateResultForClosedAttempt(tx, pi, attempt, psp);
     if (attempt.status === 'requires_action' && psp.status === 'requires_action') return { paymentIntent: pi, attempt };
+    if (intentGaveUpOn(pi, attempt) && pspMayHoldMoney(attempt, psp)) {
+      const owed = await markReversalOwed(tx, attempt, psp.pspReference, `The card network answered ${psp.status} after the payment was ${pi.status}.`);
+      return { paymentIntent: pi, attempt: owed };
+    }
     return applyToOpenAttempt(tx, pi, attempt, psp, appUrl);
   });
+  await reverseSoon(outcome.attempt);
+  return outcome;
+}
+
+/** The intent no longer wants this attempt's money: it was canceled, or paid by another attempt. */
+function intentGaveUpOn(pi: PaymentIntent, attempt: PaymentAttempt): boolean {
+  return pi.status === 'canceled' || pi.status === 'succeeded' || pi.latestAttemptId !== attempt.id;
+}
+
+/**
+ * A result for an attempt that already has an outcome is normally stale news. The exception is a
+ * failed attempt (given up at a deadline while the PSP could not be told) that the PSP reports as
+ * holding money: that money is owed back. A canceled attempt was canceled at the PSP first, so a
+ * success for it can only be an old message; claimed and owed attempts are left to their flows.
+ */
+async function lateResultForClosedAttempt(tx: Tx, pi: PaymentIntent, attempt: PaymentAttempt, psp: PspPayment): Promise<AttemptOutcome> {
+  if (attempt.status === 'failed' && pspMayHoldMoney(attempt, psp)) {
+    const owed = await markReversalOwed(tx, attempt, psp.pspReference, `The card network answered ${psp.status} after this attempt had failed.`);
+    return { paymentIntent: pi, attempt: owed };
+  }
+  return { paymentIntent: pi, attempt };
 }
 
 async function applyToOpenAttempt(
@@ -166,22 +197,41 @@ async function completeCheckoutSession(tx: Tx, pi: PaymentIntent, appUrl: string
  * Fails an attempt that never reached an outcome (abandoned 3-D Secure, a PSP that never
  * answered) and returns its intent to requires_payment_method with the reason. A no-op for an
  * attempt that already has an outcome, so a late duplicate call changes nothing.
+ *
+ * `pspMayStillComplete`: the PSP could not be told to stop (it was unreachable), so it may still
+ * complete the payment. The attempt is then failed for the intent but kept reversal_pending, and
+ * the reversal sweep asks the PSP until it confirms that nothing is held (or gives it back).
  */
-export async function failOpenAttempt(attemptId: string, code: string, message: string): Promise<AttemptOutcome> {
-  return getDb().transaction(async (tx) => {
+export async function failOpenAttempt(
+  attemptId: string,
+  code: string,
+  message: string,
+  options: { pspMayStillComplete?: boolean } = {},
+): Promise<AttemptOutcome> {
+  const outcome = await getDb().transaction(async (tx) => {
     const attempt0 = await findAttempt(tx, attemptId);
     const pi = await lockPaymentIntent(tx, attempt0.merchantId, attempt0.paymentIntentId);
     const attempt = await findAttempt(tx, attemptId);
     if (!isOpenAttempt(attempt)) return { paymentIntent: pi, attempt };
-    const updated = await updateAttempt(tx, attempt.id, {
+    let updated = await updateAttempt(tx, attempt.id, {
       status: 'failed',
       failureCode: code,
       failureMessage: message,
       updatedAt: new Date(),
     });
+    if (options.pspMayStillComplete && attempt.pspReference && isCardPspName(attempt.psp)) {
+      updated = await markReversalOwed(
+        tx,
+        updated,
+        attempt.pspReference,
+        'Given up while the card network could not be reached; it is asked again until it confirms nothing is held.',
+      );
+    }
     const next = await moveIntent(tx, pi, 'requires_payment_method', {
       lastPaymentError: { type: 'api_error', code, message, payment_attempt: attempt.id },
     });
     return { paymentIntent: next, attempt: updated };
   });
+  await reverseSoon(outcome.attempt);
+  return outcome;
 }

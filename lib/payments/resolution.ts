@@ -74,6 +74,7 @@ export async function abandonAttempt(attemptId: string, kind: PendingKind): Prom
   if (!attempt) throw new AppError('resource_missing', `No such payment attempt: '${attemptId}'`);
   // M-Pesa has no cancel: query once more, then fail.
   if (attempt.psp === MPESA_PSP) return abandonMpesaAttempt(attemptId);
+  let pspMayStillComplete = false;
   if (attempt.pspReference) {
     try {
       await getPspByName(attempt.psp).cancel(attempt.pspReference, `${attempt.id}:cancel`);
@@ -84,10 +85,12 @@ export async function abandonAttempt(attemptId: string, kind: PendingKind): Prom
       if (latest !== 'pending' && latest !== 'requires_action' && latest !== 'psp_unreachable') {
         return resolveAttempt(attemptId);
       }
+      // Nobody could tell the PSP to stop: it may still complete, so the attempt stays owed.
+      pspMayStillComplete = true;
     }
   }
   const code = kind === 'requires_action' ? 'authentication_abandoned' : 'psp_unresolved';
-  return failOpenAttempt(attemptId, code, ABANDON_MESSAGES[kind]);
+  return failOpenAttempt(attemptId, code, ABANDON_MESSAGES[kind], { pspMayStillComplete });
 }
 
 /** Open checkout sessions past their expiry (oldest first). */

@@ -47,6 +47,7 @@ export function serializeAttempt(a: PaymentAttempt) {
     failure_code: a.failureCode,
     decline_code: a.declineCode,
     failure_message: a.failureMessage,
+    reversal_reason: a.reversalReason,
     created: unix(a.createdAt),
   };
 }

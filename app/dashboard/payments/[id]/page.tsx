@@ -220,8 +220,11 @@ export default async function PaymentDetailPage({ params }: { params: Promise<{ 
                       {a.riskDecision ?? '—'}
                       {a.riskReasons.length > 0 ? `: ${a.riskReasons.map((r) => RISK_REASON_MESSAGES[r] ?? r).join(' ')}` : ''}
                     </td>
-                    <td className={styles.wrap}>
-                      {a.failureMessage
+                    <td className={styles.wrap} data-testid="attempt-outcome">
+                      {a.reversalReason
+                        ? // money the PSP took after the payment was given up, and how it went back
+                          a.reversalReason
+                        : a.failureMessage
                         ? `${a.failureMessage} (${a.declineCode ?? a.failureCode})`
                         : a.status === 'succeeded' || a.status === 'authorized'
                           ? 'approved'
