@@ -25,8 +25,6 @@ function setAllowPrivate(on: boolean): void {
 }
 
 beforeAll(async () => {
-  // 32 creations back to back with one key: above the 25 writes/s API limit, which is not under test here
-  process.env.API_RATE_LIMIT_WRITES_PER_SECOND = '1000';
   setAllowPrivate(false);
   app = await startTestApp();
 });
