@@ -88,7 +88,10 @@ export interface Daraja {
   /** SecurityCredential for a password: base64(RSA PKCS#1 v1.5 with the sandbox certificate's key). */
   credential(password?: string): Promise<string>;
   phone(msisdn: string): Promise<{ prompt: unknown; messages: { body: string }[] }>;
-  payBill(msisdn: string, body: { businessNumber: string; accountNumber: string; amount: string | number; pin: string }): Promise<any>;
+  payBill(
+    msisdn: string,
+    body: { businessNumber: string; accountNumber: string; amount: string | number; pin: string },
+  ): Promise<any>;
   close(): Promise<void>;
 }
 
@@ -104,13 +107,15 @@ export async function startDaraja(): Promise<Daraja> {
     async token() {
       if (cachedToken) return cachedToken;
       const basic = Buffer.from(`${env().DARAJA_CONSUMER_KEY}:${env().DARAJA_CONSUMER_SECRET}`).toString('base64');
-      const res = await fetch(`${base}/oauth/v1/generate?grant_type=client_credentials`, { headers: { authorization: `Basic ${basic}` } });
+      const res = await fetch(`${base}/oauth/v1/generate?grant_type=client_credentials`, {
+        headers: { authorization: `Basic ${basic}` },
+      });
       const body = (await res.json()) as { access_token: string };
       cachedToken = body.access_token;
       return cachedToken;
     },
     async post(path, body, token) {
-      const auth = token === null ? {} : { authorization: `Bearer ${token ?? (await daraja.token())}` };
+      const auth: Record<string, string> = token === null ? {} : { authorization: `Bearer ${token ?? (await daraja.token())}` };
       const res = await fetch(`${base}/${path}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...auth },
@@ -126,7 +131,7 @@ export async function startDaraja(): Promise<Daraja> {
       return { status: res.status, body: parsed };
     },
     async get(path, token) {
-      const auth = token === null ? {} : { authorization: `Bearer ${token ?? (await daraja.token())}` };
+      const auth: Record<string, string> = token === null ? {} : { authorization: `Bearer ${token ?? (await daraja.token())}` };
       return fetch(`${base}/${path}`, { headers: auth });
     },
     async portal() {
@@ -172,7 +177,11 @@ export async function initiatorFields(daraja: Daraja, merchant: MerchantServer) 
   };
 }
 
-export function b2cRequest(fields: Awaited<ReturnType<typeof initiatorFields>>, shortcode: string, overrides: Record<string, unknown> = {}) {
+export function b2cRequest(
+  fields: Awaited<ReturnType<typeof initiatorFields>>,
+  shortcode: string,
+  overrides: Record<string, unknown> = {},
+) {
   return {
     OriginatorConversationID: randomUUID(),
     InitiatorName: fields.initiator,
@@ -203,15 +212,26 @@ export function freshMsisdn(): string {
 
 /** Funds the shortcode's Utility account through a Paybill payment on a phone; returns the receipt. */
 export async function fund(daraja: Daraja, shillings: number, msisdn = freshMsisdn(), account = 'TOPUP'): Promise<string> {
-  const answer = await daraja.payBill(msisdn, { businessNumber: daraja.shortcode, accountNumber: account, amount: shillings, pin: '1234' });
+  const answer = await daraja.payBill(msisdn, {
+    businessNumber: daraja.shortcode,
+    accountNumber: account,
+    amount: shillings,
+    pin: '1234',
+  });
   expect(answer.ResultCode, JSON.stringify(answer)).toBe(0);
   return answer.TransID as string;
 }
 
-export const nairobiNow = (offsetMs = 0) => new Date(Date.now() + offsetMs + 3 * 3_600_000).toISOString().slice(0, 19).replace('T', ' ');
+export const nairobiNow = (offsetMs = 0) =>
+  new Date(Date.now() + offsetMs + 3 * 3_600_000).toISOString().slice(0, 19).replace('T', ' ');
 
 /** Waits for the Result (or queue timeout) of one acknowledged request, by its ConversationID. */
-export async function resultFor(merchant: MerchantServer, conversationId: string, path = '/result', timeoutMs = 8_000): Promise<any> {
+export async function resultFor(
+  merchant: MerchantServer,
+  conversationId: string,
+  path = '/result',
+  timeoutMs = 8_000,
+): Promise<any> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const hit = merchant.on(path).find((r) => r.body?.Result?.ConversationID === conversationId);

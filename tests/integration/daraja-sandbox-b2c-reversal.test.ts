@@ -66,7 +66,11 @@ describe('B2C v3', () => {
     const { ack } = await b2c({ Amount: 100 });
     expect(ack.status).toBe(200);
     const result = await resultFor(merchant, ack.body.ConversationID);
-    expect(result).toMatchObject({ ResultType: 0, ResultCode: 1, ResultDesc: 'The balance is insufficient for the transaction.' });
+    expect(result).toMatchObject({
+      ResultType: 0,
+      ResultCode: 1,
+      ResultDesc: 'The balance is insufficient for the transaction.',
+    });
     expect(result.ResultParameters).toBeUndefined();
     expect(await utility()).toBe('0.00');
   });
@@ -94,7 +98,9 @@ describe('B2C v3', () => {
     expect(result.ReferenceData.ReferenceItem).toContainEqual({ Key: 'Occasion', Value: 'order 42' });
     expect(await utility()).toBe('750.00');
     const phone = await daraja.phone(payee);
-    expect(phone.messages[0]!.body).toMatch(new RegExp(`^${result.TransactionID} Confirmed\\. You have received Ksh250\\.00 from `));
+    expect(phone.messages[0]!.body).toMatch(
+      new RegExp(`^${result.TransactionID} Confirmed\\. You have received Ksh250\\.00 from `),
+    );
   });
 
   it('a retry with the same OriginatorConversationID gets the first acknowledgement and pays once, even concurrently', async () => {
@@ -119,7 +125,10 @@ describe('B2C v3', () => {
 
   it('declines amounts outside the limits with ResultCode 2', async () => {
     const { ack } = await b2c({ Amount: 9 });
-    expect(await resultFor(merchant, ack.body.ConversationID)).toMatchObject({ ResultCode: 2, ResultDesc: expect.stringMatching(/^Declined due to limit rule: less than the minimum/) });
+    expect(await resultFor(merchant, ack.body.ConversationID)).toMatchObject({
+      ResultCode: 2,
+      ResultDesc: expect.stringMatching(/^Declined due to limit rule: less than the minimum/),
+    });
     const big = await b2c({ Amount: 250_001 });
     expect((await resultFor(merchant, big.ack.body.ConversationID)).ResultCode).toBe(2);
   });
@@ -150,13 +159,19 @@ describe('Reversal', () => {
     const receipt = await fund(daraja, 300, payer, 'INV-1');
     const before = Number(await utility());
     const ack = await daraja.post('mpesa/reversal/v1/request', reversalRequest(receipt, '300.00'));
-    expect(ack.body).toMatchObject({ ResponseCode: '0', ConversationID: expect.stringMatching(/^AG_/), OriginatorConversationID: expect.any(String) });
+    expect(ack.body).toMatchObject({
+      ResponseCode: '0',
+      ConversationID: expect.stringMatching(/^AG_/),
+      OriginatorConversationID: expect.any(String),
+    });
     const result = await resultFor(merchant, ack.body.ConversationID);
     expect(result).toMatchObject({ ResultType: 0, ResultCode: 0 });
     const wrapped = { Result: result };
     expect(param(wrapped, 'OriginalTransactionID')).toBe(receipt);
     expect(param(wrapped, 'Amount')).toBe(300);
-    expect(param(wrapped, 'DebitAccountBalance')).toBe(`Utility Account|KES|${(before - 300).toFixed(2)}|${(before - 300).toFixed(2)}|0.00|0.00`);
+    expect(param(wrapped, 'DebitAccountBalance')).toBe(
+      `Utility Account|KES|${(before - 300).toFixed(2)}|${(before - 300).toFixed(2)}|0.00|0.00`,
+    );
     expect(param(wrapped, 'CreditPartyPublicName')).toMatch(new RegExp(`^${payer} - `));
     expect(param(wrapped, 'TransCompletedTime')).toEqual(expect.any(Number));
     expect(Number(await utility())).toBe(before - 300);
@@ -167,7 +182,9 @@ describe('Reversal', () => {
   it('reverses an STK push receipt', async () => {
     const token = await daraja.token();
     const stamp = '20261201120000';
-    const password = Buffer.from(`${daraja.shortcode}bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919${stamp}`).toString('base64');
+    const password = Buffer.from(
+      `${daraja.shortcode}bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919${stamp}`,
+    ).toString('base64');
     process.env.MPESA_SANDBOX_AUTO_ANSWER_MS = '20';
     const push = await daraja.post(
       'mpesa/stkpush/v1/processrequest',
@@ -187,9 +204,12 @@ describe('Reversal', () => {
       token,
     );
     expect(push.status, JSON.stringify(push.body)).toBe(200);
-    const callback = (await merchant.waitFor('/stk')).find((r) => r.body.Body.stkCallback.CheckoutRequestID === push.body.CheckoutRequestID)!;
+    const callback = (await merchant.waitFor('/stk')).find(
+      (r) => r.body.Body.stkCallback.CheckoutRequestID === push.body.CheckoutRequestID,
+    )!;
     delete process.env.MPESA_SANDBOX_AUTO_ANSWER_MS;
-    const receipt = callback.body.Body.stkCallback.CallbackMetadata.Item.find((i: any) => i.Name === 'MpesaReceiptNumber').Value as string;
+    const receipt = callback.body.Body.stkCallback.CallbackMetadata.Item.find((i: any) => i.Name === 'MpesaReceiptNumber')
+      .Value as string;
     const ack = await daraja.post('mpesa/reversal/v1/request', reversalRequest(receipt, 45));
     expect((await resultFor(merchant, ack.body.ConversationID)).ResultCode).toBe(0);
   });
@@ -207,7 +227,10 @@ describe('Reversal', () => {
 
   it('refuses an unknown receipt, a payout receipt and a partial amount', async () => {
     const unknown = await daraja.post('mpesa/reversal/v1/request', reversalRequest('SLB0000XYZ', 10));
-    expect(await resultFor(merchant, unknown.body.ConversationID)).toMatchObject({ ResultCode: 'R000002', ResultDesc: 'The OriginalTransactionID is invalid.' });
+    expect(await resultFor(merchant, unknown.body.ConversationID)).toMatchObject({
+      ResultCode: 'R000002',
+      ResultDesc: 'The OriginalTransactionID is invalid.',
+    });
     await fund(daraja, 50);
     const payout = await b2c({ Amount: 10 });
     const payoutReceipt = (await resultFor(merchant, payout.ack.body.ConversationID)).TransactionID;

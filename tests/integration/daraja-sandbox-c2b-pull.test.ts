@@ -59,17 +59,35 @@ describe('C2B register URL', () => {
   it("acknowledges with Daraja's C2B answer, and re-registration replaces the URLs", async () => {
     const first = await register('v1');
     expect(first.status).toBe(200);
-    expect(first.body).toEqual({ OriginatorCoversationID: expect.any(String), ResponseCode: '0', ResponseDescription: 'Success' });
+    expect(first.body).toEqual({
+      OriginatorCoversationID: expect.any(String),
+      ResponseCode: '0',
+      ResponseDescription: 'Success',
+    });
     expect((await register('v1')).status).toBe(200);
     const portal = (await (await daraja.get(`portal/shortcodes/${daraja.shortcode}`)).json()) as any;
-    expect(portal.c2b).toEqual({ confirmationUrl: `${merchant.url}/confirmation`, validationUrl: `${merchant.url}/validation`, responseType: 'Completed', version: 'v1' });
+    expect(portal.c2b).toEqual({
+      confirmationUrl: `${merchant.url}/confirmation`,
+      validationUrl: `${merchant.url}/validation`,
+      responseType: 'Completed',
+      version: 'v1',
+    });
   });
 
   it('refuses a bad ResponseType, a missing URL and an unknown shortcode with 400.002.02', async () => {
     expect((await register('v1', 'completed')).body.errorMessage).toBe('Bad Request - Invalid ResponseType');
-    const noUrl = await daraja.post('mpesa/c2b/v1/registerurl', { ShortCode: daraja.shortcode, ResponseType: 'Completed', ConfirmationURL: `${merchant.url}/c` });
+    const noUrl = await daraja.post('mpesa/c2b/v1/registerurl', {
+      ShortCode: daraja.shortcode,
+      ResponseType: 'Completed',
+      ConfirmationURL: `${merchant.url}/c`,
+    });
     expect(noUrl.body.errorMessage).toBe('Bad Request - Invalid ValidationURL');
-    const unknown = await daraja.post('mpesa/c2b/v1/registerurl', { ShortCode: '600000', ResponseType: 'Completed', ConfirmationURL: `${merchant.url}/c`, ValidationURL: `${merchant.url}/v` });
+    const unknown = await daraja.post('mpesa/c2b/v1/registerurl', {
+      ShortCode: '600000',
+      ResponseType: 'Completed',
+      ConfirmationURL: `${merchant.url}/c`,
+      ValidationURL: `${merchant.url}/v`,
+    });
     expect(unknown.body.errorMessage).toBe('Bad Request - Invalid ShortCode');
   });
 });
@@ -79,7 +97,12 @@ describe('a Paybill payment from the phone', () => {
     await register('v1');
     const payer = freshMsisdn();
     const before = await utility();
-    const answer = await daraja.payBill(payer, { businessNumber: daraja.shortcode, accountNumber: 'CS-123', amount: '1500', pin: '1234' });
+    const answer = await daraja.payBill(payer, {
+      businessNumber: daraja.shortcode,
+      accountNumber: 'CS-123',
+      amount: '1500',
+      pin: '1234',
+    });
     expect(answer).toMatchObject({ ResultCode: 0, status: 'completed', TransID: expect.stringMatching(/^[A-Z0-9]{10}$/) });
     const validation = merchant.on('/validation').find((r) => r.body.TransID === answer.TransID)!.body;
     expect(validation).toMatchObject({
@@ -93,17 +116,31 @@ describe('a Paybill payment from the phone', () => {
       FirstName: expect.any(String),
     });
     const confirmation = await confirmationOf(answer.TransID);
-    expect(confirmation).toMatchObject({ TransAmount: '1500.00', BillRefNumber: 'CS-123', OrgAccountBalance: (before + 1500).toFixed(2) });
+    expect(confirmation).toMatchObject({
+      TransAmount: '1500.00',
+      BillRefNumber: 'CS-123',
+      OrgAccountBalance: (before + 1500).toFixed(2),
+    });
     expect(await utility()).toBe(before + 1500);
-    expect((await daraja.phone(payer)).messages[0]!.body).toMatch(new RegExp(`^${answer.TransID} Confirmed\\. Ksh1500\\.00 sent to .* for account CS-123`));
+    expect((await daraja.phone(payer)).messages[0]!.body).toMatch(
+      new RegExp(`^${answer.TransID} Confirmed\\. Ksh1500\\.00 sent to .* for account CS-123`),
+    );
   });
 
   it('a rejection by the validation URL (C2B00012) cancels the payment: no money, no confirmation', async () => {
     await register('v1');
-    merchant.validation = (body) => (body.BillRefNumber === 'NOPE' ? { body: { ResultCode: 'C2B00012', ResultDesc: 'Invalid Account Number' } } : { body: { ResultCode: '0' } });
+    merchant.validation = (body) =>
+      body.BillRefNumber === 'NOPE'
+        ? { body: { ResultCode: 'C2B00012', ResultDesc: 'Invalid Account Number' } }
+        : { body: { ResultCode: '0' } };
     const before = await utility();
     const payer = freshMsisdn();
-    const answer = await daraja.payBill(payer, { businessNumber: daraja.shortcode, accountNumber: 'NOPE', amount: 99, pin: '1234' });
+    const answer = await daraja.payBill(payer, {
+      businessNumber: daraja.shortcode,
+      accountNumber: 'NOPE',
+      amount: 99,
+      pin: '1234',
+    });
     expect(answer).toMatchObject({ ResultCode: 'C2B00012', status: 'rejected' });
     expect(answer.message).toContain('Invalid Account Number');
     await sleep(100);
@@ -116,12 +153,22 @@ describe('a Paybill payment from the phone', () => {
     merchant.validation = () => ({ delayMs: 600, body: { ResultCode: '0' } });
     await register('v1', 'Completed');
     const before = await utility();
-    const paid = await daraja.payBill(freshMsisdn(), { businessNumber: daraja.shortcode, accountNumber: 'A1', amount: 10, pin: '1234' });
+    const paid = await daraja.payBill(freshMsisdn(), {
+      businessNumber: daraja.shortcode,
+      accountNumber: 'A1',
+      amount: 10,
+      pin: '1234',
+    });
     expect(paid.status).toBe('completed');
     await confirmationOf(paid.TransID);
     await register('v1', 'Cancelled');
     merchant.validation = () => ({ status: 503 });
-    const cancelled = await daraja.payBill(freshMsisdn(), { businessNumber: daraja.shortcode, accountNumber: 'A2', amount: 10, pin: '1234' });
+    const cancelled = await daraja.payBill(freshMsisdn(), {
+      businessNumber: daraja.shortcode,
+      accountNumber: 'A2',
+      amount: 10,
+      pin: '1234',
+    });
     expect(cancelled).toMatchObject({ status: 'cancelled', ResultCode: 'C2B00016' });
     expect(await utility()).toBe(before + 10);
   });
@@ -137,8 +184,10 @@ describe('a Paybill payment from the phone', () => {
 
   it('a wrong PIN, a bad amount, an unknown business number and a broke customer pay nothing', async () => {
     const before = await utility();
-    const pay = (body: Partial<{ businessNumber: string; accountNumber: string; amount: string | number; pin: string }>, msisdn = freshMsisdn()) =>
-      daraja.payBill(msisdn, { businessNumber: daraja.shortcode, accountNumber: 'X', amount: 10, pin: '1234', ...body });
+    const pay = (
+      body: Partial<{ businessNumber: string; accountNumber: string; amount: string | number; pin: string }>,
+      msisdn = freshMsisdn(),
+    ) => daraja.payBill(msisdn, { businessNumber: daraja.shortcode, accountNumber: 'X', amount: 10, pin: '1234', ...body });
     expect(await pay({ pin: '0000' })).toMatchObject({ ResultCode: 2001 });
     expect(await pay({ amount: '10.50' })).toMatchObject({ ResultCode: 'C2B00013' });
     expect(await pay({ amount: 0 })).toMatchObject({ ResultCode: 'C2B00013' });
@@ -153,23 +202,45 @@ describe('C2B simulate', () => {
   it('acknowledges, then validates, completes and confirms like a phone payment', async () => {
     await register('v1');
     const payer = freshMsisdn();
-    const ack = await daraja.post('mpesa/c2b/v1/simulate', { ShortCode: daraja.shortcode, CommandID: 'CustomerPayBillOnline', Amount: '42', Msisdn: payer, BillRefNumber: 'SIM-1' });
-    expect(ack.body).toEqual({ OriginatorCoversationID: expect.any(String), ResponseCode: '0', ResponseDescription: 'Accept the service request successfully.' });
-    await expect.poll(() => merchant.on('/confirmation').some((r) => r.body.BillRefNumber === 'SIM-1' && r.body.MSISDN === payer)).toBe(true);
+    const ack = await daraja.post('mpesa/c2b/v1/simulate', {
+      ShortCode: daraja.shortcode,
+      CommandID: 'CustomerPayBillOnline',
+      Amount: '42',
+      Msisdn: payer,
+      BillRefNumber: 'SIM-1',
+    });
+    expect(ack.body).toEqual({
+      OriginatorCoversationID: expect.any(String),
+      ResponseCode: '0',
+      ResponseDescription: 'Accept the service request successfully.',
+    });
+    await expect
+      .poll(() => merchant.on('/confirmation').some((r) => r.body.BillRefNumber === 'SIM-1' && r.body.MSISDN === payer))
+      .toBe(true);
     expect(merchant.on('/validation').some((r) => r.body.BillRefNumber === 'SIM-1')).toBe(true);
   });
 
   it('refuses a Paybill simulation without BillRefNumber and a fractional amount', async () => {
     const base = { ShortCode: daraja.shortcode, CommandID: 'CustomerPayBillOnline', Amount: 10, Msisdn: '254708374149' };
     expect((await daraja.post('mpesa/c2b/v1/simulate', base)).body.errorMessage).toBe('Bad Request - Invalid BillRefNumber');
-    expect((await daraja.post('mpesa/c2b/v1/simulate', { ...base, BillRefNumber: 'x', Amount: 1.5 })).body.errorMessage).toBe('Bad Request - Invalid Amount');
-    expect((await daraja.post('mpesa/c2b/v1/simulate', { ...base, Msisdn: '0708374149', BillRefNumber: 'x' })).body.errorMessage).toBe('Bad Request - Invalid Msisdn');
+    expect((await daraja.post('mpesa/c2b/v1/simulate', { ...base, BillRefNumber: 'x', Amount: 1.5 })).body.errorMessage).toBe(
+      'Bad Request - Invalid Amount',
+    );
+    expect(
+      (await daraja.post('mpesa/c2b/v1/simulate', { ...base, Msisdn: '0708374149', BillRefNumber: 'x' })).body.errorMessage,
+    ).toBe('Bad Request - Invalid Msisdn');
   });
 });
 
 describe('Pull Transactions and the statement', () => {
   const query = (body: Record<string, unknown>) =>
-    daraja.post('pulltransactions/v1/query', { ShortCode: daraja.shortcode, StartDate: nairobiNow(-3_600_000), EndDate: nairobiNow(60_000), OffSetValue: '0', ...body });
+    daraja.post('pulltransactions/v1/query', {
+      ShortCode: daraja.shortcode,
+      StartDate: nairobiNow(-3_600_000),
+      EndDate: nairobiNow(60_000),
+      OffSetValue: '0',
+      ...body,
+    });
 
   it('refuses a query before registration', async () => {
     const res = await query({});
@@ -178,9 +249,24 @@ describe('Pull Transactions and the statement', () => {
   });
 
   it('registers the shortcode', async () => {
-    const res = await daraja.post('pulltransactions/v1/register', { ShortCode: daraja.shortcode, RequestType: 'Pull', NominatedNumber: '0722000000', CallBackURL: `${merchant.url}/pull` });
-    expect(res.body).toEqual({ ResponseRefID: expect.any(String), ResponseStatus: '1000', ShortCode: daraja.shortcode, ResponseDescription: 'Shortcode Registered Successfully' });
-    const bad = await daraja.post('pulltransactions/v1/register', { ShortCode: daraja.shortcode, RequestType: 'Push', NominatedNumber: '0722000000', CallBackURL: `${merchant.url}/pull` });
+    const res = await daraja.post('pulltransactions/v1/register', {
+      ShortCode: daraja.shortcode,
+      RequestType: 'Pull',
+      NominatedNumber: '0722000000',
+      CallBackURL: `${merchant.url}/pull`,
+    });
+    expect(res.body).toEqual({
+      ResponseRefID: expect.any(String),
+      ResponseStatus: '1000',
+      ShortCode: daraja.shortcode,
+      ResponseDescription: 'Shortcode Registered Successfully',
+    });
+    const bad = await daraja.post('pulltransactions/v1/register', {
+      ShortCode: daraja.shortcode,
+      RequestType: 'Push',
+      NominatedNumber: '0722000000',
+      CallBackURL: `${merchant.url}/pull`,
+    });
     expect(bad.body.errorMessage).toBe('Bad Request - Invalid RequestType');
   });
 
@@ -222,8 +308,15 @@ describe('Pull Transactions and the statement', () => {
       amount: 333,
       organizationname: expect.any(String),
     });
-    expect(rows.find((r) => r.transactionId === payoutReceipt)).toMatchObject({ transactiontype: 'b2c-business-payment', amount: 11 });
-    expect(rows.find((r) => r.transactionId === reversalReceipt)).toMatchObject({ transactiontype: 'reversal', amount: 21, originalTransactionId: reversed });
+    expect(rows.find((r) => r.transactionId === payoutReceipt)).toMatchObject({
+      transactiontype: 'b2c-business-payment',
+      amount: 11,
+    });
+    expect(rows.find((r) => r.transactionId === reversalReceipt)).toMatchObject({
+      transactiontype: 'reversal',
+      amount: 21,
+      originalTransactionId: reversed,
+    });
   });
 
   it('pages by OffSetValue and refuses a window older than 48 hours or a malformed date', async () => {
@@ -242,7 +335,9 @@ describe('Pull Transactions and the statement', () => {
     const res = await daraja.get(`portal/shortcodes/${daraja.shortcode}/statement.csv`);
     expect(res.headers.get('content-type')).toMatch(/^text\/csv/);
     const [header, ...lines] = (await res.text()).trimEnd().split('\r\n');
-    expect(header).toBe('Receipt No.,Completion Time,Details,Transaction Status,Account,Paid In,Withdrawn,Balance,Reason Type,Other Party Info,A/C No.');
+    expect(header).toBe(
+      'Receipt No.,Completion Time,Details,Transaction Status,Account,Paid In,Withdrawn,Balance,Reason Type,Other Party Info,A/C No.',
+    );
     const utilityLines = lines.map((l) => l.split(',')).filter((c) => c[4] === 'utility');
     let running = 0;
     for (const cols of utilityLines) {

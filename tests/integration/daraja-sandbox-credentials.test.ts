@@ -1,6 +1,14 @@
 import { constants, publicEncrypt, X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { b2cRequest, initiatorFields, resultFor, startDaraja, startMerchantServer, type Daraja, type MerchantServer } from '../helpers/daraja-sandbox';
+import {
+  b2cRequest,
+  initiatorFields,
+  resultFor,
+  startDaraja,
+  startMerchantServer,
+  type Daraja,
+  type MerchantServer,
+} from '../helpers/daraja-sandbox';
 
 /**
  * SecurityCredential as in production: the sandbox serves an X.509 certificate, the merchant
@@ -42,7 +50,10 @@ describe('the org portal', () => {
     const portal = await daraja.portal();
     expect(portal.initiatorName).toMatch(/^paykit_api_[0-9a-f]{6}$/);
     expect(portal.initiatorPassword.length).toBeGreaterThanOrEqual(16);
-    expect(await daraja.portal()).toMatchObject({ initiatorName: portal.initiatorName, initiatorPassword: portal.initiatorPassword });
+    expect(await daraja.portal()).toMatchObject({
+      initiatorName: portal.initiatorName,
+      initiatorPassword: portal.initiatorPassword,
+    });
   });
 
   it('knows only the configured shortcode', async () => {
@@ -85,7 +96,13 @@ describe('SecurityCredential', () => {
     const wrong = [
       { ...fields, SecurityCredential: await daraja.credential('Safaricom999!*!') },
       { ...fields, initiator: 'testapi' },
-      { ...fields, SecurityCredential: publicEncrypt({ key: otherKey, padding: constants.RSA_PKCS1_PADDING }, Buffer.from(password)).toString('base64') },
+      {
+        ...fields,
+        SecurityCredential: publicEncrypt(
+          { key: otherKey, padding: constants.RSA_PKCS1_PADDING },
+          Buffer.from(password),
+        ).toString('base64'),
+      },
       { ...fields, SecurityCredential: Buffer.from(password).toString('base64') },
       { ...fields, SecurityCredential: 'not base64 at all!' },
     ];
@@ -99,7 +116,10 @@ describe('SecurityCredential', () => {
 
   it('moves no money on a B2C with a wrong credential', async () => {
     const fields = await initiatorFields(daraja, merchant);
-    const ack = await daraja.post('mpesa/b2c/v3/paymentrequest', b2cRequest({ ...fields, SecurityCredential: await daraja.credential('guess') }, daraja.shortcode));
+    const ack = await daraja.post(
+      'mpesa/b2c/v3/paymentrequest',
+      b2cRequest({ ...fields, SecurityCredential: await daraja.credential('guess') }, daraja.shortcode),
+    );
     expect(ack.status).toBe(200);
     expect((await resultFor(merchant, ack.body.ConversationID)).ResultCode).toBe(2001);
     expect((await daraja.portal()).balances.utility).toBe('0.00');
@@ -108,7 +128,17 @@ describe('SecurityCredential', () => {
 
 describe('OAuth on the organisation APIs', () => {
   it('refuses a call without a valid access token with 404.001.03', async () => {
-    for (const path of ['mpesa/b2c/v3/paymentrequest', 'mpesa/reversal/v1/request', 'mpesa/transactionstatus/v1/query', 'mpesa/accountbalance/v1/query', 'mpesa/c2b/v1/registerurl', 'mpesa/c2b/v2/registerurl', 'mpesa/c2b/v1/simulate', 'pulltransactions/v1/register', 'pulltransactions/v1/query']) {
+    for (const path of [
+      'mpesa/b2c/v3/paymentrequest',
+      'mpesa/reversal/v1/request',
+      'mpesa/transactionstatus/v1/query',
+      'mpesa/accountbalance/v1/query',
+      'mpesa/c2b/v1/registerurl',
+      'mpesa/c2b/v2/registerurl',
+      'mpesa/c2b/v1/simulate',
+      'pulltransactions/v1/register',
+      'pulltransactions/v1/query',
+    ]) {
       const res = await daraja.post(path, {}, 'forged-token-forged-token-forged-token');
       expect(res.status, path).toBe(401);
       expect(res.body).toMatchObject({ errorCode: '404.001.03', errorMessage: 'Invalid Access Token' });

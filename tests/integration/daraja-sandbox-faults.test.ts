@@ -47,7 +47,8 @@ async function faults(body: Record<string, unknown>) {
 }
 
 const utility = async () => Number((await daraja.portal()).balances.utility);
-const resultsOf = (conversationId: string) => merchant.on('/result').filter((r) => r.body.Result.ConversationID === conversationId);
+const resultsOf = (conversationId: string) =>
+  merchant.on('/result').filter((r) => r.body.Result.ConversationID === conversationId);
 
 async function payout(amount: number) {
   const ack = await daraja.post('mpesa/b2c/v3/paymentrequest', b2cRequest(fields, daraja.shortcode, { Amount: amount }));
@@ -105,7 +106,9 @@ describe('faults', () => {
     expect(r1.ResultCode).toBe(0);
     expect(r2.ResultCode).toBe(0);
     expect(resultsOf(second.ConversationID)[0]!.at).toBeLessThanOrEqual(resultsOf(first.ConversationID)[0]!.at);
-    expect(merchant.received.indexOf(resultsOf(second.ConversationID)[0]!)).toBeLessThan(merchant.received.indexOf(resultsOf(first.ConversationID)[0]!));
+    expect(merchant.received.indexOf(resultsOf(second.ConversationID)[0]!)).toBeLessThan(
+      merchant.received.indexOf(resultsOf(first.ConversationID)[0]!),
+    );
   });
 
   it('out of order: a lone Result is still delivered after the hold time', async () => {
@@ -121,7 +124,11 @@ describe('faults', () => {
     const before = await utility();
     const ack = await payout(50);
     const timeout = await resultFor(merchant, ack.ConversationID, '/timeout');
-    expect(timeout).toMatchObject({ ResultType: 1, OriginatorConversationID: ack.OriginatorConversationID, ConversationID: ack.ConversationID });
+    expect(timeout).toMatchObject({
+      ResultType: 1,
+      OriginatorConversationID: ack.OriginatorConversationID,
+      ConversationID: ack.ConversationID,
+    });
     await sleep(100);
     expect(resultsOf(ack.ConversationID)).toHaveLength(0);
     expect(await utility()).toBe(before);

@@ -120,7 +120,10 @@ describe('Transaction Status', () => {
 
   it('answers an unknown transaction with the not-found result and no parameters', async () => {
     const r = await status({ TransactionID: 'SLB9ZZZZZZ' });
-    expect(r.Result).toMatchObject({ ResultCode: 404, ResultDesc: 'No transaction matches the TransactionID or OriginalConversationID.' });
+    expect(r.Result).toMatchObject({
+      ResultCode: 404,
+      ResultDesc: 'No transaction matches the TransactionID or OriginalConversationID.',
+    });
     expect(r.Result.ResultParameters).toBeUndefined();
   });
 
@@ -155,7 +158,14 @@ describe('Account Balance', () => {
           }),
       );
     const before = parse(await balance());
-    expect(Object.keys(before)).toEqual(['Working Account', 'Float Account', 'Utility Account', 'Charges Paid Account', 'Organization Settlement Account', 'Merchant Account']);
+    expect(Object.keys(before)).toEqual([
+      'Working Account',
+      'Float Account',
+      'Utility Account',
+      'Charges Paid Account',
+      'Organization Settlement Account',
+      'Merchant Account',
+    ]);
     await fund(daraja, 75);
     const payout = await daraja.post('mpesa/b2c/v3/paymentrequest', b2cRequest(fields, daraja.shortcode, { Amount: 25 }));
     await resultFor(merchant, payout.body.ConversationID);

@@ -2,7 +2,12 @@ import { createHash } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import type { Tx } from '@/db/client';
 import { getDb } from '@/db/client';
-import { sandboxMpesaRequests, type SandboxMpesaRequest, type SandboxMpesaRequestApi, type SandboxMpesaShortcode } from '@/db/schema';
+import {
+  sandboxMpesaRequests,
+  type SandboxMpesaRequest,
+  type SandboxMpesaRequestApi,
+  type SandboxMpesaShortcode,
+} from '@/db/schema';
 import { emitNotification } from './callbacks';
 import { takeQueueTimeout } from './faults';
 import { checkInitiator } from './shortcodes';
@@ -112,12 +117,15 @@ async function existing(api: SandboxMpesaRequestApi, originatorId: string): Prom
 }
 
 function replay(row: SandboxMpesaRequest, requestHash: string): Acknowledgement {
-  if (row.requestHash !== requestHash) throw new DuplicateOriginatorId('OriginatorConversationID already used for another request');
+  if (row.requestHash !== requestHash)
+    throw new DuplicateOriginatorId('OriginatorConversationID already used for another request');
   return ack(row);
 }
 
 const isUniqueViolation = (err: unknown): boolean =>
-  typeof err === 'object' && err !== null && ((err as { code?: string }).code === '23505' || isUniqueViolation((err as { cause?: unknown }).cause));
+  typeof err === 'object' &&
+  err !== null &&
+  ((err as { code?: string }).code === '23505' || isUniqueViolation((err as { cause?: unknown }).cause));
 
 /**
  * Accepts one request: a retry with the same OriginatorConversationID and body gets the first
@@ -211,6 +219,10 @@ export async function findRequestByOriginatorId(originatorId: string): Promise<S
 }
 
 export async function findRequestByTransactionId(transactionId: string): Promise<SandboxMpesaRequest | undefined> {
-  const [row] = await getDb().select().from(sandboxMpesaRequests).where(eq(sandboxMpesaRequests.transactionId, transactionId)).limit(1);
+  const [row] = await getDb()
+    .select()
+    .from(sandboxMpesaRequests)
+    .where(eq(sandboxMpesaRequests.transactionId, transactionId))
+    .limit(1);
   return row;
 }

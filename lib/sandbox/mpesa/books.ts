@@ -141,7 +141,19 @@ function csvField(value: string): string {
  * movement, money as decimal shillings, times in Nairobi time, oldest first.
  */
 export function statementCsv(rows: SandboxMpesaTransaction[]): string {
-  const header = ['Receipt No.', 'Completion Time', 'Details', 'Transaction Status', 'Account', 'Paid In', 'Withdrawn', 'Balance', 'Reason Type', 'Other Party Info', 'A/C No.'];
+  const header = [
+    'Receipt No.',
+    'Completion Time',
+    'Details',
+    'Transaction Status',
+    'Account',
+    'Paid In',
+    'Withdrawn',
+    'Balance',
+    'Reason Type',
+    'Other Party Info',
+    'A/C No.',
+  ];
   const lines = rows.map((r) =>
     [
       r.id,

@@ -75,7 +75,11 @@ async function askValidation(url: string, body: unknown): Promise<ValidationAnsw
     const code = String(answer.ResultCode ?? '');
     if (code === '0') return { accepted: true };
     if (code === '') return { unreachable: true };
-    return { accepted: false, resultCode: code, resultDesc: typeof answer.ResultDesc === 'string' ? answer.ResultDesc : 'Rejected' };
+    return {
+      accepted: false,
+      resultCode: code,
+      resultDesc: typeof answer.ResultDesc === 'string' ? answer.ResultDesc : 'Rejected',
+    };
   } catch {
     return { unreachable: true };
   }
@@ -85,10 +89,20 @@ export async function payBill(payment: C2bPayment): Promise<C2bOutcome> {
   const shortcode = await findShortcode(payment.shortcode);
   if (!shortcode) return { status: 'failed', transId: null, resultCode: 'C2B00015', message: 'Invalid business number.' };
   if (payment.amountCents < 100n || payment.amountCents % 100n !== 0n || payment.amountCents > C2B_MAX_CENTS)
-    return { status: 'failed', transId: null, resultCode: 'C2B00013', message: 'Enter a whole amount between KES 1 and KES 250,000.' };
+    return {
+      status: 'failed',
+      transId: null,
+      resultCode: 'C2B00013',
+      message: 'Enter a whole amount between KES 1 and KES 250,000.',
+    };
   const customer = TEST_PHONES[payment.msisdn];
   if (customer?.resultCode === 1)
-    return { status: 'failed', transId: null, resultCode: '1', message: 'Failed. You do not have enough money in your M-PESA account.' };
+    return {
+      status: 'failed',
+      transId: null,
+      resultCode: '1',
+      message: 'Failed. You do not have enough money in your M-PESA account.',
+    };
 
   const transId = receiptNumber();
   const at = new Date();
@@ -100,8 +114,18 @@ export async function payBill(payment: C2bPayment): Promise<C2bOutcome> {
       const reason = rejected ? answer.resultDesc : 'the business did not answer.';
       await sendSms(getDb(), payment.msisdn, smsText.failed(shortcode.organizationName, reason));
       return rejected
-        ? { status: 'rejected', transId, resultCode: answer.resultCode, message: `Failed. ${shortcode.organizationName} rejected the payment: ${answer.resultDesc}` }
-        : { status: 'cancelled', transId, resultCode: 'C2B00016', message: `Failed. ${shortcode.organizationName} could not be reached; the payment was cancelled.` };
+        ? {
+            status: 'rejected',
+            transId,
+            resultCode: answer.resultCode,
+            message: `Failed. ${shortcode.organizationName} rejected the payment: ${answer.resultDesc}`,
+          }
+        : {
+            status: 'cancelled',
+            transId,
+            resultCode: 'C2B00016',
+            message: `Failed. ${shortcode.organizationName} could not be reached; the payment was cancelled.`,
+          };
     }
   }
 
@@ -116,11 +140,19 @@ export async function payBill(payment: C2bPayment): Promise<C2bOutcome> {
       customerName: customerNameFor(payment.msisdn),
       billReference: payment.billRefNumber,
     });
-    await sendSms(tx, payment.msisdn, smsText.paid(transId, payment.amountCents, shortcode.organizationName, payment.billRefNumber, row.createdAt));
+    await sendSms(
+      tx,
+      payment.msisdn,
+      smsText.paid(transId, payment.amountCents, shortcode.organizationName, payment.billRefNumber, row.createdAt),
+    );
     return row;
   });
   if (shortcode.c2bConfirmationUrl && !currentMpesaFaults().loseC2bConfirmation) {
-    emitNotification(shortcode.c2bConfirmationUrl, c2bBody(shortcode, payment, transId, at, wireAmount(movement.balanceAfterCents)), transId);
+    emitNotification(
+      shortcode.c2bConfirmationUrl,
+      c2bBody(shortcode, payment, transId, at, wireAmount(movement.balanceAfterCents)),
+      transId,
+    );
   }
   return {
     status: 'completed',

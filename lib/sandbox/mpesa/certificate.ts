@@ -1,4 +1,12 @@
-import { constants, createPrivateKey, createSign, generateKeyPairSync, privateDecrypt, randomBytes, X509Certificate } from 'node:crypto';
+import {
+  constants,
+  createPrivateKey,
+  createSign,
+  generateKeyPairSync,
+  privateDecrypt,
+  randomBytes,
+  X509Certificate,
+} from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { getDb } from '@/db/client';
 import { sandboxMpesaKeys } from '@/db/schema';

@@ -1,7 +1,15 @@
 import type { Tx } from '@/db/client';
 import type { SandboxMpesaShortcode, SandboxMpesaTransaction } from '@/db/schema';
 import { placeholderTransactionId, findRequestByOriginatorId, findRequestByTransactionId, type Outcome } from './async-requests';
-import { allBalances, balanceCents, findReversalOf, findTransaction, InsufficientFunds, lockShortcode, postMovement } from './books';
+import {
+  allBalances,
+  balanceCents,
+  findReversalOf,
+  findTransaction,
+  InsufficientFunds,
+  lockShortcode,
+  postMovement,
+} from './books';
 import { sendSms, smsText } from './sms';
 import { customerNameFor } from './test-phones';
 import { compactStamp, dottedStamp, receiptNumber, wireAmount, wireNumber } from './wire';
@@ -35,8 +43,10 @@ export interface B2cInput {
 }
 
 export async function processB2c(tx: Tx, input: B2cInput, ids: { conversationId: string }): Promise<Outcome> {
-  if (input.amountCents < B2C_MIN_CENTS) return failure(2, 'Declined due to limit rule: less than the minimum transaction amount.', input.amountCents);
-  if (input.amountCents > B2C_MAX_CENTS) return failure(2, 'Declined due to limit rule: greater than the maximum transaction amount.', input.amountCents);
+  if (input.amountCents < B2C_MIN_CENTS)
+    return failure(2, 'Declined due to limit rule: less than the minimum transaction amount.', input.amountCents);
+  if (input.amountCents > B2C_MAX_CENTS)
+    return failure(2, 'Declined due to limit rule: greater than the maximum transaction amount.', input.amountCents);
   const name = customerNameFor(input.msisdn);
   let movement: SandboxMpesaTransaction;
   try {
@@ -54,7 +64,11 @@ export async function processB2c(tx: Tx, input: B2cInput, ids: { conversationId:
     if (err instanceof InsufficientFunds) return failure(INSUFFICIENT.resultCode, INSUFFICIENT.resultDesc, input.amountCents);
     throw err;
   }
-  await sendSms(tx, input.msisdn, smsText.received(movement.id, input.amountCents, input.shortcode.organizationName, movement.createdAt));
+  await sendSms(
+    tx,
+    input.msisdn,
+    smsText.received(movement.id, input.amountCents, input.shortcode.organizationName, movement.createdAt),
+  );
   const working = await balanceCents(tx, input.shortcode.shortcode, 'working');
   const charges = await balanceCents(tx, input.shortcode.shortcode, 'charges_paid');
   return {
@@ -91,7 +105,8 @@ export async function processReversal(tx: Tx, input: ReversalInput, ids: { conve
     return failure('R000002', 'The OriginalTransactionID is invalid.');
   if (await findReversalOf(tx, original.id)) return failure('R000001', 'The transaction has already been reversed.');
   // M-Pesa reverses a whole transaction: the amount must be the original one
-  if (input.amountCents !== original.paidInCents) return failure(2, 'Declined due to limit rule: the amount is not the original amount.');
+  if (input.amountCents !== original.paidInCents)
+    return failure(2, 'Declined due to limit rule: the amount is not the original amount.');
   let movement: SandboxMpesaTransaction;
   try {
     movement = await postMovement(tx, {
@@ -156,7 +171,12 @@ const REASONS: Record<SandboxMpesaTransaction['kind'], string> = {
   reversal: 'Reversal',
 };
 
-function statusOfMovement(t: SandboxMpesaTransaction, shortcode: SandboxMpesaShortcode, originatorId: string, conversationId: string): Outcome {
+function statusOfMovement(
+  t: SandboxMpesaTransaction,
+  shortcode: SandboxMpesaShortcode,
+  originatorId: string,
+  conversationId: string,
+): Outcome {
   const customer = `${t.msisdn} - ${t.customerName}`;
   const business = `${t.shortcode} - ${shortcode.organizationName}`;
   const incoming = t.paidInCents > 0n;
@@ -171,7 +191,10 @@ function statusOfMovement(t: SandboxMpesaTransaction, shortcode: SandboxMpesaSho
       { Key: 'CreditPartyName', Value: incoming ? business : customer },
       { Key: 'OriginatorConversationID', Value: originatorId },
       { Key: 'InitiatedTime', Value: Number(compactStamp(t.createdAt)) },
-      { Key: 'DebitAccountType', Value: incoming ? 'MMF Account For Customer' : `${t.account === 'merchant' ? 'Merchant' : 'Utility'} Account` },
+      {
+        Key: 'DebitAccountType',
+        Value: incoming ? 'MMF Account For Customer' : `${t.account === 'merchant' ? 'Merchant' : 'Utility'} Account`,
+      },
       { Key: 'DebitPartyCharges', Value: '' },
       { Key: 'TransactionReason', Value: t.billReference },
       { Key: 'ReasonType', Value: REASONS[t.kind] },
@@ -185,7 +208,10 @@ function statusOfMovement(t: SandboxMpesaTransaction, shortcode: SandboxMpesaSho
   };
 }
 
-export const STATUS_NOT_FOUND = { resultCode: 404, resultDesc: 'No transaction matches the TransactionID or OriginalConversationID.' } as const;
+export const STATUS_NOT_FOUND = {
+  resultCode: 404,
+  resultDesc: 'No transaction matches the TransactionID or OriginalConversationID.',
+} as const;
 
 /**
  * Looks a transaction up by receipt (TransactionID) or by the OriginatorConversationID of the B2C or

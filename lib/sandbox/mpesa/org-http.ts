@@ -189,7 +189,8 @@ async function transactionStatus(request: Request): Promise<Response> {
     resultUrl: body.ResultURL,
     queueTimeoutUrl: body.QueueTimeOutURL,
     occasion: body.Occasion,
-    process: (tx) => processTransactionStatus(tx, shortcode, { transactionId: body.TransactionID || undefined, originalConversationId }),
+    process: (tx) =>
+      processTransactionStatus(tx, shortcode, { transactionId: body.TransactionID || undefined, originalConversationId }),
   });
 }
 
@@ -210,7 +211,11 @@ async function accountBalance(request: Request): Promise<Response> {
 }
 
 // Daraja's C2B answers spell it "OriginatorCoversationID"; kept as sent, so clients written against it work.
-const c2bAck = (description: string) => ({ OriginatorCoversationID: crypto.randomUUID(), ResponseCode: '0', ResponseDescription: description });
+const c2bAck = (description: string) => ({
+  OriginatorCoversationID: crypto.randomUUID(),
+  ResponseCode: '0',
+  ResponseDescription: description,
+});
 
 async function c2bRegister(request: Request, version: 'v1' | 'v2'): Promise<Response> {
   requireToken(request);
@@ -232,9 +237,13 @@ async function c2bSimulate(request: Request): Promise<Response> {
   await shortcodeOr400(body.ShortCode, 'ShortCode');
   if (body.CommandID === 'CustomerPayBillOnline' && !body.BillRefNumber) throw badRequest('BillRefNumber');
   // acknowledged first; validation, completion and confirmation follow, as for a payment from a phone
-  void payBill({ shortcode: body.ShortCode, commandId: body.CommandID, amountCents, msisdn: body.Msisdn, billRefNumber: body.BillRefNumber ?? '' }).catch(
-    (err: unknown) => console.warn('[sandbox-mpesa] simulated C2B failed:', err instanceof Error ? err.message : err),
-  );
+  void payBill({
+    shortcode: body.ShortCode,
+    commandId: body.CommandID,
+    amountCents,
+    msisdn: body.Msisdn,
+    billRefNumber: body.BillRefNumber ?? '',
+  }).catch((err: unknown) => console.warn('[sandbox-mpesa] simulated C2B failed:', err instanceof Error ? err.message : err));
   return json(200, c2bAck('Accept the service request successfully.'));
 }
 
@@ -289,7 +298,12 @@ async function portalShortcode(request: Request, value: string): Promise<Respons
     initiatorPassword: shortcode.initiatorPassword,
     certificatePath: 'certificates/sandbox.cer',
     balances: Object.fromEntries(Object.entries(balances).map(([k, v]) => [k, wireAmount(v)])),
-    c2b: { confirmationUrl: shortcode.c2bConfirmationUrl, validationUrl: shortcode.c2bValidationUrl, responseType: shortcode.c2bResponseType, version: shortcode.c2bApiVersion },
+    c2b: {
+      confirmationUrl: shortcode.c2bConfirmationUrl,
+      validationUrl: shortcode.c2bValidationUrl,
+      responseType: shortcode.c2bResponseType,
+      version: shortcode.c2bApiVersion,
+    },
   });
 }
 
@@ -315,9 +329,12 @@ async function portalStatement(request: Request, value: string): Promise<Respons
 async function phonePayBill(request: Request, msisdn: string): Promise<Response> {
   const body = parse(phonePayBillBody, await readBody(request));
   const amountCents = centsFromWire(body.amount);
-  if (body.pin !== CORRECT_PIN) return json(200, { object: 'phone_answer', ResultCode: 2001, message: 'Wrong PIN. The payment was not made.' });
-  if (amountCents === null) return json(200, { object: 'phone_answer', ResultCode: 'C2B00013', message: 'Enter a valid amount.' });
-  if (!body.till && !body.accountNumber.trim()) return json(200, { object: 'phone_answer', ResultCode: 'C2B00012', message: 'Enter the account number.' });
+  if (body.pin !== CORRECT_PIN)
+    return json(200, { object: 'phone_answer', ResultCode: 2001, message: 'Wrong PIN. The payment was not made.' });
+  if (amountCents === null)
+    return json(200, { object: 'phone_answer', ResultCode: 'C2B00013', message: 'Enter a valid amount.' });
+  if (!body.till && !body.accountNumber.trim())
+    return json(200, { object: 'phone_answer', ResultCode: 'C2B00012', message: 'Enter the account number.' });
   const outcome = await payBill({
     shortcode: body.businessNumber,
     commandId: body.till ? 'CustomerBuyGoodsOnline' : 'CustomerPayBillOnline',

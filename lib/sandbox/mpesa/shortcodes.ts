@@ -36,7 +36,11 @@ export async function findShortcode(shortcode: string): Promise<SandboxMpesaShor
 }
 
 /** True when the initiator name matches and SecurityCredential decrypts to its password. */
-export async function checkInitiator(shortcode: SandboxMpesaShortcode, initiator: string, securityCredential: string): Promise<boolean> {
+export async function checkInitiator(
+  shortcode: SandboxMpesaShortcode,
+  initiator: string,
+  securityCredential: string,
+): Promise<boolean> {
   if (initiator !== shortcode.initiatorName) return false;
   const password = await decryptSecurityCredential(securityCredential);
   return password !== null && password === shortcode.initiatorPassword;

@@ -99,7 +99,13 @@ export async function completeStkRequest(id: string, resultCode: number): Promis
   const row = await getDb().transaction(async (tx) => {
     const [done] = await tx
       .update(sandboxMpesaStkRequests)
-      .set({ status: 'completed', resultCode, resultDesc: resultDescription(resultCode), receiptNumber: receipt, completedAt: now })
+      .set({
+        status: 'completed',
+        resultCode,
+        resultDesc: resultDescription(resultCode),
+        receiptNumber: receipt,
+        completedAt: now,
+      })
       .where(and(eq(sandboxMpesaStkRequests.id, id), eq(sandboxMpesaStkRequests.status, 'pending')))
       .returning();
     if (done && receipt) {

@@ -9,7 +9,8 @@ const NAIROBI_OFFSET_MS = 3 * 60 * 60 * 1000;
 
 /** A wire amount ("150", "150.5", 150, 150.25) as cents; null when it is not a non-negative amount with at most 2 decimals. */
 export function centsFromWire(value: unknown): bigint | null {
-  const text = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : '') : typeof value === 'string' ? value.trim() : '';
+  const text =
+    typeof value === 'number' ? (Number.isFinite(value) ? String(value) : '') : typeof value === 'string' ? value.trim() : '';
   const match = /^(\d{1,12})(?:\.(\d{1,2}))?$/.exec(text);
   if (!match) return null;
   return BigInt(match[1]!) * 100n + BigInt((match[2] ?? '').padEnd(2, '0'));
