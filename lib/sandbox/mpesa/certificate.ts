@@ -2,11 +2,12 @@ import {
   constants,
   createPrivateKey,
   createSign,
-  generateKeyPairSync,
+  generateKeyPair,
   privateDecrypt,
   randomBytes,
   X509Certificate,
 } from 'node:crypto';
+import { promisify } from 'node:util';
 import { eq } from 'drizzle-orm';
 import { getDb } from '@/db/client';
 import { sandboxMpesaKeys } from '@/db/schema';
@@ -89,8 +90,9 @@ export interface GeneratedKeys {
 }
 
 /** A fresh 2048-bit RSA key and a self-signed certificate over it, valid for ten years. */
-export function generateSandboxCertificate(now = new Date()): GeneratedKeys {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+export async function generateSandboxCertificate(now = new Date()): Promise<GeneratedKeys> {
+  // async: a 2048-bit key takes long enough that it should not block the event loop
+  const { privateKey, publicKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
   const algorithm = seq(oid(OID_SHA256_WITH_RSA), nullValue());
   const subject = name('apisandbox.paykit.local');
   const notAfter = new Date(now.getTime());
@@ -127,7 +129,7 @@ export async function sandboxKeys(): Promise<GeneratedKeys> {
   if (!existing) {
     await db
       .insert(sandboxMpesaKeys)
-      .values({ id: KEY_ID, ...generateSandboxCertificate() })
+      .values({ id: KEY_ID, ...(await generateSandboxCertificate()) })
       .onConflictDoNothing();
   }
   const [row] = await db.select().from(sandboxMpesaKeys).where(eq(sandboxMpesaKeys.id, KEY_ID));
