@@ -82,17 +82,66 @@ async function deliver(url: string, rawBody: string, label: string): Promise<voi
   }
 }
 
-async function send(request: SandboxMpesaStkRequest, faults: MpesaFaults): Promise<void> {
-  if (faults.drop) return;
-  if (faults.delayMs > 0) await sleep(faults.delayMs);
-  const rawBody = JSON.stringify(buildStkCallback(request));
-  await deliver(request.callbackUrl, rawBody, request.id);
-  if (faults.duplicate) await deliver(request.callbackUrl, rawBody, request.id);
+interface Notification {
+  url: string;
+  rawBody: string;
+  label: string;
 }
 
-/** Fire-and-forget after the completion committed: never throws, never blocks the caller. */
-export function emitStkCallback(request: SandboxMpesaStkRequest): void {
-  send(request, currentMpesaFaults()).catch((err: unknown) => {
-    console.warn('[sandbox-mpesa] callback failed:', err instanceof Error ? err.message : err);
+async function deliverTwiceIfDuplicated(n: Notification, duplicate: boolean): Promise<void> {
+  await deliver(n.url, n.rawBody, n.label);
+  if (duplicate) await deliver(n.url, n.rawBody, n.label);
+}
+
+const reorderHoldMs = () => {
+  const v = Number(process.env.MPESA_SANDBOX_REORDER_HOLD_MS);
+  return Number.isFinite(v) && v > 0 ? v : 2_000;
+};
+
+// The out-of-order fault holds one notification until the next one has gone out (or the hold ends).
+let held: { notification: Notification; duplicate: boolean; timer: ReturnType<typeof setTimeout> } | undefined;
+
+function releaseHeld(): Promise<void> {
+  const h = held;
+  held = undefined;
+  if (!h) return Promise.resolve();
+  clearTimeout(h.timer);
+  return deliverTwiceIfDuplicated(h.notification, h.duplicate);
+}
+
+async function send(n: Notification, faults: MpesaFaults): Promise<void> {
+  if (faults.drop) return;
+  if (faults.delayMs > 0) await sleep(faults.delayMs);
+  if (!faults.outOfOrder) return deliverTwiceIfDuplicated(n, faults.duplicate);
+  if (!held) {
+    const timer = setTimeout(() => void releaseHeld().catch(() => undefined), reorderHoldMs());
+    timer.unref?.();
+    held = { notification: n, duplicate: faults.duplicate, timer };
+    return;
+  }
+  const earlier = held;
+  held = undefined;
+  clearTimeout(earlier.timer);
+  await deliverTwiceIfDuplicated(n, faults.duplicate);
+  await deliverTwiceIfDuplicated(earlier.notification, earlier.duplicate);
+}
+
+/**
+ * Sends one JSON notification (STK callback, Result, C2B confirmation, Pull Transactions
+ * callback) with the switched-on faults, after the state it reports committed: fire-and-forget,
+ * never throws, never blocks the caller. The body is serialized once, so a duplicate is byte-identical.
+ */
+export function emitNotification(url: string, body: unknown, label: string): void {
+  send({ url, rawBody: JSON.stringify(body), label }, currentMpesaFaults()).catch((err: unknown) => {
+    console.warn('[sandbox-mpesa] notification failed:', err instanceof Error ? err.message : err);
   });
+}
+
+/** Sends without faults: for synchronous exchanges the faults do not model. */
+export function deliverJson(url: string, body: unknown, label: string): Promise<void> {
+  return deliver(url, JSON.stringify(body), label);
+}
+
+export function emitStkCallback(request: SandboxMpesaStkRequest): void {
+  emitNotification(request.callbackUrl, buildStkCallback(request), request.id);
 }

@@ -1,8 +1,11 @@
 /**
- * Switchable misbehaviour of the offline Daraja, to test the receiving side: callbacks lost,
- * duplicated or delayed, and spike arrest (HTTP 429, errorCode 500.003.02) on STK push.
- * Set by MPESA_SANDBOX_FAULTS (e.g. "drop", "duplicate,delay:2000", "spike", "spike:2") or by
- * the authenticated faults endpoint, which overrides the environment for this process.
+ * Switchable misbehaviour of the offline Daraja, to test the receiving side: callbacks and
+ * Results lost, duplicated, delayed or delivered out of order; asynchronous requests that time
+ * out in the queue (QueueTimeOutURL instead of ResultURL); C2B confirmations that never arrive;
+ * and spike arrest (HTTP 429, errorCode 500.003.02) on STK push.
+ * Set by MPESA_SANDBOX_FAULTS (e.g. "drop", "duplicate,delay:2000", "spike", "spike:2",
+ * "reorder", "queue-timeout", "queue-timeout:1", "lose-confirmation") or by the authenticated
+ * faults endpoint, which overrides the environment for this process.
  */
 export interface MpesaFaults {
   /** Never send callbacks. */
@@ -15,9 +18,29 @@ export interface MpesaFaults {
   spikeArrest: boolean;
   /** Answer only the next N STK pushes with spike arrest. */
   spikeArrestNext: number;
+  /** Hold each callback/Result until the next one is sent (or a hold time passes), then send it after that one. */
+  outOfOrder: boolean;
+  /** Every asynchronous API request times out in the queue: not processed, QueueTimeOutURL called. */
+  queueTimeout: boolean;
+  /** Only the next N asynchronous API requests time out in the queue. */
+  queueTimeoutNext: number;
+  /** C2B payments complete but their confirmation is never sent (Pull Transactions still lists them). */
+  loseC2bConfirmation: boolean;
 }
 
-const NO_FAULTS: MpesaFaults = { drop: false, duplicate: false, delayMs: 0, spikeArrest: false, spikeArrestNext: 0 };
+const NO_FAULTS: MpesaFaults = {
+  drop: false,
+  duplicate: false,
+  delayMs: 0,
+  spikeArrest: false,
+  spikeArrestNext: 0,
+  outOfOrder: false,
+  queueTimeout: false,
+  queueTimeoutNext: 0,
+  loseC2bConfirmation: false,
+};
+
+const count = (word: string, prefix: string) => Math.max(0, Math.floor(Number(word.slice(prefix.length)) || 0));
 
 export function parseMpesaFaults(spec: string | undefined): MpesaFaults {
   const faults = { ...NO_FAULTS };
@@ -25,8 +48,11 @@ export function parseMpesaFaults(spec: string | undefined): MpesaFaults {
     if (word === 'drop') faults.drop = true;
     else if (word === 'duplicate') faults.duplicate = true;
     else if (word === 'spike') faults.spikeArrest = true;
-    else if (word.startsWith('spike:'))
-      faults.spikeArrestNext = Math.max(0, Math.floor(Number(word.slice('spike:'.length)) || 0));
+    else if (word.startsWith('spike:')) faults.spikeArrestNext = count(word, 'spike:');
+    else if (word === 'reorder') faults.outOfOrder = true;
+    else if (word === 'queue-timeout') faults.queueTimeout = true;
+    else if (word.startsWith('queue-timeout:')) faults.queueTimeoutNext = count(word, 'queue-timeout:');
+    else if (word === 'lose-confirmation') faults.loseC2bConfirmation = true;
     else if (word.startsWith('delay:')) faults.delayMs = Math.max(0, Number(word.slice('delay:'.length)) || 0);
   }
   return faults;
@@ -51,6 +77,17 @@ export function takeSpikeArrest(): boolean {
   if (faults.spikeArrest) return true;
   if (faults.spikeArrestNext > 0) {
     faults.spikeArrestNext -= 1;
+    return true;
+  }
+  return false;
+}
+
+/** True when this asynchronous request must time out in the queue (counts down queueTimeoutNext). */
+export function takeQueueTimeout(): boolean {
+  const faults = currentMpesaFaults();
+  if (faults.queueTimeout) return true;
+  if (faults.queueTimeoutNext > 0) {
+    faults.queueTimeoutNext -= 1;
     return true;
   }
   return false;

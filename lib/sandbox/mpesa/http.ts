@@ -1,46 +1,21 @@
 import { randomInt } from 'node:crypto';
 import { z } from 'zod';
-import { checkAccessToken, checkBasicCredentials, checkStkPassword, issueAccessToken } from './auth';
+import { checkBasicCredentials, checkStkPassword, issueAccessToken } from './auth';
+import { badRequest, DarajaHttpError, json, parse, readBody, requireToken } from './http-kit';
+import { dispatchOrgApi } from './org-http';
 import { setMpesaFaults, takeSpikeArrest } from './faults';
+import { listSms } from './sms';
 import { answerPrompt, createStkRequest, findPendingPrompt, findStkRequest } from './stk';
 
 /**
  * The offline Daraja's HTTP API as a plain fetch-style handler (the Next route delegates to it):
  * oauth/v1/generate, mpesa/stkpush/v1/processrequest and mpesa/stkpushquery/v1/query with
- * Daraja's answer and error shapes, plus the simulated phone's answer route and the faults switch.
+ * Daraja's answer and error shapes, the organisation APIs (org-http.ts), the simulated phone's
+ * routes and the faults switch.
  */
 export const API_PREFIX = '/api/sandbox/mpesa/';
 
-class DarajaHttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly errorCode: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 const requestId = () => `${randomInt(1000, 99999)}-${randomInt(1_000_000, 99_999_999)}-1`;
-const badRequest = (what: string) => new DarajaHttpError(400, '400.002.02', `Bad Request - Invalid ${what}`);
-
-function json(status: number, body: unknown): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' },
-  });
-}
-
-async function readBody(request: Request): Promise<Record<string, unknown>> {
-  const text = await request.text();
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
-  } catch {
-    // fall through
-  }
-  throw new DarajaHttpError(400, '400.002.02', 'Bad Request - Invalid JSON');
-}
 
 const numeric = z.union([
   z.number(),
@@ -78,19 +53,11 @@ const faultsBody = z.object({
   delayMs: z.number().int().min(0).max(120_000).optional(),
   spikeArrest: z.boolean().optional(),
   spikeArrestNext: z.number().int().min(0).max(1000).optional(),
+  outOfOrder: z.boolean().optional(),
+  queueTimeout: z.boolean().optional(),
+  queueTimeoutNext: z.number().int().min(0).max(1000).optional(),
+  loseC2bConfirmation: z.boolean().optional(),
 });
-
-function parse<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
-  const result = schema.safeParse(body);
-  if (result.success) return result.data;
-  const field = result.error.issues[0]?.path.join('.') || 'request';
-  throw badRequest(field);
-}
-
-function requireToken(request: Request): void {
-  if (!checkAccessToken(request.headers.get('authorization')))
-    throw new DarajaHttpError(401, '404.001.03', 'Invalid Access Token');
-}
 
 function requirePassword(body: { BusinessShortCode: string; Password: string; Timestamp: string }): void {
   if (!checkStkPassword(body.BusinessShortCode, body.Password, body.Timestamp)) throw badRequest('Password');
@@ -154,9 +121,17 @@ async function dispatch(request: Request): Promise<Response> {
   if (path === 'mpesa/stkpush/v1/processrequest' && method === 'POST') return stkPush(request);
   if (path === 'mpesa/stkpushquery/v1/query' && method === 'POST') return stkQuery(request);
 
+  const org = await dispatchOrgApi(path, method, request);
+  if (org) return org;
+
   const phone = /^phone\/(254\d{9})(\/respond)?$/.exec(path);
   if (phone && method === 'GET' && !phone[2])
-    return json(200, { object: 'phone', msisdn: phone[1], prompt: await findPendingPrompt(phone[1]!) });
+    return json(200, {
+      object: 'phone',
+      msisdn: phone[1],
+      prompt: await findPendingPrompt(phone[1]!),
+      messages: await listSms(phone[1]!),
+    });
   if (phone && method === 'POST' && phone[2]) {
     // The simulated handset: no credentials, like a phone in the customer's hand.
     const answer = parse(phoneAnswerBody, await readBody(request));

@@ -3,3 +3,5 @@ export { findPendingPrompt, answerPrompt, type PhonePrompt, type PhoneAnswerResu
 export { setMpesaFaults, currentMpesaFaults, type MpesaFaults } from './faults';
 export { TEST_PHONES, CORRECT_PIN } from './test-phones';
 export { buildStkCallback, type StkCallbackBody } from './callbacks';
+export { listSms, type PhoneMessage } from './sms';
+export { resetSandboxKeyCache } from './certificate';

@@ -3,7 +3,11 @@ import { and, desc, eq, gt, inArray, or } from 'drizzle-orm';
 import { getDb } from '@/db/client';
 import { sandboxMpesaStkRequests, type SandboxMpesaStkRequest } from '@/db/schema';
 import { emitStkCallback } from './callbacks';
-import { CORRECT_PIN, resultDescription, TEST_PHONES } from './test-phones';
+import { postMovement } from './books';
+import { findShortcode } from './shortcodes';
+import { sendSms, smsText } from './sms';
+import { CORRECT_PIN, customerNameFor, resultDescription, TEST_PHONES } from './test-phones';
+import { receiptNumber } from './wire';
 
 /**
  * The offline Daraja's STK push lifecycle: a request waits for the customer on the simulated
@@ -23,19 +27,10 @@ const autoAnswerMs = () => envMs('MPESA_SANDBOX_AUTO_ANSWER_MS', 1_500);
 const RULE_17_WINDOW_MS = 2 * 60_000;
 
 const digits = (n: number) => Array.from({ length: n }, () => randomInt(10)).join('');
-const RECEIPT_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
-
 function checkoutRequestId(now: Date): string {
   const d = new Date(now.getTime() + 3 * 3_600_000).toISOString();
   const stamp = `${d.slice(8, 10)}${d.slice(5, 7)}${d.slice(0, 4)}${d.slice(11, 13)}${d.slice(14, 16)}${d.slice(17, 19)}`;
   return `ws_CO_${stamp}${digits(9)}`;
-}
-
-function receiptNumber(now: Date): string {
-  // M-Pesa receipts start with a letter for the year and one for the month, then 8 characters.
-  const year = String.fromCharCode(65 + ((now.getUTCFullYear() - 2006) % 26));
-  const month = String.fromCharCode(65 + now.getUTCMonth());
-  return `${year}${month}${Array.from({ length: 8 }, () => RECEIPT_ALPHABET[randomInt(RECEIPT_ALPHABET.length)]).join('')}`;
 }
 
 export interface NewStkRequest {
@@ -94,20 +89,43 @@ function schedule(id: string, afterMs: number, resultCode: number): void {
   }, afterMs).unref?.();
 }
 
-/** Completes a request once: the conditional update lets exactly one caller win and call back. */
+/**
+ * Completes a request once: the conditional update lets exactly one caller win and call back. A
+ * payment (0) credits the shortcode's Utility account and texts the customer in the same transaction.
+ */
 export async function completeStkRequest(id: string, resultCode: number): Promise<SandboxMpesaStkRequest | undefined> {
   const now = new Date();
-  const [row] = await getDb()
-    .update(sandboxMpesaStkRequests)
-    .set({
-      status: 'completed',
-      resultCode,
-      resultDesc: resultDescription(resultCode),
-      receiptNumber: resultCode === 0 ? receiptNumber(now) : null,
-      completedAt: now,
-    })
-    .where(and(eq(sandboxMpesaStkRequests.id, id), eq(sandboxMpesaStkRequests.status, 'pending')))
-    .returning();
+  const receipt = resultCode === 0 ? receiptNumber(now) : null;
+  const row = await getDb().transaction(async (tx) => {
+    const [done] = await tx
+      .update(sandboxMpesaStkRequests)
+      .set({
+        status: 'completed',
+        resultCode,
+        resultDesc: resultDescription(resultCode),
+        receiptNumber: receipt,
+        completedAt: now,
+      })
+      .where(and(eq(sandboxMpesaStkRequests.id, id), eq(sandboxMpesaStkRequests.status, 'pending')))
+      .returning();
+    if (done && receipt) {
+      const shortcode = await findShortcode(done.shortcode);
+      if (!shortcode) throw new Error(`STK push to unknown shortcode ${done.shortcode}`);
+      const amountCents = BigInt(done.amount) * 100n;
+      await postMovement(tx, {
+        id: receipt,
+        shortcode: done.shortcode,
+        kind: 'stk',
+        direction: 'in',
+        amountCents,
+        msisdn: done.phone,
+        customerName: customerNameFor(done.phone),
+        billReference: done.accountReference,
+      });
+      await sendSms(tx, done.phone, smsText.paid(receipt, amountCents, shortcode.organizationName, done.accountReference, now));
+    }
+    return done;
+  });
   if (row) {
     pendingCodes.delete(id);
     emitStkCallback(row);

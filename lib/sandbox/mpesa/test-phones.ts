@@ -28,3 +28,11 @@ export const RESULT_DESCRIPTIONS: Readonly<Record<number, string>> = {
 export function resultDescription(code: number): string {
   return RESULT_DESCRIPTIONS[code] ?? 'The transaction failed.';
 }
+
+const FIRST_NAMES = ['John', 'Wanjiku', 'Otieno', 'Akinyi', 'Kamau', 'Chebet', 'Mwangi', 'Njeri', 'Kiprop', 'Atieno'];
+
+/** The registered name M-Pesa shows for a number: fixed per number, so callbacks and statements agree. */
+export function customerNameFor(msisdn: string): string {
+  const digit = Number(msisdn.slice(-1)) || 0;
+  return `${FIRST_NAMES[digit]} Sandbox`;
+}

@@ -1,6 +1,6 @@
 import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
-import { findPendingPrompt } from '@/lib/sandbox/mpesa';
+import { findPendingPrompt, listSms } from '@/lib/sandbox/mpesa';
 import { PhoneScreen } from './phone-screen';
 
 // The offline M-Pesa sandbox's simulated phone: the STK prompt a customer would see on their handset.
@@ -30,12 +30,17 @@ const styles = `
 .sbxphone-result.is-failed { background: #fff1f3; border-color: #f4b3c2; color: #8a0c2b; }
 .sbxphone-note { font-size: .8rem; color: #4a5866; margin-top: auto; }
 .sbxphone code { font-family: ui-monospace, monospace; }
+.sbxphone h2 { font-size: 1rem; margin: 8px 0 4px; }
+.sbxphone-messages { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column; gap: 8px; }
+.sbxphone-messages li { border: 1px solid #c9d3dc; border-radius: 10px; padding: 10px; background: #f7fafc; font-size: .9rem; }
+.sbxphone-messages time { display: block; font-size: .75rem; color: #4a5866; margin-top: 4px; }
+.sbxphone-prompt input + label { margin-top: 10px; }
 `;
 
 export default async function SimulatedPhonePage({ params }: { params: Promise<{ msisdn: string }> }) {
   const { msisdn } = await params;
   if (!/^254[17]\d{8}$/.test(msisdn)) notFound();
-  const prompt = await findPendingPrompt(msisdn);
+  const [prompt, messages] = await Promise.all([findPendingPrompt(msisdn), listSms(msisdn)]);
   return (
     <div className="sbxphone">
       <style>{styles}</style>
@@ -46,10 +51,11 @@ export default async function SimulatedPhonePage({ params }: { params: Promise<{
             <span>+{msisdn}</span>
           </div>
           <h1 id="sbxphone-title">Phone +{msisdn}</h1>
-          <PhoneScreen msisdn={msisdn} prompt={prompt} />
+          <PhoneScreen msisdn={msisdn} prompt={prompt} messages={messages} />
           <p className="sbxphone-note">
             Simulated handset of the offline M-Pesa sandbox. PIN <code>1234</code> pays; any other PIN fails (2001); Cancel is
-            1032; no answer within the timeout is 1037.
+            1032; no answer within the timeout is 1037. Pay Bill sends a C2B payment to a business number (validated by the
+            business when it registered a validation URL).
           </p>
         </div>
       </main>

@@ -15,10 +15,19 @@ interface Result {
   message: string;
 }
 
+interface Message {
+  id: string;
+  body: string;
+  receivedAt: string;
+}
+
 const REFRESH_MS = 2_000;
 
-/** The handset's screen: shows a pending STK prompt, takes the PIN, and looks for new prompts every 2 s. */
-export function PhoneScreen({ msisdn, prompt }: { msisdn: string; prompt: Prompt | null }) {
+/**
+ * The handset's screen: shows a pending STK prompt and takes the PIN, offers the "Pay bill" menu,
+ * lists the M-PESA messages received, and looks for new prompts and messages every 2 s.
+ */
+export function PhoneScreen({ msisdn, prompt, messages }: { msisdn: string; prompt: Prompt | null; messages: Message[] }) {
   const router = useRouter();
   const [result, setResult] = useState<Result | null>(null);
   const [busy, setBusy] = useState(false);
@@ -71,7 +80,149 @@ export function PhoneScreen({ msisdn, prompt }: { msisdn: string; prompt: Prompt
           No M-PESA requests. Waiting for one…
         </p>
       )}
+      <PayBill msisdn={msisdn} onDone={() => router.refresh()} />
+      <MessageList messages={messages} />
     </>
+  );
+}
+
+type PayBillAnswer = { ResultCode?: number | string; message?: string; errorMessage?: string };
+
+/** Lipa na M-PESA > Pay Bill: business number, account number, amount, then the PIN. */
+function PayBill({ msisdn, onDone }: { msisdn: string; onDone: () => void }) {
+  const id = useId();
+  const [open, setOpen] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [answer, setAnswer] = useState<{ ok: boolean; message: string } | null>(null);
+  const [form, setForm] = useState({ businessNumber: '', accountNumber: '', amount: '', pin: '' });
+  const set = (field: keyof typeof form) => (e: { target: { value: string } }) =>
+    setForm((f) => ({ ...f, [field]: e.target.value }));
+
+  async function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (busy) return;
+    setBusy(true);
+    try {
+      const res = await fetch(`/api/sandbox/mpesa/phone/${msisdn}/paybill`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(form),
+      });
+      const json = (await res.json().catch(() => null)) as PayBillAnswer | null;
+      setAnswer({
+        ok: res.ok && json?.ResultCode === 0,
+        message: json?.message ?? json?.errorMessage ?? 'The payment could not be sent.',
+      });
+      if (res.ok && json?.ResultCode === 0) setForm({ businessNumber: '', accountNumber: '', amount: '', pin: '' });
+      else setForm((f) => ({ ...f, pin: '' }));
+    } catch {
+      setAnswer({ ok: false, message: 'No network. Try again.' });
+    } finally {
+      setBusy(false);
+      onDone();
+    }
+  }
+
+  if (!open) {
+    return (
+      <button type="button" className="sbxphone-cancel" onClick={() => setOpen(true)} data-testid="phone-paybill-open">
+        Lipa na M-PESA: Pay Bill
+      </button>
+    );
+  }
+  return (
+    <form className="sbxphone-prompt" onSubmit={onSubmit} data-testid="phone-paybill" aria-labelledby={`${id}-title`}>
+      <p className="sbxphone-prompt-title" id={`${id}-title`}>
+        Pay Bill
+      </p>
+      <label htmlFor={`${id}-business`}>Business no.</label>
+      <input
+        id={`${id}-business`}
+        inputMode="numeric"
+        autoComplete="off"
+        maxLength={7}
+        value={form.businessNumber}
+        onChange={set('businessNumber')}
+        data-testid="phone-paybill-business"
+        required
+      />
+      <label htmlFor={`${id}-account`}>Account no.</label>
+      <input
+        id={`${id}-account`}
+        autoComplete="off"
+        maxLength={20}
+        value={form.accountNumber}
+        onChange={set('accountNumber')}
+        data-testid="phone-paybill-account"
+        required
+      />
+      <label htmlFor={`${id}-amount`}>Amount (KES)</label>
+      <input
+        id={`${id}-amount`}
+        inputMode="numeric"
+        autoComplete="off"
+        maxLength={7}
+        value={form.amount}
+        onChange={set('amount')}
+        data-testid="phone-paybill-amount"
+        required
+      />
+      <label htmlFor={`${id}-pin`}>M-PESA PIN</label>
+      <input
+        id={`${id}-pin`}
+        type="password"
+        inputMode="numeric"
+        autoComplete="off"
+        maxLength={6}
+        value={form.pin}
+        onChange={set('pin')}
+        data-testid="phone-paybill-pin"
+        required
+      />
+      {answer && (
+        <div className={`sbxphone-result${answer.ok ? '' : ' is-failed'}`} role="status" data-testid="phone-paybill-result">
+          <p>{answer.message}</p>
+        </div>
+      )}
+      <div className="sbxphone-actions">
+        <button
+          type="button"
+          className="sbxphone-cancel"
+          onClick={() => {
+            setOpen(false);
+            setAnswer(null);
+          }}
+          disabled={busy}
+        >
+          Close
+        </button>
+        <button type="submit" className="sbxphone-send" disabled={busy} data-testid="phone-paybill-send">
+          Send
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function MessageList({ messages }: { messages: Message[] }) {
+  return (
+    <section aria-label="Messages" data-testid="phone-messages">
+      <h2 className="sbxphone-prompt-title">Messages</h2>
+      {messages.length === 0 ? (
+        <p>No messages yet.</p>
+      ) : (
+        <ul className="sbxphone-messages">
+          {messages.map((m) => (
+            <li key={m.id} data-testid="phone-message">
+              <p>{m.body}</p>
+              <time dateTime={m.receivedAt}>
+                {new Date(m.receivedAt).toLocaleString('en-KE', { timeZone: 'Africa/Nairobi' })}
+              </time>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
   );
 }
 
