@@ -183,7 +183,7 @@ describe('Reversal', () => {
     const token = await daraja.token();
     const stamp = '20261201120000';
     const password = Buffer.from(
-      `${daraja.shortcode}bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919${stamp}`,
+      `${daraja.shortcode}${process.env.DARAJA_PASSKEY}${stamp}`,
     ).toString('base64');
     process.env.MPESA_SANDBOX_AUTO_ANSWER_MS = '20';
     const push = await daraja.post(
