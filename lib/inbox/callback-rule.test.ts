@@ -18,8 +18,14 @@ describe('decideCallbackAction', () => {
   });
 
   it('never touches a terminal attempt, whatever arrives', () => {
-    for (const attempt of ['succeeded', 'failed', 'canceled'] as const) {
+    for (const attempt of ['succeeded', 'canceled'] as const) {
       for (const psp of PSP_STATUSES) expect(decideCallbackAction(attempt, psp)).toBe('stale');
     }
+    expect(['requires_action', 'declined', 'canceled'].map((psp) => decideCallbackAction('failed', psp as PspPaymentStatus))).toEqual(['stale', 'stale', 'stale']);
+  });
+
+  it('sends money the PSP holds for an attempt we failed to the state machine, which gives it back', () => {
+    expect(decideCallbackAction('failed', 'authorized')).toBe('apply');
+    expect(decideCallbackAction('failed', 'captured')).toBe('apply');
   });
 });

@@ -17,7 +17,10 @@ import type { PspPaymentStatus } from '@/lib/psp/types';
  * - attempt authorized + captured: the capture flow captured it and records it (with the
  *   captured amount) in its own transaction -> left to the capture flow.
  * - attempt authorized + requires_action / authorized: older or equal news -> stale, no-op.
- * - attempt succeeded / failed / canceled: terminal, nothing may regress it -> stale, no-op.
+ * - attempt failed + authorized / captured: the PSP may hold money we gave up on (a deadline
+ *   passed while it still waited for the customer) -> apply: applyPspPayment never revives the
+ *   attempt; it books the money as owed back and voids or refunds it at the PSP (late-success.ts).
+ * - attempt succeeded / failed / canceled otherwise: terminal, nothing may regress it -> stale.
  */
 export type CallbackAction = 'apply' | 'stale' | 'left_to_capture_flow' | 'left_to_cancel_flow';
 
@@ -27,5 +30,6 @@ export function decideCallbackAction(attempt: AttemptStatus, psp: PspPaymentStat
   if (attempt === 'requires_action' && psp === 'requires_action') return 'stale';
   if (live) return 'apply';
   if (attempt === 'authorized' && psp === 'captured') return 'left_to_capture_flow';
+  if (attempt === 'failed' && (psp === 'authorized' || psp === 'captured')) return 'apply';
   return 'stale';
 }

@@ -1,13 +1,14 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDb } from '@/db/client';
-import { journalTransactions, merchantSettings, outboxEvents, paymentAttempts, paymentIntents, pspInbox, refunds } from '@/db/schema';
+import { journalTransactions, merchantSettings, outboxEvents, paymentAttempts, paymentIntents, pspInbox, refunds, sandboxCardRefunds } from '@/db/schema';
 import { defineFunctions } from '@/inngest';
 import { inngest } from '@/inngest/client';
 import { startHarness, type Harness } from '@/inngest/engine/test-harness';
 import { resetEnvCache } from '@/lib/env';
 import { relayOutboxBatch, type RelayedEvent } from '@/lib/events/relay';
 import { processInboxMessage } from '@/lib/inbox/process';
+import { failOpenAttempt } from '@/lib/payments/apply-psp-result';
 import { resetCardPsp } from '@/lib/psp';
 import { sandboxCallbackSecret } from '@/lib/psp/sandbox-callbacks';
 import { setSandboxCallbackFaults, signCallback } from '@/lib/sandbox/card/callbacks';
@@ -180,6 +181,29 @@ describe('forged sandbox card callbacks', () => {
     expect(result).toMatchObject({ outcome: 'apply', attempt: { status: 'succeeded' } });
     expect(await attemptOf(pi.id)).toMatchObject({ status: 'succeeded', declineCode: null });
     expect(await intentOf(pi.id)).toMatchObject({ status: 'succeeded', amountReceived: 6_000 });
+    await assertPaymentInvariants(pi.id);
+  });
+
+  it('a genuine "captured" callback for an attempt we had already failed is not dropped: the money goes back at the PSP', async () => {
+    const api = apiClient(app, (await createTestMerchant()).secretKey);
+    const pi = await threeDSecureIntent(api, 3_300);
+    // our deadline gave the attempt up, and the merchant canceled; the PSP still waited for the customer
+    await failOpenAttempt((await attemptOf(pi.id)).id, 'authentication_abandoned', 'The customer did not complete 3-D Secure authentication in time.');
+    expect((await api.post(`/api/v1/payment_intents/${pi.id}/cancel`, {})).body.status).toBe('canceled');
+    await answerChallenge(pi.pspReference, 'succeeded');
+    expect((await sandboxPayment(pi.pspReference)).status).toBe('captured');
+
+    const { result, row } = await sendSignedCallback(await sandboxPayment(pi.pspReference));
+    expect(row.processError).toBeNull();
+    expect(result.outcome).toBe('apply');
+    expect(await attemptOf(pi.id)).toMatchObject({ status: 'reversed' });
+    expect(await intentOf(pi.id)).toMatchObject({ status: 'canceled', amountReceived: 0 });
+    // the sandbox network's own books: the capture was refunded in full, once
+    const refundsAtPsp = await getDb().select().from(sandboxCardRefunds).where(eq(sandboxCardRefunds.paymentId, pi.pspReference));
+    expect(refundsAtPsp.map((r) => [r.amount, r.status])).toEqual([[3_300, 'succeeded']]);
+    expect(await eventTypes(pi.id)).toContain('payment_intent.late_success_reversed');
+    await drainEverything();
+    expect(await capturePostings(pi.id)).toHaveLength(0);
     await assertPaymentInvariants(pi.id);
   });
 
