@@ -1,10 +1,17 @@
 import type { Inngest } from 'inngest';
 import { parseEventData, PSP_CALLBACK_APPLIED, PSP_CALLBACK_RECEIVED, pspCallbackReceivedData } from '@/inngest/events';
 import { processInboxMessage, type ProcessedInboxMessage } from '@/lib/inbox/process';
+import { isOpenAttempt } from '@/lib/payments/apply-psp-result';
 
-/** The PSP_CALLBACK_APPLIED announcement of a processed callback, if it belongs to a payment. */
+/**
+ * The PSP_CALLBACK_APPLIED announcement of a processed callback about one of our payments, once
+ * its attempt has an outcome (what the payment's resolution waits for). A hint that left the
+ * attempt open (forged, early, or the PSP not confirming it) is not announced: it must not end the
+ * payment's wait for its real callback, or the resolution would start querying, and count down
+ * its deadline, too early.
+ */
 export function appliedEvent(result: ProcessedInboxMessage) {
-  if (!result.attempt) return undefined;
+  if (!result.attempt || isOpenAttempt(result.attempt)) return undefined;
   return {
     // one announcement per callback, however often this step or the sweep re-runs
     id: `applied-${result.inboxId}`,
@@ -32,7 +39,7 @@ export const defineApplyPspCallback = (inngest: Inngest) =>
       const { inboxId } = parseEventData(pspCallbackReceivedData, event.data, event.name);
       const result = await step.run('apply', () => processInboxMessage(inboxId));
       const announcement = appliedEvent(result);
-      if (announcement && result.outcome !== 'already_processed') await step.sendEvent('announce', announcement);
+      if (announcement) await step.sendEvent('announce', announcement);
       return result;
     },
   );

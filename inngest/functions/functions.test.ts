@@ -200,10 +200,14 @@ describe('apply-psp-callback', () => {
     });
   });
 
-  it('announces nothing for a callback already processed or not about one of our payments', async () => {
+  it('announces nothing for a callback already processed, not about one of our payments, or not confirmed by the PSP', async () => {
+    const attempt = { paymentIntentId: 'pi_1', attemptId: 'pa_1', status: 'requires_action' };
     for (const outcome of [
       { inboxId: 'inb_2', outcome: 'already_processed' },
       { inboxId: 'inb_3', outcome: 'unknown_payment' },
+      // a forged or early "captured" the PSP does not confirm: the payment keeps waiting for the real one
+      { inboxId: 'inb_4', outcome: 'unconfirmed', attempt },
+      { inboxId: 'inb_5', outcome: 'stale', attempt },
     ]) {
       const t = new InngestTestEngine({
         function: defineApplyPspCallback(client),
@@ -227,13 +231,14 @@ describe('sweep-psp-inbox', () => {
           handler: () => [
             { inboxId: 'inb_a', outcome: 'apply', attempt: { paymentIntentId: 'pi_a', attemptId: 'pa_a', status: 'succeeded' } },
             { inboxId: 'inb_b', outcome: 'unknown_payment' },
+            { inboxId: 'inb_c', outcome: 'unconfirmed', attempt: { paymentIntentId: 'pi_c', attemptId: 'pa_c', status: 'requires_action' } },
           ],
         },
         { id: 'announce', handler: () => ({ ids: [] }) },
       ],
     });
     const { result, ctx } = await t.execute();
-    expect(result).toEqual({ processed: 2 });
+    expect(result).toEqual({ processed: 3 });
     expect(ctx.step.sendEvent).toHaveBeenCalledWith('announce', [expect.objectContaining({ id: 'applied-inb_a' })]);
   });
 });
