@@ -1,5 +1,6 @@
 import { constants, publicEncrypt, randomUUID, X509Certificate } from 'node:crypto';
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import { setMpesaFaults } from '@/lib/sandbox/mpesa';
 import { env } from '@/lib/env';
 import { startFetchServer, type FetchServer } from './fetch-server';
 import { startTestApp, type TestApp } from './test-app';
@@ -175,6 +176,42 @@ export async function initiatorFields(daraja: Daraja, merchant: MerchantServer) 
     ResultURL: `${merchant.url}/result`,
     QueueTimeOutURL: `${merchant.url}/timeout`,
   };
+}
+
+export type InitiatorFields = Awaited<ReturnType<typeof initiatorFields>>;
+
+export interface DarajaSandbox {
+  daraja: Daraja;
+  merchant: MerchantServer;
+  /** The initiator fields, when asked for (`initiator: true`). */
+  fields: InitiatorFields;
+}
+
+/**
+ * One test file's sandbox: sets the sandbox variables (`env`), starts the app and the merchant's
+ * server, optionally reads the initiator and funds the shortcode, hands them to `use`; clears any
+ * fault after each test and undoes it all after the file.
+ */
+export function setUpDarajaSandbox(
+  options: { env?: Record<string, string>; initiator?: boolean; fundShillings?: number },
+  use: (sandbox: DarajaSandbox) => void,
+): void {
+  let started: Partial<DarajaSandbox> = {};
+  beforeAll(async () => {
+    Object.assign(process.env, options.env ?? {});
+    const daraja = await startDaraja();
+    const merchant = await startMerchantServer();
+    started = { daraja, merchant };
+    const fields = options.initiator ? await initiatorFields(daraja, merchant) : (undefined as unknown as InitiatorFields);
+    if (options.fundShillings) await fund(daraja, options.fundShillings);
+    use({ daraja, merchant, fields });
+  });
+  afterEach(() => setMpesaFaults(null));
+  afterAll(async () => {
+    for (const name of Object.keys(options.env ?? {})) delete process.env[name];
+    await started.merchant?.close();
+    await started.daraja?.close();
+  });
 }
 
 export function b2cRequest(

@@ -1,15 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   b2cRequest,
+  type Daraja,
   freshMsisdn,
   fund,
-  initiatorFields,
+  type InitiatorFields,
+  type MerchantServer,
   param,
   resultFor,
-  startDaraja,
-  startMerchantServer,
-  type Daraja,
-  type MerchantServer,
+  setUpDarajaSandbox,
 } from '../helpers/daraja-sandbox';
 
 /**
@@ -21,19 +20,8 @@ import {
 
 let daraja: Daraja;
 let merchant: MerchantServer;
-let fields: Awaited<ReturnType<typeof initiatorFields>>;
-
-beforeAll(async () => {
-  process.env.MPESA_SANDBOX_RESULT_DELAY_MS = '10';
-  daraja = await startDaraja();
-  merchant = await startMerchantServer();
-  fields = await initiatorFields(daraja, merchant);
-});
-afterAll(async () => {
-  delete process.env.MPESA_SANDBOX_RESULT_DELAY_MS;
-  await merchant.close();
-  await daraja.close();
-});
+let fields: InitiatorFields;
+setUpDarajaSandbox({ env: { MPESA_SANDBOX_RESULT_DELAY_MS: '10' }, initiator: true }, (s) => ({ daraja, merchant, fields } = s));
 
 const utility = async () => (await daraja.portal()).balances.utility;
 
@@ -182,9 +170,7 @@ describe('Reversal', () => {
   it('reverses an STK push receipt', async () => {
     const token = await daraja.token();
     const stamp = '20261201120000';
-    const password = Buffer.from(
-      `${daraja.shortcode}${process.env.DARAJA_PASSKEY}${stamp}`,
-    ).toString('base64');
+    const password = Buffer.from(`${daraja.shortcode}${process.env.DARAJA_PASSKEY}${stamp}`).toString('base64');
     process.env.MPESA_SANDBOX_AUTO_ANSWER_MS = '20';
     const push = await daraja.post(
       'mpesa/stkpush/v1/processrequest',

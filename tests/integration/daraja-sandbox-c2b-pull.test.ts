@@ -1,17 +1,16 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { setMpesaFaults } from '@/lib/sandbox/mpesa';
 import {
   b2cRequest,
+  type Daraja,
   freshMsisdn,
   fund,
   initiatorFields,
+  type MerchantServer,
   nairobiNow,
   resultFor,
   sleep,
-  startDaraja,
-  startMerchantServer,
-  type Daraja,
-  type MerchantServer,
+  setUpDarajaSandbox,
 } from '../helpers/daraja-sandbox';
 
 /**
@@ -22,22 +21,13 @@ import {
 
 let daraja: Daraja;
 let merchant: MerchantServer;
+setUpDarajaSandbox(
+  { env: { MPESA_SANDBOX_RESULT_DELAY_MS: '10', MPESA_SANDBOX_VALIDATION_TIMEOUT_MS: '300' } },
+  (s) => ({ daraja, merchant } = s),
+);
 
-beforeAll(async () => {
-  process.env.MPESA_SANDBOX_RESULT_DELAY_MS = '10';
-  process.env.MPESA_SANDBOX_VALIDATION_TIMEOUT_MS = '300';
-  daraja = await startDaraja();
-  merchant = await startMerchantServer();
-});
 afterEach(() => {
-  setMpesaFaults(null);
   merchant.validation = () => ({ body: { ResultCode: '0', ResultDesc: 'Accepted' } });
-});
-afterAll(async () => {
-  delete process.env.MPESA_SANDBOX_RESULT_DELAY_MS;
-  delete process.env.MPESA_SANDBOX_VALIDATION_TIMEOUT_MS;
-  await merchant.close();
-  await daraja.close();
 });
 
 const register = (version: 'v1' | 'v2', responseType = 'Completed') =>

@@ -1,13 +1,12 @@
 import { constants, publicEncrypt, X509Certificate } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   b2cRequest,
-  initiatorFields,
-  resultFor,
-  startDaraja,
-  startMerchantServer,
   type Daraja,
+  initiatorFields,
   type MerchantServer,
+  resultFor,
+  setUpDarajaSandbox,
 } from '../helpers/daraja-sandbox';
 
 /**
@@ -18,17 +17,7 @@ import {
 
 let daraja: Daraja;
 let merchant: MerchantServer;
-
-beforeAll(async () => {
-  process.env.MPESA_SANDBOX_RESULT_DELAY_MS = '10';
-  daraja = await startDaraja();
-  merchant = await startMerchantServer();
-});
-afterAll(async () => {
-  delete process.env.MPESA_SANDBOX_RESULT_DELAY_MS;
-  await merchant.close();
-  await daraja.close();
-});
+setUpDarajaSandbox({ env: { MPESA_SANDBOX_RESULT_DELAY_MS: '10' } }, (s) => ({ daraja, merchant } = s));
 
 describe('the sandbox certificate', () => {
   it('is a self-signed X.509 v3 certificate over a 2048-bit RSA key, the same on every download', async () => {

@@ -1,15 +1,12 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { setMpesaFaults } from '@/lib/sandbox/mpesa';
+import { describe, expect, it } from 'vitest';
 import {
   b2cRequest,
-  fund,
-  initiatorFields,
+  type Daraja,
+  type InitiatorFields,
+  type MerchantServer,
   resultFor,
   sleep,
-  startDaraja,
-  startMerchantServer,
-  type Daraja,
-  type MerchantServer,
+  setUpDarajaSandbox,
 } from '../helpers/daraja-sandbox';
 
 /**
@@ -20,25 +17,11 @@ import {
 
 let daraja: Daraja;
 let merchant: MerchantServer;
-let fields: Awaited<ReturnType<typeof initiatorFields>>;
-
-beforeAll(async () => {
-  process.env.MPESA_SANDBOX_RESULT_DELAY_MS = '10';
-  process.env.MPESA_SANDBOX_REORDER_HOLD_MS = '1500';
-  daraja = await startDaraja();
-  merchant = await startMerchantServer();
-  fields = await initiatorFields(daraja, merchant);
-  await fund(daraja, 10_000);
-});
-afterEach(() => {
-  setMpesaFaults(null);
-});
-afterAll(async () => {
-  delete process.env.MPESA_SANDBOX_RESULT_DELAY_MS;
-  delete process.env.MPESA_SANDBOX_REORDER_HOLD_MS;
-  await merchant.close();
-  await daraja.close();
-});
+let fields: InitiatorFields;
+setUpDarajaSandbox(
+  { env: { MPESA_SANDBOX_RESULT_DELAY_MS: '10', MPESA_SANDBOX_REORDER_HOLD_MS: '1500' }, initiator: true, fundShillings: 10000 },
+  (s) => ({ daraja, merchant, fields } = s),
+);
 
 async function faults(body: Record<string, unknown>) {
   const res = await daraja.post('faults', body);

@@ -1,16 +1,15 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { setMpesaFaults } from '@/lib/sandbox/mpesa';
 import {
   b2cRequest,
+  type Daraja,
   freshMsisdn,
   fund,
-  initiatorFields,
+  type InitiatorFields,
+  type MerchantServer,
   param,
   resultFor,
-  startDaraja,
-  startMerchantServer,
-  type Daraja,
-  type MerchantServer,
+  setUpDarajaSandbox,
 } from '../helpers/daraja-sandbox';
 
 /**
@@ -20,22 +19,8 @@ import {
 
 let daraja: Daraja;
 let merchant: MerchantServer;
-let fields: Awaited<ReturnType<typeof initiatorFields>>;
-
-beforeAll(async () => {
-  process.env.MPESA_SANDBOX_RESULT_DELAY_MS = '10';
-  daraja = await startDaraja();
-  merchant = await startMerchantServer();
-  fields = await initiatorFields(daraja, merchant);
-});
-afterEach(() => {
-  setMpesaFaults(null);
-});
-afterAll(async () => {
-  delete process.env.MPESA_SANDBOX_RESULT_DELAY_MS;
-  await merchant.close();
-  await daraja.close();
-});
+let fields: InitiatorFields;
+setUpDarajaSandbox({ env: { MPESA_SANDBOX_RESULT_DELAY_MS: '10' }, initiator: true }, (s) => ({ daraja, merchant, fields } = s));
 
 async function status(query: Record<string, string>) {
   const ack = await daraja.post('mpesa/transactionstatus/v1/query', {
