@@ -1,5 +1,6 @@
 import { constants, publicEncrypt, randomUUID, X509Certificate } from 'node:crypto';
 import type { APIRequestContext } from '@playwright/test';
+import { darajaAccessToken } from './daraja-access';
 import { expect, test } from './fixtures';
 import { expectAccessibleAndNarrow } from './pages/mpesa-pages';
 import { PhonePayBill } from './pages/sandbox-phone-pages';
@@ -19,11 +20,7 @@ function uniqueMsisdn(): string {
 
 /** A Daraja client for the organisation APIs, as a merchant integrates from Safaricom's documentation. */
 async function daraja(request: APIRequestContext) {
-  const basic = Buffer.from('paykit_sandbox_consumer_key:paykit_sandbox_consumer_secret').toString('base64');
-  const tokenRes = await request.get('/api/sandbox/mpesa/oauth/v1/generate?grant_type=client_credentials', {
-    headers: { authorization: `Basic ${basic}` },
-  });
-  const { access_token: token } = (await tokenRes.json()) as { access_token: string };
+  const token = await darajaAccessToken(request);
   const headers = { authorization: `Bearer ${token}` };
   const portal = (await (await request.get(`/api/sandbox/mpesa/portal/shortcodes/${SHORTCODE}`, { headers })).json()) as {
     initiatorName: string;
