@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDb } from '@/db/client';
+import { deadLetterReplayer } from '@/inngest/dead-letter-replay';
 import { auditLog, blocklistEntries, deadLetters, refunds, riskSettings, users, webhookEndpoints } from '@/db/schema';
 import { hashPassword } from '@/lib/auth/passwords';
 import type { DashboardActor } from '@/lib/dashboard/actor';
@@ -415,8 +416,8 @@ describe('webhook endpoints from the dashboard', () => {
         error: { message: 'boom' },
         merchantId: a.m.merchant.id,
       });
-    expect((await refusal(replayDeadLetterAction(b.owner, { deadLetterId: letterId }))).code).toBe('resource_missing');
-    expect((await refusal(replayDeadLetterAction(a.viewer, { deadLetterId: letterId }))).code).toBe('forbidden');
+    expect((await refusal(replayDeadLetterAction(b.owner, { deadLetterId: letterId }, deadLetterReplayer()))).code).toBe('resource_missing');
+    expect((await refusal(replayDeadLetterAction(a.viewer, { deadLetterId: letterId }, deadLetterReplayer()))).code).toBe('forbidden');
     expect((await getOverview(a.m.merchant.id)).problems.deadLetters.map((d) => d.id)).toEqual([letterId]);
     expect((await getOverview(b.m.merchant.id)).problems.deadLetters).toEqual([]);
     expect((await listDeliveryLog(b.m.merchant.id)).rows).toEqual([]);

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getDb } from '@/db/client';
 import { checkoutSessions, outboxEvents, paymentAttempts, sandboxCardPayments } from '@/db/schema';
 import { defineFunctions } from '@/inngest';
-import { startHarness, type Harness } from '@/inngest/engine/test-harness';
+import { startHarness, type Harness } from '@/tests/helpers/engine-harness';
 import { resetEnvCache } from '@/lib/env';
 import { relayOutboxBatch, type RelayedEvent } from '@/lib/events/relay';
 import { resetCardPsp } from '@/lib/psp';

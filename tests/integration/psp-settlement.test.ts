@@ -4,7 +4,7 @@ import { resetCardPsp, routeCardPayment } from '@/lib/psp';
 import { createSandboxCardAdapter } from '@/lib/psp/sandbox-card';
 import { createStripeAdapter } from '@/lib/psp/stripe/adapter';
 import type { CardPspAdapter, SettlementLine } from '@/lib/psp/types';
-import { handleSandboxCardRequest } from '@/lib/sandbox/card';
+import { handleSandboxCardRequest } from '@/sandbox/card';
 import { startFakeStripe, type FakeBalanceTransaction, type FakeStripe } from '../helpers/fake-stripe';
 import { startFetchServer, type FetchServer } from '../helpers/fetch-server';
 import { createTestMerchant } from '../helpers/test-app';

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getDb } from '@/db/client';
 import { refunds, sandboxCardRefunds } from '@/db/schema';
 import { defineFunctions } from '@/inngest';
-import { startHarness, type Harness } from '@/inngest/engine/test-harness';
+import { startHarness, type Harness } from '@/tests/helpers/engine-harness';
 import { relayOutboxBatch, type RelayedEvent } from '@/lib/events/relay';
 import { settlePendingBalances } from '@/lib/ledger';
 import { setOverdraftLimit } from '@/lib/wallet';

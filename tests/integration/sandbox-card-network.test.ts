@@ -3,8 +3,8 @@ import { getSql } from '@/db/client';
 import { env, resetEnvCache } from '@/lib/env';
 import { createSandboxCardAdapter } from '@/lib/psp/sandbox-card';
 import { PspError, type CardPspAdapter } from '@/lib/psp/types';
-import { handleSandboxCardRequest } from '@/lib/sandbox/card';
-import { CALLBACK_SIGNATURE_HEADER, sandboxCallbackSecret, signCallback } from '@/lib/sandbox/card/callbacks';
+import { handleSandboxCardRequest } from '@/sandbox/card';
+import { CALLBACK_SIGNATURE_HEADER, sandboxCallbackSecret, signCallback } from '@/sandbox/card/callbacks';
 import { startFetchServer, type FetchServer } from '../helpers/fetch-server';
 
 const API = '/api/sandbox/card/v1';
