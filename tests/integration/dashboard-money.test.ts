@@ -32,6 +32,7 @@ import { AppError } from '@/lib/errors';
 import { newId } from '@/lib/ids';
 import { getRiskSettings } from '@/lib/risk';
 import { apiClient, createTestMerchant, startTestApp, type TestApp } from '../helpers/test-app';
+import { createPaidPayment } from '@/tests/helpers/factories';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -64,11 +65,8 @@ async function merchantWithActors(name = 'Shop') {
   };
 }
 
-async function paidPayment(api: ReturnType<typeof apiClient>, amount = 10_000, extra: Record<string, unknown> = {}) {
-  const pi = (await api.post('/api/v1/payment_intents', { amount, currency: 'usd', ...extra })).body;
-  const confirmed = (await api.post(`/api/v1/payment_intents/${pi.id}/confirm`, { payment_method: 'pm_card_visa' })).body;
-  expect(confirmed.status).toBe(extra.capture_method === 'manual' ? 'requires_capture' : 'succeeded');
-  return pi as { id: string };
+async function paidPayment(api: ReturnType<typeof apiClient>, amount = 10_000, extra: Record<string, unknown> = {}): Promise<{ id: string }> {
+  return createPaidPayment(api, { amount, ...extra });
 }
 
 async function auditOf(merchantId: string, action: string) {

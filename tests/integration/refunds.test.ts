@@ -10,6 +10,7 @@ import { setOverdraftLimit } from '@/lib/wallet';
 import { assertPaymentInvariants } from '../helpers/invariants';
 import { assertLedgerInvariants } from '../helpers/ledger-invariants';
 import { apiClient, createTestMerchant, startTestApp, type TestApp } from '../helpers/test-app';
+import { createPaidPayment } from '@/tests/helpers/factories';
 
 let app: TestApp;
 let harness: Harness | undefined;
@@ -26,8 +27,7 @@ afterAll(() => app.close());
 async function merchantWithPayment(amount = 10_000, pm = 'pm_card_visa', currency = 'usd') {
   const m = await createTestMerchant();
   const api = apiClient(app, m.secretKey);
-  const pi = (await api.post('/api/v1/payment_intents', { amount, currency })).body;
-  expect((await api.post(`/api/v1/payment_intents/${pi.id}/confirm`, { payment_method: pm })).body.status).toBe('succeeded');
+  const pi = await createPaidPayment(api, { amount, currency }, pm);
   return { m, api, pi };
 }
 

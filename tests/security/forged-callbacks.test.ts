@@ -15,6 +15,7 @@ import { startFakeStripe, type FakeStripe } from '../helpers/fake-stripe';
 import { startFetchServer } from '../helpers/fetch-server';
 import { assertPaymentInvariants } from '../helpers/invariants';
 import { apiClient, createTestMerchant, startTestApp, type TestApp } from '../helpers/test-app';
+import { attemptOf } from '@/tests/helpers/factories';
 
 /**
  * Attack: someone who can sign a card callback (the install's own secret, leaked or derived)
@@ -116,11 +117,6 @@ async function sendSignedCallback(data: Record<string, unknown>, type: 'payment.
 async function intentOf(id: string) {
   const [pi] = await getDb().select().from(paymentIntents).where(eq(paymentIntents.id, id));
   return pi!;
-}
-
-async function attemptOf(id: string) {
-  const [attempt] = await getDb().select().from(paymentAttempts).where(eq(paymentAttempts.paymentIntentId, id));
-  return attempt!;
 }
 
 const capturePostings = (paymentIntentId: string) =>
