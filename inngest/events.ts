@@ -40,3 +40,15 @@ export function parseEventData<S extends z.ZodType>(schema: S, data: unknown, ev
   }
   return result.data;
 }
+
+/**
+ * The system event real Inngest (and the embedded engine, with the same payload) sends when a run
+ * fails for good. The dead-letter recorder consumes it.
+ */
+export const FUNCTION_FAILED = 'inngest/function.failed';
+export const functionFailedData = z.object({
+  function_id: z.string().min(1),
+  run_id: z.string().min(1),
+  error: z.record(z.string(), z.unknown()),
+  event: z.record(z.string(), z.unknown()),
+});

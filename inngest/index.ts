@@ -7,6 +7,7 @@ import { defineLedgerPostRefundOutcome } from './functions/ledger-post-refund-ou
 import { defineRetryPendingRefunds } from './functions/retry-pending-refunds';
 import { defineSettleBalances } from './functions/settle-balances';
 import { defineExpireCheckoutSessions } from './functions/expire-checkout-sessions';
+import { defineRecordDeadLetter } from './functions/record-dead-letter';
 import { defineResolvePendingPayment } from './functions/resolve-pending-payment';
 import { defineReverseLateSuccesses } from './functions/reverse-late-successes';
 import { defineWebhookDeliver } from './functions/webhook-deliver';
@@ -29,6 +30,7 @@ export function defineFunctions(client: Inngest): InngestFunction.Any[] {
     defineLedgerPostRefundOutcome(client),
     defineRetryPendingRefunds(client),
     defineSettleBalances(client),
+    defineRecordDeadLetter(client),
   ];
 }
 

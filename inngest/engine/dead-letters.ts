@@ -1,26 +1,18 @@
-import { eq, sql } from 'drizzle-orm';
 import { getDb, type Db } from '@/db/client';
-import { deadLetters } from '@/db/schema';
 import { AppError } from '@/lib/errors';
 import { createRun, loadFunction, notifyWorkers } from './store';
 
 /**
- * Starts a fresh run of the dead letter's function with the same event. Deliberately skips the
- * function's idempotency key (an operator asked for a new run); replaying twice starts two runs,
- * and replayed_at records the latest replay.
+ * Starts a fresh run of one function with the given event (the embedded engine's half of a
+ * dead-letter replay). Deliberately skips the function's idempotency key: an operator asked for a
+ * new run, so replaying twice starts two runs.
  */
-export async function replayDeadLetter(id: string, db: Db = getDb()): Promise<{ runId: string }> {
+export async function replayRun(functionId: string, event: Record<string, unknown>, db: Db = getDb()): Promise<{ runId: string }> {
   return db.transaction(async (tx) => {
-    const [letter] = await tx.select().from(deadLetters).where(eq(deadLetters.id, id)).for('update');
-    if (!letter) throw new AppError('resource_missing', `No dead letter ${id}`);
-    const fn = await loadFunction(tx, letter.functionId);
-    if (!fn) throw new AppError('resource_missing', `Function ${letter.functionId} is no longer registered`);
-    const runId = await createRun(tx, fn, letter.payload, { skipIdempotency: true });
+    const fn = await loadFunction(tx, functionId);
+    if (!fn) throw new AppError('resource_missing', `Function ${functionId} is no longer registered`);
+    const runId = await createRun(tx, fn, event, { skipIdempotency: true });
     if (!runId) throw new AppError('internal_error', 'Replay did not start a run');
-    await tx
-      .update(deadLetters)
-      .set({ replayedAt: sql`now()` })
-      .where(eq(deadLetters.id, id));
     await notifyWorkers(tx);
     return { runId };
   });

@@ -145,8 +145,9 @@ async function retryOrFail(
 }
 
 /**
- * Fails the run for good: status, dead letter, and the "inngest/function.failed" event that
- * triggers the function's onFailure handler, all in one transaction so each happens once.
+ * Fails the run for good: status, and the "inngest/function.failed" event (real Inngest's payload:
+ * function_id, run_id, error, event) that feeds lib/dead-letters and
+ * triggers the function's onFailure handler, in one transaction so each happens once.
  */
 async function failRun(options: ExecutorOptions, lease: Lease, error: Record<string, unknown>): Promise<void> {
   await withLease(options.db, lease, async (tx, run) => {

@@ -1,7 +1,6 @@
 import { and, asc, eq, inArray, notInArray, sql } from 'drizzle-orm';
 import type { Db, DbOrTx, Tx } from '@/db/client';
 import {
-  deadLetters,
   engineCrons,
   engineFunctions,
   engineKeys,
@@ -298,25 +297,16 @@ export async function completeRun(tx: Tx, runId: string, output: unknown): Promi
     .where(eq(engineRuns.id, runId));
 }
 
+/**
+ * Marks the run failed for good. The dead letter is not written here: the engine sends
+ * "inngest/function.failed" (as real Inngest does) and lib/dead-letters records it from that
+ * event, so dead letters work the same on either engine.
+ */
 export async function markRunFailed(tx: Tx, run: EngineRunRow, error: Record<string, unknown>): Promise<void> {
   await tx
     .update(engineRuns)
     .set({ ...releaseLease, status: 'failed', lastError: error, endedAt: sql`now()` })
     .where(eq(engineRuns.id, run.id));
-  const data = (run.event.data ?? {}) as Record<string, unknown>;
-  const merchantId = data.merchantId ?? data.merchant_id;
-  await tx
-    .insert(deadLetters)
-    .values({
-      id: `dl_${randomToken(24)}`,
-      runId: run.id,
-      functionId: run.functionId,
-      eventName: String(run.event.name ?? ''),
-      payload: run.event,
-      error,
-      merchantId: typeof merchantId === 'string' ? merchantId : null,
-    })
-    .onConflictDoNothing();
 }
 
 // ---------------------------------------------------------------- waits (sleep, waitForEvent)

@@ -6,7 +6,7 @@ import { paymentAttempts } from '@/db/schema';
 import { AppError } from '@/lib/errors';
 import { SUPPORTED_CURRENCIES } from '@/lib/money';
 import { getRiskSettings, saveRiskSettings, type RiskSettings } from '@/lib/risk';
-import { deleteBlocklistEntry, upsertBlocklistEntry } from '@/lib/risk/blocklist';
+import { deleteBlocklistEntry, listBlocklistEntries, upsertBlocklistEntry } from '@/lib/risk/blocklist';
 import { audit, authorize, invalid, type DashboardActor } from './actor';
 import { parseMajorAmount } from './amounts';
 
@@ -153,4 +153,15 @@ export async function listBlockedAttempts(merchantId: string, limit = 25) {
     .where(and(eq(paymentAttempts.merchantId, merchantId), eq(paymentAttempts.riskDecision, 'block')))
     .orderBy(desc(paymentAttempts.createdAt))
     .limit(limit);
+}
+
+/** Everything the dashboard's risk page shows: the rules, the blocklist and recent blocked attempts. */
+export async function getRiskPage(merchantId: string) {
+  const db = getDb();
+  const [settings, entries, blocked] = await Promise.all([
+    getRiskSettings(db, merchantId),
+    listBlocklistEntries(db, merchantId),
+    listBlockedAttempts(merchantId),
+  ]);
+  return { settings, entries, blocked };
 }

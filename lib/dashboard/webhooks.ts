@@ -1,9 +1,9 @@
 import { and, desc, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { getDb } from '@/db/client';
-import { deadLetters, outboxEvents, webhookAttempts, webhookDeliveries, webhookEndpoints } from '@/db/schema';
+import { outboxEvents, webhookAttempts, webhookDeliveries, webhookEndpoints } from '@/db/schema';
 import { EVENT_TYPES } from '@/lib/events/outbox';
-import { getMerchantDeadLetter } from '@/lib/events/query';
+import { replayDeadLetter, type DeadLetterReplayer } from '@/lib/dead-letters';
 import {
   createWebhookEndpoint,
   createWebhookEndpointBody,
@@ -11,7 +11,6 @@ import {
   getWebhookEndpoint,
 } from '@/lib/webhooks/endpoints';
 import { redeliverEvent } from '@/lib/webhooks/redeliver';
-import { replayDeadLetter } from '@/inngest/engine/dead-letters';
 import { audit, authorize, invalid, type DashboardActor } from './actor';
 
 export const WEBHOOK_EVENT_CHOICES = ['*', ...EVENT_TYPES] as const;
@@ -109,20 +108,26 @@ export async function redeliver(actor: DashboardActor, raw: unknown): Promise<{ 
   return { attempts: deliveries.length };
 }
 
-/** Starts a fresh run of a failed background job; only this merchant's dead letters. */
-export async function replayDeadLetterAction(actor: DashboardActor, raw: unknown): Promise<{ runId: string }> {
+/**
+ * Starts a failed background job again; only this merchant's dead letters. `replay` is the engine's
+ * way of doing it (inngest/dead-letter-replay.ts), passed in so this module knows no engine.
+ */
+export async function replayDeadLetterAction(
+  actor: DashboardActor,
+  raw: unknown,
+  replay: DeadLetterReplayer,
+): Promise<{ runId: string | null }> {
   authorize(actor, 'webhooks:write');
   const input = parse(z.object({ deadLetterId: z.string().min(1).max(100) }), raw);
-  const letter = await getMerchantDeadLetter(actor.user.merchantId, input.deadLetterId);
-  const result = await replayDeadLetter(letter.id);
+  const { letter, runId } = await replayDeadLetter(actor.user.merchantId, input.deadLetterId, replay);
   await audit(
     getDb(),
     actor,
     'dead_letter.replay',
     { type: 'dead_letter', id: letter.id },
-    { function: letter.functionId, run_id: result.runId },
+    { function: letter.functionId, run_id: runId },
   );
-  return result;
+  return { runId };
 }
 
 // ---- reads ----
@@ -261,22 +266,5 @@ export async function listDeliveryLog(
   };
 }
 
-/** Dead letters of this merchant not yet replayed, newest first. */
-export async function listOpenDeadLetters(merchantId: string, limit = 20) {
-  return getDb()
-    .select()
-    .from(deadLetters)
-    .where(and(eq(deadLetters.merchantId, merchantId), isNull(deadLetters.replayedAt)))
-    .orderBy(desc(deadLetters.createdAt))
-    .limit(limit);
-}
-
-/** All dead letters of this merchant (replayed ones too), newest first. */
-export async function listDeadLetters(merchantId: string, limit = 50) {
-  return getDb()
-    .select()
-    .from(deadLetters)
-    .where(eq(deadLetters.merchantId, merchantId))
-    .orderBy(desc(deadLetters.createdAt))
-    .limit(limit);
-}
+// The dashboard's dead-letter lists read the dead-letters context.
+export { listDeadLetters, listOpenDeadLetters } from '@/lib/dead-letters';

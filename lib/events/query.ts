@@ -1,7 +1,7 @@
 import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { getDb } from '@/db/client';
-import { deadLetters, outboxEvents, type OutboxEvent } from '@/db/schema';
+import { outboxEvents, type OutboxEvent } from '@/db/schema';
 import { AppError } from '@/lib/errors';
 import { EVENT_TYPES } from './outbox';
 
@@ -37,54 +37,4 @@ export async function listMerchantEvents(merchantId: string, query: z.output<typ
     .orderBy(desc(outboxEvents.seq))
     .limit(query.limit + 1);
   return { rows: rows.slice(0, query.limit), hasMore: rows.length > query.limit };
-}
-
-export const listDeadLettersQuery = z
-  .object({
-    limit: z.coerce.number().int().min(1).max(100).default(10),
-    starting_after: z.string().min(1).max(100).optional(),
-  })
-  .strict();
-
-export function serializeDeadLetter(d: typeof deadLetters.$inferSelect) {
-  return {
-    id: d.id,
-    object: 'dead_letter' as const,
-    function: d.functionId,
-    event_name: d.eventName,
-    payload: d.payload,
-    error: d.error,
-    created: Math.floor(d.createdAt.getTime() / 1000),
-    replayed_at: d.replayedAt ? Math.floor(d.replayedAt.getTime() / 1000) : null,
-  };
-}
-
-export async function getMerchantDeadLetter(merchantId: string, id: string) {
-  const [d] = await getDb()
-    .select()
-    .from(deadLetters)
-    .where(and(eq(deadLetters.id, id), eq(deadLetters.merchantId, merchantId)));
-  if (!d) throw new AppError('resource_missing', `No such dead_letter: '${id}'`, { param: 'id' });
-  return d;
-}
-
-/** Background runs that failed for good and belong to this merchant, newest first. */
-export async function listMerchantDeadLetters(merchantId: string, query: z.output<typeof listDeadLettersQuery>) {
-  const conditions: SQL[] = [eq(deadLetters.merchantId, merchantId)];
-  if (query.starting_after) {
-    const cursor = await getMerchantDeadLetter(merchantId, query.starting_after);
-    conditions.push(lt(deadLetters.createdAt, cursor.createdAt));
-  }
-  const rows = await getDb()
-    .select()
-    .from(deadLetters)
-    .where(and(...conditions))
-    .orderBy(desc(deadLetters.createdAt))
-    .limit(query.limit + 1);
-  return {
-    object: 'list' as const,
-    url: '/api/v1/dead_letters',
-    has_more: rows.length > query.limit,
-    data: rows.slice(0, query.limit).map(serializeDeadLetter),
-  };
 }

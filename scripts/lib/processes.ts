@@ -1,6 +1,7 @@
 import type { ChildSpec } from './children';
 import type { EnvVars } from './env-vars';
 import { binPath } from './paths';
+import { EMBEDDED_ENGINE_MARKER, engineMode } from '@/inngest/mode';
 
 /** Everything the app's processes need to know, decided once by scripts/start.ts. */
 export interface AppContext {
@@ -18,13 +19,10 @@ export interface AppContext {
 
 /**
  * Real Inngest (an `inngest dev` server, or Cloud / self-hosted with its keys) when the
- * environment names one; otherwise the embedded engine.
+ * environment names one; otherwise the embedded engine (decided in inngest/mode.ts).
  */
 export function usesEmbeddedEngine(base: EnvVars): boolean {
-  const dev = base.INNGEST_DEV?.trim().toLowerCase();
-  if (dev && !['0', 'false', 'no'].includes(dev)) return false;
-  if (base.INNGEST_BASE_URL) return false;
-  return !(base.INNGEST_EVENT_KEY && base.INNGEST_SIGNING_KEY);
+  return engineMode(base) === 'embedded';
 }
 
 function engineUrl(ctx: AppContext): string {
@@ -49,7 +47,12 @@ export function appEnv(ctx: AppContext, base: EnvVars = process.env): EnvVars {
     PORT: String(ctx.port),
     PAYKIT_DATA_DIR: ctx.dataDir,
     ...(ctx.engine
-      ? { INNGEST_SIGNING_KEY: ctx.engine.signingKey, INNGEST_EVENT_KEY: ctx.engine.eventKey, INNGEST_BASE_URL: engineUrl(ctx) }
+      ? {
+          INNGEST_SIGNING_KEY: ctx.engine.signingKey,
+          INNGEST_EVENT_KEY: ctx.engine.eventKey,
+          INNGEST_BASE_URL: engineUrl(ctx),
+          ...EMBEDDED_ENGINE_MARKER,
+        }
       : {}),
   };
 }

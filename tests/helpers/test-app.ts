@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { resetEnvCache } from '@/lib/env';
+import { env, resetEnvCache } from '@/lib/env';
 import { createMerchant, type CreatedMerchant } from '@/lib/merchants';
 import { resetCardPsp } from '@/lib/psp';
 import { startFetchServer, type FetchServer } from './fetch-server';
@@ -123,19 +123,24 @@ export function apiClient(app: TestApp, secretKey: string | null) {
 /**
  * Tokenizes a card at the sandbox network as the pay page's browser code does: for the merchant
  * that will charge it (Sandbox-Account). Without merchantId the token belongs to the platform
- * account itself, and no merchant can charge it.
+ * account itself, and no merchant can charge it. `at` is the test app or any server that serves
+ * the sandbox routes; the CVC defaults to one of the brand's length (4 digits for Amex).
  */
-export async function tokenizeCard(app: TestApp, number: string, options: { merchantId?: string; cvc?: string } = {}): Promise<string> {
-  const res = await fetch(`${app.url}/api/sandbox/card/v1/tokens`, {
+export async function tokenizeCard(
+  at: { url: string },
+  number: string,
+  options: { merchantId?: string; cvc?: string; expYear?: number } = {},
+): Promise<string> {
+  const res = await fetch(`${at.url}/api/sandbox/card/v1/tokens`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
-      authorization: 'Bearer pk_test_sandbox_local',
+      authorization: `Bearer ${env().SANDBOX_PUBLISHABLE_KEY}`,
       ...(options.merchantId ? { 'sandbox-account': options.merchantId } : {}),
     },
-    body: JSON.stringify({ number, exp_month: 12, exp_year: new Date().getFullYear() + 3, cvc: options.cvc ?? '123' }),
+    body: JSON.stringify({ number, exp_month: 12, exp_year: options.expYear ?? new Date().getFullYear() + 3, cvc: options.cvc ?? (/^3[47]/.test(number) ? '1234' : '123') }),
   });
   const body = (await res.json()) as { id?: string; error?: unknown };
-  if (!res.ok || !body.id) throw new Error(`tokenize failed: ${res.status} ${JSON.stringify(body)}`);
+  if (res.status !== 200 || !body.id) throw new Error(`tokenize failed: ${res.status} ${JSON.stringify(body)}`);
   return body.id;
 }

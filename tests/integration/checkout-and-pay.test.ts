@@ -7,6 +7,7 @@ import { newId } from '@/lib/ids';
 import { addBlocklistEntry, saveRiskSettings, DEFAULT_RISK_SETTINGS } from '@/lib/risk';
 import { assertPaymentInvariants } from '../helpers/invariants';
 import { apiClient, createTestMerchant, startTestApp, tokenizeCard, type TestApp } from '../helpers/test-app';
+import { createTestCheckoutSession } from '@/tests/helpers/factories';
 
 let app: TestApp;
 let merchant: Awaited<ReturnType<typeof createTestMerchant>>;
@@ -29,11 +30,7 @@ const sessionBody = {
   cancel_url: 'https://shop.example/cart',
 };
 
-async function newSession(body: Record<string, unknown> = {}) {
-  const res = await api.post('/api/v1/checkout/sessions', { ...sessionBody, ...body });
-  expect(res.status).toBe(200);
-  return res.body;
-}
+const newSession = (body: Record<string, unknown> = {}) => createTestCheckoutSession(api, { ...sessionBody, ...body });
 
 let ipCounter = 10;
 const freshIp = () => `203.0.113.${ipCounter++}`;

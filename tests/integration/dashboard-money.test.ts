@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDb } from '@/db/client';
+import { deadLetterReplayer } from '@/inngest/dead-letter-replay';
 import { auditLog, blocklistEntries, deadLetters, refunds, riskSettings, users, webhookEndpoints } from '@/db/schema';
 import { hashPassword } from '@/lib/auth/passwords';
 import type { DashboardActor } from '@/lib/dashboard/actor';
@@ -31,6 +32,7 @@ import { AppError } from '@/lib/errors';
 import { newId } from '@/lib/ids';
 import { getRiskSettings } from '@/lib/risk';
 import { apiClient, createTestMerchant, startTestApp, type TestApp } from '../helpers/test-app';
+import { createPaidPayment } from '@/tests/helpers/factories';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -63,11 +65,8 @@ async function merchantWithActors(name = 'Shop') {
   };
 }
 
-async function paidPayment(api: ReturnType<typeof apiClient>, amount = 10_000, extra: Record<string, unknown> = {}) {
-  const pi = (await api.post('/api/v1/payment_intents', { amount, currency: 'usd', ...extra })).body;
-  const confirmed = (await api.post(`/api/v1/payment_intents/${pi.id}/confirm`, { payment_method: 'pm_card_visa' })).body;
-  expect(confirmed.status).toBe(extra.capture_method === 'manual' ? 'requires_capture' : 'succeeded');
-  return pi as { id: string };
+async function paidPayment(api: ReturnType<typeof apiClient>, amount = 10_000, extra: Record<string, unknown> = {}): Promise<{ id: string }> {
+  return createPaidPayment(api, { amount, ...extra });
 }
 
 async function auditOf(merchantId: string, action: string) {
@@ -415,8 +414,8 @@ describe('webhook endpoints from the dashboard', () => {
         error: { message: 'boom' },
         merchantId: a.m.merchant.id,
       });
-    expect((await refusal(replayDeadLetterAction(b.owner, { deadLetterId: letterId }))).code).toBe('resource_missing');
-    expect((await refusal(replayDeadLetterAction(a.viewer, { deadLetterId: letterId }))).code).toBe('forbidden');
+    expect((await refusal(replayDeadLetterAction(b.owner, { deadLetterId: letterId }, deadLetterReplayer()))).code).toBe('resource_missing');
+    expect((await refusal(replayDeadLetterAction(a.viewer, { deadLetterId: letterId }, deadLetterReplayer()))).code).toBe('forbidden');
     expect((await getOverview(a.m.merchant.id)).problems.deadLetters.map((d) => d.id)).toEqual([letterId]);
     expect((await getOverview(b.m.merchant.id)).problems.deadLetters).toEqual([]);
     expect((await listDeliveryLog(b.m.merchant.id)).rows).toEqual([]);

@@ -8,6 +8,7 @@ import { serve } from 'inngest/edge';
 import { getDb } from '@/db/client';
 import { startFetchServer, type FetchServer } from '@/tests/helpers/fetch-server';
 import { freePort } from '@/tests/helpers/global-setup';
+import { waitUntil } from '@/tests/helpers/wait';
 
 const root = path.resolve(import.meta.dirname, '../..');
 let child: ChildProcess | undefined;
@@ -17,14 +18,6 @@ afterAll(async () => {
   child?.kill('SIGKILL');
   await server?.close();
 });
-
-async function waitUntil(probe: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('scripts/engine.ts (the engine process)', () => {
   it('syncs the app, accepts events, runs functions, re-registers out of band, and stops on SIGTERM', async () => {

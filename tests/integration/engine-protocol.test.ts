@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { NonRetriableError } from 'inngest';
-import { startHarness, type Harness } from '@/inngest/engine/test-harness';
+import { startHarness, type Harness } from '@/tests/helpers/engine-harness';
 import { canonicalJson } from '@/inngest/engine/canonical-json';
 import { signRequestBody } from '@/inngest/engine/signing';
 

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { NonRetriableError, type FailureEventArgs } from 'inngest';
-import { replayDeadLetter } from '@/inngest/engine';
-import { startHarness, type Harness } from '@/inngest/engine/test-harness';
+import { deadLetterReplayer } from '@/inngest/dead-letter-replay';
+import { replayDeadLetter } from '@/lib/dead-letters';
+import { startHarness, type Harness } from '@/tests/helpers/engine-harness';
 
 let harness: Harness | undefined;
 afterEach(async () => {
@@ -72,7 +73,7 @@ describe('embedded engine: retries, failures and exactly-once', () => {
     expect(letter).toMatchObject({ run_id: failed!.id, merchant_id: 'mer_9', replayed_at: null });
 
     failOnce = false;
-    const { runId } = await replayDeadLetter(String(letter!.id), harness.db);
+    const { runId } = await replayDeadLetter('mer_9', String(letter!.id), deadLetterReplayer('embedded'));
     await harness.engine.drain();
     const replayed = (await harness.runs()).find((r) => r.id === runId);
     expect(replayed?.status).toBe('completed');

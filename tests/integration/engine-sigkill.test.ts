@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { getDb } from '@/db/client';
 import { startFetchServer, type FetchServer } from '@/tests/helpers/fetch-server';
 import { freePort } from '@/tests/helpers/global-setup';
+import { waitUntil } from '@/tests/helpers/wait';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const children: ChildProcess[] = [];
@@ -17,14 +18,6 @@ afterAll(async () => {
   for (const c of children) c.kill('SIGKILL');
   await server?.close();
 });
-
-async function waitUntil(probe: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await Promise.resolve(probe()).catch(() => false))) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('the engine process killed with SIGKILL mid-run', () => {
   it('resumes the run in a new engine process; a recorded step never runs again', async () => {

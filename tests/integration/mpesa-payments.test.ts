@@ -5,7 +5,7 @@ import { getDb } from '@/db/client';
 import { mpesaPayments, outboxEvents, paymentAttempts, pspInbox, sandboxMpesaStkRequests } from '@/db/schema';
 import { defineFunctions } from '@/inngest';
 import { inngest } from '@/inngest/client';
-import { startHarness, type Harness } from '@/inngest/engine/test-harness';
+import { startHarness, type Harness } from '@/tests/helpers/engine-harness';
 import { relayOutboxBatch, type RelayedEvent } from '@/lib/events/relay';
 import { darajaCallbackToken, resetDaraja } from '@/lib/psp/daraja';
 import { setMpesaFaults } from '@/lib/sandbox/mpesa';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDb } from '@/db/client';
 import { outboxEvents } from '@/db/schema';
 import { defineFunctions } from '@/inngest';
-import { startHarness, type Harness } from '@/inngest/engine/test-harness';
+import { startHarness, type Harness } from '@/tests/helpers/engine-harness';
 import { relayOutboxBatch } from '@/lib/events/relay';
 import { startFetchServer, type FetchServer } from '../helpers/fetch-server';
 import { apiClient, createTestMerchant, startTestApp, type TestApp } from '../helpers/test-app';

@@ -1,9 +1,9 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getDb } from '@/db/client';
-import { checkoutSessions, outboxEvents, paymentAttempts, sandboxCardPayments } from '@/db/schema';
+import { checkoutSessions, outboxEvents, sandboxCardPayments } from '@/db/schema';
 import { defineFunctions } from '@/inngest';
-import { startHarness, type Harness } from '@/inngest/engine/test-harness';
+import { startHarness, type Harness } from '@/tests/helpers/engine-harness';
 import { resetEnvCache } from '@/lib/env';
 import { relayOutboxBatch, type RelayedEvent } from '@/lib/events/relay';
 import { resetCardPsp } from '@/lib/psp';
@@ -11,6 +11,7 @@ import { expireCheckoutSession } from '@/lib/payments/resolution';
 import { startFetchServer, type FetchServer } from '../helpers/fetch-server';
 import { assertPaymentInvariants } from '../helpers/invariants';
 import { apiClient, createTestMerchant, startTestApp, type TestApp } from '../helpers/test-app';
+import { attemptOf } from '@/tests/helpers/factories';
 
 let app: TestApp;
 let harness: Harness | undefined;
@@ -46,11 +47,6 @@ async function engine() {
   return harness;
 }
 const relay = (h: Harness) => relayOutboxBatch((events: RelayedEvent[]) => h.client.send(events).then(() => undefined));
-
-async function attemptOf(piId: string) {
-  const [attempt] = await getDb().select().from(paymentAttempts).where(eq(paymentAttempts.paymentIntentId, piId));
-  return attempt!;
-}
 
 describe('payments left in requires_action or processing are resolved', () => {
   it('an abandoned 3-D Secure challenge is canceled at the network and failed with a clear reason', async () => {

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getDb } from '@/db/client';
-import { paymentAttempts, sandboxCardPayments } from '@/db/schema';
+import { sandboxCardPayments } from '@/db/schema';
 import { resetEnvCache } from '@/lib/env';
 import { resolveAttempt } from '@/lib/payments/confirm';
 import { resetCardPsp, withResilience } from '@/lib/psp';
@@ -11,6 +11,7 @@ import { startFakeStripe, type FakeStripe } from '../helpers/fake-stripe';
 import { startFetchServer, type FetchServer } from '../helpers/fetch-server';
 import { assertPaymentInvariants } from '../helpers/invariants';
 import { apiClient, createTestMerchant, startTestApp, type TestApp } from '../helpers/test-app';
+import { attemptOf } from '@/tests/helpers/factories';
 
 /**
  * Failover between card PSPs. Both PSPs must be able to charge the same payment method, so the
@@ -60,11 +61,6 @@ afterAll(async () => {
   await app?.close();
   await fake?.close();
 });
-
-async function attemptOf(piId: string) {
-  const [attempt] = await getDb().select().from(paymentAttempts).where(eq(paymentAttempts.paymentIntentId, piId));
-  return attempt!;
-}
 
 const chargesAtSandbox = (key: string) => getDb().select().from(sandboxCardPayments).where(eq(sandboxCardPayments.idempotencyKey, key));
 const chargesAtStripe = (key: string) => fake.charges().filter((pi) => pi.metadata.paykit_idempotency_key === key);

@@ -4,10 +4,10 @@ import { resetCardPsp, routeCardPayment } from '@/lib/psp';
 import { createSandboxCardAdapter } from '@/lib/psp/sandbox-card';
 import { createStripeAdapter } from '@/lib/psp/stripe/adapter';
 import type { CardPspAdapter, SettlementLine } from '@/lib/psp/types';
-import { handleSandboxCardRequest } from '@/lib/sandbox/card';
+import { handleSandboxCardRequest } from '@/sandbox/card';
 import { startFakeStripe, type FakeBalanceTransaction, type FakeStripe } from '../helpers/fake-stripe';
 import { startFetchServer, type FetchServer } from '../helpers/fetch-server';
-import { createTestMerchant } from '../helpers/test-app';
+import { createTestMerchant, tokenizeCard } from '../helpers/test-app';
 
 // Settlement reports through the adapters, against the real sandbox network and the Stripe fake:
 // pay, capture part, refund part, then the report holds exactly the money that moved.
@@ -34,15 +34,7 @@ afterAll(async () => {
   resetCardPsp();
 });
 
-async function tokenize(number: string): Promise<string> {
-  const res = await fetch(`${sandbox.url}/api/sandbox/card/v1/tokens`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${env().SANDBOX_PUBLISHABLE_KEY}` },
-    body: JSON.stringify({ number, exp_month: 12, exp_year: new Date().getUTCFullYear() + 2, cvc: '123' }),
-  });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { id: string }).id;
-}
+const tokenize = (number: string) => tokenizeCard(sandbox, number);
 
 /** Authorize 10_000, capture 6_001, refund 2_000 of it; plus an automatic capture of 100; plus an authorization never captured. */
 async function payCaptureRefund(adapter: CardPspAdapter, token: () => Promise<string>) {

@@ -3,13 +3,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getDb } from '@/db/client';
 import { refunds, sandboxCardRefunds } from '@/db/schema';
 import { defineFunctions } from '@/inngest';
-import { startHarness, type Harness } from '@/inngest/engine/test-harness';
+import { startHarness, type Harness } from '@/tests/helpers/engine-harness';
 import { relayOutboxBatch, type RelayedEvent } from '@/lib/events/relay';
 import { settlePendingBalances } from '@/lib/ledger';
 import { setOverdraftLimit } from '@/lib/wallet';
 import { assertPaymentInvariants } from '../helpers/invariants';
 import { assertLedgerInvariants } from '../helpers/ledger-invariants';
 import { apiClient, createTestMerchant, startTestApp, type TestApp } from '../helpers/test-app';
+import { createPaidPayment } from '@/tests/helpers/factories';
 
 let app: TestApp;
 let harness: Harness | undefined;
@@ -26,8 +27,7 @@ afterAll(() => app.close());
 async function merchantWithPayment(amount = 10_000, pm = 'pm_card_visa', currency = 'usd') {
   const m = await createTestMerchant();
   const api = apiClient(app, m.secretKey);
-  const pi = (await api.post('/api/v1/payment_intents', { amount, currency })).body;
-  expect((await api.post(`/api/v1/payment_intents/${pi.id}/confirm`, { payment_method: pm })).body.status).toBe('succeeded');
+  const pi = await createPaidPayment(api, { amount, currency }, pm);
   return { m, api, pi };
 }
 

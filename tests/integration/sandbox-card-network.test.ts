@@ -3,9 +3,10 @@ import { getSql } from '@/db/client';
 import { env, resetEnvCache } from '@/lib/env';
 import { createSandboxCardAdapter } from '@/lib/psp/sandbox-card';
 import { PspError, type CardPspAdapter } from '@/lib/psp/types';
-import { handleSandboxCardRequest } from '@/lib/sandbox/card';
-import { CALLBACK_SIGNATURE_HEADER, sandboxCallbackSecret, signCallback } from '@/lib/sandbox/card/callbacks';
+import { handleSandboxCardRequest } from '@/sandbox/card';
+import { CALLBACK_SIGNATURE_HEADER, sandboxCallbackSecret, signCallback } from '@/sandbox/card/callbacks';
 import { startFetchServer, type FetchServer } from '../helpers/fetch-server';
+import { tokenizeCard } from '../helpers/test-app';
 
 const API = '/api/sandbox/card/v1';
 const NEXT_YEAR = new Date().getUTCFullYear() + 1;
@@ -56,11 +57,8 @@ function tokenizeRaw(card: Record<string, unknown>) {
   });
 }
 
-async function tokenize(number: string, extra: Record<string, unknown> = {}): Promise<string> {
-  const response = await tokenizeRaw({ number, ...(number.startsWith('37') ? { cvc: '1234' } : {}), ...extra });
-  expect(response.status).toBe(200);
-  return ((await response.json()) as { id: string }).id;
-}
+/** The platform account's token (no Sandbox-Account): the adapter charges as the platform. */
+const tokenize = (number: string) => tokenizeCard(server, number, { expYear: NEXT_YEAR });
 
 function authorize(token: string, overrides: Partial<Parameters<CardPspAdapter['authorize']>[0]> = {}) {
   return adapter.authorize({

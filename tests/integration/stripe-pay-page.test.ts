@@ -1,8 +1,7 @@
-import { eq } from 'drizzle-orm';
 import { NextRequest } from 'next/server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getDb } from '@/db/client';
-import { merchantSettings, paymentAttempts } from '@/db/schema';
+import { merchantSettings } from '@/db/schema';
 import {
   CARD_FORM_HEADER,
   cardFormFromHeaders,
@@ -16,6 +15,7 @@ import { proxy, config as proxyConfig } from '@/proxy';
 import { startFakeStripe, type FakeStripe } from '../helpers/fake-stripe';
 import { assertPaymentInvariants } from '../helpers/invariants';
 import { apiClient, createTestMerchant, startTestApp, type TestApp } from '../helpers/test-app';
+import { attemptOf, createTestCheckoutSession } from '@/tests/helpers/factories';
 
 const ENV_KEYS = [
   'STRIPE_SECRET_KEY',
@@ -66,14 +66,7 @@ afterAll(async () => {
 });
 
 async function newSession(api: ReturnType<typeof apiClient>, amount = 2_700): Promise<{ id: string; payment_intent: string }> {
-  const res = await api.post('/api/v1/checkout/sessions', {
-    line_items: [{ name: 'Mug', quantity: 1, unit_amount: amount }],
-    currency: 'usd',
-    success_url: 'https://shop.example/success?session_id={CHECKOUT_SESSION_ID}',
-    cancel_url: 'https://shop.example/cart',
-  });
-  expect(res.status).toBe(200);
-  return res.body;
+  return createTestCheckoutSession(api, { line_items: [{ name: 'Mug', quantity: 1, unit_amount: amount }] });
 }
 
 let ip = 20;
@@ -88,15 +81,6 @@ async function payWith(sessionId: string, token: string) {
     body: JSON.stringify({ token, email: `buyer-${crypto.randomUUID()}@example.test` }),
   });
   return { status: res.status, body: (await res.json()) as { status?: string; redirect_url?: string; error?: { code: string } } };
-}
-
-async function attemptOf(piId: string) {
-  const [attempt] = await getDb()
-    .select()
-    .from(paymentAttempts)
-    .where(eq(paymentAttempts.paymentIntentId, piId))
-    .orderBy(paymentAttempts.createdAt);
-  return attempt!;
 }
 
 /** What the proxy sends for a pay page: the response CSP and the one Next.js reads its nonce from. */

@@ -1,13 +1,14 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDb } from '@/db/client';
-import { merchantSettings, paymentAttempts, paymentDisputes, pspInbox, refunds } from '@/db/schema';
+import { merchantSettings, paymentDisputes, pspInbox, refunds } from '@/db/schema';
 import { resetEnvCache } from '@/lib/env';
 import { processInboxMessage } from '@/lib/inbox/process';
 import { resetCardPsp } from '@/lib/psp';
 import { startFakeStripe, type FakeStripe } from '../helpers/fake-stripe';
 import { assertPaymentInvariants } from '../helpers/invariants';
 import { apiClient, createTestMerchant, startTestApp, type TestApp } from '../helpers/test-app';
+import { attemptOf, createTestPaymentIntent } from '@/tests/helpers/factories';
 
 const ENV_KEYS = ['STRIPE_SECRET_KEY', 'STRIPE_API_BASE', 'STRIPE_WEBHOOK_SECRET', 'PSP_RETRY_BASE_MS'] as const;
 
@@ -39,19 +40,8 @@ afterAll(async () => {
   await fake?.close();
 });
 
-async function attemptOf(piId: string) {
-  const [attempt] = await getDb()
-    .select()
-    .from(paymentAttempts)
-    .where(eq(paymentAttempts.paymentIntentId, piId))
-    .orderBy(paymentAttempts.createdAt);
-  return attempt!;
-}
-
-async function newIntent(amount: number, captureMethod: 'automatic' | 'manual' = 'automatic') {
-  return (await api.post('/api/v1/payment_intents', { amount, currency: 'usd', capture_method: captureMethod })).body as {
-    id: string;
-  };
+async function newIntent(amount: number, captureMethod: 'automatic' | 'manual' = 'automatic'): Promise<{ id: string }> {
+  return createTestPaymentIntent(api, { amount, capture_method: captureMethod });
 }
 
 /** Posts a signed webhook to our route and applies it as the engine would. */

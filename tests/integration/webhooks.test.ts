@@ -2,7 +2,7 @@ import { eq, isNull, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getDb } from '@/db/client';
 import { outboxEvents, webhookAttempts, webhookEndpoints } from '@/db/schema';
-import { startHarness, type Harness } from '@/inngest/engine/test-harness';
+import { startHarness, type Harness } from '@/tests/helpers/engine-harness';
 import { defineFunctions } from '@/inngest';
 import { relayOutboxBatch, type RelayedEvent } from '@/lib/events/relay';
 import { verifyWebhookSignature } from '@/lib/webhooks/signature';

@@ -8,6 +8,7 @@ import { resetEnvCache } from '@/lib/env';
 import { saveRiskSettings, DEFAULT_RISK_SETTINGS } from '@/lib/risk';
 import { startFetchServer, type FetchServer } from '../helpers/fetch-server';
 import { apiClient, createTestMerchant, startTestApp, tokenizeCard, type TestApp } from '../helpers/test-app';
+import { createTestCheckoutSession } from '@/tests/helpers/factories';
 
 /**
  * Who the client is (issue 9, items 5 and 6). Every request goes over HTTP to the test server,
@@ -45,15 +46,8 @@ beforeEach(async () => {
 });
 afterEach(() => setEnv({ TRUST_PROXY: 'loopback', RISK_MAX_TOTAL_ATTEMPTS_PER_IP_PER_DAY: undefined }));
 
-async function newSession() {
-  const res = await api.post('/api/v1/checkout/sessions', {
-    line_items: [{ name: 'Mug', quantity: 1, unit_amount: 1200 }],
-    currency: 'usd',
-    success_url: 'https://shop.example/success',
-    cancel_url: 'https://shop.example/cart',
-  });
-  expect(res.status).toBe(200);
-  return res.body as { id: string; payment_intent: string };
+async function newSession(): Promise<{ id: string; payment_intent: string }> {
+  return createTestCheckoutSession(api, { success_url: 'https://shop.example/success' });
 }
 
 async function pay(number: string, headers: Record<string, string> = {}) {

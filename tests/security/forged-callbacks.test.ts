@@ -4,18 +4,19 @@ import { getDb } from '@/db/client';
 import { journalTransactions, merchantSettings, outboxEvents, paymentAttempts, paymentIntents, pspInbox, refunds, sandboxCardRefunds } from '@/db/schema';
 import { defineFunctions } from '@/inngest';
 import { inngest } from '@/inngest/client';
-import { startHarness, type Harness } from '@/inngest/engine/test-harness';
+import { startHarness, type Harness } from '@/tests/helpers/engine-harness';
 import { resetEnvCache } from '@/lib/env';
 import { relayOutboxBatch, type RelayedEvent } from '@/lib/events/relay';
 import { processInboxMessage } from '@/lib/inbox/process';
 import { failOpenAttempt } from '@/lib/payments/apply-psp-result';
 import { resetCardPsp } from '@/lib/psp';
 import { sandboxCallbackSecret } from '@/lib/psp/sandbox-callbacks';
-import { setSandboxCallbackFaults, signCallback } from '@/lib/sandbox/card/callbacks';
+import { setSandboxCallbackFaults, signCallback } from '@/sandbox/card/callbacks';
 import { startFakeStripe, type FakeStripe } from '../helpers/fake-stripe';
 import { startFetchServer } from '../helpers/fetch-server';
 import { assertPaymentInvariants } from '../helpers/invariants';
 import { apiClient, createTestMerchant, startTestApp, type TestApp } from '../helpers/test-app';
+import { attemptOf } from '@/tests/helpers/factories';
 
 /**
  * Attack: someone who can sign a card callback (the install's own secret, leaked or derived)
@@ -117,11 +118,6 @@ async function sendSignedCallback(data: Record<string, unknown>, type: 'payment.
 async function intentOf(id: string) {
   const [pi] = await getDb().select().from(paymentIntents).where(eq(paymentIntents.id, id));
   return pi!;
-}
-
-async function attemptOf(id: string) {
-  const [attempt] = await getDb().select().from(paymentAttempts).where(eq(paymentAttempts.paymentIntentId, id));
-  return attempt!;
 }
 
 const capturePostings = (paymentIntentId: string) =>

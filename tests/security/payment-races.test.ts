@@ -14,7 +14,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getDb } from '@/db/client';
 import { checkoutSessions, journalTransactions, outboxEvents, paymentAttempts, paymentIntents, sandboxCardPayments, sandboxCardRefunds } from '@/db/schema';
 import { defineLedgerPostCapture } from '@/inngest/functions/ledger-post-capture';
-import { startHarness, type Harness } from '@/inngest/engine/test-harness';
+import { startHarness, type Harness } from '@/tests/helpers/engine-harness';
 import { getMerchantPaymentDetail } from '@/lib/dashboard/payments';
 import { env, resetEnvCache } from '@/lib/env';
 import { relayOutboxBatch, type RelayedEvent } from '@/lib/events/relay';

@@ -8,6 +8,7 @@ import { createSandboxCardAdapter } from '@/lib/psp/sandbox-card';
 import { PspError } from '@/lib/psp/types';
 import { assertPaymentInvariants } from '../helpers/invariants';
 import { apiClient, createTestMerchant, startTestApp, tokenizeCard, type TestApp } from '../helpers/test-app';
+import { createTestPaymentIntent } from '@/tests/helpers/factories';
 
 // Attack: a card token (tok_) charged a second time, by the same merchant on another intent or
 // by another merchant. A token is single use and belongs to the merchant it was created for
@@ -31,9 +32,7 @@ afterAll(() => app.close());
 const VISA = '4242424242424242';
 
 async function newIntent(api: ReturnType<typeof apiClient>, amount = 1500): Promise<string> {
-  const res = await api.post('/api/v1/payment_intents', { amount, currency: 'usd' });
-  expect(res.status).toBe(200);
-  return res.body.id as string;
+  return (await createTestPaymentIntent(api, { amount })).id as string;
 }
 
 const confirm = (api: ReturnType<typeof apiClient>, pi: string, paymentMethod: string) =>

@@ -2,13 +2,11 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { ActionForm } from '@/components/dashboard/action-form';
 import formStyles from '@/components/dashboard/forms.module.css';
-import { getDb } from '@/db/client';
 import { can } from '@/lib/auth/permissions';
 import { minorToMajorString } from '@/lib/dashboard/amounts';
-import { listBlockedAttempts } from '@/lib/dashboard/risk';
+import { getRiskPage } from '@/lib/dashboard/risk';
 import { formatMoney, SUPPORTED_CURRENCIES } from '@/lib/money';
-import { getRiskSettings, RISK_REASON_MESSAGES } from '@/lib/risk';
-import { listBlocklistEntries } from '@/lib/risk/blocklist';
+import { RISK_REASON_MESSAGES } from '@/lib/risk';
 import styles from '../dashboard.module.css';
 import { requireUser } from '../session';
 import { addBlocklistAction, removeBlocklistAction, saveRiskSettingsAction } from './actions';
@@ -20,12 +18,7 @@ const KIND_LABELS = { card_fingerprint: 'Card fingerprint', email: 'Email', ip: 
 
 export default async function RiskPage() {
   const user = await requireUser();
-  const db = getDb();
-  const [settings, entries, blocked] = await Promise.all([
-    getRiskSettings(db, user.merchantId),
-    listBlocklistEntries(db, user.merchantId),
-    listBlockedAttempts(user.merchantId),
-  ]);
+  const { settings, entries, blocked } = await getRiskPage(user.merchantId);
   const canWrite = can(user, 'risk:write');
   const limits = [
     { name: 'maxAttemptsPerIpPerDay', label: 'Failed or blocked attempts per IP address per day', value: settings.maxAttemptsPerIpPerDay },

@@ -1,5 +1,6 @@
 'use server';
 
+import { deadLetterReplayer } from '@/inngest/dead-letter-replay';
 import type { ActionResult } from '@/lib/dashboard/actor';
 import {
   createEndpoint,
@@ -53,10 +54,10 @@ export async function redeliverAction(_prev: ActionResult<{ attempts: number }> 
   return runGuarded('webhooks:write', (actor) => redeliver(actor, { eventId: field(form, 'eventId') }), PATHS);
 }
 
-export async function replayDeadLetterFormAction(_prev: ActionResult<{ runId: string }> | null, form: FormData) {
+export async function replayDeadLetterFormAction(_prev: ActionResult<{ runId: string | null }> | null, form: FormData) {
   return runGuarded(
     'webhooks:write',
-    (actor) => replayDeadLetterAction(actor, { deadLetterId: field(form, 'deadLetterId') }),
+    (actor) => replayDeadLetterAction(actor, { deadLetterId: field(form, 'deadLetterId') }, deadLetterReplayer()),
     PATHS,
   );
 }

@@ -1,6 +1,6 @@
+import { listDeadLettersQuery, listMerchantDeadLetters } from '@/lib/dead-letters';
 import { apiGet } from '@/lib/http/api';
 import { parseInput } from '@/lib/http/validation';
-import { listDeadLettersQuery, listMerchantDeadLetters } from '@/lib/events/query';
 
 export const dynamic = 'force-dynamic';
 

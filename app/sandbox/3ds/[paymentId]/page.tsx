@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
 import { formatMoney } from '@/lib/money';
-import { findChallenge, returnUrlAfterChallenge } from '@/lib/sandbox/card';
+import { findChallenge, returnUrlAfterChallenge } from '@/sandbox/card';
 import { ChallengeForm } from './challenge-form';
 
 // The sandbox issuer's 3-D Secure page: the cardholder lands here from the merchant's pay page.

@@ -1,6 +1,6 @@
-import { handleSandboxCardRequest } from '@/lib/sandbox/card';
+import { handleSandboxCardRequest } from '@/sandbox/card';
 
-// The offline card network answers over HTTP like a real PSP; all routing lives in lib/sandbox/card.
+// The offline card network answers over HTTP like a real PSP; all routing lives in sandbox/card.
 export const dynamic = 'force-dynamic';
 
 export const GET = handleSandboxCardRequest;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { replayDeadLetter } from '@/inngest/engine';
-import { getMerchantDeadLetter, serializeDeadLetter } from '@/lib/events/query';
+import { deadLetterReplayer } from '@/inngest/dead-letter-replay';
+import { replayDeadLetter, serializeDeadLetter } from '@/lib/dead-letters';
 import { apiPost } from '@/lib/http/api';
 
 export const dynamic = 'force-dynamic';
@@ -9,8 +9,7 @@ export const POST = apiPost<z.ZodObject<Record<string, never>>, { id: string }>(
   body: z.object({}).strict(),
   effects: 'external',
   handler: async ({ merchant, params }) => {
-    const letter = await getMerchantDeadLetter(merchant.id, params.id);
-    const { runId } = await replayDeadLetter(letter.id);
-    return { body: { ...serializeDeadLetter(await getMerchantDeadLetter(merchant.id, letter.id)), replay_run: runId } };
+    const { letter, runId } = await replayDeadLetter(merchant.id, params.id, deadLetterReplayer());
+    return { body: { ...serializeDeadLetter(letter), replay_run: runId } };
   },
 });

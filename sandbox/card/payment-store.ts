@@ -7,7 +7,7 @@ import {
   type SandboxCardToken,
   type SandboxPaymentStatus,
 } from '@/db/schema';
-import { invariant } from '@/lib/errors';
+import { invariant } from './errors';
 import { canTransition } from './payment-states';
 
 export type NewSandboxPayment = typeof sandboxCardPayments.$inferInsert;

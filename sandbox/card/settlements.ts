@@ -1,7 +1,7 @@
 import { and, asc, eq, gte, lt } from 'drizzle-orm';
 import { getDb } from '@/db/client';
 import { sandboxCardPayments, sandboxCardRefunds } from '@/db/schema';
-import { invariant } from '@/lib/errors';
+import { invariant } from './errors';
 
 /**
  * The network's settlement report: what it books to the merchant's account in a time window.

@@ -8,8 +8,9 @@ import { Inngest, type InngestFunction } from 'inngest';
 import { serve } from 'inngest/edge';
 import { getDb, type Db } from '@/db/client';
 import type { EngineRunRow } from '@/db/schema';
+import { defineRecordDeadLetter } from '@/inngest/functions/record-dead-letter';
 import { startFetchServer, type FetchServer } from '@/tests/helpers/fetch-server';
-import { createEngine, type Engine, type EngineOptions } from './engine';
+import { createEngine, type Engine, type EngineOptions } from '@/inngest/engine';
 
 export interface Harness {
   db: Db;
@@ -21,6 +22,7 @@ export interface Harness {
   eventKey: string;
   /** Another engine on the same database and app (several engine processes). */
   addEngine(overrides?: Partial<EngineOptions>): Engine;
+  /** Runs of one function, or of the functions under test (the dead-letter recorder's are left out). */
   runs(functionId?: string): Promise<EngineRunRow[]>;
   /** Polls `probe` without driving any engine (for engines running their own worker loop). */
   waitForState(probe: () => Promise<boolean>, timeoutMs?: number, _engine?: Engine): Promise<void>;
@@ -83,7 +85,12 @@ export async function startHarness(
     signingKey,
     logger: quietLogger,
   });
-  handler = serve({ client, functions: defineFunctions(client) });
+  // The dead-letter recorder always runs beside the functions under test, as it does in the app:
+  // dead letters come from the "inngest/function.failed" event the engine sends.
+  const functions = defineFunctions(client);
+  const recorder = defineRecordDeadLetter(client);
+  if (!functions.some((fn) => fn.id() === recorder.id())) functions.push(recorder);
+  handler = serve({ client, functions });
   await engine.sync();
 
   return {
@@ -103,7 +110,7 @@ export async function startHarness(
       const rows = await db.execute(
         functionId
           ? sql`select * from engine_runs where function_id = ${functionId} order by created_at`
-          : sql`select * from engine_runs order by created_at`,
+          : sql`select * from engine_runs where function_id <> ${`${client.id}-record-dead-letter`} order by created_at`,
       );
       return (rows as unknown as Record<string, unknown>[]).map(
         (row) =>

@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { SandboxCardRefund } from '@/db/schema';
-import { invariant } from '@/lib/errors';
 import { randomToken } from '@/lib/ids';
 import type { CardBrand } from './card-number';
 import { emitRefundCallback } from './callbacks';
-import { invalidRequest, notFound, SandboxError } from './errors';
+import { invalidRequest, invariant, notFound, SandboxError } from './errors';
 import { findPaymentWithCard, withLockedPayment } from './payment-store';
 import { findRefund, findRefundByIdempotencyKey, insertRefundUnlessKeyExists, refundedAmount } from './refund-store';
 import { routeRefund } from './scheme';

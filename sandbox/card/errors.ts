@@ -30,3 +30,8 @@ export function invalidRequest(code: string, message: string, param?: string): S
 export function notFound(what: string, id: string): SandboxError {
   return new SandboxError(404, 'invalid_request_error', 'resource_missing', `No such ${what}: '${id}'`, 'id');
 }
+
+/** The network's own assertions: a broken invariant is a bug in the simulator, never a card error. */
+export function invariant(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new Error(`Invariant violated: ${message}`);
+}
