@@ -4,7 +4,7 @@ import { bigint, bigserial, index, integer, jsonb, pgTable, text, timestamp, uni
 /**
  * The offline Daraja sandbox's own books (beside sandbox_mpesa_stk_requests in mpesa.ts). Like the
  * card sandbox, it shares the database for zero-config convenience but is reached only over HTTP:
- * nothing in lib/ outside lib/sandbox/mpesa reads these tables.
+ * nothing in lib/ outside sandbox/mpesa reads these tables.
  */
 
 /** The sandbox's RSA key pair and self-signed certificate, generated once per install. */

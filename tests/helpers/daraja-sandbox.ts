@@ -1,6 +1,6 @@
 import { constants, publicEncrypt, randomUUID, X509Certificate } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
-import { setMpesaFaults } from '@/lib/sandbox/mpesa';
+import { setMpesaFaults } from '@/sandbox/mpesa';
 import { env } from '@/lib/env';
 import { startFetchServer, type FetchServer } from './fetch-server';
 import { startTestApp, type TestApp } from './test-app';

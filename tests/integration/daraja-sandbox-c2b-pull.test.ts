@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { setMpesaFaults } from '@/lib/sandbox/mpesa';
+import { setMpesaFaults } from '@/sandbox/mpesa';
 import {
   b2cRequest,
   type Daraja,

@@ -142,7 +142,7 @@ describe('faults', () => {
   });
 
   it('the environment sets the faults too (MPESA_SANDBOX_FAULTS words)', async () => {
-    const { parseMpesaFaults } = await import('@/lib/sandbox/mpesa/faults');
+    const { parseMpesaFaults } = await import('@/sandbox/mpesa/faults');
     expect(parseMpesaFaults('drop, duplicate ,delay:250,reorder,queue-timeout:3,lose-confirmation')).toEqual({
       drop: true,
       duplicate: true,

@@ -8,7 +8,7 @@ import { inngest } from '@/inngest/client';
 import { startHarness, type Harness } from '@/tests/helpers/engine-harness';
 import { relayOutboxBatch, type RelayedEvent } from '@/lib/events/relay';
 import { darajaCallbackToken, resetDaraja } from '@/lib/psp/daraja';
-import { setMpesaFaults } from '@/lib/sandbox/mpesa';
+import { setMpesaFaults } from '@/sandbox/mpesa';
 import { assertPaymentInvariants } from '../helpers/invariants';
 import { apiClient, createTestMerchant, startTestApp, type TestApp } from '../helpers/test-app';
 

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { resetEnvCache } from '@/lib/env';
 import { createRetryPolicy, createCircuitBreaker } from '@/lib/resilience/policies';
-import { handleSandboxMpesaRequest, setMpesaFaults } from '@/lib/sandbox/mpesa';
+import { handleSandboxMpesaRequest, setMpesaFaults } from '@/sandbox/mpesa';
 import { startFetchServer, type FetchServer } from '@/tests/helpers/fetch-server';
 import { createDarajaClient, DarajaError, type DarajaConfig } from './client';
 import { STILL_PROCESSING_ERROR_CODE } from './result-codes';

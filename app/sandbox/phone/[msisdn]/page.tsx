@@ -1,6 +1,6 @@
 import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
-import { findPendingPrompt, listSms } from '@/lib/sandbox/mpesa';
+import { findPendingPrompt, listSms } from '@/sandbox/mpesa';
 import { PhoneScreen } from './phone-screen';
 
 // The offline M-Pesa sandbox's simulated phone: the STK prompt a customer would see on their handset.

@@ -1,6 +1,6 @@
-import { handleSandboxMpesaRequest } from '@/lib/sandbox/mpesa';
+import { handleSandboxMpesaRequest } from '@/sandbox/mpesa';
 
-// The offline Daraja answers over HTTP like Safaricom's API; all routing lives in lib/sandbox/mpesa.
+// The offline Daraja answers over HTTP like Safaricom's API; all routing lives in sandbox/mpesa.
 export const dynamic = 'force-dynamic';
 
 export const GET = handleSandboxMpesaRequest;
