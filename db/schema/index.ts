@@ -14,3 +14,4 @@ export * from './audit';
 export * from './access';
 export * from './mpesa';
 export * from './disputes';
+export * from './receipts';
