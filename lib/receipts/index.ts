@@ -11,9 +11,11 @@ import {
   type MailboxMessage,
   type Receipt,
 } from '@/db/schema';
+import { recordAudit } from '@/lib/audit';
 import { env } from '@/lib/env';
 import { AppError } from '@/lib/errors';
 import { newId } from '@/lib/ids';
+import { assertCan, auditActor, type Actor } from '@/lib/team/actor';
 import { methodLabel } from './method-label';
 import { receiptView, renderReceiptEmail, type ReceiptView } from './render';
 import { sendViaSmtp, smtpSettings, type SmtpSettings } from './transport';
@@ -196,6 +198,16 @@ export async function listMailbox(db: DbOrTx, options: { to?: string; limit?: nu
 export async function setReceiptsEnabled(db: DbOrTx, merchantId: string, enabled: boolean): Promise<void> {
   const rows = await db.update(merchants).set({ receiptsEnabled: enabled }).where(eq(merchants.id, merchantId)).returning({ id: merchants.id });
   if (rows.length !== 1) throw new AppError('resource_missing', 'No such merchant.');
+}
+
+/** The dashboard's setting: owners turn receipt email on or off, and the audit log says who. */
+export async function updateReceiptSetting(db: DbOrTx, actor: Actor, enabled: boolean): Promise<void> {
+  assertCan(actor, 'settings:write');
+  const merchantId = actor.user.merchantId;
+  await db.transaction(async (tx) => {
+    await setReceiptsEnabled(tx, merchantId, enabled);
+    await recordAudit(tx, { ...auditActor(actor), action: 'settings.receipts_update', targetType: 'merchant', targetId: merchantId, details: { enabled } });
+  });
 }
 
 export async function receiptsEnabled(db: DbOrTx, merchantId: string): Promise<boolean> {

@@ -1,0 +1,18 @@
+'use server';
+
+import { revalidatePath } from 'next/cache';
+import type { ActionResult } from '@/components/dashboard/access/action-result';
+import { getDb } from '@/db/client';
+import { updateReceiptSetting } from '@/lib/receipts';
+import { runAction } from './run-action';
+
+export async function saveReceiptsSettingAction(_prev: ActionResult, form: FormData): Promise<ActionResult> {
+  // An unchecked checkbox is absent from the form.
+  const enabled = form.get('receipts_enabled') === 'on';
+  const result = await runAction('settings:write', async (actor) => {
+    await updateReceiptSetting(getDb(), actor, enabled);
+    return null;
+  });
+  revalidatePath('/dashboard/settings');
+  return result;
+}
