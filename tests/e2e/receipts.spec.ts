@@ -1,4 +1,10 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import postgres from 'postgres';
+import type { Page } from '@playwright/test';
 import { DemoApi } from './demo-api';
+import { E2E_DATA_DIR } from './e2e-paths';
+import { LoginPage } from './pages/dashboard-access-pages';
 import { expect, test } from './fixtures';
 import { card } from './pages/pay-page';
 import { expectCleanLayout, expectNoAxeViolations, VIEWPORTS } from './pages/layout-checks';
@@ -67,4 +73,38 @@ test('a payment and a refund each send a receipt to the local mailbox, and the l
     await page.goto(`/dev/mailbox?to=${encodeURIComponent(email)}`);
     await expect(mailbox.messages).toHaveCount(2);
   });
+});
+
+async function setReceipts(page: Page, on: boolean): Promise<void> {
+  await page.goto('/dashboard/settings');
+  const box = page.getByTestId('receipts-enabled');
+  await box.setChecked(on);
+  await page.getByTestId('receipts-save').click();
+  await expect(page.getByTestId('receipts-success')).toBeVisible();
+  await page.reload();
+  await expect(page.getByTestId('receipts-enabled')).toBeChecked({ checked: on });
+}
+
+test('a merchant who turns receipts off sends none, and can turn them on again', async ({ page, pay, success, email, startCheckout, request }) => {
+  const demo = JSON.parse(await fs.readFile(path.join(E2E_DATA_DIR, 'demo-merchant.json'), 'utf8')) as { email: string; password: string };
+  const runtime = JSON.parse(await fs.readFile(path.join(E2E_DATA_DIR, 'runtime.json'), 'utf8')) as { databaseUrl: string };
+  const sql = postgres(runtime.databaseUrl, { max: 1, onnotice: () => undefined });
+  const api = new DemoApi(request);
+  try {
+    await new LoginPage(page).login(demo.email, demo.password);
+    await setReceipts(page, false);
+    const sessionId = await startCheckout();
+    await pay.pay(email, card('4242424242424242'));
+    await success.expectPaid(sessionId);
+    const { payment_intent: pi } = await api.get<{ payment_intent: string }>(`/api/v1/checkout/sessions/${sessionId}`);
+    // the receipt function decided: skipped because receipts are off, and nothing in the mailbox
+    await expect
+      .poll(async () => (await sql`select status, skip_reason from receipts where payment_intent_id = ${pi}`).map((r) => `${r.status}:${r.skip_reason}`), { timeout: 45_000 })
+      .toEqual(['skipped:receipts_disabled']);
+    await page.goto(`/dev/mailbox?to=${encodeURIComponent(email)}`);
+    await expect(page.getByTestId('mailbox-empty')).toBeVisible();
+  } finally {
+    await setReceipts(page, true).catch(() => undefined);
+    await sql.end();
+  }
 });
