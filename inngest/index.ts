@@ -5,6 +5,7 @@ import { defineSweepPspInbox } from './functions/sweep-psp-inbox';
 import { defineLedgerPostCapture } from './functions/ledger-post-capture';
 import { defineLedgerPostRefundOutcome } from './functions/ledger-post-refund-outcome';
 import { defineRetryPendingRefunds } from './functions/retry-pending-refunds';
+import { defineSendReceipt } from './functions/send-receipt';
 import { defineSettleBalances } from './functions/settle-balances';
 import { defineExpireCheckoutSessions } from './functions/expire-checkout-sessions';
 import { defineRecordDeadLetter } from './functions/record-dead-letter';
@@ -31,6 +32,7 @@ export function defineFunctions(client: Inngest): InngestFunction.Any[] {
     defineRetryPendingRefunds(client),
     defineSettleBalances(client),
     defineRecordDeadLetter(client),
+    defineSendReceipt(client),
   ];
 }
 

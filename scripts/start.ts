@@ -69,6 +69,7 @@ async function readEnvironment(): Promise<Env> {
   loadDotEnvFiles(REPO_ROOT);
   Object.assign(process.env, await installSecretsEnv(resolveDataDir(process.env), process.env));
   allowLocalWebhooksForTheDemo(process.env);
+  showLocalMailboxForTheDemo(process.env);
   return parseEnv(process.env);
 }
 
@@ -80,6 +81,15 @@ async function readEnvironment(): Promise<Env> {
 function allowLocalWebhooksForTheDemo(vars: NodeJS.ProcessEnv): void {
   if (vars.NODE_ENV === 'production' || vars.WEBHOOK_ALLOW_PRIVATE_URLS !== undefined) return;
   vars.WEBHOOK_ALLOW_PRIVATE_URLS = 'true';
+}
+
+/**
+ * Without SMTP settings receipts land in the local mailbox; outside production the demo shows it
+ * at /dev/mailbox (.env wins). In production the page stays off: it would show customers' email.
+ */
+function showLocalMailboxForTheDemo(vars: NodeJS.ProcessEnv): void {
+  if (vars.NODE_ENV === 'production' || vars.DEV_MAILBOX !== undefined) return;
+  vars.DEV_MAILBOX = 'true';
 }
 
 async function ensureNotRunning(dataDir: string, port: number): Promise<void> {

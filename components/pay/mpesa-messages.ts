@@ -35,3 +35,12 @@ export function looksLikeKenyanMobile(input: string): boolean {
   const compact = input.replace(/[\s\-().]/g, '');
   return /^(?:\+?254|0)[17]\d{8}$/.test(compact);
 }
+
+/**
+ * The field shows +254 in front, so customers type the national number: "712 345 678" becomes
+ * "+254712345678". A number typed in full ("0712…", "254…", "+254…") is left as it is.
+ */
+export function withKenyanCountryCode(input: string): string {
+  const compact = input.replace(/[\s\-().]/g, '');
+  return /^[17]\d{8}$/.test(compact) ? `+254${compact}` : compact;
+}

@@ -2,7 +2,8 @@
 
 import { useCallback, useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { randomUuid } from '@/components/random-id';
-import { looksLikeKenyanMobile, mpesaProblem, type MpesaProblem } from './mpesa-messages';
+import { looksLikeKenyanMobile, mpesaProblem, withKenyanCountryCode, type MpesaProblem } from './mpesa-messages';
+import styles from './pay.module.css';
 import { safeHttpUrl } from './payment-messages';
 
 export interface MpesaPanelProps {
@@ -101,8 +102,9 @@ export function MpesaPanel({
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     if (phase !== 'idle') return;
-    if (!looksLikeKenyanMobile(phone)) {
-      setPhoneError('Enter the Safaricom number that will pay, e.g. 0712 345 678.');
+    const fullPhone = withKenyanCountryCode(phone);
+    if (!looksLikeKenyanMobile(fullPhone)) {
+      setPhoneError('Enter the Safaricom number that will pay, e.g. 712 345 678.');
       document.getElementById(`${id}-phone`)?.focus();
       return;
     }
@@ -113,11 +115,11 @@ export function MpesaPanel({
       const res = await fetch(statusUrl, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', 'Idempotency-Key': randomUuid() },
-        body: JSON.stringify({ phone: phone.trim() }),
+        body: JSON.stringify({ phone: fullPhone }),
       });
       const body = await readJson<StatusBody & { error?: { code?: string; message?: string; param?: string } }>(res);
       if (res.ok && body?.status === 'waiting') {
-        setMaskedPhone(body.phone ?? phone);
+        setMaskedPhone(body.phone ?? fullPhone);
         setElapsed(0);
         setPhase('waiting');
         return;
@@ -193,24 +195,29 @@ export function MpesaPanel({
       </div>
       <div className="field">
         <label htmlFor={`${id}-phone`}>M-Pesa phone number</label>
-        <input
-          id={`${id}-phone`}
-          type="tel"
-          inputMode="tel"
-          autoComplete="tel"
-          value={phone}
-          onChange={(e) => {
-            setPhone(e.target.value);
-            setPhoneError(null);
-          }}
-          placeholder="0712 345 678"
-          data-testid="mpesa-phone"
-          aria-invalid={phoneError ? true : undefined}
-          aria-describedby={phoneError ? `${id}-phone-error` : undefined}
-          readOnly={busy}
-          maxLength={20}
-          required
-        />
+        <div className={styles.phoneGroup}>
+          <span className={styles.phonePrefix} id={`${id}-phone-prefix`} data-testid="mpesa-phone-prefix">
+            +254
+          </span>
+          <input
+            id={`${id}-phone`}
+            type="tel"
+            inputMode="tel"
+            autoComplete="tel-national"
+            value={phone}
+            onChange={(e) => {
+              setPhone(e.target.value);
+              setPhoneError(null);
+            }}
+            placeholder="712 345 678"
+            data-testid="mpesa-phone"
+            aria-invalid={phoneError ? true : undefined}
+            aria-describedby={[`${id}-phone-prefix`, phoneError ? `${id}-phone-error` : ''].filter(Boolean).join(' ')}
+            readOnly={busy}
+            maxLength={20}
+            required
+          />
+        </div>
         {phoneError && (
           <p className="field-error" id={`${id}-phone-error`} data-testid="mpesa-phone-error">
             {phoneError}

@@ -1,6 +1,6 @@
 'use client';
 
-import { useId, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { randomUuid } from '@/components/random-id';
 import {
   cardBrand,
@@ -14,6 +14,7 @@ import {
   type CardField,
 } from './card-fields';
 import { paymentProblem, safeHttpUrl, type PaymentProblem } from './payment-messages';
+import styles from './pay.module.css';
 
 export interface PayFormProps {
   sessionId: string;
@@ -27,12 +28,43 @@ export interface PayFormProps {
   cardAccount: string;
   /** A failure from an earlier attempt (e.g. a failed 3-D Secure challenge). */
   initialProblem: PaymentProblem | null;
+  /** ISO time the session expires: the Pay button is disabled from then on. */
+  expiresAt: string;
 }
 
 type Field = CardField | 'email';
 type Phase = 'idle' | 'processing' | 'redirecting';
 
-const BRAND_LABEL: Record<string, string> = { visa: 'VISA', mastercard: 'Mastercard', amex: 'AMEX' };
+const BRAND_LABEL: Record<string, string> = { visa: 'Visa', mastercard: 'Mastercard', amex: 'American Express' };
+
+/**
+ * The card number (and expiry, never the CVC) kept in this tab while the customer is away at a
+ * 3-D Secure challenge, so a failed challenge does not make them type it again. sessionStorage
+ * belongs to this tab and origin only, and the value is removed the moment the page reads it.
+ */
+const pendingCardKey = (sessionId: string) => `paykit:challenge-card:${sessionId}`;
+
+function takePendingCard(sessionId: string): { number: string; expiry: string } | null {
+  try {
+    const raw = window.sessionStorage.getItem(pendingCardKey(sessionId));
+    window.sessionStorage.removeItem(pendingCardKey(sessionId));
+    const parsed = raw ? (JSON.parse(raw) as { number?: unknown; expiry?: unknown }) : null;
+    return parsed && typeof parsed.number === 'string' && typeof parsed.expiry === 'string' ? { number: parsed.number, expiry: parsed.expiry } : null;
+  } catch {
+    return null;
+  }
+}
+
+function keepPendingCard(sessionId: string, card: { number: string; expiry: string }): void {
+  try {
+    window.sessionStorage.setItem(pendingCardKey(sessionId), JSON.stringify(card));
+  } catch {
+    // Storage may be off (private mode): the customer then types the number again.
+  }
+}
+
+/** setTimeout's delay is a 32-bit integer; a session lasts at most a day. */
+const MAX_TIMER_MS = 2_147_483_647;
 const TOKEN_PARAM_TO_FIELD: Record<string, CardField> = { number: 'number', exp_month: 'expiry', exp_year: 'expiry', cvc: 'cvc' };
 
 interface TokenResponse {
@@ -62,6 +94,7 @@ export function PayForm({
   publishableKey,
   cardAccount,
   initialProblem,
+  expiresAt,
 }: PayFormProps) {
   const [email, setEmail] = useState(initialEmail);
   const [number, setNumber] = useState('');
@@ -71,8 +104,28 @@ export function PayForm({
   const [serverFieldErrors, setServerFieldErrors] = useState<Partial<Record<Field, string>>>({});
   const [problem, setProblem] = useState<PaymentProblem | null>(initialProblem);
   const [phase, setPhase] = useState<Phase>('idle');
+  const [expired, setExpired] = useState(false);
   const errorRef = useRef<HTMLDivElement>(null);
   const id = useId();
+
+  // Back from a failed challenge: the card number the customer typed is still there.
+  useEffect(() => {
+    const timer = setTimeout(() => {
+      const kept = takePendingCard(sessionId);
+      if (kept && initialProblem) {
+        setNumber(formatCardNumber(kept.number));
+        setExpiry(formatExpiry(kept.expiry));
+      }
+    }, 0);
+    return () => clearTimeout(timer);
+  }, [sessionId, initialProblem]);
+
+  // The session's deadline: from then on the server refuses to charge, so the button says so.
+  useEffect(() => {
+    const remainingMs = Math.max(0, new Date(expiresAt).getTime() - Date.now());
+    const timer = setTimeout(() => setExpired(true), Math.min(remainingMs, MAX_TIMER_MS));
+    return () => clearTimeout(timer);
+  }, [expiresAt]);
 
   const brand = cardBrand(digitsOnly(number));
   const errors: Partial<Record<Field, string>> = { ...validateCard({ number, expiry, cvc }) };
@@ -105,7 +158,7 @@ export function PayForm({
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    if (busy) return;
+    if (busy || expired) return;
     setTouched({ email: true, number: true, expiry: true, cvc: true });
     const order: Field[] = ['email', 'number', 'expiry', 'cvc'];
     const firstInvalid = order.find((f) => errors[f]);
@@ -153,6 +206,7 @@ export function PayForm({
       const redirect = result?.redirect_url ? safeHttpUrl(result.redirect_url) : undefined;
       if (confirmRes.ok && redirect && (result?.status === 'succeeded' || result?.status === 'requires_action')) {
         setPhase('redirecting');
+        if (result?.status === 'requires_action') keepPendingCard(sessionId, { number, expiry });
         window.location.assign(redirect);
         return;
       }
@@ -228,8 +282,15 @@ export function PayForm({
               maxLength={23}
               required
             />
-            <span className="card-brand" aria-live="polite" data-testid="card-brand">
-              {BRAND_LABEL[brand] ?? ''}
+            <span className="card-brand" aria-live="polite" data-testid="card-brand" data-brand={brand}>
+              {/* eslint-disable-next-line @next/next/no-img-element -- a 1 KB local SVG */}
+              <img
+                src={`/card-brands/${BRAND_LABEL[brand] ? brand : 'card'}.svg`}
+                alt={BRAND_LABEL[brand] ?? ''}
+                width={32}
+                height={21}
+                className={styles.brandIcon}
+              />
             </span>
           </div>
           <div className="card-split">
@@ -275,7 +336,13 @@ export function PayForm({
       </fieldset>
 
       <div ref={errorRef} tabIndex={-1} className="pay-error-slot">
-        {problem && (
+        {expired && (
+          <div className="notice notice-error" role="alert" data-testid="pay-expired-notice">
+            <p className="notice-title">This checkout has expired</p>
+            <p>Nothing was charged. Go back to the shop to start again.</p>
+          </div>
+        )}
+        {problem && !expired && (
           <div className="notice notice-error" role="alert" data-testid="pay-error">
             <p className="notice-title">{problem.title}</p>
             <p>{problem.message}</p>
@@ -287,7 +354,7 @@ export function PayForm({
         type="submit"
         className="button button-primary button-block button-large pay-button"
         data-testid="pay-button"
-        disabled={busy}
+        disabled={busy || expired}
         aria-busy={busy}
         // Keep focus in the field on mouse down: a blur would show that field's error, move the
         // button down, and the click would land beside it. Submit then focuses the first bad field.
@@ -298,6 +365,8 @@ export function PayForm({
             <span className="spinner" aria-hidden="true" />
             <span data-testid="pay-processing">{phase === 'redirecting' ? 'Redirecting…' : 'Processing…'}</span>
           </>
+        ) : expired ? (
+          'Checkout expired'
         ) : (
           `Pay ${amountLabel}`
         )}

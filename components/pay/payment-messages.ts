@@ -23,7 +23,20 @@ const HINTS: Record<string, string> = {
   authentication_failed: 'Try again, or use another card.',
 };
 
+/**
+ * Failures that get one fixed instruction instead of the server's detail plus a hint: after a
+ * failed 3-D Secure challenge both said what to do, differently.
+ */
+const SINGLE_INSTRUCTION: Record<string, PaymentProblem> = {
+  authentication_failed: {
+    title: 'Card verification failed',
+    message: 'Your bank could not confirm this payment. Press Pay to verify again, or enter a different card.',
+  },
+};
+
 export function paymentProblem(code: string | undefined, message: string | undefined): PaymentProblem {
+  const fixed = code ? SINGLE_INSTRUCTION[code] : undefined;
+  if (fixed) return fixed;
   const title = (code && TITLES[code]) || 'The payment did not go through';
   const hint = code ? HINTS[code] : undefined;
   const detail = message?.trim() || 'Something went wrong while processing your payment. Please try again.';

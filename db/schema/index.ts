@@ -15,3 +15,4 @@ export * from './access';
 export * from './mpesa';
 export * from './disputes';
 export * from './sandbox-mpesa';
+export * from './receipts';

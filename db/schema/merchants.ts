@@ -1,11 +1,13 @@
 import { sql } from 'drizzle-orm';
-import { index, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { boolean, index, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 export const merchants = pgTable('merchants', {
   id: text().primaryKey(),
   name: text().notNull(),
   email: text().notNull(),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  /** Settings: email customers a receipt for each payment and refund (lib/receipts). */
+  receiptsEnabled: boolean().notNull().default(true),
 });
 export type Merchant = typeof merchants.$inferSelect;
 

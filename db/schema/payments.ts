@@ -142,6 +142,8 @@ export interface LineItemJson {
   quantity: number;
   unit_amount: number;
   amount_total: number;
+  /** Product images (absolute http(s) URLs); the pay page shows the first. Absent on older sessions. */
+  images?: string[];
 }
 
 export const checkoutSessions = pgTable(

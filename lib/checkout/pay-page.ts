@@ -1,10 +1,22 @@
 import { getAttempt } from '@/lib/payments/intents';
+import { cardBrandName } from '@/lib/receipts/method-label';
 import { getDb } from '@/db/client';
+import type { LineItemJson } from '@/db/schema';
 import { findSessionForCustomer, isExpired, successUrlFor } from './sessions';
 
 export interface PayPageView {
   sessionId: string;
   status: 'open' | 'complete' | 'expired';
+  /**
+   * Why a session that can no longer be paid closed: it ran out of time (or was abandoned), or the
+   * merchant canceled its payment. Both store the session as 'expired', but say different things.
+   */
+  closedReason: 'expired' | 'canceled' | null;
+  /**
+   * A 3-D Secure challenge is open for this session (requires_action): where it continues. The
+   * page then says verification is pending rather than offering a second payment.
+   */
+  pendingAuthenticationUrl: string | null;
   merchantName: string;
   /**
    * The account the card network binds this page's card tokens to (the Sandbox-Account header):
@@ -13,14 +25,15 @@ export interface PayPageView {
   cardAccount: string;
   amountTotal: number;
   currency: string;
-  lineItems: { name: string; quantity: number; unit_amount: number; amount_total: number }[];
+  lineItems: LineItemJson[];
   customerEmail: string | null;
   successUrl: string;
   cancelUrl: string;
   expiresAt: string;
   paymentStatus: string;
   lastError: { code: string; decline_code?: string; message: string } | null;
-  card: { brand: string; last4: string } | null;
+  /** brandName is how people write it ("Visa"). */
+  card: { brand: string; brandName: string; last4: string } | null;
 }
 
 /** Everything the hosted pay page shows; null for an unknown session. */
@@ -31,9 +44,13 @@ export async function loadPayPage(sessionId: string): Promise<PayPageView | null
   const attempt = await getAttempt(getDb(), pi.latestAttemptId);
   const paid = attempt && (attempt.status === 'succeeded' || attempt.status === 'authorized');
   const error = pi.lastPaymentError;
+  const status = isExpired(session) ? 'expired' : session.status;
+  const pendingUrl = pi.status === 'requires_action' && attempt?.status === 'requires_action' ? attempt.nextAction?.redirect_to_url.url : undefined;
   return {
     sessionId: session.id,
-    status: isExpired(session) ? 'expired' : session.status,
+    status,
+    closedReason: status !== 'expired' ? null : pi.status === 'canceled' && pi.cancellationReason !== 'abandoned' ? 'canceled' : 'expired',
+    pendingAuthenticationUrl: status === 'open' && pendingUrl ? pendingUrl : null,
     merchantName,
     cardAccount: session.merchantId,
     amountTotal: session.amountTotal,
@@ -48,6 +65,6 @@ export async function loadPayPage(sessionId: string): Promise<PayPageView | null
       error && pi.status === 'requires_payment_method'
         ? { code: error.code, message: error.message, ...(error.decline_code ? { decline_code: error.decline_code } : {}) }
         : null,
-    card: paid && attempt.card ? { brand: attempt.card.brand, last4: attempt.card.last4 } : null,
+    card: paid && attempt.card ? { brand: attempt.card.brand, brandName: cardBrandName(attempt.card.brand), last4: attempt.card.last4 } : null,
   };
 }

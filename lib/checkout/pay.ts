@@ -198,7 +198,8 @@ export function payPageCsp(input: {
       ["'self'", `'nonce-${input.nonce}'`, ...(stripe ? [STRIPE_CSP.script] : []), ...(input.dev ? ["'unsafe-eval'"] : [])],
     ],
     ['style-src', ["'self'", "'unsafe-inline'"]],
-    ['img-src', ["'self'", 'data:', 'blob:']],
+    // https: product images a merchant hosts elsewhere (line_items[].images); images run no code.
+    ['img-src', ["'self'", 'data:', 'blob:', 'https:']],
     ['font-src', ["'self'"]],
     ['connect-src', connect],
     ['frame-src', stripe ? [...STRIPE_CSP.frame] : ["'none'"]],

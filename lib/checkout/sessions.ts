@@ -27,6 +27,8 @@ export const createCheckoutSessionBody = z
             name: z.string().trim().min(1).max(250),
             quantity: z.number().int().min(1).max(999),
             unit_amount: z.number(),
+            /** Product images, as Stripe's product_data.images: the pay page shows the first. */
+            images: z.array(httpUrl).max(8).optional(),
           })
           .strict(),
       )
@@ -55,7 +57,13 @@ function lineItemsOf(input: CreateCheckoutSessionBody, currency: ReturnType<type
   }
   const items = (input.line_items ?? []).map((li, i) => {
     assertValidAmount(li.unit_amount, currency, `line_items[${i}].unit_amount`);
-    return { name: li.name, quantity: li.quantity, unit_amount: li.unit_amount, amount_total: li.unit_amount * li.quantity };
+    return {
+      name: li.name,
+      quantity: li.quantity,
+      unit_amount: li.unit_amount,
+      amount_total: li.unit_amount * li.quantity,
+      ...(li.images?.length ? { images: li.images } : {}),
+    };
   });
   const total = sumMinor(items.map((i) => i.amount_total));
   assertValidAmount(total, currency, 'line_items');

@@ -86,6 +86,19 @@ export const envSchema = z.object({
    * the `npm start` demo only; SSRF protection is off while it is set).
    */
   WEBHOOK_ALLOW_PRIVATE_URLS: booleanish.default(false),
+  /**
+   * Receipt email (lib/receipts): an SMTP URL (smtp://user:pass@host:587, smtps://... for TLS), or
+   * host/port/user/pass. With none set, messages go to the local mailbox (a table).
+   */
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
+  SMTP_HOST: z.string().min(1).optional(),
+  SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(587),
+  SMTP_USER: z.string().min(1).optional(),
+  SMTP_PASS: z.string().min(1).optional(),
+  /** The From of receipt email, e.g. "Acme receipts <receipts@acme.example>". */
+  SMTP_FROM: z.string().min(3).default('paykit receipts <receipts@paykit.local>'),
+  /** Show the local mailbox at /dev/mailbox (`npm start` sets it outside production). */
+  DEV_MAILBOX: booleanish.default(false),
 });
 
 export type Env = z.infer<typeof envSchema> & { APP_URL: string; SANDBOX_CARD_URL: string; DARAJA_BASE_URL: string };

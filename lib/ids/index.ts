@@ -23,6 +23,8 @@ export const ID_PREFIXES = {
   journalEntry: 'je',
   loginAttempt: 'la',
   apiRequestLogEntry: 'arl',
+  receipt: 'rcpt',
+  mailboxMessage: 'msg',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

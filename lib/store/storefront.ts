@@ -95,6 +95,8 @@ export interface PricedLine {
   name: string;
   quantity: number;
   unitAmount: number;
+  /** Site-relative path of the product image. */
+  image: string;
 }
 
 export interface PricedCart {
@@ -155,7 +157,7 @@ export async function priceCart(
         },
       );
     }
-    lines.push({ productId: product.id, name: product.name, quantity: item.quantity, unitAmount: product.unitAmount });
+    lines.push({ productId: product.id, name: product.name, quantity: item.quantity, unitAmount: product.unitAmount, image: product.image });
   }
   const currencies = new Set(rows.map((r) => r.currency.toLowerCase()));
   if (currencies.size !== 1) {
@@ -274,7 +276,7 @@ export async function createStoreCheckout(input: StoreCheckoutInput): Promise<St
   const cart = await priceCart(merchant.id, items);
   const appUrl = env().APP_URL;
   const body = {
-    line_items: cart.lines.map((l) => ({ name: l.name, quantity: l.quantity, unit_amount: l.unitAmount })),
+    line_items: cart.lines.map((l) => ({ name: l.name, quantity: l.quantity, unit_amount: l.unitAmount, images: [new URL(l.image, appUrl).href] })),
     currency: cart.currency,
     success_url: `${appUrl}/store/success?session_id={CHECKOUT_SESSION_ID}`,
     cancel_url: `${appUrl}/store/cart`,

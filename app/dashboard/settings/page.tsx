@@ -7,6 +7,9 @@ import { stripePayPageDisabledReason } from '@/lib/checkout/pay';
 import { getMerchantSettings, ROUTABLE_PSPS } from '@/lib/merchants/settings';
 import { requirePermission } from '../guard';
 import { saveProfileAction, savePspRoutingAction } from './actions';
+import { saveReceiptsSettingAction } from './receipts-action';
+import { ReceiptsSettingForm } from '@/components/receipts/receipts-setting-form';
+import { receiptsEnabled } from '@/lib/receipts';
 
 export const metadata: Metadata = { title: 'Settings' };
 export const dynamic = 'force-dynamic';
@@ -17,6 +20,7 @@ export default async function SettingsPage() {
   const canWrite = can(user, 'settings:write');
   // Covers the secret key (pspDisabledReason) and the pay page's publishable key.
   const stripeDisabled = stripePayPageDisabledReason();
+  const sendReceipts = await receiptsEnabled(user.merchantId);
   return (
     <div className={styles.page}>
       <header className={styles.header}>
@@ -57,6 +61,10 @@ export default async function SettingsPage() {
           cardOptions={ROUTABLE_PSPS.card}
           mpesaOptions={ROUTABLE_PSPS.mpesa}
         />
+      </section>
+      <section className={styles.card} aria-labelledby="receipts-heading">
+        <h2 id="receipts-heading">Customer receipts</h2>
+        <ReceiptsSettingForm save={saveReceiptsSettingAction} canWrite={canWrite} enabled={sendReceipts} />
       </section>
     </div>
   );

@@ -4,6 +4,7 @@ import { notFound } from 'next/navigation';
 import { MpesaMethodSwitch } from '@/components/pay/mpesa-method-switch';
 import { mpesaProblem } from '@/components/pay/mpesa-messages';
 import { MpesaPanel } from '@/components/pay/mpesa-panel';
+import { OrderSummary } from '@/components/pay/order-summary';
 import { PayForm } from '@/components/pay/pay-form';
 import { paymentProblem, safeHttpUrl } from '@/components/pay/payment-messages';
 import { StripePayForm } from '@/components/pay/stripe-pay-form';
@@ -54,24 +55,17 @@ export default async function PayPage({ params }: { params: Promise<{ sessionId:
               {amountLabel}
             </span>
           </h1>
-          <ul className="summary-lines" data-testid="pay-line-items">
-            {view.lineItems.map((item, i) => (
-              <li key={`${item.name}-${i}`}>
-                <span>
-                  {item.name}
-                  <span className="muted small block">
-                    Qty {item.quantity}
-                    {item.quantity > 1 ? ` · ${formatMoney(item.unit_amount, view.currency)} each` : ''}
-                  </span>
-                </span>
-                <span>{formatMoney(item.amount_total, view.currency)}</span>
-              </li>
-            ))}
-          </ul>
-          <p className="summary-total-line">
-            <span>Total due</span>
-            <span data-testid="pay-total">{amountLabel}</span>
-          </p>
+          <OrderSummary
+            lines={view.lineItems.map((item) => ({
+              name: item.name,
+              quantity: item.quantity,
+              eachLabel: item.quantity > 1 ? `${formatMoney(item.unit_amount, view.currency)} each` : null,
+              amountLabel: formatMoney(item.amount_total, view.currency),
+              image: item.images?.[0] ?? null,
+            }))}
+            totalLabel={amountLabel}
+            totalText={view.status === 'complete' ? 'Total paid' : 'Total'}
+          />
         </section>
 
         <section className="pay-panel" aria-label="Payment">
@@ -112,7 +106,7 @@ function PayPanel({
         <h2>Payment complete</h2>
         <p className="muted">
           {amountLabel} paid to {view.merchantName}
-          {view.card ? ` with ${view.card.brand} •••• ${view.card.last4}` : ''}.
+          {view.card ? ` with ${view.card.brandName} •••• ${view.card.last4}` : ''}.
         </p>
         {successHref && (
           <a href={successHref} className="button button-primary button-block" data-testid="pay-complete-link">
@@ -124,13 +118,36 @@ function PayPanel({
   }
 
   if (view.status === 'expired') {
+    const canceled = view.closedReason === 'canceled';
     return (
-      <div className="pay-state" data-testid="pay-expired">
-        <h2>This checkout has expired</h2>
-        <p className="muted">Nothing was charged. Go back to {view.merchantName} to start again.</p>
+      <div className="pay-state" data-testid={canceled ? 'pay-canceled' : 'pay-expired'}>
+        <h2>{canceled ? 'This payment was canceled' : 'This checkout has expired'}</h2>
+        <p className="muted">
+          {canceled
+            ? `${view.merchantName} canceled this payment. Nothing was charged. Go back to ${view.merchantName} if you still want to order.`
+            : `Nothing was charged. Go back to ${view.merchantName} to start again.`}
+        </p>
         {cancelHref && (
-          <a href={cancelHref} className="button button-primary button-block" data-testid="pay-expired-link">
+          <a href={cancelHref} className="button button-primary button-block" data-testid={canceled ? 'pay-canceled-link' : 'pay-expired-link'}>
             Return to {view.merchantName}
+          </a>
+        )}
+      </div>
+    );
+  }
+
+  if (view.pendingAuthenticationUrl) {
+    const continueHref = safeHttpUrl(view.pendingAuthenticationUrl);
+    return (
+      <div className="pay-state" data-testid="pay-verification-pending" role="status">
+        <h2>Verification pending</h2>
+        <p className="muted">
+          Your bank is waiting for you to confirm this payment of {amountLabel}. Finish the verification in the window where
+          you started it; this page shows the result once it is done. Please do not pay again.
+        </p>
+        {continueHref && (
+          <a href={continueHref} className="button button-primary button-block" data-testid="pay-verification-continue">
+            Continue verification
           </a>
         )}
       </div>
@@ -188,6 +205,7 @@ function PayPanel({
         publishableKey={SANDBOX_PUBLISHABLE_KEY}
         cardAccount={view.cardAccount}
         initialProblem={initialCardProblem}
+        expiresAt={view.expiresAt}
       />
     );
   if (mpesa) {

@@ -28,6 +28,14 @@ export class PayPage {
   readonly complete: Locator;
   readonly expired: Locator;
   readonly amount: Locator;
+  readonly summaryToggle: Locator;
+  readonly lineItems: Locator;
+  readonly lineImages: Locator;
+  readonly totalLine: Locator;
+  readonly cardBrandIcon: Locator;
+  readonly canceled: Locator;
+  readonly verificationPending: Locator;
+  readonly expiredNotice: Locator;
 
   constructor(private readonly page: Page) {
     this.email = page.getByTestId('pay-email');
@@ -40,6 +48,14 @@ export class PayPage {
     this.complete = page.getByTestId('pay-complete');
     this.expired = page.getByTestId('pay-expired');
     this.amount = page.getByTestId('pay-amount');
+    this.summaryToggle = page.getByTestId('pay-summary-toggle');
+    this.lineItems = page.getByTestId('pay-line-items');
+    this.lineImages = page.getByTestId('pay-line-image');
+    this.totalLine = page.getByTestId('pay-total-line');
+    this.cardBrandIcon = page.getByTestId('card-brand').locator('img');
+    this.canceled = page.getByTestId('pay-canceled');
+    this.verificationPending = page.getByTestId('pay-verification-pending');
+    this.expiredNotice = page.getByTestId('pay-expired-notice');
   }
 
   async goto(sessionId: string): Promise<void> {
