@@ -1,7 +1,8 @@
-import { and, desc, eq, lt } from 'drizzle-orm';
+import { eq, and } from 'drizzle-orm';
 import { getDb, type DbOrTx } from '@/db/client';
 import { auditLog, type AuditEntry } from '@/db/schema';
 import { newId } from '@/lib/ids';
+import { keysetPage, nextCursor } from '@/lib/pagination';
 
 export interface AuditInput {
   merchantId: string;
@@ -30,20 +31,23 @@ export async function recordAudit(db: DbOrTx, entry: AuditInput): Promise<void> 
   });
 }
 
+/** The audit page's entries, newest first, `before` being the last entry of the previous page. */
 export async function listAudit(merchantId: string, options: { limit?: number; before?: string } = {}): Promise<{ rows: AuditEntry[]; nextCursor: string | null }> {
-  const limit = Math.min(Math.max(options.limit ?? 50, 1), 200);
-  const db = getDb();
-  let beforeDate: Date | undefined;
-  if (options.before) {
-    const [cursor] = await db.select({ createdAt: auditLog.createdAt }).from(auditLog).where(and(eq(auditLog.id, options.before), eq(auditLog.merchantId, merchantId)));
-    beforeDate = cursor?.createdAt;
-  }
-  const rows = await db
-    .select()
-    .from(auditLog)
-    .where(beforeDate ? and(eq(auditLog.merchantId, merchantId), lt(auditLog.createdAt, beforeDate)) : eq(auditLog.merchantId, merchantId))
-    .orderBy(desc(auditLog.createdAt))
-    .limit(limit + 1);
-  const page = rows.slice(0, limit);
-  return { rows: page, nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null };
+  const mine = eq(auditLog.merchantId, merchantId);
+  const page = await keysetPage({
+    request: { limit: Math.min(Math.max(options.limit ?? 50, 1), 200), starting_after: options.before },
+    table: auditLog,
+    id: auditLog.id,
+    keys: [auditLog.createdAt, auditLog.id],
+    scope: mine,
+    unknownCursor: 'first_page',
+    query: ({ where, orderBy, limit }) =>
+      getDb()
+        .select()
+        .from(auditLog)
+        .where(and(mine, where))
+        .orderBy(...orderBy)
+        .limit(limit),
+  });
+  return { rows: page.rows, nextCursor: nextCursor(page, (r) => r.id) };
 }

@@ -1,8 +1,9 @@
-import { and, desc, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { getDb } from '@/db/client';
 import { deadLetters, outboxEvents, webhookAttempts, webhookDeliveries, webhookEndpoints } from '@/db/schema';
 import { EVENT_TYPES } from '@/lib/events/outbox';
+import { keysetPage, nextCursor } from '@/lib/pagination';
 import { getMerchantDeadLetter } from '@/lib/events/query';
 import {
   createWebhookEndpoint,
@@ -203,25 +204,25 @@ export async function listDeliveryLog(
   options: { before?: string; limit?: number; endpointId?: string } = {},
 ): Promise<{ rows: DeliveryLogRow[]; nextCursor: string | null }> {
   const db = getDb();
-  const limit = Math.min(Math.max(options.limit ?? 20, 1), 100);
-  const conditions = [eq(webhookDeliveries.merchantId, merchantId)];
-  if (options.endpointId) conditions.push(eq(webhookDeliveries.endpointId, options.endpointId));
-  if (options.before) {
-    const [cursor] = await db
-      .select({ createdAt: webhookDeliveries.createdAt })
-      .from(webhookDeliveries)
-      .where(and(eq(webhookDeliveries.id, options.before), eq(webhookDeliveries.merchantId, merchantId)));
-    if (cursor) conditions.push(lt(webhookDeliveries.createdAt, cursor.createdAt));
-  }
-  const rows = await db
-    .select({ d: webhookDeliveries, eventType: outboxEvents.type, endpointUrl: webhookEndpoints.url })
-    .from(webhookDeliveries)
-    .innerJoin(outboxEvents, eq(outboxEvents.id, webhookDeliveries.eventId))
-    .innerJoin(webhookEndpoints, eq(webhookEndpoints.id, webhookDeliveries.endpointId))
-    .where(and(...conditions))
-    .orderBy(desc(webhookDeliveries.createdAt), desc(webhookDeliveries.id))
-    .limit(limit + 1);
-  const page = rows.slice(0, limit);
+  const mine = eq(webhookDeliveries.merchantId, merchantId);
+  const result = await keysetPage({
+    request: { limit: Math.min(Math.max(options.limit ?? 20, 1), 100), starting_after: options.before },
+    table: webhookDeliveries,
+    id: webhookDeliveries.id,
+    keys: [webhookDeliveries.createdAt, webhookDeliveries.id],
+    scope: mine,
+    unknownCursor: 'first_page',
+    query: ({ where, orderBy, limit }) =>
+      db
+        .select({ d: webhookDeliveries, eventType: outboxEvents.type, endpointUrl: webhookEndpoints.url })
+        .from(webhookDeliveries)
+        .innerJoin(outboxEvents, eq(outboxEvents.id, webhookDeliveries.eventId))
+        .innerJoin(webhookEndpoints, eq(webhookEndpoints.id, webhookDeliveries.endpointId))
+        .where(and(mine, options.endpointId ? eq(webhookDeliveries.endpointId, options.endpointId) : undefined, where))
+        .orderBy(...orderBy)
+        .limit(limit),
+  });
+  const page = result.rows;
   const attempts = page.length
     ? await db
         .select()
@@ -257,7 +258,7 @@ export async function listDeliveryLog(
           createdAt: a.createdAt,
         })),
     })),
-    nextCursor: rows.length > limit ? (page.at(-1)?.d.id ?? null) : null,
+    nextCursor: nextCursor(result, (r) => r.d.id),
   };
 }
 

@@ -1,17 +1,15 @@
-import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { getDb } from '@/db/client';
 import { deadLetters, outboxEvents, type OutboxEvent } from '@/db/schema';
 import { AppError } from '@/lib/errors';
+import { keysetPage, listObject, oneCursor, pageParams, pageQuery, type Page } from '@/lib/pagination';
 import { EVENT_TYPES } from './outbox';
 
 export const listEventsQuery = z
-  .object({
-    limit: z.coerce.number().int().min(1).max(100).default(10),
-    starting_after: z.string().min(1).max(100).optional(),
-    type: z.enum(EVENT_TYPES).optional(),
-  })
-  .strict();
+  .object({ ...pageParams, type: z.enum(EVENT_TYPES).optional() })
+  .strict()
+  .superRefine(oneCursor);
 
 export async function getMerchantEvent(merchantId: string, id: string): Promise<OutboxEvent> {
   const [e] = await getDb()
@@ -22,29 +20,27 @@ export async function getMerchantEvent(merchantId: string, id: string): Promise<
   return e;
 }
 
-/** A merchant's events, newest first (outbox order). */
-export async function listMerchantEvents(merchantId: string, query: z.output<typeof listEventsQuery>): Promise<{ rows: OutboxEvent[]; hasMore: boolean }> {
-  const conditions: SQL[] = [eq(outboxEvents.merchantId, merchantId)];
-  if (query.type) conditions.push(eq(outboxEvents.type, query.type));
-  if (query.starting_after) {
-    const cursor = await getMerchantEvent(merchantId, query.starting_after);
-    conditions.push(lt(outboxEvents.seq, cursor.seq));
-  }
-  const rows = await getDb()
-    .select()
-    .from(outboxEvents)
-    .where(and(...conditions))
-    .orderBy(desc(outboxEvents.seq))
-    .limit(query.limit + 1);
-  return { rows: rows.slice(0, query.limit), hasMore: rows.length > query.limit };
+/** A merchant's events, newest first (outbox order: seq is unique). */
+export async function listMerchantEvents(merchantId: string, query: z.output<typeof listEventsQuery>): Promise<Page<OutboxEvent>> {
+  const mine = eq(outboxEvents.merchantId, merchantId);
+  return keysetPage({
+    request: query,
+    table: outboxEvents,
+    id: outboxEvents.id,
+    keys: [outboxEvents.seq],
+    scope: mine,
+    unknownCursor: { error: 'event' },
+    query: ({ where, orderBy, limit }) =>
+      getDb()
+        .select()
+        .from(outboxEvents)
+        .where(and(mine, query.type ? eq(outboxEvents.type, query.type) : undefined, where))
+        .orderBy(...orderBy)
+        .limit(limit),
+  });
 }
 
-export const listDeadLettersQuery = z
-  .object({
-    limit: z.coerce.number().int().min(1).max(100).default(10),
-    starting_after: z.string().min(1).max(100).optional(),
-  })
-  .strict();
+export const listDeadLettersQuery = pageQuery;
 
 export function serializeDeadLetter(d: typeof deadLetters.$inferSelect) {
   return {
@@ -70,21 +66,21 @@ export async function getMerchantDeadLetter(merchantId: string, id: string) {
 
 /** Background runs that failed for good and belong to this merchant, newest first. */
 export async function listMerchantDeadLetters(merchantId: string, query: z.output<typeof listDeadLettersQuery>) {
-  const conditions: SQL[] = [eq(deadLetters.merchantId, merchantId)];
-  if (query.starting_after) {
-    const cursor = await getMerchantDeadLetter(merchantId, query.starting_after);
-    conditions.push(lt(deadLetters.createdAt, cursor.createdAt));
-  }
-  const rows = await getDb()
-    .select()
-    .from(deadLetters)
-    .where(and(...conditions))
-    .orderBy(desc(deadLetters.createdAt))
-    .limit(query.limit + 1);
-  return {
-    object: 'list' as const,
-    url: '/api/v1/dead_letters',
-    has_more: rows.length > query.limit,
-    data: rows.slice(0, query.limit).map(serializeDeadLetter),
-  };
+  const mine = eq(deadLetters.merchantId, merchantId);
+  const page = await keysetPage({
+    request: query,
+    table: deadLetters,
+    id: deadLetters.id,
+    keys: [deadLetters.createdAt, deadLetters.id],
+    scope: mine,
+    unknownCursor: { error: 'dead_letter' },
+    query: ({ where, orderBy, limit }) =>
+      getDb()
+        .select()
+        .from(deadLetters)
+        .where(and(mine, where))
+        .orderBy(...orderBy)
+        .limit(limit),
+  });
+  return listObject('/api/v1/dead_letters', page, serializeDeadLetter);
 }

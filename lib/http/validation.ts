@@ -33,11 +33,6 @@ export const metadataSchema = z
   .record(z.string().min(1).max(40), z.string().max(500))
   .refine((m) => Object.keys(m).length <= 50, 'metadata can have at most 50 keys');
 
-export const listQuerySchema = {
-  limit: z.coerce.number().int().min(1).max(100).default(10),
-  starting_after: z.string().min(1).max(100).optional(),
-};
-
 /** How deeply objects and arrays may nest in a request (ours nest 3 levels at most). */
 export const MAX_INPUT_DEPTH = 20;
 

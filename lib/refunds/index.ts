@@ -1,4 +1,4 @@
-import { and, desc, eq, lt, or, type SQL } from 'drizzle-orm';
+import { and, eq, lt } from 'drizzle-orm';
 import { z } from 'zod';
 import { getDb, type DbOrTx } from '@/db/client';
 import { outboxEvents, paymentAttempts, refunds, type PaymentIntent, type Refund } from '@/db/schema';
@@ -6,6 +6,7 @@ import { AppError } from '@/lib/errors';
 import { writeOutboxEvent } from '@/lib/events/outbox';
 import { metadataSchema } from '@/lib/http/validation';
 import { newId } from '@/lib/ids';
+import { keysetPage, listObject, oneCursor, pageParams } from '@/lib/pagination';
 import { recordCapture, recordRefund } from '@/lib/ledger';
 import { assertValidAmount, formatMoney, parseCurrency } from '@/lib/money';
 import { getPaymentIntent } from '@/lib/payments/intents';
@@ -208,36 +209,28 @@ export async function getRefund(merchantId: string, id: string): Promise<Refund>
 }
 
 export const listRefundsQuery = z
-  .object({
-    limit: z.coerce.number().int().min(1).max(100).default(10),
-    starting_after: z.string().min(1).max(100).optional(),
-    payment_intent: z.string().min(1).max(100).optional(),
-  })
-  .strict();
+  .object({ ...pageParams, payment_intent: z.string().min(1).max(100).optional() })
+  .strict()
+  .superRefine(oneCursor);
 
 export async function listRefunds(merchantId: string, query: z.output<typeof listRefundsQuery>) {
-  const conditions: SQL[] = [eq(refunds.merchantId, merchantId)];
-  if (query.payment_intent) conditions.push(eq(refunds.paymentIntentId, query.payment_intent));
-  if (query.starting_after) {
-    const cursor = await getRefund(merchantId, query.starting_after);
-    const older = or(
-      lt(refunds.createdAt, cursor.createdAt),
-      and(eq(refunds.createdAt, cursor.createdAt), lt(refunds.id, cursor.id)),
-    );
-    if (older) conditions.push(older);
-  }
-  const rows = await getDb()
-    .select()
-    .from(refunds)
-    .where(and(...conditions))
-    .orderBy(desc(refunds.createdAt), desc(refunds.id))
-    .limit(query.limit + 1);
-  return {
-    object: 'list' as const,
-    url: '/api/v1/refunds',
-    has_more: rows.length > query.limit,
-    data: rows.slice(0, query.limit).map(serializeRefund),
-  };
+  const mine = eq(refunds.merchantId, merchantId);
+  const page = await keysetPage({
+    request: query,
+    table: refunds,
+    id: refunds.id,
+    keys: [refunds.createdAt, refunds.id],
+    scope: mine,
+    unknownCursor: { error: 'refund' },
+    query: ({ where, orderBy, limit }) =>
+      getDb()
+        .select()
+        .from(refunds)
+        .where(and(mine, query.payment_intent ? eq(refunds.paymentIntentId, query.payment_intent) : undefined, where))
+        .orderBy(...orderBy)
+        .limit(limit),
+  });
+  return listObject('/api/v1/refunds', page, serializeRefund);
 }
 
 /** Refunds still waiting for the PSP, oldest first (the safety net re-sends them). */
