@@ -1,5 +1,6 @@
 import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
+import { parseFormInput } from '@/lib/http/validation';
 import { getDb } from '@/db/client';
 import { deadLetters, outboxEvents, webhookAttempts, webhookDeliveries, webhookEndpoints } from '@/db/schema';
 import { EVENT_TYPES } from '@/lib/events/outbox';
@@ -13,19 +14,9 @@ import {
 } from '@/lib/webhooks/endpoints';
 import { redeliverEvent } from '@/lib/webhooks/redeliver';
 import { replayDeadLetter } from '@/inngest/engine/dead-letters';
-import { audit, authorize, invalid, type DashboardActor } from './actor';
+import { audit, authorize, type DashboardActor } from './actor';
 
 export const WEBHOOK_EVENT_CHOICES = ['*', ...EVENT_TYPES] as const;
-
-function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
-  const result = schema.safeParse(input);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const field = issue?.path.join('.');
-    throw invalid(field ? `${field}: ${issue?.message}` : (issue?.message ?? 'Invalid input.'), field);
-  }
-  return result.data;
-}
 
 const endpointId = z.string().min(1).max(100);
 const enabledEvents = z
@@ -36,7 +27,7 @@ const enabledEvents = z
 /** Creates an endpoint; the signing secret is returned here only, to be shown once. */
 export async function createEndpoint(actor: DashboardActor, raw: unknown): Promise<{ id: string; url: string; secret: string }> {
   authorize(actor, 'webhooks:write');
-  const input = parse(createWebhookEndpointBody, raw);
+  const input = parseFormInput(createWebhookEndpointBody, raw);
   return getDb().transaction(async (tx) => {
     const created = await createWebhookEndpoint(tx, actor.user.merchantId, input);
     await audit(
@@ -55,7 +46,7 @@ export const updateEndpointInput = z.object({ endpointId, enabledEvents, descrip
 /** Changes which events an endpoint receives (and its description). */
 export async function updateEndpoint(actor: DashboardActor, raw: unknown): Promise<void> {
   authorize(actor, 'webhooks:write');
-  const input = parse(updateEndpointInput, raw);
+  const input = parseFormInput(updateEndpointInput, raw);
   const endpoint = await getWebhookEndpoint(actor.user.merchantId, input.endpointId);
   const events = input.enabledEvents.includes('*') ? ['*'] : [...new Set(input.enabledEvents)];
   await getDb().transaction(async (tx) => {
@@ -76,7 +67,7 @@ export async function updateEndpoint(actor: DashboardActor, raw: unknown): Promi
 /** Disables or re-enables an endpoint; enabling starts its failure count afresh. */
 export async function setEndpointEnabled(actor: DashboardActor, raw: unknown): Promise<void> {
   authorize(actor, 'webhooks:write');
-  const input = parse(z.object({ endpointId, enabled: z.boolean() }), raw);
+  const input = parseFormInput(z.object({ endpointId, enabled: z.boolean() }), raw);
   const endpoint = await getWebhookEndpoint(actor.user.merchantId, input.endpointId);
   await getDb().transaction(async (tx) => {
     await tx
@@ -96,7 +87,7 @@ export async function setEndpointEnabled(actor: DashboardActor, raw: unknown): P
 
 export async function deleteEndpoint(actor: DashboardActor, raw: unknown): Promise<void> {
   authorize(actor, 'webhooks:write');
-  const input = parse(z.object({ endpointId }), raw);
+  const input = parseFormInput(z.object({ endpointId }), raw);
   const deleted = await deleteWebhookEndpoint(actor.user.merchantId, input.endpointId);
   await audit(getDb(), actor, 'webhook_endpoint.delete', { type: 'webhook_endpoint', id: deleted.id });
 }
@@ -104,7 +95,7 @@ export async function deleteEndpoint(actor: DashboardActor, raw: unknown): Promi
 /** Sends an event again, now, to each of the merchant's endpoints. */
 export async function redeliver(actor: DashboardActor, raw: unknown): Promise<{ attempts: number }> {
   authorize(actor, 'webhooks:write');
-  const input = parse(z.object({ eventId: z.string().min(1).max(100) }), raw);
+  const input = parseFormInput(z.object({ eventId: z.string().min(1).max(100) }), raw);
   const deliveries = await redeliverEvent(actor.user.merchantId, input.eventId);
   await audit(getDb(), actor, 'webhook_event.redeliver', { type: 'event', id: input.eventId }, { deliveries: deliveries.length });
   return { attempts: deliveries.length };
@@ -113,7 +104,7 @@ export async function redeliver(actor: DashboardActor, raw: unknown): Promise<{ 
 /** Starts a fresh run of a failed background job; only this merchant's dead letters. */
 export async function replayDeadLetterAction(actor: DashboardActor, raw: unknown): Promise<{ runId: string }> {
   authorize(actor, 'webhooks:write');
-  const input = parse(z.object({ deadLetterId: z.string().min(1).max(100) }), raw);
+  const input = parseFormInput(z.object({ deadLetterId: z.string().min(1).max(100) }), raw);
   const letter = await getMerchantDeadLetter(actor.user.merchantId, input.deadLetterId);
   const result = await replayDeadLetter(letter.id);
   await audit(
