@@ -1,13 +1,13 @@
 import { and, eq, lt } from 'drizzle-orm';
 import { z } from 'zod';
 import { getDb, type DbOrTx } from '@/db/client';
-import { outboxEvents, paymentAttempts, refunds, type PaymentIntent, type Refund } from '@/db/schema';
+import { paymentAttempts, refunds, type PaymentIntent, type Refund } from '@/db/schema';
 import { AppError } from '@/lib/errors';
 import { writeOutboxEvent } from '@/lib/events/outbox';
 import { metadataSchema } from '@/lib/http/validation';
 import { newId } from '@/lib/ids';
 import { keysetPage, listObject, oneCursor, pageParams } from '@/lib/pagination';
-import { recordCapture, recordRefund } from '@/lib/ledger';
+import { captureEventOf, ensureCapturePosted, recordRefund } from '@/lib/ledger';
 import { assertValidAmount, formatMoney, parseCurrency } from '@/lib/money';
 import { getPaymentIntent } from '@/lib/payments/intents';
 import { getPspByName } from '@/lib/psp';
@@ -50,27 +50,6 @@ async function succeededAttempt(db: DbOrTx, pi: PaymentIntent) {
 }
 
 /**
- * The capture must be in the ledger before it can be refunded. Its consumer posts it when the
- * payment_intent.succeeded event arrives; a refund that comes first posts it itself, with the same
- * event id, so whichever runs second is a no-op (postings are unique per event and kind).
- */
-async function ensureCapturePosted(db: DbOrTx, pi: PaymentIntent, psp: string): Promise<void> {
-  const [event] = await db
-    .select({ id: outboxEvents.id })
-    .from(outboxEvents)
-    .where(and(eq(outboxEvents.aggregateId, pi.id), eq(outboxEvents.type, 'payment_intent.succeeded')));
-  if (!event) throw new Error(`succeeded intent ${pi.id} has no payment_intent.succeeded event`);
-  await recordCapture(db, {
-    eventId: event.id,
-    merchantId: pi.merchantId,
-    paymentIntentId: pi.id,
-    currency: parseCurrency(pi.currency),
-    psp,
-    amountMinor: pi.amountReceived,
-  });
-}
-
-/**
  * Creates a refund: the amount is reserved in the ledger first (debited from the merchant's
  * balance into refunds in transit), in the same transaction as the refund row and its event, so
  * a refund the balance or the payment cannot cover is refused with nothing written. Then the PSP
@@ -98,7 +77,8 @@ export async function createRefund(merchantId: string, input: z.output<typeof cr
       { param: 'payment_intent' },
     );
   }
-  await ensureCapturePosted(db, pi, attempt.psp);
+  // the capture must be on the books before money is taken back from it
+  await ensureCapturePosted(db, await captureEventOf(db, pi.id));
   const alreadyRefunded = (await refundedAmounts(db, [pi.id])).get(pi.id) ?? 0;
   const amount = input.amount ?? pi.amountReceived - alreadyRefunded;
   if (amount <= 0 && input.amount === undefined) {
