@@ -1,8 +1,8 @@
-import { eq, and } from 'drizzle-orm';
-import { getDb, type DbOrTx } from '@/db/client';
+import { eq } from 'drizzle-orm';
+import type { DbOrTx } from '@/db/client';
 import { auditLog, type AuditEntry } from '@/db/schema';
 import { newId } from '@/lib/ids';
-import { keysetPage, nextCursor } from '@/lib/pagination';
+import { byCreation, keysetPage, nextCursor } from '@/lib/pagination';
 
 export interface AuditInput {
   merchantId: string;
@@ -33,21 +33,11 @@ export async function recordAudit(db: DbOrTx, entry: AuditInput): Promise<void> 
 
 /** The audit page's entries, newest first, `before` being the last entry of the previous page. */
 export async function listAudit(merchantId: string, options: { limit?: number; before?: string } = {}): Promise<{ rows: AuditEntry[]; nextCursor: string | null }> {
-  const mine = eq(auditLog.merchantId, merchantId);
-  const page = await keysetPage({
+  const page = await keysetPage<AuditEntry>({
+    ...byCreation(auditLog),
     request: { limit: Math.min(Math.max(options.limit ?? 50, 1), 200), starting_after: options.before },
-    table: auditLog,
-    id: auditLog.id,
-    keys: [auditLog.createdAt, auditLog.id],
-    scope: mine,
+    scope: eq(auditLog.merchantId, merchantId),
     unknownCursor: 'first_page',
-    query: ({ where, orderBy, limit }) =>
-      getDb()
-        .select()
-        .from(auditLog)
-        .where(and(mine, where))
-        .orderBy(...orderBy)
-        .limit(limit),
   });
   return { rows: page.rows, nextCursor: nextCursor(page, (r) => r.id) };
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { getDb } from '@/db/client';
 import { deadLetters, outboxEvents, type OutboxEvent } from '@/db/schema';
 import { AppError } from '@/lib/errors';
-import { keysetPage, listObject, oneCursor, pageParams, pageQuery, type Page } from '@/lib/pagination';
+import { byCreation, keysetPage, listObject, oneCursor, pageParams, pageQuery, type Page } from '@/lib/pagination';
 import { EVENT_TYPES } from './outbox';
 
 export const listEventsQuery = z
@@ -22,21 +22,14 @@ export async function getMerchantEvent(merchantId: string, id: string): Promise<
 
 /** A merchant's events, newest first (outbox order: seq is unique). */
 export async function listMerchantEvents(merchantId: string, query: z.output<typeof listEventsQuery>): Promise<Page<OutboxEvent>> {
-  const mine = eq(outboxEvents.merchantId, merchantId);
-  return keysetPage({
+  return keysetPage<OutboxEvent>({
     request: query,
     table: outboxEvents,
     id: outboxEvents.id,
     keys: [outboxEvents.seq],
-    scope: mine,
+    scope: eq(outboxEvents.merchantId, merchantId),
+    filter: query.type ? eq(outboxEvents.type, query.type) : undefined,
     unknownCursor: { error: 'event' },
-    query: ({ where, orderBy, limit }) =>
-      getDb()
-        .select()
-        .from(outboxEvents)
-        .where(and(mine, query.type ? eq(outboxEvents.type, query.type) : undefined, where))
-        .orderBy(...orderBy)
-        .limit(limit),
   });
 }
 
@@ -66,21 +59,11 @@ export async function getMerchantDeadLetter(merchantId: string, id: string) {
 
 /** Background runs that failed for good and belong to this merchant, newest first. */
 export async function listMerchantDeadLetters(merchantId: string, query: z.output<typeof listDeadLettersQuery>) {
-  const mine = eq(deadLetters.merchantId, merchantId);
-  const page = await keysetPage({
+  const page = await keysetPage<typeof deadLetters.$inferSelect>({
+    ...byCreation(deadLetters),
     request: query,
-    table: deadLetters,
-    id: deadLetters.id,
-    keys: [deadLetters.createdAt, deadLetters.id],
-    scope: mine,
+    scope: eq(deadLetters.merchantId, merchantId),
     unknownCursor: { error: 'dead_letter' },
-    query: ({ where, orderBy, limit }) =>
-      getDb()
-        .select()
-        .from(deadLetters)
-        .where(and(mine, where))
-        .orderBy(...orderBy)
-        .limit(limit),
   });
   return listObject('/api/v1/dead_letters', page, serializeDeadLetter);
 }

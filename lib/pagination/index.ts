@@ -65,10 +65,20 @@ export interface KeysetList<Row> {
   keys: [AnyPgColumn, ...AnyPgColumn[]];
   /** Who may use a cursor: the list's own scope (the merchant, live rows). */
   scope: SQL | undefined;
+  /** The list's filters (status, type...), beside its scope; a cursor need not match them. */
+  filter?: SQL | undefined;
   /** API lists: an unknown cursor is a 404 naming the object. Dashboard pagers start at the newest instead. */
   unknownCursor: { error: string } | 'first_page';
-  /** Runs the list's query with the page's condition, order and limit (it adds its own filters and joins). */
-  query: (page: { where: SQL | undefined; orderBy: SQL[]; limit: number }) => Promise<Row[]>;
+  /**
+   * Runs the list's query with the page's condition, order and limit, for a list that joins;
+   * by default the rows of `table` within scope and filter.
+   */
+  query?: (page: { where: SQL | undefined; orderBy: SQL[]; limit: number }) => Promise<Row[]>;
+}
+
+/** The usual keyset: newest first by creation, the id breaking ties. */
+export function byCreation<T extends PgTable & { id: AnyPgColumn; createdAt: AnyPgColumn }>(table: T) {
+  return { table, id: table.id, keys: [table.createdAt, table.id] as [AnyPgColumn, AnyPgColumn] };
 }
 
 /**
@@ -97,7 +107,15 @@ export async function keysetPage<Row>(list: KeysetList<Row>): Promise<Page<Row>>
     }
   }
   const orderBy = list.keys.map((k) => (toward === 'older' ? desc(k) : asc(k)));
-  const rows = await list.query({ where, orderBy, limit: list.request.limit + 1 });
+  const limit = list.request.limit + 1;
+  const rows = list.query
+    ? await list.query({ where, orderBy, limit })
+    : ((await getDb()
+        .select()
+        .from(list.table)
+        .where(and(list.scope, list.filter, where))
+        .orderBy(...orderBy)
+        .limit(limit)) as Row[]);
   return finishPage(rows, list.request.limit, toward);
 }
 

@@ -13,7 +13,7 @@ import { AppError } from '@/lib/errors';
 import { writeOutboxEvent } from '@/lib/events/outbox';
 import { metadataSchema } from '@/lib/http/validation';
 import { newId } from '@/lib/ids';
-import { keysetPage, listObject, oneCursor, pageParams } from '@/lib/pagination';
+import { byCreation, keysetPage, listObject, oneCursor, pageParams } from '@/lib/pagination';
 import { assertValidAmount, parseCurrency } from '@/lib/money';
 import { refundedAmounts } from '@/lib/refunds/amounts';
 import { serializePaymentIntent } from './serialize';
@@ -117,21 +117,12 @@ export const listPaymentIntentsQuery = z
 /** Newest first, in pages (lib/pagination). */
 export async function listPaymentIntents(merchantId: string, query: z.output<typeof listPaymentIntentsQuery>) {
   const db = getDb();
-  const mine = eq(paymentIntents.merchantId, merchantId);
-  const page = await keysetPage({
+  const page = await keysetPage<PaymentIntent>({
+    ...byCreation(paymentIntents),
     request: query,
-    table: paymentIntents,
-    id: paymentIntents.id,
-    keys: [paymentIntents.createdAt, paymentIntents.id],
-    scope: mine,
+    scope: eq(paymentIntents.merchantId, merchantId),
+    filter: query.status ? eq(paymentIntents.status, query.status) : undefined,
     unknownCursor: { error: 'payment_intent' },
-    query: ({ where, orderBy, limit }) =>
-      db
-        .select()
-        .from(paymentIntents)
-        .where(and(mine, query.status ? eq(paymentIntents.status, query.status) : undefined, where))
-        .orderBy(...orderBy)
-        .limit(limit),
   });
   const refunded = await refundedAmounts(
     db,

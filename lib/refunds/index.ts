@@ -6,7 +6,7 @@ import { AppError } from '@/lib/errors';
 import { writeOutboxEvent } from '@/lib/events/outbox';
 import { metadataSchema } from '@/lib/http/validation';
 import { newId } from '@/lib/ids';
-import { keysetPage, listObject, oneCursor, pageParams } from '@/lib/pagination';
+import { byCreation, keysetPage, listObject, oneCursor, pageParams } from '@/lib/pagination';
 import { captureEventOf, ensureCapturePosted, recordRefund } from '@/lib/ledger';
 import { assertValidAmount, formatMoney, parseCurrency } from '@/lib/money';
 import { getPaymentIntent } from '@/lib/payments/intents';
@@ -194,21 +194,12 @@ export const listRefundsQuery = z
   .superRefine(oneCursor);
 
 export async function listRefunds(merchantId: string, query: z.output<typeof listRefundsQuery>) {
-  const mine = eq(refunds.merchantId, merchantId);
-  const page = await keysetPage({
+  const page = await keysetPage<Refund>({
+    ...byCreation(refunds),
     request: query,
-    table: refunds,
-    id: refunds.id,
-    keys: [refunds.createdAt, refunds.id],
-    scope: mine,
+    scope: eq(refunds.merchantId, merchantId),
+    filter: query.payment_intent ? eq(refunds.paymentIntentId, query.payment_intent) : undefined,
     unknownCursor: { error: 'refund' },
-    query: ({ where, orderBy, limit }) =>
-      getDb()
-        .select()
-        .from(refunds)
-        .where(and(mine, query.payment_intent ? eq(refunds.paymentIntentId, query.payment_intent) : undefined, where))
-        .orderBy(...orderBy)
-        .limit(limit),
   });
   return listObject('/api/v1/refunds', page, serializeRefund);
 }

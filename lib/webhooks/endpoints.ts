@@ -6,7 +6,7 @@ import { env } from '@/lib/env';
 import { AppError } from '@/lib/errors';
 import { EVENT_TYPES } from '@/lib/events/outbox';
 import { newId, randomToken } from '@/lib/ids';
-import { keysetPage, listObject, type PageRequest } from '@/lib/pagination';
+import { byCreation, keysetPage, listObject, type PageRequest } from '@/lib/pagination';
 import { nonPublicUrlProblem } from './url-guard';
 
 const MAX_ENDPOINTS_PER_MERCHANT = 16;
@@ -86,21 +86,11 @@ export async function getWebhookEndpoint(merchantId: string, id: string): Promis
 }
 
 export async function listWebhookEndpoints(merchantId: string, query: PageRequest) {
-  const live = and(eq(webhookEndpoints.merchantId, merchantId), isNull(webhookEndpoints.deletedAt));
-  const page = await keysetPage({
+  const page = await keysetPage<WebhookEndpoint>({
+    ...byCreation(webhookEndpoints),
     request: query,
-    table: webhookEndpoints,
-    id: webhookEndpoints.id,
-    keys: [webhookEndpoints.createdAt, webhookEndpoints.id],
-    scope: live,
+    scope: and(eq(webhookEndpoints.merchantId, merchantId), isNull(webhookEndpoints.deletedAt)),
     unknownCursor: { error: 'webhook_endpoint' },
-    query: ({ where, orderBy, limit }) =>
-      getDb()
-        .select()
-        .from(webhookEndpoints)
-        .where(and(live, where))
-        .orderBy(...orderBy)
-        .limit(limit),
   });
   return listObject('/api/v1/webhook_endpoints', page, (e) => serializeEndpoint(e));
 }
