@@ -1,5 +1,6 @@
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
+import { env } from '@/lib/env';
 import * as schema from './schema';
 
 export type Db = PostgresJsDatabase<typeof schema>;
@@ -29,7 +30,7 @@ function currentPool(): Pool {
   const url = process.env.DATABASE_URL;
   if (!url) throw new Error('DATABASE_URL is not set: start the app with `npm start`, or set it to a Postgres URL.');
   if (!holder.__payPool || holder.__payPool.url !== url) {
-    const { sql, db } = createDb(url, { max: Number(process.env.DATABASE_POOL_MAX ?? 10) });
+    const { sql, db } = createDb(url, { max: env().DATABASE_POOL_MAX });
     holder.__payPool = { url, sql, db };
   }
   return holder.__payPool;

@@ -1,3 +1,4 @@
+import { env } from '@/lib/env';
 import { inngest } from './client';
 import { startOutboxRelay, type RelayLoop } from '@/lib/events/relay';
 
@@ -9,7 +10,7 @@ const holder = globalThis as unknown as { __outboxRelay?: RelayLoop };
  * OUTBOX_RELAY=off disables it (e.g. when a dedicated process runs it).
  */
 export function ensureOutboxRelay(): void {
-  if (process.env.OUTBOX_RELAY === 'off' || holder.__outboxRelay) return;
+  if (env().OUTBOX_RELAY === 'off' || holder.__outboxRelay) return;
   holder.__outboxRelay = startOutboxRelay({
     send: async (events) => {
       await inngest.send(events);

@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { createEngine } from '@/inngest/engine';
+import { EnvError, parseEnvWith } from '@/lib/env';
 
 const engineEnvSchema = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
@@ -26,15 +27,13 @@ const engineEnvSchema = z.object({
 });
 
 function readEnv() {
-  const cleaned = Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = engineEnvSchema.safeParse(cleaned);
-  if (!parsed.success) {
-    console.error(
-      `[engine] invalid environment:\n${parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n')}`,
-    );
+  try {
+    return parseEnvWith(engineEnvSchema, process.env);
+  } catch (err) {
+    if (!(err instanceof EnvError)) throw err;
+    console.error(`[engine] ${err.message}`);
     process.exit(1);
   }
-  return parsed.data;
 }
 
 async function main(): Promise<void> {

@@ -2,6 +2,7 @@ import { eq, and, sql as dsql } from 'drizzle-orm';
 import type postgres from 'postgres';
 import { createDb, type Db } from '@/db/client';
 import { engineRuns } from '@/db/schema';
+import { env } from '@/lib/env';
 import { startDueCrons } from './crons';
 import { executeRun, type ExecutorOptions } from './execute-run';
 import type { CompiledFunction } from './function-config';
@@ -60,7 +61,7 @@ export interface Engine {
 const LEVELS: Record<string, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 
 function defaultLog(level: LogLevel, message: string): void {
-  const threshold = LEVELS[process.env.LOG_LEVEL ?? 'info'] ?? 1;
+  const threshold = LEVELS[env().LOG_LEVEL] ?? 1;
   if ((LEVELS[level] ?? 1) >= threshold) console[level](`[engine] ${message}`);
 }
 

@@ -1,6 +1,7 @@
 import { InngestTestEngine } from '@inngest/test';
 import { Inngest } from 'inngest';
 import { describe, expect, it } from 'vitest';
+import { resetEnvCache } from '@/lib/env';
 import { OUTBOX_EVENT_NAMES, PSP_CALLBACK_APPLIED, PSP_CALLBACK_RECEIVED, WEBHOOK_DELIVERY_REQUESTED } from '@/inngest/events';
 import { defineApplyPspCallback } from './apply-psp-callback';
 import { defineLedgerPostCapture } from './ledger-post-capture';
@@ -99,6 +100,7 @@ describe('webhook-deliver', () => {
   it('gives up after the last scheduled attempt', async () => {
     const fail = () => ({ delivered: false, attempted: true, statusCode: 503, attemptNumber: 1 });
     process.env.WEBHOOK_RETRY_DELAYS_MS = '10,10';
+    resetEnvCache();
     try {
       const t = new InngestTestEngine({
         function: defineWebhookDeliver(client),
@@ -117,6 +119,7 @@ describe('webhook-deliver', () => {
       expect((await t.execute()).result).toEqual({ delivered: false });
     } finally {
       delete process.env.WEBHOOK_RETRY_DELAYS_MS;
+      resetEnvCache();
     }
   });
 });

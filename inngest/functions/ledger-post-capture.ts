@@ -1,13 +1,11 @@
 import type { Inngest } from 'inngest';
-import { and, eq } from 'drizzle-orm';
 import { getDb } from '@/db/client';
-import { paymentAttempts } from '@/db/schema';
 import { outboxEventData, parseEventData } from '@/inngest/events';
-import { recordCapture } from '@/lib/ledger';
-import { parseCurrency } from '@/lib/money';
+import { ensureCapturePosted } from '@/lib/ledger';
 
 /**
- * Books each captured payment in the ledger (gross to merchant pending, fee to fee revenue).
+ * Books each captured payment in the ledger (gross to merchant pending, fee to fee revenue), from
+ * the outbox row of the event (lib/ledger ensureCapturePosted, which refunds share).
  * Exactly-once effect: the journal transaction is unique per (event id, "capture") and written
  * in the same database transaction as its entries and balances, so a redelivered event is a no-op.
  */
@@ -19,20 +17,8 @@ export const defineLedgerPostCapture = (inngest: Inngest) =>
       const object = data.object as { id?: string; amount_received?: number; currency?: string } | null;
       if (!data.merchantId || !object?.id || !object.amount_received || !object.currency)
         throw new Error(`payment_intent.succeeded ${data.eventId} lacks the payment`);
-      const { id: paymentIntentId, amount_received: amountMinor, currency } = object;
       return step.run('post-capture', async () => {
-        const [attempt] = await getDb()
-          .select({ psp: paymentAttempts.psp })
-          .from(paymentAttempts)
-          .where(and(eq(paymentAttempts.paymentIntentId, paymentIntentId), eq(paymentAttempts.status, 'succeeded')));
-        const result = await recordCapture(getDb(), {
-          eventId: data.eventId,
-          merchantId: data.merchantId!,
-          paymentIntentId,
-          currency: parseCurrency(currency),
-          psp: attempt?.psp ?? 'sandbox_card',
-          amountMinor,
-        });
+        const result = await ensureCapturePosted(getDb(), data.eventId);
         return { journalTransaction: result.journalTransactionId, created: result.created };
       });
     },

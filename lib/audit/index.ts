@@ -1,7 +1,8 @@
-import { and, desc, eq, lt } from 'drizzle-orm';
-import { getDb, type DbOrTx } from '@/db/client';
+import { eq } from 'drizzle-orm';
+import type { DbOrTx } from '@/db/client';
 import { auditLog, type AuditEntry } from '@/db/schema';
 import { newId } from '@/lib/ids';
+import { byCreation, keysetPage, nextCursor } from '@/lib/pagination';
 
 export interface AuditInput {
   merchantId: string;
@@ -30,20 +31,13 @@ export async function recordAudit(db: DbOrTx, entry: AuditInput): Promise<void> 
   });
 }
 
+/** The audit page's entries, newest first, `before` being the last entry of the previous page. */
 export async function listAudit(merchantId: string, options: { limit?: number; before?: string } = {}): Promise<{ rows: AuditEntry[]; nextCursor: string | null }> {
-  const limit = Math.min(Math.max(options.limit ?? 50, 1), 200);
-  const db = getDb();
-  let beforeDate: Date | undefined;
-  if (options.before) {
-    const [cursor] = await db.select({ createdAt: auditLog.createdAt }).from(auditLog).where(and(eq(auditLog.id, options.before), eq(auditLog.merchantId, merchantId)));
-    beforeDate = cursor?.createdAt;
-  }
-  const rows = await db
-    .select()
-    .from(auditLog)
-    .where(beforeDate ? and(eq(auditLog.merchantId, merchantId), lt(auditLog.createdAt, beforeDate)) : eq(auditLog.merchantId, merchantId))
-    .orderBy(desc(auditLog.createdAt))
-    .limit(limit + 1);
-  const page = rows.slice(0, limit);
-  return { rows: page, nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null };
+  const page = await keysetPage<AuditEntry>({
+    ...byCreation(auditLog),
+    request: { limit: Math.min(Math.max(options.limit ?? 50, 1), 200), starting_after: options.before },
+    scope: eq(auditLog.merchantId, merchantId),
+    unknownCursor: 'first_page',
+  });
+  return { rows: page.rows, nextCursor: nextCursor(page, (r) => r.id) };
 }

@@ -6,7 +6,8 @@ import { apiKeys, merchants, type Merchant } from '@/db/schema';
 import { recordAudit } from '@/lib/audit';
 import { AppError } from '@/lib/errors';
 import { newId, randomToken } from '@/lib/ids';
-import { assertCan, auditActor, parseOrThrow, type Actor } from '@/lib/team/actor';
+import { assertCan, auditActor, type Actor } from '@/lib/team/actor';
+import { parseFormInput } from '@/lib/http/validation';
 
 export function hashSecretKey(secretKey: string): string {
   return createHash('sha256').update(secretKey).digest('hex');
@@ -110,7 +111,7 @@ async function lockActiveKey(tx: Tx, merchantId: string, keyId: string) {
 /** Revokes a key: requests with it get 401 from the next request on (no key cache). */
 export async function revokeApiKey(actor: Actor, input: z.input<typeof keyIdInput>): Promise<void> {
   assertCan(actor, 'keys:write');
-  const { keyId } = parseOrThrow(keyIdInput, input);
+  const { keyId } = parseFormInput(keyIdInput, input);
   await getDb().transaction(async (tx) => {
     const key = await lockActiveKey(tx, actor.user.merchantId, keyId);
     await tx.update(apiKeys).set({ revokedAt: new Date() }).where(and(eq(apiKeys.id, key.id), eq(apiKeys.merchantId, actor.user.merchantId)));
@@ -121,7 +122,7 @@ export async function revokeApiKey(actor: Actor, input: z.input<typeof keyIdInpu
 /** Replaces a key: a new one (shown once) and the old one revoked, in one transaction. */
 export async function rollApiKey(actor: Actor, input: z.input<typeof keyIdInput>): Promise<CreatedKey> {
   assertCan(actor, 'keys:write');
-  const { keyId } = parseOrThrow(keyIdInput, input);
+  const { keyId } = parseFormInput(keyIdInput, input);
   return getDb().transaction(async (tx) => {
     const old = await lockActiveKey(tx, actor.user.merchantId, keyId);
     await tx.update(apiKeys).set({ revokedAt: new Date() }).where(and(eq(apiKeys.id, old.id), eq(apiKeys.merchantId, actor.user.merchantId)));

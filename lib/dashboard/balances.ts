@@ -17,7 +17,7 @@ export async function getBalancesView(
   const db = getDb();
   const [balances, transactions, fees] = await Promise.all([
     getBalances(merchantId, db),
-    listBalanceTransactions(merchantId, { limit: options.limit ?? 25, startingAfter: options.startingAfter }, db),
+    listBalanceTransactions(merchantId, { limit: options.limit ?? 25, starting_after: options.startingAfter }, db),
     Promise.all(
       SUPPORTED_CURRENCIES.map(async (currency) => ({ currency, schedule: await getFeeSchedule(db, merchantId, currency) })),
     ),

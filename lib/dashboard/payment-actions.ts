@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { parseFormInput } from '@/lib/http/validation';
 import { getDb } from '@/db/client';
 import { AppError, ERROR_CODES, type ErrorCode } from '@/lib/errors';
 import { withIdempotentCall, type StoredResponse } from '@/lib/idempotency';
 import { getPaymentIntent } from '@/lib/payments/intents';
 import { cancelPaymentIntent, capturePaymentIntent } from '@/lib/payments/cancel-capture';
 import { createRefund, serializeRefund } from '@/lib/refunds';
-import { audit, authorize, invalid, type DashboardActor } from './actor';
+import { audit, authorize, type DashboardActor } from './actor';
 import { parseMajorAmount } from './amounts';
 
 /**
@@ -33,15 +34,6 @@ export const cancelInput = z.object({
   clickKey,
 });
 
-function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
-  const result = schema.safeParse(input);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw invalid(issue?.message ?? 'Invalid input.', issue?.path.join('.'));
-  }
-  return result.data;
-}
-
 /** Turns a replayed stored failure back into the error the first click saw. */
 function unwrap<T>(outcome: StoredResponse): T {
   if (outcome.status < 400) return outcome.body as T;
@@ -65,7 +57,7 @@ export interface RefundResult {
 
 export async function refundPayment(actor: DashboardActor, raw: unknown): Promise<RefundResult> {
   authorize(actor, 'payments:write');
-  const input = parse(refundInput, raw);
+  const input = parseFormInput(refundInput, raw);
   const amount = await amountFor(actor, input.paymentIntentId, input.amount);
   const body = { payment_intent: input.paymentIntentId, amount, reason: input.reason };
   const outcome = await withIdempotentCall(
@@ -100,7 +92,7 @@ export interface PaymentActionResult {
 
 export async function capturePayment(actor: DashboardActor, raw: unknown): Promise<PaymentActionResult> {
   authorize(actor, 'payments:write');
-  const input = parse(captureInput, raw);
+  const input = parseFormInput(captureInput, raw);
   const amount = await amountFor(actor, input.paymentIntentId, input.amount);
   const body = { payment_intent: input.paymentIntentId, amount_to_capture: amount };
   const outcome = await withIdempotentCall(
@@ -123,7 +115,7 @@ export async function capturePayment(actor: DashboardActor, raw: unknown): Promi
 
 export async function cancelPayment(actor: DashboardActor, raw: unknown): Promise<PaymentActionResult> {
   authorize(actor, 'payments:write');
-  const input = parse(cancelInput, raw);
+  const input = parseFormInput(cancelInput, raw);
   const body = { payment_intent: input.paymentIntentId, cancellation_reason: input.reason };
   const outcome = await withIdempotentCall(
     { merchantId: actor.user.merchantId, key: `dash:${input.clickKey}`, endpoint: 'dashboard:cancel', body },

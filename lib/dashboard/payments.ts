@@ -15,6 +15,7 @@ import {
   type PaymentIntentStatus,
 } from '@/db/schema';
 import { SUPPORTED_CURRENCIES } from '@/lib/money';
+import { keysetPage, nextCursor } from '@/lib/pagination';
 import { refundedAmounts } from '@/lib/refunds';
 import { listDeliveriesForEvent } from '@/lib/webhooks/deliveries';
 
@@ -122,34 +123,29 @@ export async function listMerchantPayments(
   options: Partial<PaymentFilters> & { before?: string; limit?: number } = {},
 ): Promise<{ rows: PaymentRow[]; nextCursor: string | null }> {
   const db = getDb();
-  const limit = Math.min(Math.max(options.limit ?? 25, 1), 500);
   const conditions = filterConditions(merchantId, options);
-  if (options.before) {
-    const [cursor] = await db
-      .select({ createdAt: paymentIntents.createdAt, id: paymentIntents.id })
-      .from(paymentIntents)
-      .where(and(eq(paymentIntents.id, options.before), eq(paymentIntents.merchantId, merchantId)));
-    if (cursor) {
-      const older = or(
-        lt(paymentIntents.createdAt, cursor.createdAt),
-        and(eq(paymentIntents.createdAt, cursor.createdAt), lt(paymentIntents.id, cursor.id)),
-      );
-      if (older) conditions.push(older);
-    }
-  }
-  const rows = await db
-    .select({
-      pi: paymentIntents,
-      card: paymentAttempts.card,
-      method: paymentAttempts.paymentMethodType,
-      psp: paymentAttempts.psp,
-    })
-    .from(paymentIntents)
-    .leftJoin(paymentAttempts, eq(paymentAttempts.id, paymentIntents.latestAttemptId))
-    .where(and(...conditions))
-    .orderBy(desc(paymentIntents.createdAt), desc(paymentIntents.id))
-    .limit(limit + 1);
-  const page = rows.slice(0, limit).map(({ pi, card, method, psp }) => ({
+  const page = await keysetPage({
+    request: { limit: Math.min(Math.max(options.limit ?? 25, 1), 500), starting_after: options.before },
+    table: paymentIntents,
+    id: paymentIntents.id,
+    keys: [paymentIntents.createdAt, paymentIntents.id],
+    scope: eq(paymentIntents.merchantId, merchantId),
+    unknownCursor: 'first_page',
+    query: ({ where, orderBy, limit }) =>
+      db
+        .select({
+          pi: paymentIntents,
+          card: paymentAttempts.card,
+          method: paymentAttempts.paymentMethodType,
+          psp: paymentAttempts.psp,
+        })
+        .from(paymentIntents)
+        .leftJoin(paymentAttempts, eq(paymentAttempts.id, paymentIntents.latestAttemptId))
+        .where(and(...conditions, where))
+        .orderBy(...orderBy)
+        .limit(limit),
+  });
+  const rows = page.rows.map(({ pi, card, method, psp }) => ({
     id: pi.id,
     amount: pi.amount,
     amountReceived: pi.amountReceived,
@@ -161,7 +157,7 @@ export async function listMerchantPayments(
     psp,
     createdAt: pi.createdAt,
   }));
-  return { rows: page, nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null };
+  return { rows, nextCursor: nextCursor(page, (r) => r.pi.id) };
 }
 
 export const CSV_COLUMNS = [

@@ -1,6 +1,7 @@
 import { and, desc, eq } from 'drizzle-orm';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { parseFormInput } from '@/lib/http/validation';
 import { getDb } from '@/db/client';
 import { paymentAttempts } from '@/db/schema';
 import { AppError } from '@/lib/errors';
@@ -32,23 +33,17 @@ export const riskSettingsInput = z.object({
   ceilings: z.record(z.string(), z.string().max(30)).default({}),
 });
 
-function firstIssue(error: z.ZodError): AppError {
-  const issue = error.issues[0];
-  return invalid(issue?.message ?? 'Invalid input.', issue?.path.join('.'));
-}
-
 /** Validates the risk form and turns it into settings (ceilings in minor units, lower-case currency keys). */
 export function parseRiskSettings(raw: unknown): RiskSettings {
-  const parsed = riskSettingsInput.safeParse(raw);
-  if (!parsed.success) throw firstIssue(parsed.error);
+  const parsed = parseFormInput(riskSettingsInput, raw);
   const amountCeilings: Record<string, number> = {};
-  for (const [key, value] of Object.entries(parsed.data.ceilings)) {
+  for (const [key, value] of Object.entries(parsed.ceilings)) {
     const currency = SUPPORTED_CURRENCIES.find((c) => c === key.toLowerCase());
     if (!currency) throw invalid(`Unsupported currency ${key}.`, `ceilings.${key}`);
     if (!value.trim()) continue;
     amountCeilings[currency] = parseMajorAmount(value, currency, `ceilings.${currency}`);
   }
-  const { ceilings: _ceilings, ...limits } = parsed.data;
+  const { ceilings: _ceilings, ...limits } = parsed;
   return { ...limits, amountCeilings };
 }
 
@@ -95,9 +90,7 @@ const blocklistInput = z.discriminatedUnion('kind', [
 
 export async function addBlocklist(actor: DashboardActor, raw: unknown): Promise<{ id: string; created: boolean }> {
   authorize(actor, 'risk:write');
-  const parsed = blocklistInput.safeParse(raw);
-  if (!parsed.success) throw firstIssue(parsed.error);
-  const input = parsed.data;
+  const input = parseFormInput(blocklistInput, raw);
   return getDb().transaction(async (tx) => {
     const { entry, created } = await upsertBlocklistEntry(tx, {
       merchantId: actor.user.merchantId,
@@ -119,12 +112,11 @@ export async function addBlocklist(actor: DashboardActor, raw: unknown): Promise
 
 export async function removeBlocklist(actor: DashboardActor, raw: unknown): Promise<void> {
   authorize(actor, 'risk:write');
-  const parsed = z.object({ entryId: z.string().min(1).max(100) }).safeParse(raw);
-  if (!parsed.success) throw firstIssue(parsed.error);
+  const { entryId } = parseFormInput(z.object({ entryId: z.string().min(1).max(100) }), raw);
   await getDb().transaction(async (tx) => {
-    const deleted = await deleteBlocklistEntry(tx, actor.user.merchantId, parsed.data.entryId);
+    const deleted = await deleteBlocklistEntry(tx, actor.user.merchantId, entryId);
     if (!deleted)
-      throw new AppError('resource_missing', `No such blocklist entry: '${parsed.data.entryId}'`, { param: 'entryId' });
+      throw new AppError('resource_missing', `No such blocklist entry: '${entryId}'`, { param: 'entryId' });
     await audit(
       tx,
       actor,

@@ -1,9 +1,11 @@
-import { and, desc, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
+import { parseFormInput } from '@/lib/http/validation';
 import { getDb } from '@/db/client';
 import { outboxEvents, webhookAttempts, webhookDeliveries, webhookEndpoints } from '@/db/schema';
 import { EVENT_TYPES } from '@/lib/events/outbox';
 import { replayDeadLetter, type DeadLetterReplayer } from '@/lib/dead-letters';
+import { keysetPage, nextCursor } from '@/lib/pagination';
 import {
   createWebhookEndpoint,
   createWebhookEndpointBody,
@@ -11,19 +13,9 @@ import {
   getWebhookEndpoint,
 } from '@/lib/webhooks/endpoints';
 import { redeliverEvent } from '@/lib/webhooks/redeliver';
-import { audit, authorize, invalid, type DashboardActor } from './actor';
+import { audit, authorize, type DashboardActor } from './actor';
 
 export const WEBHOOK_EVENT_CHOICES = ['*', ...EVENT_TYPES] as const;
-
-function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
-  const result = schema.safeParse(input);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const field = issue?.path.join('.');
-    throw invalid(field ? `${field}: ${issue?.message}` : (issue?.message ?? 'Invalid input.'), field);
-  }
-  return result.data;
-}
 
 const endpointId = z.string().min(1).max(100);
 const enabledEvents = z
@@ -34,7 +26,7 @@ const enabledEvents = z
 /** Creates an endpoint; the signing secret is returned here only, to be shown once. */
 export async function createEndpoint(actor: DashboardActor, raw: unknown): Promise<{ id: string; url: string; secret: string }> {
   authorize(actor, 'webhooks:write');
-  const input = parse(createWebhookEndpointBody, raw);
+  const input = parseFormInput(createWebhookEndpointBody, raw);
   return getDb().transaction(async (tx) => {
     const created = await createWebhookEndpoint(tx, actor.user.merchantId, input);
     await audit(
@@ -53,7 +45,7 @@ export const updateEndpointInput = z.object({ endpointId, enabledEvents, descrip
 /** Changes which events an endpoint receives (and its description). */
 export async function updateEndpoint(actor: DashboardActor, raw: unknown): Promise<void> {
   authorize(actor, 'webhooks:write');
-  const input = parse(updateEndpointInput, raw);
+  const input = parseFormInput(updateEndpointInput, raw);
   const endpoint = await getWebhookEndpoint(actor.user.merchantId, input.endpointId);
   const events = input.enabledEvents.includes('*') ? ['*'] : [...new Set(input.enabledEvents)];
   await getDb().transaction(async (tx) => {
@@ -74,7 +66,7 @@ export async function updateEndpoint(actor: DashboardActor, raw: unknown): Promi
 /** Disables or re-enables an endpoint; enabling starts its failure count afresh. */
 export async function setEndpointEnabled(actor: DashboardActor, raw: unknown): Promise<void> {
   authorize(actor, 'webhooks:write');
-  const input = parse(z.object({ endpointId, enabled: z.boolean() }), raw);
+  const input = parseFormInput(z.object({ endpointId, enabled: z.boolean() }), raw);
   const endpoint = await getWebhookEndpoint(actor.user.merchantId, input.endpointId);
   await getDb().transaction(async (tx) => {
     await tx
@@ -94,7 +86,7 @@ export async function setEndpointEnabled(actor: DashboardActor, raw: unknown): P
 
 export async function deleteEndpoint(actor: DashboardActor, raw: unknown): Promise<void> {
   authorize(actor, 'webhooks:write');
-  const input = parse(z.object({ endpointId }), raw);
+  const input = parseFormInput(z.object({ endpointId }), raw);
   const deleted = await deleteWebhookEndpoint(actor.user.merchantId, input.endpointId);
   await audit(getDb(), actor, 'webhook_endpoint.delete', { type: 'webhook_endpoint', id: deleted.id });
 }
@@ -102,7 +94,7 @@ export async function deleteEndpoint(actor: DashboardActor, raw: unknown): Promi
 /** Sends an event again, now, to each of the merchant's endpoints. */
 export async function redeliver(actor: DashboardActor, raw: unknown): Promise<{ attempts: number }> {
   authorize(actor, 'webhooks:write');
-  const input = parse(z.object({ eventId: z.string().min(1).max(100) }), raw);
+  const input = parseFormInput(z.object({ eventId: z.string().min(1).max(100) }), raw);
   const deliveries = await redeliverEvent(actor.user.merchantId, input.eventId);
   await audit(getDb(), actor, 'webhook_event.redeliver', { type: 'event', id: input.eventId }, { deliveries: deliveries.length });
   return { attempts: deliveries.length };
@@ -118,7 +110,7 @@ export async function replayDeadLetterAction(
   replay: DeadLetterReplayer,
 ): Promise<{ runId: string | null }> {
   authorize(actor, 'webhooks:write');
-  const input = parse(z.object({ deadLetterId: z.string().min(1).max(100) }), raw);
+  const input = parseFormInput(z.object({ deadLetterId: z.string().min(1).max(100) }), raw);
   const { letter, runId } = await replayDeadLetter(actor.user.merchantId, input.deadLetterId, replay);
   await audit(
     getDb(),
@@ -208,25 +200,25 @@ export async function listDeliveryLog(
   options: { before?: string; limit?: number; endpointId?: string } = {},
 ): Promise<{ rows: DeliveryLogRow[]; nextCursor: string | null }> {
   const db = getDb();
-  const limit = Math.min(Math.max(options.limit ?? 20, 1), 100);
-  const conditions = [eq(webhookDeliveries.merchantId, merchantId)];
-  if (options.endpointId) conditions.push(eq(webhookDeliveries.endpointId, options.endpointId));
-  if (options.before) {
-    const [cursor] = await db
-      .select({ createdAt: webhookDeliveries.createdAt })
-      .from(webhookDeliveries)
-      .where(and(eq(webhookDeliveries.id, options.before), eq(webhookDeliveries.merchantId, merchantId)));
-    if (cursor) conditions.push(lt(webhookDeliveries.createdAt, cursor.createdAt));
-  }
-  const rows = await db
-    .select({ d: webhookDeliveries, eventType: outboxEvents.type, endpointUrl: webhookEndpoints.url })
-    .from(webhookDeliveries)
-    .innerJoin(outboxEvents, eq(outboxEvents.id, webhookDeliveries.eventId))
-    .innerJoin(webhookEndpoints, eq(webhookEndpoints.id, webhookDeliveries.endpointId))
-    .where(and(...conditions))
-    .orderBy(desc(webhookDeliveries.createdAt), desc(webhookDeliveries.id))
-    .limit(limit + 1);
-  const page = rows.slice(0, limit);
+  const mine = eq(webhookDeliveries.merchantId, merchantId);
+  const result = await keysetPage({
+    request: { limit: Math.min(Math.max(options.limit ?? 20, 1), 100), starting_after: options.before },
+    table: webhookDeliveries,
+    id: webhookDeliveries.id,
+    keys: [webhookDeliveries.createdAt, webhookDeliveries.id],
+    scope: mine,
+    unknownCursor: 'first_page',
+    query: ({ where, orderBy, limit }) =>
+      db
+        .select({ d: webhookDeliveries, eventType: outboxEvents.type, endpointUrl: webhookEndpoints.url })
+        .from(webhookDeliveries)
+        .innerJoin(outboxEvents, eq(outboxEvents.id, webhookDeliveries.eventId))
+        .innerJoin(webhookEndpoints, eq(webhookEndpoints.id, webhookDeliveries.endpointId))
+        .where(and(mine, options.endpointId ? eq(webhookDeliveries.endpointId, options.endpointId) : undefined, where))
+        .orderBy(...orderBy)
+        .limit(limit),
+  });
+  const page = result.rows;
   const attempts = page.length
     ? await db
         .select()
@@ -262,7 +254,7 @@ export async function listDeliveryLog(
           createdAt: a.createdAt,
         })),
     })),
-    nextCursor: rows.length > limit ? (page.at(-1)?.d.id ?? null) : null,
+    nextCursor: nextCursor(result, (r) => r.d.id),
   };
 }
 

@@ -1,9 +1,10 @@
-import { and, desc, eq, isNull, lt, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { getDb, type DbOrTx } from '@/db/client';
 import { deadLetters, type DeadLetterRow } from '@/db/schema';
 import { AppError } from '@/lib/errors';
 import { randomToken } from '@/lib/ids';
+import { byCreation, keysetPage, listObject, pageQuery } from '@/lib/pagination';
 
 /**
  * Dead letters: background runs that failed for good, kept so a merchant (or an operator) can see
@@ -51,12 +52,7 @@ export async function recordDeadLetter(db: DbOrTx, run: FailedRun): Promise<{ id
   return { id: existing.id, created: false };
 }
 
-export const listDeadLettersQuery = z
-  .object({
-    limit: z.coerce.number().int().min(1).max(100).default(10),
-    starting_after: z.string().min(1).max(100).optional(),
-  })
-  .strict();
+export const listDeadLettersQuery = pageQuery;
 
 export function serializeDeadLetter(d: DeadLetterRow) {
   return {
@@ -82,23 +78,13 @@ export async function getMerchantDeadLetter(merchantId: string, id: string): Pro
 
 /** Background runs that failed for good and belong to this merchant, newest first (the API list). */
 export async function listMerchantDeadLetters(merchantId: string, query: z.output<typeof listDeadLettersQuery>) {
-  const conditions: SQL[] = [eq(deadLetters.merchantId, merchantId)];
-  if (query.starting_after) {
-    const cursor = await getMerchantDeadLetter(merchantId, query.starting_after);
-    conditions.push(lt(deadLetters.createdAt, cursor.createdAt));
-  }
-  const rows = await getDb()
-    .select()
-    .from(deadLetters)
-    .where(and(...conditions))
-    .orderBy(desc(deadLetters.createdAt))
-    .limit(query.limit + 1);
-  return {
-    object: 'list' as const,
-    url: '/api/v1/dead_letters',
-    has_more: rows.length > query.limit,
-    data: rows.slice(0, query.limit).map(serializeDeadLetter),
-  };
+  const page = await keysetPage<DeadLetterRow>({
+    ...byCreation(deadLetters),
+    request: query,
+    scope: eq(deadLetters.merchantId, merchantId),
+    unknownCursor: { error: 'dead_letter' },
+  });
+  return listObject('/api/v1/dead_letters', page, serializeDeadLetter);
 }
 
 /** Dead letters of this merchant not yet replayed, newest first (the dashboard's problems). */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EnvError, parseEnv } from './index';
+import { z } from 'zod';
+import { EnvError, parseEnv, parseEnvWith } from './index';
 
 describe('parseEnv', () => {
   it('fills defaults for an empty environment', () => {
@@ -43,6 +44,47 @@ describe('parseEnv', () => {
     expect(() => parseEnv({ STRIPE_SECRET_KEY: 'pk_test_1', STRIPE_PUBLISHABLE_KEY: 'sk_test_1', STRIPE_WEBHOOK_SECRET: 'abc' })).toThrow(
       /STRIPE_SECRET_KEY[\s\S]*STRIPE_PUBLISHABLE_KEY[\s\S]*STRIPE_WEBHOOK_SECRET/,
     );
+  });
+
+  it('gives the retry, breaker and timer settings their defaults', () => {
+    const env = parseEnv({});
+    expect(env.PSP_RETRY_STRATEGY).toBe('exponential');
+    expect([env.PSP_MAX_RETRIES, env.PSP_RETRY_BASE_MS, env.PSP_RETRY_MAX_DELAY_MS, env.PSP_RETRY_BUDGET_MS]).toEqual([2, 200, 2_000, 45_000]);
+    expect([env.PSP_BREAKER_THRESHOLD, env.PSP_BREAKER_HALF_OPEN_MS]).toEqual([5, 30_000]);
+    expect([env.DARAJA_MAX_RETRIES, env.DARAJA_RETRY_BASE_MS, env.DARAJA_RETRY_MAX_DELAY_MS, env.DARAJA_RETRY_BUDGET_MS]).toEqual([3, 500, 4_000, 30_000]);
+    expect([env.DATABASE_POOL_MAX, env.LEDGER_BATCHES_IN_FLIGHT, env.OUTBOX_RELAY]).toEqual([10, 1, 'on']);
+    // unset: each pending kind has its own (lib/payments/resolution.ts)
+    expect(env.PAYMENT_CALLBACK_TIMEOUT_MS).toBeUndefined();
+    expect(env.WEBHOOK_RETRY_DELAYS_MS).toBeUndefined();
+  });
+
+  it('reads the tuning settings and refuses bad values by name instead of falling back', () => {
+    const env = parseEnv({ PSP_RETRY_STRATEGY: 'fixed', PSP_MAX_RETRIES: '0', PAYMENT_QUERY_BACKOFF_MS: '50', WEBHOOK_RETRY_DELAYS_MS: '200, 200,1000' });
+    expect([env.PSP_RETRY_STRATEGY, env.PSP_MAX_RETRIES, env.PAYMENT_QUERY_BACKOFF_MS]).toEqual(['fixed', 0, 50]);
+    expect(env.WEBHOOK_RETRY_DELAYS_MS).toEqual([200, 200, 1000]);
+    const bad: Record<string, string> = {
+      PSP_MAX_RETRIES: 'two',
+      PSP_RETRY_BASE_MS: '-1',
+      PSP_RETRY_STRATEGY: 'fibonacci',
+      PSP_BREAKER_THRESHOLD: '0',
+      DARAJA_RETRY_BUDGET_MS: '1.5',
+      PAYMENT_CALLBACK_TIMEOUT_MS: '0',
+      PAYMENT_RESOLUTION_DEADLINE_MS: '10m',
+      WEBHOOK_RETRY_DELAYS_MS: '1000,,5000',
+      DATABASE_POOL_MAX: 'lots',
+      LEDGER_BATCHES_IN_FLIGHT: '0',
+      OUTBOX_RELAY: 'disabled',
+    };
+    for (const [name, value] of Object.entries(bad)) {
+      expect(() => parseEnv({ [name]: value }), `${name}=${value}`).toThrow(new RegExp(`^Invalid environment:\\n  - ${name}: `));
+    }
+  });
+
+  it('validates a process\'s own variables with its own schema, the same way', () => {
+    const schema = z.object({ BENCH_RUNS: z.coerce.number().int().min(1).default(3) });
+    expect(parseEnvWith(schema, { BENCH_RUNS: '' })).toEqual({ BENCH_RUNS: 3 });
+    expect(() => parseEnvWith(schema, { BENCH_RUNS: 'x' })).toThrow(EnvError);
+    expect(() => parseEnvWith(schema, { BENCH_RUNS: 'x' })).toThrow(/BENCH_RUNS/);
   });
 
   it('treats empty strings as unset', () => {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { INSTALL_SECRET_NAMES, PUBLICLY_KNOWN_SECRET_VALUES, type InstallSecretName } from './secrets';
 import { parseTrustProxy, TrustProxyError } from '@/lib/http/trust-proxy';
+import { RETRY_STRATEGIES, type RetryStrategy } from '@/lib/resilience/backoff';
 
 /** For on/off variables (TRUST_PROXY, once one, no longer is). */
 export const booleanish = z
@@ -8,6 +9,8 @@ export const booleanish = z
   .transform((v) => v === '1' || v === 'true' || v === 'yes');
 
 const url = z.string().url();
+/** A duration in whole milliseconds, above zero, at most a day. */
+const positiveMs = z.coerce.number().int().min(1).max(86_400_000);
 
 /** Every variable the app reads. `.env.example` documents each one. */
 export const envSchema = z.object({
@@ -99,6 +102,41 @@ export const envSchema = z.object({
   SMTP_FROM: z.string().min(3).default('paykit receipts <receipts@paykit.local>'),
   /** Show the local mailbox at /dev/mailbox (`npm start` sets it outside production). */
   DEV_MAILBOX: booleanish.default(false),
+
+  // --- Tuning: retries, breakers, timers (operators and tests override them) ---
+  /** Connections per app process. */
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(1_000).default(10),
+  /** OUTBOX_RELAY=off: this process runs no outbox relay (a dedicated process does). */
+  OUTBOX_RELAY: z.enum(['on', 'off']).default('on'),
+  /** Capture batches the group-commit poster writes at once (lib/ledger/batching-poster.ts). */
+  LEDGER_BATCHES_IN_FLIGHT: z.coerce.number().int().min(1).max(64).default(1),
+  /** Card PSP calls: retry strategy, retries, waits and total budget; per-PSP circuit breaker. */
+  PSP_RETRY_STRATEGY: z.enum(RETRY_STRATEGIES as [RetryStrategy, ...RetryStrategy[]]).default('exponential'),
+  PSP_MAX_RETRIES: z.coerce.number().int().min(0).max(20).default(2),
+  PSP_RETRY_BASE_MS: z.coerce.number().int().min(0).max(600_000).default(200),
+  PSP_RETRY_MAX_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(2_000),
+  PSP_RETRY_BUDGET_MS: z.coerce.number().int().min(0).max(3_600_000).default(45_000),
+  /** Shared by the card PSPs and Daraja: failures in a row that open a PSP's circuit, and how long it stays open. */
+  PSP_BREAKER_THRESHOLD: z.coerce.number().int().min(1).max(1_000).default(5),
+  PSP_BREAKER_HALF_OPEN_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+  /** Daraja calls (an STK push is retried only when Daraja never acted on it). */
+  DARAJA_MAX_RETRIES: z.coerce.number().int().min(0).max(20).default(3),
+  DARAJA_RETRY_BASE_MS: z.coerce.number().int().min(0).max(600_000).default(500),
+  DARAJA_RETRY_MAX_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(4_000),
+  DARAJA_RETRY_BUDGET_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+  /**
+   * How long an unresolved payment waits for its callback, when it is given up, and the first
+   * wait between PSP queries. Unset: each pending kind has its own (lib/payments/resolution.ts).
+   */
+  PAYMENT_CALLBACK_TIMEOUT_MS: positiveMs.optional(),
+  PAYMENT_RESOLUTION_DEADLINE_MS: positiveMs.optional(),
+  PAYMENT_QUERY_BACKOFF_MS: positiveMs.optional(),
+  /** Replaces the webhook retry schedule: one wait per retry, "1000,5000,..." (lib/webhooks/schedule.ts). */
+  WEBHOOK_RETRY_DELAYS_MS: z
+    .string()
+    .regex(/^\s*\d+\s*(,\s*\d+\s*)*$/, 'must be a comma-separated list of whole milliseconds')
+    .transform((raw) => raw.split(',').map((v) => Number(v.trim())))
+    .optional(),
 });
 
 export type Env = z.infer<typeof envSchema> & { APP_URL: string; SANDBOX_CARD_URL: string; DARAJA_BASE_URL: string };
@@ -110,14 +148,22 @@ export class EnvError extends Error {
   }
 }
 
-export function parseEnv(source: Record<string, string | undefined>): Env {
-  // Empty strings mean "unset", as in most .env files.
+/**
+ * Validates an environment with a schema: the app's (parseEnv) or a process's own (the engine,
+ * the benchmarks). Empty strings mean "unset", as in most .env files. Throws EnvError naming
+ * every bad variable.
+ */
+export function parseEnvWith<S extends z.ZodType>(schema: S, source: Record<string, string | undefined>): z.output<S> {
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
-  const result = envSchema.safeParse(cleaned);
+  const result = schema.safeParse(cleaned);
   if (!result.success) {
     throw new EnvError(result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
   }
-  const data = result.data;
+  return result.data;
+}
+
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const data = parseEnvWith(envSchema, source);
   if (data.NODE_ENV === 'production') {
     const unsafe = unsafeInstallSecrets(data);
     if (unsafe.length > 0) throw new EnvError(unsafe);

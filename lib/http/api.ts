@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import type { Tx } from '@/db/client';
 import type { Merchant } from '@/db/schema';
@@ -7,10 +6,12 @@ import { normalizeError, toApiErrorBody } from '@/lib/errors';
 import { withIdempotency, withIdempotentCall, type StoredResponse } from '@/lib/idempotency';
 import { enforceApiRateLimit, retryAfterHeader } from '@/lib/rate-limit';
 import { readJsonBody } from './body';
+import { newRequestId } from './request-id';
 import { withRequestLog } from './request-log';
 import { checkPathParams, parseInput } from './validation';
 
 export { readJsonBody } from './body';
+export { newRequestId } from './request-id';
 
 /** What a handler of the public API returns: a JSON body and, optionally, a status. */
 export interface ApiResult {
@@ -68,7 +69,7 @@ export function errorResponse(err: unknown, requestId: string): Response {
 /** GET route of the public API: authenticate, run, shape errors. */
 export function apiGet<Params = Record<string, never>>(options: GetOptions<Params>) {
   return withRequestLog(async (request: Request, context: RouteContext<Params>): Promise<Response> => {
-    const requestId = `req_${randomUUID().replaceAll('-', '')}`;
+    const requestId = newRequestId();
     try {
       const merchant = await authenticateSecretKey(request.headers.get('authorization'));
       await enforceApiRateLimit(request);
@@ -91,7 +92,7 @@ export const apiDelete = apiGet;
  */
 export function apiPost<S extends z.ZodType, Params = Record<string, never>>(options: PostOptions<S, Params>) {
   return withRequestLog(async (request: Request, context: RouteContext<Params>): Promise<Response> => {
-    const requestId = `req_${randomUUID().replaceAll('-', '')}`;
+    const requestId = newRequestId();
     try {
       const merchant = await authenticateSecretKey(request.headers.get('authorization'));
       await enforceApiRateLimit(request);

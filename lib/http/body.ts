@@ -6,7 +6,7 @@ export const MAX_BODY_BYTES = 256 * 1024;
 /** Past this, an oversized upload is cut off (the connection drops) instead of read to its end. */
 const MAX_DRAIN_BYTES = 16 * 1024 * 1024;
 
-const tooLarge = () => new AppError('parameter_invalid', `Request body is too large (at most ${MAX_BODY_BYTES / 1024} KiB).`);
+const tooLarge = (maxBytes: number) => new AppError('parameter_invalid', `Request body is too large (at most ${maxBytes / 1024} KiB).`);
 
 /**
  * Reads the body, keeping at most MAX_BODY_BYTES in memory. An oversized body is read to its end
@@ -14,7 +14,7 @@ const tooLarge = () => new AppError('parameter_invalid', `Request body is too la
  * keep-alive connection stays usable; an unread body left on the socket would stall the next
  * request on it.
  */
-async function readBytes(request: Request): Promise<Uint8Array> {
+async function readBytes(request: Request, maxBytes = MAX_BODY_BYTES): Promise<Uint8Array> {
   if (!request.body) return new Uint8Array();
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -25,11 +25,11 @@ async function readBytes(request: Request): Promise<Uint8Array> {
     size += value.byteLength;
     if (size > MAX_DRAIN_BYTES) {
       await reader.cancel().catch(() => undefined);
-      throw tooLarge();
+      throw tooLarge(maxBytes);
     }
-    if (size <= MAX_BODY_BYTES) chunks.push(value);
+    if (size <= maxBytes) chunks.push(value);
   }
-  if (size > MAX_BODY_BYTES) throw tooLarge();
+  if (size > maxBytes) throw tooLarge(maxBytes);
   const bytes = new Uint8Array(size);
   let offset = 0;
   for (const chunk of chunks) {
@@ -37,6 +37,14 @@ async function readBytes(request: Request): Promise<Uint8Array> {
     offset += chunk.byteLength;
   }
   return bytes;
+}
+
+/**
+ * The request's body as text, as sent (a signature is checked over it), at most `maxBytes`.
+ * Decoded like Request.text(): bytes that are not UTF-8 become U+FFFD.
+ */
+export async function readTextBody(request: Request, maxBytes = MAX_BODY_BYTES): Promise<string> {
+  return new TextDecoder('utf-8').decode(await readBytes(request, maxBytes));
 }
 
 /**

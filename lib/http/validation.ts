@@ -2,41 +2,56 @@ import { z } from 'zod';
 import { AppError } from '@/lib/errors';
 
 /**
+ * Who reads the message of a refused input: a developer calling the API (Stripe's wording, naming
+ * the param: "Invalid amount: ...") or a person at one of our forms (the schema's own sentence,
+ * written for them). The code and the param are the same either way.
+ */
+export type IssueAudience = 'api' | 'form';
+
+/**
  * Parses input with a zod schema, turning the first issue into a typed 400 AppError. Every string
  * in the input (object keys included) is checked first, so no schema can let through text that
  * Postgres refuses (NUL) or that is not valid Unicode (an unpaired surrogate), now or later.
  */
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown, audience: IssueAudience = 'api'): z.output<S> {
   assertStorableText(input);
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  throw zodIssueToAppError(result.error.issues[0]);
+  throw zodErrorToAppError(result.error, audience);
 }
 
-function zodIssueToAppError(issue: z.core.$ZodIssue | undefined): AppError {
+/** parseInput for the dashboard's, the sign-up's and the store's forms. */
+export function parseFormInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  return parseInput(schema, input, 'form');
+}
+
+/**
+ * The one translation of a zod failure into an AppError: its first issue, as parameter_unknown,
+ * parameter_missing or parameter_invalid, with `param` the dotted path of the field (absent for
+ * the input as a whole).
+ */
+export function zodErrorToAppError(error: z.ZodError, audience: IssueAudience = 'api'): AppError {
+  const issue = error.issues[0];
   if (!issue) return new AppError('parameter_invalid', 'Invalid request.');
   const path = issue.path.map(String);
+  const forForm = audience === 'form';
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0] ?? '';
     const param = [...path, key].join('.');
     return new AppError('parameter_unknown', `Received unknown parameter: ${param}`, { param });
   }
   const param = path.join('.') || undefined;
+  const options = param ? { param } : {};
   if (issue.code === 'invalid_type' && /received undefined/i.test(issue.message)) {
-    return new AppError('parameter_missing', `Missing required parameter: ${param}.`, { param });
+    return new AppError('parameter_missing', forForm || !param ? issue.message : `Missing required parameter: ${param}.`, options);
   }
-  return new AppError('parameter_invalid', param ? `Invalid ${param}: ${issue.message}` : issue.message, { param });
+  return new AppError('parameter_invalid', forForm || !param ? issue.message : `Invalid ${param}: ${issue.message}`, options);
 }
 
 /** Merchant-supplied key/value pairs, Stripe's limits. */
 export const metadataSchema = z
   .record(z.string().min(1).max(40), z.string().max(500))
   .refine((m) => Object.keys(m).length <= 50, 'metadata can have at most 50 keys');
-
-export const listQuerySchema = {
-  limit: z.coerce.number().int().min(1).max(100).default(10),
-  starting_after: z.string().min(1).max(100).optional(),
-};
 
 /** How deeply objects and arrays may nest in a request (ours nest 3 levels at most). */
 export const MAX_INPUT_DEPTH = 20;

@@ -1,4 +1,5 @@
 import type { Db } from '@/db/client';
+import { env } from '@/lib/env';
 import { invariant } from '@/lib/errors';
 import { walletDebitsOf, writePostings, type PostResult } from './post';
 import { assertBalanced, type Posting } from './posting-rules';
@@ -30,7 +31,7 @@ interface Pending {
  */
 export function createBatchingPoster(db: Db, options: BatchingPosterOptions = {}): Poster {
   const maxBatchSize = options.maxBatchSize ?? 100;
-  const maxInFlight = options.maxInFlightBatches ?? Number(process.env.LEDGER_BATCHES_IN_FLIGHT ?? 1);
+  const maxInFlight = options.maxInFlightBatches ?? env().LEDGER_BATCHES_IN_FLIGHT;
   const queue: Pending[] = [];
   let inFlight = 0;
 

@@ -1,5 +1,6 @@
 import { asc, sql } from 'drizzle-orm';
 import { z } from 'zod';
+import { parseFormInput } from '@/lib/http/validation';
 import { getDb } from '@/db/client';
 import { merchants, users, type Merchant } from '@/db/schema';
 import { createSecretKey } from '@/lib/auth/api-keys';
@@ -27,13 +28,8 @@ export interface CreatedMerchant {
 
 /** Creates a merchant with its owner login and a test secret key, in one transaction. */
 export async function createMerchant(input: z.input<typeof createMerchantInput>): Promise<CreatedMerchant> {
-  const parsed = createMerchantInput.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new AppError('parameter_invalid', issue?.message ?? 'invalid merchant', { param: issue?.path.join('.') });
-  }
-  const { name, email } = parsed.data;
-  const password = parsed.data.password ?? generatePassword();
+  const { name, email, ...rest } = parseFormInput(createMerchantInput, input);
+  const password = rest.password ?? generatePassword();
   const passwordHash = await hashPassword(password);
   const db = getDb();
   return db.transaction(async (tx) => {

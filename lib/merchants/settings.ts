@@ -4,7 +4,8 @@ import { getDb } from '@/db/client';
 import { merchantSettings, merchants, type PspRoutingPreferences } from '@/db/schema';
 import { recordAudit } from '@/lib/audit';
 import { AppError } from '@/lib/errors';
-import { assertCan, auditActor, parseOrThrow, type Actor } from '@/lib/team/actor';
+import { assertCan, auditActor, type Actor } from '@/lib/team/actor';
+import { parseFormInput } from '@/lib/http/validation';
 
 /** The PSPs a merchant may order per payment method. Routing honours the order in a later issue. */
 export const ROUTABLE_PSPS = { card: ['sandbox_card', 'stripe'], mpesa: ['daraja'] } as const satisfies Record<keyof PspRoutingPreferences, readonly string[]>;
@@ -41,7 +42,7 @@ export const profileInput = z.object({
 
 export async function updateMerchantProfile(actor: Actor, input: z.input<typeof profileInput>): Promise<void> {
   assertCan(actor, 'settings:write');
-  const { name, supportEmail } = parseOrThrow(profileInput, input);
+  const { name, supportEmail } = parseFormInput(profileInput, input);
   const merchantId = actor.user.merchantId;
   await getDb().transaction(async (tx) => {
     await tx.update(merchants).set({ name }).where(eq(merchants.id, merchantId));
@@ -67,7 +68,7 @@ export const pspRoutingInput = z.object({
 
 export async function updatePspRouting(actor: Actor, input: z.input<typeof pspRoutingInput>): Promise<PspRoutingPreferences> {
   assertCan(actor, 'settings:write');
-  const pspRouting = parseOrThrow(pspRoutingInput, input);
+  const pspRouting = parseFormInput(pspRoutingInput, input);
   const merchantId = actor.user.merchantId;
   await getDb().transaction(async (tx) => {
     await tx

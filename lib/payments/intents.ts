@@ -1,4 +1,4 @@
-import { and, desc, eq, lt, or, type SQL } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { getDb, type DbOrTx, type Tx } from '@/db/client';
 import {
@@ -13,6 +13,7 @@ import { AppError } from '@/lib/errors';
 import { writeOutboxEvent } from '@/lib/events/outbox';
 import { metadataSchema } from '@/lib/http/validation';
 import { newId } from '@/lib/ids';
+import { byCreation, keysetPage, listObject, oneCursor, pageParams } from '@/lib/pagination';
 import { assertValidAmount, parseCurrency } from '@/lib/money';
 import { refundedAmounts } from '@/lib/refunds/amounts';
 import { serializePaymentIntent } from './serialize';
@@ -109,43 +110,23 @@ export async function retrievePaymentIntentJson(merchantId: string, id: string) 
 }
 
 export const listPaymentIntentsQuery = z
-  .object({
-    limit: z.coerce.number().int().min(1).max(100).default(10),
-    starting_after: z.string().min(1).max(100).optional(),
-    status: z.enum(PAYMENT_INTENT_STATUSES).optional(),
-  })
-  .strict();
+  .object({ ...pageParams, status: z.enum(PAYMENT_INTENT_STATUSES).optional() })
+  .strict()
+  .superRefine(oneCursor);
 
-/** Newest first; `starting_after` is the id of the last object of the previous page. */
+/** Newest first, in pages (lib/pagination). */
 export async function listPaymentIntents(merchantId: string, query: z.output<typeof listPaymentIntentsQuery>) {
   const db = getDb();
-  const conditions: SQL[] = [eq(paymentIntents.merchantId, merchantId)];
-  if (query.status) conditions.push(eq(paymentIntents.status, query.status));
-  if (query.starting_after) {
-    const cursor = await getPaymentIntent(db, merchantId, query.starting_after).catch(() => {
-      throw new AppError('resource_missing', `No such payment_intent: '${query.starting_after}'`, { param: 'starting_after' });
-    });
-    const before = or(
-      lt(paymentIntents.createdAt, cursor.createdAt),
-      and(eq(paymentIntents.createdAt, cursor.createdAt), lt(paymentIntents.id, cursor.id)),
-    );
-    if (before) conditions.push(before);
-  }
-  const rows = await db
-    .select()
-    .from(paymentIntents)
-    .where(and(...conditions))
-    .orderBy(desc(paymentIntents.createdAt), desc(paymentIntents.id))
-    .limit(query.limit + 1);
-  const page = rows.slice(0, query.limit);
+  const page = await keysetPage<PaymentIntent>({
+    ...byCreation(paymentIntents),
+    request: query,
+    scope: eq(paymentIntents.merchantId, merchantId),
+    filter: query.status ? eq(paymentIntents.status, query.status) : undefined,
+    unknownCursor: { error: 'payment_intent' },
+  });
   const refunded = await refundedAmounts(
     db,
-    page.map((pi) => pi.id),
+    page.rows.map((pi) => pi.id),
   );
-  return {
-    object: 'list' as const,
-    url: '/api/v1/payment_intents',
-    has_more: rows.length > query.limit,
-    data: page.map((pi) => serializePaymentIntent(pi, null, refunded.get(pi.id) ?? 0)),
-  };
+  return listObject('/api/v1/payment_intents', page, (pi) => serializePaymentIntent(pi, null, refunded.get(pi.id) ?? 0));
 }

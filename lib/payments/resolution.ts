@@ -1,6 +1,7 @@
 import { and, asc, eq, lt } from 'drizzle-orm';
 import { getDb } from '@/db/client';
 import { checkoutSessions, paymentAttempts, paymentIntents } from '@/db/schema';
+import { env } from '@/lib/env';
 import { AppError } from '@/lib/errors';
 import { getPspByName } from '@/lib/psp';
 import { MPESA_PSP } from '@/lib/psp/daraja';
@@ -12,29 +13,24 @@ import { abandonMpesaAttempt } from './mobile-money';
 
 export type PendingKind = 'requires_action' | 'processing';
 
-const envMs = (name: string, fallback: number): number => {
-  const raw = process.env[name];
-  const value = raw ? Number(raw) : NaN;
-  return Number.isInteger(value) && value > 0 ? value : fallback;
-};
-
 /**
  * How long a payment may stay unresolved. A customer in 3-D Secure gets time to finish; a
  * payment the PSP is processing is queried with backoff until the deadline. Env overrides exist
  * for operators and for tests.
  */
 export function resolutionPolicy(kind: PendingKind) {
+  const e = env();
   return kind === 'requires_action'
     ? {
-        callbackTimeoutMs: envMs('PAYMENT_CALLBACK_TIMEOUT_MS', 10 * 60_000),
-        deadlineMs: envMs('PAYMENT_RESOLUTION_DEADLINE_MS', 30 * 60_000),
-        backoffBaseMs: envMs('PAYMENT_QUERY_BACKOFF_MS', 60_000),
+        callbackTimeoutMs: e.PAYMENT_CALLBACK_TIMEOUT_MS ?? 10 * 60_000,
+        deadlineMs: e.PAYMENT_RESOLUTION_DEADLINE_MS ?? 30 * 60_000,
+        backoffBaseMs: e.PAYMENT_QUERY_BACKOFF_MS ?? 60_000,
         backoffMaxMs: 10 * 60_000,
       }
     : {
-        callbackTimeoutMs: envMs('PAYMENT_CALLBACK_TIMEOUT_MS', 2 * 60_000),
-        deadlineMs: envMs('PAYMENT_RESOLUTION_DEADLINE_MS', 60 * 60_000),
-        backoffBaseMs: envMs('PAYMENT_QUERY_BACKOFF_MS', 30_000),
+        callbackTimeoutMs: e.PAYMENT_CALLBACK_TIMEOUT_MS ?? 2 * 60_000,
+        deadlineMs: e.PAYMENT_RESOLUTION_DEADLINE_MS ?? 60 * 60_000,
+        backoffBaseMs: e.PAYMENT_QUERY_BACKOFF_MS ?? 30_000,
         backoffMaxMs: 10 * 60_000,
       };
 }

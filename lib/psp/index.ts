@@ -3,7 +3,6 @@ import { eq } from 'drizzle-orm';
 import { getDb } from '@/db/client';
 import { merchantSettings } from '@/db/schema';
 import { env } from '@/lib/env';
-import { RETRY_STRATEGIES, type RetryStrategy } from '@/lib/resilience/backoff';
 import { createCircuitBreaker, createRetryPolicy, isBrokenCircuit, RetryBudgetExceededError, type ResilientPolicy } from '@/lib/resilience/policies';
 import { CARD_PSP_CAPABILITIES, isCardPspName, planCardRoute, type CardPspName, type CardRoutePlan } from './routing';
 import { createSandboxCardAdapter } from './sandbox-card';
@@ -13,16 +12,6 @@ import { NO_CAPABILITIES, PspError, type CardPspAdapter } from './types';
 export * from './types';
 
 const isTransient = (err: Error) => err instanceof PspError && (err.kind === 'unreachable' || err.kind === 'timeout' || err.kind === 'server_error');
-
-function envInt(name: string, fallback: number): number {
-  const v = Number(process.env[name]);
-  return Number.isInteger(v) && v >= 0 ? v : fallback;
-}
-
-function envStrategy(): RetryStrategy {
-  const v = process.env.PSP_RETRY_STRATEGY as RetryStrategy | undefined;
-  return v && RETRY_STRATEGIES.includes(v) ? v : 'exponential';
-}
 
 /**
  * Every PSP call runs as: retry (bounded in count and total time, PSP_RETRY_STRATEGY) around a
@@ -72,18 +61,20 @@ export function withResilience(adapter: CardPspAdapter, policy: ResilientPolicy,
 }
 
 export function defaultPspPolicy(): ResilientPolicy {
+  const e = env();
   return createRetryPolicy({
-    strategy: envStrategy(),
-    maxRetries: envInt('PSP_MAX_RETRIES', 2),
-    baseDelayMs: envInt('PSP_RETRY_BASE_MS', 200),
-    maxDelayMs: envInt('PSP_RETRY_MAX_DELAY_MS', 2_000),
-    totalTimeoutMs: envInt('PSP_RETRY_BUDGET_MS', 45_000),
+    strategy: e.PSP_RETRY_STRATEGY,
+    maxRetries: e.PSP_MAX_RETRIES,
+    baseDelayMs: e.PSP_RETRY_BASE_MS,
+    maxDelayMs: e.PSP_RETRY_MAX_DELAY_MS,
+    totalTimeoutMs: e.PSP_RETRY_BUDGET_MS,
     isTransient,
   });
 }
 
 export function defaultPspBreaker(): CircuitBreakerPolicy {
-  return createCircuitBreaker({ failureThreshold: envInt('PSP_BREAKER_THRESHOLD', 5), halfOpenAfterMs: envInt('PSP_BREAKER_HALF_OPEN_MS', 30_000), isFailure: isTransient });
+  const { PSP_BREAKER_THRESHOLD, PSP_BREAKER_HALF_OPEN_MS } = env();
+  return createCircuitBreaker({ failureThreshold: PSP_BREAKER_THRESHOLD, halfOpenAfterMs: PSP_BREAKER_HALF_OPEN_MS, isFailure: isTransient });
 }
 
 const adapters = new Map<CardPspName, CardPspAdapter>();

@@ -1,12 +1,13 @@
-import { and, desc, eq, lt, or, type SQL } from 'drizzle-orm';
+import { and, eq, lt } from 'drizzle-orm';
 import { z } from 'zod';
 import { getDb, type DbOrTx } from '@/db/client';
-import { outboxEvents, paymentAttempts, refunds, type PaymentIntent, type Refund } from '@/db/schema';
+import { paymentAttempts, refunds, type PaymentIntent, type Refund } from '@/db/schema';
 import { AppError } from '@/lib/errors';
 import { writeOutboxEvent } from '@/lib/events/outbox';
 import { metadataSchema } from '@/lib/http/validation';
 import { newId } from '@/lib/ids';
-import { recordCapture, recordRefund } from '@/lib/ledger';
+import { byCreation, keysetPage, listObject, oneCursor, pageParams } from '@/lib/pagination';
+import { captureEventOf, ensureCapturePosted, recordRefund } from '@/lib/ledger';
 import { assertValidAmount, formatMoney, parseCurrency } from '@/lib/money';
 import { getPaymentIntent } from '@/lib/payments/intents';
 import { getPspByName } from '@/lib/psp';
@@ -49,27 +50,6 @@ async function succeededAttempt(db: DbOrTx, pi: PaymentIntent) {
 }
 
 /**
- * The capture must be in the ledger before it can be refunded. Its consumer posts it when the
- * payment_intent.succeeded event arrives; a refund that comes first posts it itself, with the same
- * event id, so whichever runs second is a no-op (postings are unique per event and kind).
- */
-async function ensureCapturePosted(db: DbOrTx, pi: PaymentIntent, psp: string): Promise<void> {
-  const [event] = await db
-    .select({ id: outboxEvents.id })
-    .from(outboxEvents)
-    .where(and(eq(outboxEvents.aggregateId, pi.id), eq(outboxEvents.type, 'payment_intent.succeeded')));
-  if (!event) throw new Error(`succeeded intent ${pi.id} has no payment_intent.succeeded event`);
-  await recordCapture(db, {
-    eventId: event.id,
-    merchantId: pi.merchantId,
-    paymentIntentId: pi.id,
-    currency: parseCurrency(pi.currency),
-    psp,
-    amountMinor: pi.amountReceived,
-  });
-}
-
-/**
  * Creates a refund: the amount is reserved in the ledger first (debited from the merchant's
  * balance into refunds in transit), in the same transaction as the refund row and its event, so
  * a refund the balance or the payment cannot cover is refused with nothing written. Then the PSP
@@ -97,7 +77,8 @@ export async function createRefund(merchantId: string, input: z.output<typeof cr
       { param: 'payment_intent' },
     );
   }
-  await ensureCapturePosted(db, pi, attempt.psp);
+  // the capture must be on the books before money is taken back from it
+  await ensureCapturePosted(db, await captureEventOf(db, pi.id));
   const alreadyRefunded = (await refundedAmounts(db, [pi.id])).get(pi.id) ?? 0;
   const amount = input.amount ?? pi.amountReceived - alreadyRefunded;
   if (amount <= 0 && input.amount === undefined) {
@@ -208,36 +189,19 @@ export async function getRefund(merchantId: string, id: string): Promise<Refund>
 }
 
 export const listRefundsQuery = z
-  .object({
-    limit: z.coerce.number().int().min(1).max(100).default(10),
-    starting_after: z.string().min(1).max(100).optional(),
-    payment_intent: z.string().min(1).max(100).optional(),
-  })
-  .strict();
+  .object({ ...pageParams, payment_intent: z.string().min(1).max(100).optional() })
+  .strict()
+  .superRefine(oneCursor);
 
 export async function listRefunds(merchantId: string, query: z.output<typeof listRefundsQuery>) {
-  const conditions: SQL[] = [eq(refunds.merchantId, merchantId)];
-  if (query.payment_intent) conditions.push(eq(refunds.paymentIntentId, query.payment_intent));
-  if (query.starting_after) {
-    const cursor = await getRefund(merchantId, query.starting_after);
-    const older = or(
-      lt(refunds.createdAt, cursor.createdAt),
-      and(eq(refunds.createdAt, cursor.createdAt), lt(refunds.id, cursor.id)),
-    );
-    if (older) conditions.push(older);
-  }
-  const rows = await getDb()
-    .select()
-    .from(refunds)
-    .where(and(...conditions))
-    .orderBy(desc(refunds.createdAt), desc(refunds.id))
-    .limit(query.limit + 1);
-  return {
-    object: 'list' as const,
-    url: '/api/v1/refunds',
-    has_more: rows.length > query.limit,
-    data: rows.slice(0, query.limit).map(serializeRefund),
-  };
+  const page = await keysetPage<Refund>({
+    ...byCreation(refunds),
+    request: query,
+    scope: eq(refunds.merchantId, merchantId),
+    filter: query.payment_intent ? eq(refunds.paymentIntentId, query.payment_intent) : undefined,
+    unknownCursor: { error: 'refund' },
+  });
+  return listObject('/api/v1/refunds', page, serializeRefund);
 }
 
 /** Refunds still waiting for the PSP, oldest first (the safety net re-sends them). */

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
+import { parseFormInput } from '@/lib/http/validation';
 import { getDb } from '@/db/client';
 import { products, type Merchant } from '@/db/schema';
 import { authenticateSecretKey } from '@/lib/auth/api-keys';
@@ -265,13 +266,8 @@ export interface StoreCheckoutResult {
 
 /** Prices the cart from the database and opens a checkout session for it through the public API. */
 export async function createStoreCheckout(input: StoreCheckoutInput): Promise<StoreCheckoutResult> {
-  const parsed = storeCheckoutInput.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new AppError('parameter_invalid', issue?.message ?? 'Invalid cart.', { param: issue?.path.join('.') });
-  }
-  const { cartId, items } = parsed.data;
-  const email = parsed.data.email || undefined;
+  const { cartId, items, ...rest } = parseFormInput(storeCheckoutInput, input);
+  const email = rest.email || undefined;
   const merchant = await storeMerchant();
   const cart = await priceCart(merchant.id, items);
   const appUrl = env().APP_URL;

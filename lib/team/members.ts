@@ -6,7 +6,8 @@ import { recordAudit } from '@/lib/audit';
 import { generatePassword, hashPassword } from '@/lib/auth/passwords';
 import { AppError } from '@/lib/errors';
 import { newId } from '@/lib/ids';
-import { assertCan, auditActor, parseOrThrow, type Actor } from './actor';
+import { assertCan, auditActor, type Actor } from './actor';
+import { parseFormInput } from '@/lib/http/validation';
 
 export const ROLES = ['owner', 'developer', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
@@ -46,7 +47,7 @@ export interface Invited {
 /** Creates a team member with a one-time password; owners only. */
 export async function inviteMember(actor: Actor, input: z.input<typeof inviteInput>): Promise<Invited> {
   assertCan(actor, 'team:write');
-  const { email, role } = parseOrThrow(inviteInput, input);
+  const { email, role } = parseFormInput(inviteInput, input);
   const password = generatePassword();
   const passwordHash = await hashPassword(password);
   return getDb().transaction(async (tx) => {
@@ -75,7 +76,7 @@ async function lockTeam(tx: Tx, merchantId: string) {
 
 export async function changeRole(actor: Actor, input: z.input<typeof changeRoleInput>): Promise<void> {
   assertCan(actor, 'team:write');
-  const { userId, role } = parseOrThrow(changeRoleInput, input);
+  const { userId, role } = parseFormInput(changeRoleInput, input);
   await getDb().transaction(async (tx) => {
     const team = await lockTeam(tx, actor.user.merchantId);
     const target = team.find((m) => m.id === userId);
@@ -94,7 +95,7 @@ export const removeMemberInput = z.object({ userId: z.string().min(1).max(100) }
 
 export async function removeMember(actor: Actor, input: z.input<typeof removeMemberInput>): Promise<void> {
   assertCan(actor, 'team:write');
-  const { userId } = parseOrThrow(removeMemberInput, input);
+  const { userId } = parseFormInput(removeMemberInput, input);
   if (userId === actor.user.id) throw new AppError('parameter_invalid', 'You cannot remove yourself.', { param: 'userId' });
   await getDb().transaction(async (tx) => {
     const team = await lockTeam(tx, actor.user.merchantId);

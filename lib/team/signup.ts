@@ -4,7 +4,7 @@ import { recordAudit } from '@/lib/audit';
 import { isAttemptAllowed, RATE_LIMIT_MESSAGE, recordAttempt } from '@/lib/auth/login-rate-limit';
 import { AppError } from '@/lib/errors';
 import { createMerchant } from '@/lib/merchants';
-import { parseOrThrow } from './actor';
+import { parseFormInput } from '@/lib/http/validation';
 
 export const signUpInput = z.object({
   name: z.string().trim().min(1, 'Enter your business name.').max(200, 'The name is too long.'),
@@ -22,7 +22,7 @@ export interface SignedUp {
 
 /** A new merchant with its owner; rate limited per IP (and per email) like sign-in. */
 export async function signUp(input: z.input<typeof signUpInput>, context: { ip: string | null }): Promise<SignedUp> {
-  const data = parseOrThrow(signUpInput, input);
+  const data = parseFormInput(signUpInput, input);
   const subject = { kind: 'signup' as const, email: data.email, ip: context.ip };
   if (!(await isAttemptAllowed(subject))) throw new AppError('rate_limited', RATE_LIMIT_MESSAGE);
   let created;

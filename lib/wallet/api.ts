@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pageQuery } from '@/lib/pagination';
 import { getBalances, listBalanceTransactions, type BalanceTransaction } from './balances';
 
 /** GET /api/v1/balance: Stripe's shape, available and pending per currency. */
@@ -11,9 +12,7 @@ export async function balanceJson(merchantId: string) {
   };
 }
 
-export const listBalanceTransactionsQuery = z
-  .object({ limit: z.coerce.number().int().min(1).max(100).default(10), starting_after: z.string().min(1).max(100).optional() })
-  .strict();
+export const listBalanceTransactionsQuery = pageQuery;
 
 function serializeBalanceTransaction(t: BalanceTransaction) {
   return {
@@ -33,7 +32,7 @@ function serializeBalanceTransaction(t: BalanceTransaction) {
 }
 
 export async function balanceTransactionsJson(merchantId: string, query: z.output<typeof listBalanceTransactionsQuery>) {
-  const page = await listBalanceTransactions(merchantId, { limit: query.limit, startingAfter: query.starting_after });
+  const page = await listBalanceTransactions(merchantId, query);
   return {
     object: 'list' as const,
     url: '/api/v1/balance_transactions',

@@ -3,6 +3,7 @@ import { getDb, type DbOrTx } from '@/db/client';
 import { walletSettings, type PostingKind } from '@/db/schema';
 import { AppError, invariant } from '@/lib/errors';
 import type { Currency } from '@/lib/money';
+import { finishPage, pageStart, type PageRequest } from '@/lib/pagination';
 
 export interface WalletBalance {
   currency: Currency;
@@ -73,12 +74,15 @@ type LineRow = {
  */
 export async function listBalanceTransactions(
   merchantId: string,
-  options: { limit?: number; startingAfter?: string } = {},
+  options: Partial<PageRequest> = {},
   db: DbOrTx = getDb(),
 ): Promise<BalanceTransactionPage> {
   const limit = options.limit ?? 10;
   invariant(Number.isInteger(limit) && limit >= 1 && limit <= 100, 'limit must be 1..100');
-  const afterSeq = options.startingAfter ? await seqOf(db, merchantId, options.startingAfter) : null;
+  // seq is unique, so it alone is the keyset (the running balance needs this query's own SQL)
+  const start = pageStart(options);
+  const cursorSeq = start.cursor === null ? null : await seqOf(db, merchantId, start.cursor, start.toward === 'older' ? 'starting_after' : 'ending_before');
+  const older = start.toward === 'older';
   const rows = await db.execute<LineRow>(sql`
     with lines as (
       select t.id, t.seq, t.kind, t.currency, t.event_id, t.payment_intent_id, t.refund_id, t.created_at,
@@ -96,18 +100,19 @@ export async function listBalanceTransactions(
       select *, sum(pending_delta + available_delta) over (partition by currency order by seq) as balance_after from lines
     )
     select * from running
-     where ${afterSeq}::bigint is null or seq < ${afterSeq}::bigint
-     order by seq desc
+     where ${cursorSeq}::bigint is null or (case when ${older} then seq < ${cursorSeq}::bigint else seq > ${cursorSeq}::bigint end)
+     order by case when ${older} then seq end desc, seq asc
      limit ${limit + 1}`);
-  return { data: rows.slice(0, limit).map(toBalanceTransaction), hasMore: rows.length > limit };
+  const page = finishPage([...rows], limit, start.toward);
+  return { data: page.rows.map(toBalanceTransaction), hasMore: page.hasMore };
 }
 
-async function seqOf(db: DbOrTx, merchantId: string, journalTransactionId: string): Promise<number> {
+async function seqOf(db: DbOrTx, merchantId: string, journalTransactionId: string, param: 'starting_after' | 'ending_before'): Promise<number> {
   const rows = await db.execute<{ seq: string }>(
     sql`select seq from journal_transactions where id = ${journalTransactionId} and merchant_id = ${merchantId}`,
   );
   if (!rows[0])
-    throw new AppError('resource_missing', `No balance transaction ${journalTransactionId}.`, { param: 'starting_after' });
+    throw new AppError('resource_missing', `No balance transaction ${journalTransactionId}.`, { param });
   return Number(rows[0].seq);
 }
 

@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull, lt, or, type SQL } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import { z } from 'zod';
 import { getDb, type Tx } from '@/db/client';
 import { webhookEndpoints, type WebhookEndpoint } from '@/db/schema';
@@ -6,6 +6,7 @@ import { env } from '@/lib/env';
 import { AppError } from '@/lib/errors';
 import { EVENT_TYPES } from '@/lib/events/outbox';
 import { newId, randomToken } from '@/lib/ids';
+import { byCreation, keysetPage, listObject, type PageRequest } from '@/lib/pagination';
 import { nonPublicUrlProblem } from './url-guard';
 
 const MAX_ENDPOINTS_PER_MERCHANT = 16;
@@ -84,25 +85,14 @@ export async function getWebhookEndpoint(merchantId: string, id: string): Promis
   return e;
 }
 
-export async function listWebhookEndpoints(merchantId: string, query: { limit: number; starting_after?: string }) {
-  const conditions: SQL[] = [eq(webhookEndpoints.merchantId, merchantId), isNull(webhookEndpoints.deletedAt)];
-  if (query.starting_after) {
-    const cursor = await getWebhookEndpoint(merchantId, query.starting_after);
-    const older = or(lt(webhookEndpoints.createdAt, cursor.createdAt), and(eq(webhookEndpoints.createdAt, cursor.createdAt), lt(webhookEndpoints.id, cursor.id)));
-    if (older) conditions.push(older);
-  }
-  const rows = await getDb()
-    .select()
-    .from(webhookEndpoints)
-    .where(and(...conditions))
-    .orderBy(desc(webhookEndpoints.createdAt), desc(webhookEndpoints.id))
-    .limit(query.limit + 1);
-  return {
-    object: 'list' as const,
-    url: '/api/v1/webhook_endpoints',
-    has_more: rows.length > query.limit,
-    data: rows.slice(0, query.limit).map((e) => serializeEndpoint(e)),
-  };
+export async function listWebhookEndpoints(merchantId: string, query: PageRequest) {
+  const page = await keysetPage<WebhookEndpoint>({
+    ...byCreation(webhookEndpoints),
+    request: query,
+    scope: and(eq(webhookEndpoints.merchantId, merchantId), isNull(webhookEndpoints.deletedAt)),
+    unknownCursor: { error: 'webhook_endpoint' },
+  });
+  return listObject('/api/v1/webhook_endpoints', page, (e) => serializeEndpoint(e));
 }
 
 /** Deletes an endpoint: no further deliveries; its delivery history is kept. */

@@ -1,3 +1,5 @@
+import { env } from '@/lib/env';
+
 /**
  * When a failed delivery is tried again: exponential backoff, capped, for up to 3 days.
  * Attempt 1 is immediate; each entry is the wait before the next attempt.
@@ -20,13 +22,7 @@ export const MAX_ATTEMPTS = RETRY_DELAYS_MS.length + 1;
  * operators who need another one and for tests that cannot wait minutes.
  */
 function configuredDelays(): readonly number[] {
-  const raw = process.env.WEBHOOK_RETRY_DELAYS_MS;
-  if (!raw) return RETRY_DELAYS_MS;
-  const delays = raw.split(',').map((v) => Number(v.trim()));
-  if (delays.length === 0 || delays.some((d) => !Number.isInteger(d) || d < 0)) {
-    throw new Error('WEBHOOK_RETRY_DELAYS_MS must be a comma-separated list of whole milliseconds');
-  }
-  return delays;
+  return env().WEBHOOK_RETRY_DELAYS_MS ?? RETRY_DELAYS_MS;
 }
 
 /** The wait after attempt `attemptNumber` (1-based) failed, or null when the schedule is spent. */

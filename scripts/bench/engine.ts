@@ -11,12 +11,12 @@ import { createMerchant } from '@/lib/merchants';
 import { attemptDelivery, fanOutEvent } from '@/lib/webhooks/deliveries';
 import { createWebhookEndpoint } from '@/lib/webhooks/endpoints';
 import { startFetchServer, type FetchServer } from '@/tests/helpers/fetch-server';
+import { resetEnvCache } from '@/lib/env';
+import { benchEnv } from './env';
 import { formatMs, percentileUs } from './stats';
 import type { Benchmark, BenchReport } from './types';
 
-const BURST_EVENTS = Number(process.env.BENCH_ENGINE_BURST ?? 200);
-const PACED_EVENTS = Number(process.env.BENCH_ENGINE_PACED ?? 40);
-const PACED_RATE_PER_S = Number(process.env.BENCH_ENGINE_RATE ?? 2);
+const { BENCH_ENGINE_BURST: BURST_EVENTS, BENCH_ENGINE_PACED: PACED_EVENTS, BENCH_ENGINE_RATE: PACED_RATE_PER_S } = benchEnv();
 
 interface Receiver {
   server: FetchServer;
@@ -198,6 +198,7 @@ export const engineBenchmark: Benchmark = {
     process.env.OUTBOX_RELAY = 'off';
     // The receiver is a local server: internal webhook URLs must be allowed (SSRF protection).
     process.env.WEBHOOK_ALLOW_PRIVATE_URLS = 'true';
+    resetEnvCache(); // lib/env reads the two settings above on next use
     const rows: Array<Array<string | number>> = [];
     const results: Measured[] = [];
     try {

@@ -3,6 +3,7 @@ import os from 'node:os';
 import postgres from 'postgres';
 import { createDb, type Db } from '@/db/client';
 import { computeFeeMinor, createBatchingPoster, defaultFeeSchedule, merchantPending, recordCapture } from '@/lib/ledger';
+import { benchEnv } from './env';
 import { formatMs, percentileUs, runLoad, type LoadResult } from './stats';
 import type { Benchmark, BenchContext, BenchReport } from './types';
 
@@ -14,7 +15,7 @@ import type { Benchmark, BenchContext, BenchReport } from './types';
  * UPDATEs the row. Balances are checked exact at the end.
  */
 
-const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 10_000);
+const { BENCH_DURATION_MS: DURATION_MS } = benchEnv();
 const HOT_TARGET_PER_S = 3_000;
 const HOT_TARGET_RATIO = 5;
 const SPREAD_ACCOUNTS = 10_000;
@@ -197,7 +198,7 @@ export const ledgerBenchmark: Benchmark = {
       const rows: BenchReport['rows'] = [];
       const notes: string[] = [];
       let ok = true;
-      const only = process.env.BENCH_LEDGER_SCENARIO; // e.g. "hot" to run one scenario while tuning
+      const only = benchEnv().BENCH_LEDGER_SCENARIO; // e.g. "hot" to run one scenario while tuning
       for (const [i, scenario] of scenarios.entries()) {
         if (only && !scenario.name.includes(only)) continue;
         const ledgerExpected = new Map<string, number>();

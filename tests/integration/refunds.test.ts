@@ -1,11 +1,12 @@
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getDb } from '@/db/client';
-import { refunds, sandboxCardRefunds } from '@/db/schema';
+import { journalTransactions, outboxEvents, refunds, sandboxCardRefunds } from '@/db/schema';
 import { defineFunctions } from '@/inngest';
 import { startHarness, type Harness } from '@/tests/helpers/engine-harness';
+import { defineLedgerPostCapture } from '@/inngest/functions/ledger-post-capture';
 import { relayOutboxBatch, type RelayedEvent } from '@/lib/events/relay';
-import { settlePendingBalances } from '@/lib/ledger';
+import { ensureCapturePosted, settlePendingBalances } from '@/lib/ledger';
 import { setOverdraftLimit } from '@/lib/wallet';
 import { assertPaymentInvariants } from '../helpers/invariants';
 import { assertLedgerInvariants } from '../helpers/ledger-invariants';
@@ -151,6 +152,40 @@ describe('ledger consumers through the engine', () => {
     });
     expect(lines[0].running_balance).toBe(9_680);
     await assertLedgerInvariants();
+  });
+});
+
+describe('the capture before a refund (ensureCapturePosted)', () => {
+  it('a refund ahead of the capture consumer books the capture from the succeeded event; the consumer then finds it booked', async () => {
+    harness = await startHarness((client) => [defineLedgerPostCapture(client)]);
+    const { api, pi } = await merchantWithPayment(10_000);
+    // the refund comes first: nothing relayed yet, so the consumer has not run
+    expect((await api.post('/api/v1/refunds', { payment_intent: pi.id, amount: 1_000 })).body.status).toBe('succeeded');
+    const [succeeded] = await getDb()
+      .select({ id: outboxEvents.id })
+      .from(outboxEvents)
+      .where(and(eq(outboxEvents.aggregateId, pi.id), eq(outboxEvents.type, 'payment_intent.succeeded')));
+    const booked = await getDb().select().from(journalTransactions).where(and(eq(journalTransactions.paymentIntentId, pi.id), eq(journalTransactions.kind, 'capture')));
+    expect(booked).toHaveLength(1);
+    expect(booked[0]!.eventId).toBe(succeeded!.id);
+    // now the consumer gets the event (twice: a redelivery): same posting, nothing new
+    await relayOutboxBatch((events: RelayedEvent[]) => harness!.client.send([...events, ...events]).then(() => undefined));
+    await harness.engine.drain();
+    expect((await ensureCapturePosted(getDb(), succeeded!.id)).created).toBe(false);
+    const after = await getDb().select().from(journalTransactions).where(and(eq(journalTransactions.paymentIntentId, pi.id), eq(journalTransactions.kind, 'capture')));
+    expect(after.map((t) => t.id)).toEqual([booked[0]!.id]);
+    expect(await balanceOf(api)).toEqual({ available: 0, pending: 9_680 - 1_000 });
+    await assertLedgerInvariants();
+  });
+
+  it('refuses to book an event that is not a payment success', async () => {
+    const { pi } = await merchantWithPayment(1_000);
+    const [created] = await getDb()
+      .select({ id: outboxEvents.id })
+      .from(outboxEvents)
+      .where(and(eq(outboxEvents.aggregateId, pi.id), eq(outboxEvents.type, 'payment_intent.created')));
+    await expect(ensureCapturePosted(getDb(), created!.id)).rejects.toThrow(/not a payment_intent.succeeded event/);
+    await expect(ensureCapturePosted(getDb(), 'evt_doesnotexist')).rejects.toThrow(/not a payment_intent.succeeded event/);
   });
 });
 

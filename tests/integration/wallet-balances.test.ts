@@ -102,7 +102,7 @@ describe('listBalanceTransactions', () => {
     ]);
     expect(page1.data[0]).toMatchObject({ pendingDeltaMinor: -8_000, availableDeltaMinor: 8_000 });
     expect(page1.data[1]?.source).toMatchObject({ paymentIntentId: p1, refundId });
-    const page2 = await listBalanceTransactions(merchantId, { limit: 2, startingAfter: page1.data[1]!.id });
+    const page2 = await listBalanceTransactions(merchantId, { limit: 2, starting_after: page1.data[1]!.id });
     expect(page2.hasMore).toBe(false);
     expect(page2.data.map((l) => [l.type, l.amountMinor, l.feeMinor, l.netMinor, l.balanceAfterMinor])).toEqual([
       ['capture', 10_000, 320, 9_680, 9_680],
@@ -120,7 +120,7 @@ describe('listBalanceTransactions', () => {
       ['usd', 941],
     ]);
     const other = await insertLedgerMerchant();
-    const err = await listBalanceTransactions(other, { startingAfter: data[0]!.id }).catch((e: unknown) => e);
+    const err = await listBalanceTransactions(other, { starting_after: data[0]!.id }).catch((e: unknown) => e);
     expect((err as AppError).code).toBe('resource_missing');
   });
 });

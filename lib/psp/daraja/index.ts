@@ -17,11 +17,6 @@ export * from './result-codes';
 /** The `psp` of M-Pesa payment attempts (the ledger books captures per PSP). */
 export const MPESA_PSP = 'mpesa';
 
-const envInt = (name: string, fallback: number): number => {
-  const v = Number(process.env[name]);
-  return Number.isInteger(v) && v >= 0 ? v : fallback;
-};
-
 /** Spike arrest and refused connections: Daraja never acted, so sending again is safe. */
 const notActedOn = (err: Error) =>
   err instanceof DarajaError && (err.isSpikeArrest || (err.kind === 'unreachable' && !err.requestSent));
@@ -39,19 +34,20 @@ export interface DarajaPolicies {
 }
 
 export function defaultDarajaPolicies(): DarajaPolicies {
+  const e = env();
   const common = {
     strategy: 'exponential' as const,
-    maxRetries: envInt('DARAJA_MAX_RETRIES', 3),
-    baseDelayMs: envInt('DARAJA_RETRY_BASE_MS', 500),
-    maxDelayMs: envInt('DARAJA_RETRY_MAX_DELAY_MS', 4_000),
-    totalTimeoutMs: envInt('DARAJA_RETRY_BUDGET_MS', 30_000),
+    maxRetries: e.DARAJA_MAX_RETRIES,
+    baseDelayMs: e.DARAJA_RETRY_BASE_MS,
+    maxDelayMs: e.DARAJA_RETRY_MAX_DELAY_MS,
+    totalTimeoutMs: e.DARAJA_RETRY_BUDGET_MS,
   };
   return {
     push: createRetryPolicy({ ...common, isTransient: notActedOn }),
     query: createRetryPolicy({ ...common, isTransient: queryRetryable }),
     breaker: createCircuitBreaker({
-      failureThreshold: envInt('PSP_BREAKER_THRESHOLD', 5),
-      halfOpenAfterMs: envInt('PSP_BREAKER_HALF_OPEN_MS', 30_000),
+      failureThreshold: e.PSP_BREAKER_THRESHOLD,
+      halfOpenAfterMs: e.PSP_BREAKER_HALF_OPEN_MS,
       isFailure: breakerFailure,
     }),
   };

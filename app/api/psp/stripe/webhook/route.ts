@@ -1,28 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import { PSP_CALLBACK_RECEIVED } from '@/inngest/events';
-import { inngest } from '@/inngest/client';
-import { env } from '@/lib/env';
-import { errorResponse, jsonResponse } from '@/lib/http/api';
-import { requireClientIp } from '@/lib/http/client-ip';
-import { enforceRateLimit } from '@/lib/rate-limit';
+import { notifyPspCallbackReceived } from '@/inngest/notify-callback';
 import { receiveStripeWebhook } from '@/lib/inbox/stripe';
+import { pspCallbackPost } from '@/lib/http/public-routes';
 
 export const dynamic = 'force-dynamic';
 
-// Event id = 'inbox-' + row id: a redelivered webhook re-sends the same event and the engine drops it.
-const notifyEngine = async (inboxId: string, psp: string) => {
-  await inngest.send({ id: `inbox-${inboxId}`, name: PSP_CALLBACK_RECEIVED, data: { inboxId, psp } });
-};
-
 /** Stripe's webhooks: verified on the raw body, stored once per evt_ id, answered at once; applied in the background. */
-export async function POST(request: Request): Promise<Response> {
-  try {
-    // per source address: generous, since a PSP sends every merchant's callbacks from a few
-    await enforceRateLimit('psp_callback', requireClientIp(request.headers, env().TRUST_PROXY));
-    const rawBody = await request.text();
-    const stored = await receiveStripeWebhook({ rawBody, headers: request.headers }, notifyEngine);
-    return jsonResponse(200, { received: true, duplicate: stored.duplicate });
-  } catch (err) {
-    return errorResponse(err, `req_${randomUUID()}`);
-  }
-}
+export const POST = pspCallbackPost(async ({ request, rawBody }) => {
+  const stored = await receiveStripeWebhook({ rawBody, headers: request.headers }, notifyPspCallbackReceived);
+  return { received: true, duplicate: stored.duplicate };
+});

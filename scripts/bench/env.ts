@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { parseEnvWith } from '@/lib/env';
+
+/** The benchmarks' own knobs, validated once: a typo fails the run instead of benchmarking NaN events. */
+const benchEnvSchema = z.object({
+  /** How long each ledger scenario runs. */
+  BENCH_DURATION_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
+  /** Run only the ledger scenarios whose name contains this (e.g. "hot") while tuning. */
+  BENCH_LEDGER_SCENARIO: z.string().optional(),
+  /** Engine benchmark: events sent at once, events sent paced, and the pace (events per second). */
+  BENCH_ENGINE_BURST: z.coerce.number().int().min(1).max(100_000).default(200),
+  BENCH_ENGINE_PACED: z.coerce.number().int().min(1).max(100_000).default(40),
+  BENCH_ENGINE_RATE: z.coerce.number().positive().max(10_000).default(2),
+});
+
+export type BenchEnv = z.output<typeof benchEnvSchema>;
+
+let cached: BenchEnv | undefined;
+
+export function benchEnv(): BenchEnv {
+  cached ??= parseEnvWith(benchEnvSchema, process.env);
+  return cached;
+}
