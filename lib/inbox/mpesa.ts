@@ -1,8 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { AppError } from '@/lib/errors';
-import { findMpesaByCheckoutRequestId, resolveMpesaAttempt } from '@/lib/payments/mobile-money';
+import { isOpenAttempt } from '@/lib/payments/apply-psp-result';
+import { resolveAttempt } from '@/lib/payments/confirm';
 import { darajaCallbackToken, MPESA_PSP } from '@/lib/psp/daraja';
+import { findMpesaByCheckoutRequestId } from '@/lib/psp/daraja/store';
 import type { NotifyInbox } from './receive';
 import { storableHeaders, storeInboxMessage, type StoredCallback } from './store';
 
@@ -132,8 +134,8 @@ export async function processMpesaCallback(rawBody: string): Promise<ProcessedMp
     console.warn(`[mpesa] callback for ${callback.checkoutRequestId} rejected: amount or phone does not match the attempt`);
     return { outcome: 'rejected' };
   }
-  if (attempt.status !== 'pending' && attempt.status !== 'requires_action') return { outcome: 'stale', attempt: summary };
-  const outcome = await resolveMpesaAttempt(attempt.id, callback.receiptNumber);
+  if (!isOpenAttempt(attempt)) return { outcome: 'stale', attempt: summary };
+  const outcome = await resolveAttempt(attempt.id, callback.receiptNumber ? { receiptNumber: callback.receiptNumber } : undefined);
   const after = { ...summary, status: outcome.attempt.status };
   if (outcome.attempt.status === 'pending') return { outcome: 'unconfirmed', attempt: after };
   return { outcome: 'apply', attempt: after };

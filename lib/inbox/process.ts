@@ -2,6 +2,7 @@ import { and, eq, or } from 'drizzle-orm';
 import { getDb } from '@/db/client';
 import { paymentAttempts, refunds, type AttemptStatus, type PaymentAttempt } from '@/db/schema';
 import { MPESA_PSP } from '@/lib/psp/daraja';
+import { isPendingRefund } from '@/lib/refunds/state-machine';
 import {
   parseSandboxCallback,
   parseSandboxRefundCallback,
@@ -14,11 +15,6 @@ import { processMpesaCallback, type MpesaCallbackOutcome } from './mpesa';
 import { processStripeEvent, type StripeEventOutcome } from './stripe';
 import { STRIPE_PSP } from '@/lib/psp/stripe/constants';
 import { countProcessingAttempt, findStaleInboxMessages, loadInboxMessage, markInboxProcessed, recordInboxError } from './store';
-
-/** Reads a stored callback body into the PSP payment it reports, per PSP. */
-const CALLBACK_PARSERS: Record<string, (rawBody: string) => SandboxCallback> = {
-  [SANDBOX_PSP]: parseSandboxCallback,
-};
 
 export type InboxOutcome = HintOutcome | MpesaCallbackOutcome | StripeEventOutcome | 'already_processed' | 'unknown_payment';
 
@@ -61,21 +57,35 @@ async function applyRefundCallback(rawBody: string): Promise<Omit<ProcessedInbox
         : eq(refunds.pspReference, callback.refund.pspReference),
     );
   if (!refund) return { outcome: 'unknown_payment' };
-  if (refund.status !== 'pending' || callback.refund.status === 'pending') return { outcome: 'stale' };
+  if (!isPendingRefund(refund) || callback.refund.status === 'pending') return { outcome: 'stale' };
   return { outcome: await confirmRefundWithPsp(refund) };
 }
 
-async function applyCallback(psp: string, rawBody: string): Promise<Omit<ProcessedInboxMessage, 'inboxId'>> {
-  if (psp === MPESA_PSP) return processMpesaCallback(rawBody);
-  if (psp === STRIPE_PSP) return processStripeEvent(rawBody);
-  if (psp === SANDBOX_PSP && sandboxCallbackType(rawBody) === 'refund.updated') return applyRefundCallback(rawBody);
-  const parse = CALLBACK_PARSERS[psp];
-  if (!parse) throw new Error(`no callback parser for PSP ${psp}`);
-  const callback = parse(rawBody);
-  const attempt = await findAttemptFor(psp, callback);
+/** The sandbox card network's payment and refund callbacks. */
+async function processSandboxCallback(rawBody: string): Promise<Omit<ProcessedInboxMessage, 'inboxId'>> {
+  if (sandboxCallbackType(rawBody) === 'refund.updated') return applyRefundCallback(rawBody);
+  const callback = parseSandboxCallback(rawBody);
+  const attempt = await findAttemptFor(SANDBOX_PSP, callback);
   if (!attempt) return { outcome: 'unknown_payment' };
   // a hint: the payment's state is what the PSP answers when asked, not what the body claims
   return confirmAttemptWithPsp(attempt, callback.payment.status);
+}
+
+/**
+ * Each PSP's callback reader, by the inbox row's PSP (the route that stored it): one line per
+ * PSP that sends callbacks. Every reader treats the body as a hint and applies only what the PSP
+ * answers when asked (the adapter's resolve / retrieve).
+ */
+const CALLBACK_PROCESSORS: Record<string, (rawBody: string) => Promise<Omit<ProcessedInboxMessage, 'inboxId'>>> = {
+  [SANDBOX_PSP]: processSandboxCallback,
+  [STRIPE_PSP]: processStripeEvent,
+  [MPESA_PSP]: processMpesaCallback,
+};
+
+async function applyCallback(psp: string, rawBody: string): Promise<Omit<ProcessedInboxMessage, 'inboxId'>> {
+  const process = CALLBACK_PROCESSORS[psp];
+  if (!process) throw new Error(`no callback parser for PSP ${psp}`);
+  return process(rawBody);
 }
 
 /**

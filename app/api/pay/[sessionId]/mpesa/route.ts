@@ -4,7 +4,7 @@ import { errorResponse, jsonResponse, readJsonBody } from '@/lib/http/api';
 import { requireClientIp } from '@/lib/http/client-ip';
 import { parseInput } from '@/lib/http/validation';
 import { enforceRateLimit } from '@/lib/rate-limit';
-import { mpesaStatusForSession, startMpesaBody, startMpesaForSession } from '@/lib/payments/mobile-money';
+import { mpesaStatusForSession, startMpesaBody, startMpesaForSession } from '@/lib/checkout/mpesa';
 
 export const dynamic = 'force-dynamic';
 
