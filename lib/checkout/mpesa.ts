@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { AppError } from '@/lib/errors';
-import { withIdempotentCall } from '@/lib/idempotency';
 import { isOpenAttempt } from '@/lib/payments/apply-psp-result';
 import { confirmPayment } from '@/lib/payments/confirm';
 import { findMpesaAttempt } from '@/lib/psp/daraja/store';
-import { findSessionForCustomer, isExpired, successUrlFor } from './sessions';
+import { openSession, paySessionOnce } from './pay';
+import { findSessionForCustomer, successUrlFor } from './sessions';
 
 /**
  * The hosted pay page's M-Pesa calls (the customer's browser, authenticated by the session id)
@@ -58,16 +58,6 @@ export async function findMpesaAttemptView(attemptId: string | null): Promise<Mp
   };
 }
 
-async function openSessionForMpesa(sessionId: string) {
-  const row = await findSessionForCustomer(sessionId);
-  if (!row) throw new AppError('resource_missing', 'This checkout session does not exist.');
-  if (row.session.status === 'complete') throw new AppError('checkout_session_unexpected_state', 'This checkout session is already paid.');
-  if (isExpired(row.session))
-    throw new AppError('checkout_session_unexpected_state', 'This checkout session has expired. Return to the store to start again.');
-  if (row.session.currency !== 'kes') throw new AppError('currency_unsupported', 'M-Pesa is only offered for payments in KES.', { param: 'currency' });
-  return row;
-}
-
 /**
  * "Pay with M-Pesa" on the pay page. The customer's Idempotency-Key (one per click) makes a
  * double submit return the first outcome instead of prompting the phone twice; a second click
@@ -80,28 +70,20 @@ export async function startMpesaForSession(input: {
   customerIp: string | null;
   idempotencyKey: string;
 }): Promise<{ status: number; body: unknown; replayed: boolean }> {
-  const { session } = await openSessionForMpesa(input.sessionId);
-  return withIdempotentCall(
-    {
+  const { session } = await openSession(input.sessionId);
+  if (session.currency !== 'kes') throw new AppError('currency_unsupported', 'M-Pesa is only offered for payments in KES.', { param: 'currency' });
+  return paySessionOnce({ session, idempotencyKey: input.idempotencyKey, action: 'mpesa', body: { phone: input.phone, email: input.email ?? null } }, async () => {
+    const started = await confirmPayment({
+      method: 'mpesa',
       merchantId: session.merchantId,
-      key: `mpesa:${session.id}:${input.idempotencyKey}`,
-      endpoint: `POST /api/pay/${session.id}/mpesa`,
-      body: { phone: input.phone, email: input.email ?? null },
-      lockMs: 120_000,
-    },
-    async () => {
-      const started = await confirmPayment({
-        method: 'mpesa',
-        merchantId: session.merchantId,
-        paymentIntentId: session.paymentIntentId,
-        paymentMethod: input.phone,
-        customerIp: input.customerIp,
-        customerEmail: input.email ?? null,
-      });
-      const body: MpesaPayStatus = { status: 'waiting', phone: maskPhone(started.paymentMethod.reference) };
-      return { status: 200, body };
-    },
-  );
+      paymentIntentId: session.paymentIntentId,
+      paymentMethod: input.phone,
+      customerIp: input.customerIp,
+      customerEmail: input.email ?? null,
+    });
+    const body: MpesaPayStatus = { status: 'waiting', phone: maskPhone(started.paymentMethod.reference) };
+    return body;
+  });
 }
 
 /** What the pay page polls while the customer answers on the phone: read-only, cheap. */

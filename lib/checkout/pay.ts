@@ -23,7 +23,8 @@ export interface PayResult {
   redirect_url: string;
 }
 
-async function openSession(sessionId: string) {
+/** A session the customer may still pay: it exists, is not paid and has not expired. */
+export async function openSession(sessionId: string) {
   const row = await findSessionForCustomer(sessionId);
   if (!row) throw new AppError('resource_missing', 'This checkout session does not exist.');
   if (row.session.status === 'complete') {
@@ -38,10 +39,30 @@ async function openSession(sessionId: string) {
   return row;
 }
 
+type OpenSession = Awaited<ReturnType<typeof openSession>>['session'];
+
 /**
- * The hosted pay page's "Pay" button. The customer's Idempotency-Key (one per click) makes a
- * double submit return the first outcome instead of paying twice.
+ * One click of a pay-page button, for any payment method. The customer's Idempotency-Key (one per
+ * click) makes a double submit return the first outcome instead of paying (or prompting) twice.
  */
+export async function paySessionOnce(
+  input: { session: OpenSession; idempotencyKey: string; action: 'confirm' | 'mpesa'; body: Record<string, unknown> },
+  pay: () => Promise<unknown>,
+): Promise<{ status: number; body: unknown; replayed: boolean }> {
+  const { session } = input;
+  return withIdempotentCall(
+    {
+      merchantId: session.merchantId,
+      key: `${input.action === 'confirm' ? 'pay' : input.action}:${session.id}:${input.idempotencyKey}`,
+      endpoint: `POST /api/pay/${session.id}/${input.action}`,
+      body: input.body,
+      lockMs: 120_000,
+    },
+    async () => ({ status: 200, body: await pay() }),
+  );
+}
+
+/** The hosted pay page's "Pay" button (card). */
 export async function payCheckoutSession(input: {
   sessionId: string;
   token: string;
@@ -50,26 +71,17 @@ export async function payCheckoutSession(input: {
   idempotencyKey: string;
 }): Promise<{ status: number; body: unknown; replayed: boolean }> {
   const { session } = await openSession(input.sessionId);
-  return withIdempotentCall(
-    {
+  return paySessionOnce({ session, idempotencyKey: input.idempotencyKey, action: 'confirm', body: { token: input.token, email: input.email } }, async () => {
+    const outcome = await confirmPaymentIntent({
       merchantId: session.merchantId,
-      key: `pay:${session.id}:${input.idempotencyKey}`,
-      endpoint: `POST /api/pay/${session.id}/confirm`,
-      body: { token: input.token, email: input.email },
-      lockMs: 120_000,
-    },
-    async () => {
-      const outcome = await confirmPaymentIntent({
-        merchantId: session.merchantId,
-        paymentIntentId: session.paymentIntentId,
-        paymentMethod: input.token,
-        customerEmail: input.email,
-        customerIp: input.customerIp,
-        returnUrl: `${env().APP_URL}/pay/${session.id}/return`,
-      });
-      return { status: 200, body: payResult(outcome, session.id, successUrlFor(session)) };
-    },
-  );
+      paymentIntentId: session.paymentIntentId,
+      paymentMethod: input.token,
+      customerEmail: input.email,
+      customerIp: input.customerIp,
+      returnUrl: `${env().APP_URL}/pay/${session.id}/return`,
+    });
+    return payResult(outcome, session.id, successUrlFor(session));
+  });
 }
 
 function payResult(outcome: AttemptOutcome, sessionId: string, successUrl: string): PayResult {

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, type SQL } from 'drizzle-orm';
 import { getDb, type Tx } from '@/db/client';
 import { mpesaPayments, paymentAttempts, type MpesaPayment, type PaymentAttempt } from '@/db/schema';
 
@@ -36,22 +36,20 @@ export async function findMpesaPayment(attemptId: string): Promise<MpesaPayment 
   return row;
 }
 
-/** An M-Pesa attempt with its row (the pay page's view, callbacks). */
-export async function findMpesaAttempt(attemptId: string): Promise<{ attempt: PaymentAttempt; mpesa: MpesaPayment } | undefined> {
-  const [row] = await getDb()
-    .select({ attempt: paymentAttempts, mpesa: mpesaPayments })
-    .from(paymentAttempts)
-    .innerJoin(mpesaPayments, eq(mpesaPayments.attemptId, paymentAttempts.id))
-    .where(eq(paymentAttempts.id, attemptId));
-  return row;
-}
+type MpesaAttemptRow = { attempt: PaymentAttempt; mpesa: MpesaPayment };
 
-/** Finds our attempt for a Daraja CheckoutRequestID (callbacks). */
-export async function findMpesaByCheckoutRequestId(checkoutRequestId: string): Promise<{ attempt: PaymentAttempt; mpesa: MpesaPayment } | undefined> {
+async function findMpesaAttemptWhere(condition: SQL): Promise<MpesaAttemptRow | undefined> {
   const [row] = await getDb()
     .select({ attempt: paymentAttempts, mpesa: mpesaPayments })
     .from(mpesaPayments)
     .innerJoin(paymentAttempts, eq(paymentAttempts.id, mpesaPayments.attemptId))
-    .where(eq(mpesaPayments.checkoutRequestId, checkoutRequestId));
+    .where(condition);
   return row;
 }
+
+/** An M-Pesa attempt with its row (the pay page's view); undefined when the attempt is not M-Pesa. */
+export const findMpesaAttempt = (attemptId: string) => findMpesaAttemptWhere(eq(mpesaPayments.attemptId, attemptId));
+
+/** Finds our attempt for a Daraja CheckoutRequestID (callbacks). */
+export const findMpesaByCheckoutRequestId = (checkoutRequestId: string) =>
+  findMpesaAttemptWhere(eq(mpesaPayments.checkoutRequestId, checkoutRequestId));
