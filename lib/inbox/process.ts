@@ -3,13 +3,9 @@ import { getDb } from '@/db/client';
 import { paymentAttempts, refunds, type AttemptStatus, type PaymentAttempt } from '@/db/schema';
 import { MPESA_PSP } from '@/lib/psp/daraja';
 import { isPendingRefund } from '@/lib/refunds/state-machine';
-import {
-  parseSandboxCallback,
-  parseSandboxRefundCallback,
-  SANDBOX_PSP,
-  sandboxCallbackType,
-  type SandboxCallback,
-} from '@/lib/psp/sandbox-callbacks';
+import { getPaymentMethodAdapter } from '@/lib/psp/registry';
+import { parseSandboxRefundCallback, SANDBOX_PSP } from '@/lib/psp/sandbox-callbacks';
+import type { CallbackHint } from '@/lib/psp/types';
 import { confirmAttemptWithPsp, confirmRefundWithPsp, type HintOutcome } from './confirm-with-psp';
 import { processMpesaCallback, type MpesaCallbackOutcome } from './mpesa';
 import { processStripeEvent, type StripeEventOutcome } from './stripe';
@@ -26,12 +22,12 @@ export interface ProcessedInboxMessage {
 }
 
 /** By PSP reference; before the synchronous answer stored one, by the Idempotency-Key we sent. */
-async function findAttemptFor(psp: string, callback: SandboxCallback): Promise<PaymentAttempt | undefined> {
+async function findAttemptFor(psp: string, callback: CallbackHint & { pspReference: string }): Promise<PaymentAttempt | undefined> {
   const db = getDb();
   const [byReference] = await db
     .select()
     .from(paymentAttempts)
-    .where(and(eq(paymentAttempts.psp, psp), eq(paymentAttempts.pspReference, callback.payment.pspReference)));
+    .where(and(eq(paymentAttempts.psp, psp), eq(paymentAttempts.pspReference, callback.pspReference)));
   if (byReference || !callback.idempotencyKey) return byReference;
   const [byKey] = await db
     .select()
@@ -63,12 +59,14 @@ async function applyRefundCallback(rawBody: string): Promise<Omit<ProcessedInbox
 
 /** The sandbox card network's payment and refund callbacks. */
 async function processSandboxCallback(rawBody: string): Promise<Omit<ProcessedInboxMessage, 'inboxId'>> {
-  if (sandboxCallbackType(rawBody) === 'refund.updated') return applyRefundCallback(rawBody);
-  const callback = parseSandboxCallback(rawBody);
-  const attempt = await findAttemptFor(SANDBOX_PSP, callback);
+  const hint = getPaymentMethodAdapter(SANDBOX_PSP).parseCallback(rawBody);
+  if (!hint) return applyRefundCallback(rawBody);
+  const { pspReference, claimed } = hint;
+  if (!pspReference || !claimed) return { outcome: 'unknown_payment' };
+  const attempt = await findAttemptFor(SANDBOX_PSP, { ...hint, pspReference });
   if (!attempt) return { outcome: 'unknown_payment' };
   // a hint: the payment's state is what the PSP answers when asked, not what the body claims
-  return confirmAttemptWithPsp(attempt, callback.payment.status);
+  return confirmAttemptWithPsp(attempt, claimed);
 }
 
 /**

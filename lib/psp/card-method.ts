@@ -1,4 +1,4 @@
-import type { CardPspAdapter, PaymentMethodAdapter, PaymentMethodCapabilities, PaymentMethodWording, PspPayment } from './types';
+import type { CallbackHint, CardPspAdapter, PaymentMethodAdapter, PaymentMethodCapabilities, PaymentMethodWording, PspPayment } from './types';
 
 /**
  * Card payments as a payment method: any card PSP client (the sandbox card network, Stripe) behind
@@ -15,8 +15,14 @@ export const CARD_WORDING: PaymentMethodWording = {
   unresolved: 'The card network did not confirm this payment before the deadline.',
 };
 
-export function cardMethodAdapter(psp: CardPspAdapter, capabilities: PaymentMethodCapabilities): PaymentMethodAdapter {
+export function cardMethodAdapter(
+  psp: CardPspAdapter,
+  capabilities: PaymentMethodCapabilities,
+  /** The PSP's callback format (the sandbox's signed events, Stripe's webhooks). */
+  parseCallback: (rawBody: string) => CallbackHint | null,
+): PaymentMethodAdapter {
   return {
+    parseCallback,
     name: psp.name,
     capabilities,
     beginKey: 'authorize',

@@ -2,7 +2,9 @@ import { cardMethodAdapter } from './card-method';
 import { darajaCallbackUrl, getDaraja, MPESA_PSP } from './daraja';
 import { darajaMethodAdapter, MPESA_CAPABILITIES } from './daraja/adapter';
 import { getPspByName, pspDisabledReason } from './index';
+import { sandboxCallbackHint } from './sandbox-callbacks';
 import { SANDBOX_CARD_CAPABILITIES } from './sandbox-card';
+import { stripeCallbackHint } from './stripe/callback';
 import { STRIPE_CAPABILITIES } from './stripe/constants';
 import { NO_CAPABILITIES, PspError, type PaymentMethodAdapter, type PaymentMethodCapabilities, type PaymentMethodType } from './types';
 
@@ -20,8 +22,8 @@ interface RegistryEntry {
 const CARD_EXTRAS = { manualCapture: true, cancel: true } as const;
 
 const REGISTRY = {
-  sandbox_card: { method: 'card', capabilities: { ...SANDBOX_CARD_CAPABILITIES, ...CARD_EXTRAS }, create: (c) => cardMethodAdapter(getPspByName('sandbox_card'), c) },
-  stripe: { method: 'card', capabilities: { ...STRIPE_CAPABILITIES, ...CARD_EXTRAS }, create: (c) => cardMethodAdapter(getPspByName('stripe'), c) },
+  sandbox_card: { method: 'card', capabilities: { ...SANDBOX_CARD_CAPABILITIES, ...CARD_EXTRAS }, create: (c) => cardMethodAdapter(getPspByName('sandbox_card'), c, sandboxCallbackHint) },
+  stripe: { method: 'card', capabilities: { ...STRIPE_CAPABILITIES, ...CARD_EXTRAS }, create: (c) => cardMethodAdapter(getPspByName('stripe'), c, stripeCallbackHint) },
   [MPESA_PSP]: { method: 'mpesa', capabilities: MPESA_CAPABILITIES, create: () => darajaMethodAdapter(MPESA_PSP, { client: getDaraja, callbackUrl: darajaCallbackUrl }) },
 } satisfies Record<string, RegistryEntry>;
 
@@ -78,5 +80,6 @@ function unavailableMethod(name: string, reason: string, capabilities: PaymentMe
     refund: fail,
     retrieveRefund: fail,
     settlementReport: fail,
+    parseCallback: () => null,
   };
 }

@@ -220,7 +220,13 @@ export interface AttemptAtPsp {
 
 /** What a callback from the PSP says, before anyone believes it (the adapter's resolve decides). */
 export interface CallbackHint {
-  /** Facts the method checks against its own records and uses when it resolves (e.g. an M-Pesa receipt). */
+  /** The PSP's id of the payment the callback is about. */
+  pspReference?: string;
+  /** The idempotency key we sent: finds an attempt whose PSP reference is not stored yet. */
+  idempotencyKey?: string;
+  /** What the callback claims happened; only decides whether asking the PSP is worth it. */
+  claimed?: PspPaymentStatus;
+  /** The receipt the callback names (M-Pesa), kept once the PSP confirms the payment. */
   receiptNumber?: string;
 }
 
@@ -288,6 +294,11 @@ export interface PaymentMethodAdapter {
   refund(pspReference: string, amount: number, idempotencyKey: string): Promise<PspRefund>;
   retrieveRefund(refundReference: string): Promise<PspRefund>;
   settlementReport(range: SettlementRange): Promise<SettlementLine[]>;
+  /**
+   * Reads a stored (already verified) callback body into a hint about a payment; null when the
+   * callback is about something else (a refund, a dispute). Never trusted on its own: resolve asks.
+   */
+  parseCallback(rawBody: string): CallbackHint | null;
 }
 
 /** A call the method cannot make at all (capabilities say so): refused before anything is sent. */

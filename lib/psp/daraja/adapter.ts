@@ -1,5 +1,6 @@
 import { AppError } from '@/lib/errors';
 import { notSupported, PspError, type PaymentMethodAdapter, type PaymentMethodCapabilities, type PspPayment } from '@/lib/psp/types';
+import { stkCallbackHint } from './callback';
 import { DARAJA_CAPABILITIES, DarajaError } from './client';
 import { accountReference, normalizeMsisdn, toWholeShillings } from './format';
 import { interpretResultCode } from './result-codes';
@@ -106,5 +107,6 @@ export function darajaMethodAdapter(name: string, deps: DarajaMethodDeps): Payme
     refund: () => notSupported(name, 'refund'),
     retrieveRefund: () => notSupported(name, 'refund'),
     settlementReport: (range) => deps.client().settlementReport(range),
+    parseCallback: stkCallbackHint,
   };
 }
