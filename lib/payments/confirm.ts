@@ -57,10 +57,14 @@ export async function confirmPayment(input: ConfirmInput & { method: PaymentMeth
   const capture = pi.captureMethod === 'automatic';
   const plan = await planPaymentRoute({ merchantId: input.merchantId, method: input.method, currency: pi.currency, paymentMethod: input.paymentMethod });
   if (plan.order[0]) getPaymentMethodAdapter(plan.order[0]).assertCanCharge({ amount: pi.amount, currency: pi.currency, capture });
-  let route = await openRoute(plan, input.paymentMethod, input.merchantId);
+  // The merchant's name (the payee an M-Pesa prompt shows) is read beside the PSP call, not after it.
+  const [opened, [merchant]] = await Promise.all([
+    openRoute(plan, input.paymentMethod, input.merchantId),
+    db.select({ name: merchants.name }).from(merchants).where(eq(merchants.id, pi.merchantId)),
+  ]);
+  let route = opened;
   if (route.step.paymentMethod.used) throw tokenAlreadyUsed(route.step.paymentMethod.reference);
   const attempt = await beginAttempt(input, route.step.adapter, route.step.paymentMethod, routingReason(route));
-  const [merchant] = await db.select({ name: merchants.name }).from(merchants).where(eq(merchants.id, pi.merchantId));
   for (;;) {
     let result: PspPayment;
     try {
