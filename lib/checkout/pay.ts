@@ -1,7 +1,5 @@
-import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { getDb } from '@/db/client';
-import { merchantSettings } from '@/db/schema';
 import { env } from '@/lib/env';
 import { AppError } from '@/lib/errors';
 import { withIdempotentCall } from '@/lib/idempotency';
@@ -9,7 +7,8 @@ import { confirmPaymentIntent, resolveAttempt } from '@/lib/payments/confirm';
 import { getAttempt } from '@/lib/payments/intents';
 import type { AttemptOutcome } from '@/lib/payments/apply-psp-result';
 import { pspDisabledReason } from '@/lib/psp';
-import { DEFAULT_CARD_ROUTE, isCardPspName, type CardPspName } from '@/lib/psp/routing';
+import { planPaymentRoute } from '@/lib/psp/router';
+import { isCardPspName, type CardPspName } from '@/lib/psp/routing';
 import { findSessionForCustomer, isExpired, successUrlFor } from './sessions';
 
 export const payWithCardBody = z
@@ -24,7 +23,8 @@ export interface PayResult {
   redirect_url: string;
 }
 
-async function openSession(sessionId: string) {
+/** A session the customer may still pay: it exists, is not paid and has not expired. */
+export async function openSession(sessionId: string) {
   const row = await findSessionForCustomer(sessionId);
   if (!row) throw new AppError('resource_missing', 'This checkout session does not exist.');
   if (row.session.status === 'complete') {
@@ -39,10 +39,30 @@ async function openSession(sessionId: string) {
   return row;
 }
 
+type OpenSession = Awaited<ReturnType<typeof openSession>>['session'];
+
 /**
- * The hosted pay page's "Pay" button. The customer's Idempotency-Key (one per click) makes a
- * double submit return the first outcome instead of paying twice.
+ * One click of a pay-page button, for any payment method. The customer's Idempotency-Key (one per
+ * click) makes a double submit return the first outcome instead of paying (or prompting) twice.
  */
+export async function paySessionOnce(
+  input: { session: OpenSession; idempotencyKey: string; action: 'confirm' | 'mpesa'; body: Record<string, unknown> },
+  pay: () => Promise<unknown>,
+): Promise<{ status: number; body: unknown; replayed: boolean }> {
+  const { session } = input;
+  return withIdempotentCall(
+    {
+      merchantId: session.merchantId,
+      key: `${input.action === 'confirm' ? 'pay' : input.action}:${session.id}:${input.idempotencyKey}`,
+      endpoint: `POST /api/pay/${session.id}/${input.action}`,
+      body: input.body,
+      lockMs: 120_000,
+    },
+    async () => ({ status: 200, body: await pay() }),
+  );
+}
+
+/** The hosted pay page's "Pay" button (card). */
 export async function payCheckoutSession(input: {
   sessionId: string;
   token: string;
@@ -51,26 +71,17 @@ export async function payCheckoutSession(input: {
   idempotencyKey: string;
 }): Promise<{ status: number; body: unknown; replayed: boolean }> {
   const { session } = await openSession(input.sessionId);
-  return withIdempotentCall(
-    {
+  return paySessionOnce({ session, idempotencyKey: input.idempotencyKey, action: 'confirm', body: { token: input.token, email: input.email } }, async () => {
+    const outcome = await confirmPaymentIntent({
       merchantId: session.merchantId,
-      key: `pay:${session.id}:${input.idempotencyKey}`,
-      endpoint: `POST /api/pay/${session.id}/confirm`,
-      body: { token: input.token, email: input.email },
-      lockMs: 120_000,
-    },
-    async () => {
-      const outcome = await confirmPaymentIntent({
-        merchantId: session.merchantId,
-        paymentIntentId: session.paymentIntentId,
-        paymentMethod: input.token,
-        customerEmail: input.email,
-        customerIp: input.customerIp,
-        returnUrl: `${env().APP_URL}/pay/${session.id}/return`,
-      });
-      return { status: 200, body: payResult(outcome, session.id, successUrlFor(session)) };
-    },
-  );
+      paymentIntentId: session.paymentIntentId,
+      paymentMethod: input.token,
+      customerEmail: input.email,
+      customerIp: input.customerIp,
+      returnUrl: `${env().APP_URL}/pay/${session.id}/return`,
+    });
+    return payResult(outcome, session.id, successUrlFor(session));
+  });
 }
 
 function payResult(outcome: AttemptOutcome, sessionId: string, successUrl: string): PayResult {
@@ -109,22 +120,17 @@ export function stripePayPageDisabledReason(): string | null {
   return pspDisabledReason('stripe') ?? (env().STRIPE_PUBLISHABLE_KEY ? null : 'STRIPE_PUBLISHABLE_KEY is not set');
 }
 
-const cardFormDisabledReason = (psp: CardPspName): string | null =>
-  psp === 'stripe' ? stripePayPageDisabledReason() : pspDisabledReason(psp);
+const cardFormDisabledReason = (psp: string): string | null => (psp === 'stripe' ? stripePayPageDisabledReason() : pspDisabledReason(psp));
 
 /**
- * The PSP whose card form the pay page shows for a merchant: the first enabled PSP in the
- * merchant's card order (dashboard settings; the default order otherwise). A token belongs to
- * the PSP that issued it, so the form must be the one confirm will route to first.
+ * The PSP whose card form the pay page shows for a payment: the first PSP of the same route confirm
+ * plans (the merchant's card order, minus disabled PSPs and those that cannot charge the currency).
+ * A token belongs to the PSP that issued it, so the form must be the one confirm will route to first.
  */
-export async function cardFormPspForMerchant(merchantId: string): Promise<CardPspName> {
-  const [row] = await getDb()
-    .select({ pspRouting: merchantSettings.pspRouting })
-    .from(merchantSettings)
-    .where(eq(merchantSettings.merchantId, merchantId));
-  const saved = row?.pspRouting?.card;
-  const preference = saved?.length ? saved : DEFAULT_CARD_ROUTE;
-  return preference.filter(isCardPspName).find((psp) => cardFormDisabledReason(psp) === null) ?? 'sandbox_card';
+export async function cardFormPspForMerchant(merchantId: string, currency: string): Promise<CardPspName> {
+  const plan = await planPaymentRoute({ merchantId, method: 'card', currency, disabled: cardFormDisabledReason });
+  const first = plan.order[0];
+  return first && isCardPspName(first) ? first : 'sandbox_card';
 }
 
 /**
@@ -145,7 +151,7 @@ export async function cardFormPspForSession(sessionId: string): Promise<CardPspN
   // Without Stripe the sandbox is the only card form: no query needed.
   if (stripePayPageDisabledReason()) return 'sandbox_card';
   const row = await findSessionForCustomer(sessionId);
-  return row ? cardFormPspForMerchant(row.session.merchantId) : 'sandbox_card';
+  return row ? cardFormPspForMerchant(row.session.merchantId, row.session.currency) : 'sandbox_card';
 }
 
 /**

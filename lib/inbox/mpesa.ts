@@ -1,8 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
 import { AppError } from '@/lib/errors';
-import { findMpesaByCheckoutRequestId, resolveMpesaAttempt } from '@/lib/payments/mobile-money';
+import { isOpenAttempt } from '@/lib/payments/apply-psp-result';
+import { resolveAttempt } from '@/lib/payments/confirm';
 import { darajaCallbackToken, MPESA_PSP } from '@/lib/psp/daraja';
+import { parseStkCallback } from '@/lib/psp/daraja/callback';
+import { findMpesaByCheckoutRequestId } from '@/lib/psp/daraja/store';
 import type { NotifyInbox } from './receive';
 import { storableHeaders, storeInboxMessage, type StoredCallback } from './store';
 
@@ -13,58 +15,7 @@ import { storableHeaders, storeInboxMessage, type StoredCallback } from './store
  * then the callback only prompts an STK query, whose answer is what gets applied.
  */
 
-const item = z.object({ Name: z.string(), Value: z.union([z.string(), z.number()]).optional() });
-export const stkCallbackSchema = z.object({
-  Body: z.object({
-    stkCallback: z.object({
-      MerchantRequestID: z.string().min(1).max(100),
-      CheckoutRequestID: z.string().min(1).max(100),
-      ResultCode: z.union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)]),
-      ResultDesc: z.string().max(500),
-      CallbackMetadata: z.object({ Item: z.array(item).max(20) }).optional(),
-    }),
-  }),
-});
-
-export interface ParsedStkCallback {
-  merchantRequestId: string;
-  checkoutRequestId: string;
-  resultCode: number;
-  resultDesc: string;
-  amount?: number;
-  receiptNumber?: string;
-  transactionDate?: string;
-  phone?: string;
-}
-
-export function parseStkCallback(rawBody: string): ParsedStkCallback {
-  let json: unknown;
-  try {
-    json = JSON.parse(rawBody);
-  } catch {
-    throw new AppError('body_invalid_json', 'The callback body is not valid JSON.');
-  }
-  const parsed = stkCallbackSchema.safeParse(json);
-  if (!parsed.success) throw new AppError('parameter_invalid', 'The callback body is not an STK callback (Body.stkCallback).');
-  const cb = parsed.data.Body.stkCallback;
-  const meta = new Map((cb.CallbackMetadata?.Item ?? []).map((i) => [i.Name, i.Value]));
-  const str = (name: string) => (meta.get(name) === undefined ? undefined : String(meta.get(name)));
-  const amount = meta.get('Amount');
-  const result: ParsedStkCallback = {
-    merchantRequestId: cb.MerchantRequestID,
-    checkoutRequestId: cb.CheckoutRequestID,
-    resultCode: cb.ResultCode,
-    resultDesc: cb.ResultDesc,
-  };
-  if (amount !== undefined && Number.isFinite(Number(amount))) result.amount = Number(amount);
-  const receipt = str('MpesaReceiptNumber');
-  if (receipt && /^[A-Z0-9]{6,20}$/.test(receipt)) result.receiptNumber = receipt;
-  const date = str('TransactionDate');
-  if (date) result.transactionDate = date;
-  const phone = str('PhoneNumber');
-  if (phone) result.phone = phone;
-  return result;
-}
+export { parseStkCallback, stkCallbackSchema, type ParsedStkCallback } from '@/lib/psp/daraja/callback';
 
 function sameToken(given: string, expected: string): boolean {
   const a = createHash('sha256').update(given).digest();
@@ -132,8 +83,8 @@ export async function processMpesaCallback(rawBody: string): Promise<ProcessedMp
     console.warn(`[mpesa] callback for ${callback.checkoutRequestId} rejected: amount or phone does not match the attempt`);
     return { outcome: 'rejected' };
   }
-  if (attempt.status !== 'pending' && attempt.status !== 'requires_action') return { outcome: 'stale', attempt: summary };
-  const outcome = await resolveMpesaAttempt(attempt.id, callback.receiptNumber);
+  if (!isOpenAttempt(attempt)) return { outcome: 'stale', attempt: summary };
+  const outcome = await resolveAttempt(attempt.id, callback.receiptNumber ? { receiptNumber: callback.receiptNumber } : undefined);
   const after = { ...summary, status: outcome.attempt.status };
   if (outcome.attempt.status === 'pending') return { outcome: 'unconfirmed', attempt: after };
   return { outcome: 'apply', attempt: after };

@@ -2,23 +2,15 @@ import { and, eq, or } from 'drizzle-orm';
 import { getDb } from '@/db/client';
 import { paymentAttempts, refunds, type AttemptStatus, type PaymentAttempt } from '@/db/schema';
 import { MPESA_PSP } from '@/lib/psp/daraja';
-import {
-  parseSandboxCallback,
-  parseSandboxRefundCallback,
-  SANDBOX_PSP,
-  sandboxCallbackType,
-  type SandboxCallback,
-} from '@/lib/psp/sandbox-callbacks';
+import { isPendingRefund } from '@/lib/refunds/state-machine';
+import { getPaymentMethodAdapter } from '@/lib/psp/registry';
+import { parseSandboxRefundCallback, SANDBOX_PSP } from '@/lib/psp/sandbox-callbacks';
+import type { CallbackHint } from '@/lib/psp/types';
 import { confirmAttemptWithPsp, confirmRefundWithPsp, type HintOutcome } from './confirm-with-psp';
 import { processMpesaCallback, type MpesaCallbackOutcome } from './mpesa';
 import { processStripeEvent, type StripeEventOutcome } from './stripe';
 import { STRIPE_PSP } from '@/lib/psp/stripe/constants';
 import { countProcessingAttempt, findStaleInboxMessages, loadInboxMessage, markInboxProcessed, recordInboxError } from './store';
-
-/** Reads a stored callback body into the PSP payment it reports, per PSP. */
-const CALLBACK_PARSERS: Record<string, (rawBody: string) => SandboxCallback> = {
-  [SANDBOX_PSP]: parseSandboxCallback,
-};
 
 export type InboxOutcome = HintOutcome | MpesaCallbackOutcome | StripeEventOutcome | 'already_processed' | 'unknown_payment';
 
@@ -30,12 +22,12 @@ export interface ProcessedInboxMessage {
 }
 
 /** By PSP reference; before the synchronous answer stored one, by the Idempotency-Key we sent. */
-async function findAttemptFor(psp: string, callback: SandboxCallback): Promise<PaymentAttempt | undefined> {
+async function findAttemptFor(psp: string, callback: CallbackHint & { pspReference: string }): Promise<PaymentAttempt | undefined> {
   const db = getDb();
   const [byReference] = await db
     .select()
     .from(paymentAttempts)
-    .where(and(eq(paymentAttempts.psp, psp), eq(paymentAttempts.pspReference, callback.payment.pspReference)));
+    .where(and(eq(paymentAttempts.psp, psp), eq(paymentAttempts.pspReference, callback.pspReference)));
   if (byReference || !callback.idempotencyKey) return byReference;
   const [byKey] = await db
     .select()
@@ -61,21 +53,37 @@ async function applyRefundCallback(rawBody: string): Promise<Omit<ProcessedInbox
         : eq(refunds.pspReference, callback.refund.pspReference),
     );
   if (!refund) return { outcome: 'unknown_payment' };
-  if (refund.status !== 'pending' || callback.refund.status === 'pending') return { outcome: 'stale' };
+  if (!isPendingRefund(refund) || callback.refund.status === 'pending') return { outcome: 'stale' };
   return { outcome: await confirmRefundWithPsp(refund) };
 }
 
-async function applyCallback(psp: string, rawBody: string): Promise<Omit<ProcessedInboxMessage, 'inboxId'>> {
-  if (psp === MPESA_PSP) return processMpesaCallback(rawBody);
-  if (psp === STRIPE_PSP) return processStripeEvent(rawBody);
-  if (psp === SANDBOX_PSP && sandboxCallbackType(rawBody) === 'refund.updated') return applyRefundCallback(rawBody);
-  const parse = CALLBACK_PARSERS[psp];
-  if (!parse) throw new Error(`no callback parser for PSP ${psp}`);
-  const callback = parse(rawBody);
-  const attempt = await findAttemptFor(psp, callback);
+/** The sandbox card network's payment and refund callbacks. */
+async function processSandboxCallback(rawBody: string): Promise<Omit<ProcessedInboxMessage, 'inboxId'>> {
+  const hint = getPaymentMethodAdapter(SANDBOX_PSP).parseCallback(rawBody);
+  if (!hint) return applyRefundCallback(rawBody);
+  const { pspReference, claimed } = hint;
+  if (!pspReference || !claimed) return { outcome: 'unknown_payment' };
+  const attempt = await findAttemptFor(SANDBOX_PSP, { ...hint, pspReference });
   if (!attempt) return { outcome: 'unknown_payment' };
   // a hint: the payment's state is what the PSP answers when asked, not what the body claims
-  return confirmAttemptWithPsp(attempt, callback.payment.status);
+  return confirmAttemptWithPsp(attempt, claimed);
+}
+
+/**
+ * Each PSP's callback reader, by the inbox row's PSP (the route that stored it): one line per
+ * PSP that sends callbacks. Every reader treats the body as a hint and applies only what the PSP
+ * answers when asked (the adapter's resolve / retrieve).
+ */
+const CALLBACK_PROCESSORS: Record<string, (rawBody: string) => Promise<Omit<ProcessedInboxMessage, 'inboxId'>>> = {
+  [SANDBOX_PSP]: processSandboxCallback,
+  [STRIPE_PSP]: processStripeEvent,
+  [MPESA_PSP]: processMpesaCallback,
+};
+
+async function applyCallback(psp: string, rawBody: string): Promise<Omit<ProcessedInboxMessage, 'inboxId'>> {
+  const process = CALLBACK_PROCESSORS[psp];
+  if (!process) throw new Error(`no callback parser for PSP ${psp}`);
+  return process(rawBody);
 }
 
 /**

@@ -7,6 +7,7 @@ import { AppError } from '@/lib/errors';
 import { newId } from '@/lib/ids';
 import { STRIPE_PSP } from '@/lib/psp/stripe/constants';
 import { toPspPayment, toPspRefund } from '@/lib/psp/stripe/adapter';
+import { STRIPE_PAYMENT_EVENTS } from '@/lib/psp/stripe/callback';
 import { PspError, type PspPayment } from '@/lib/psp/types';
 import { sendRefundToPsp } from '@/lib/refunds';
 import { confirmAttemptWithPsp, confirmRefundWithPsp, type HintOutcome } from './confirm-with-psp';
@@ -62,13 +63,6 @@ export interface StripeEventResult {
   attempt?: { paymentIntentId: string; attemptId: string; status: AttemptStatus };
 }
 
-const PAYMENT_EVENTS = new Set([
-  'payment_intent.succeeded',
-  'payment_intent.payment_failed',
-  'payment_intent.requires_action',
-  'payment_intent.canceled',
-  'payment_intent.amount_capturable_updated',
-]);
 
 /**
  * Applies one stored (already verified) Stripe event. Duplicates and out-of-order events take
@@ -77,7 +71,7 @@ const PAYMENT_EVENTS = new Set([
  */
 export async function processStripeEvent(rawBody: string): Promise<StripeEventResult> {
   const event = JSON.parse(rawBody) as { type: string; data: { object: unknown } };
-  if (PAYMENT_EVENTS.has(event.type)) return applyPaymentEvent(event.data.object as StripePaymentIntent);
+  if (STRIPE_PAYMENT_EVENTS.has(event.type)) return applyPaymentEvent(event.data.object as StripePaymentIntent);
   if (event.type === 'charge.refunded') return applyChargeRefunded(event.data.object as ChargeObject);
   if (event.type === 'charge.refund.updated' || event.type === 'refund.updated') return applyRefund(event.data.object as StripeRefund);
   if (event.type === 'charge.dispute.created') return recordDispute(event.data.object as DisputeObject);

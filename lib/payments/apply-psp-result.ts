@@ -3,14 +3,14 @@ import { getDb, type Tx } from '@/db/client';
 import { checkoutSessions, paymentAttempts, type PaymentAttempt, type PaymentIntent } from '@/db/schema';
 import { AppError } from '@/lib/errors';
 import { writeOutboxEvent } from '@/lib/events/outbox';
-import { isCardPspName } from '@/lib/psp/routing';
+import { paymentMethodCapabilities } from '@/lib/psp/registry';
 import type { PspPayment } from '@/lib/psp/types';
 import { declineMessage } from './decline-messages';
 import { lockPaymentIntent } from './intents';
 import { markReversalOwed, pspMayHoldMoney, reverseSoon } from './late-success';
 import { serializeCheckoutSession } from './serialize';
-import { canTransition } from './state-machine';
-import { transitionPaymentIntent } from './transition';
+import { canTransition, CONFIRMABLE_STATUSES, isOpenAttemptStatus, OPEN_ATTEMPT_STATUSES } from './state-machine';
+import { transitionLockedAttempt, transitionPaymentIntent } from './transition';
 
 export interface AttemptOutcome {
   paymentIntent: PaymentIntent;
@@ -18,10 +18,8 @@ export interface AttemptOutcome {
 }
 
 /** An attempt still waiting for its outcome: sent to the PSP, or waiting for the customer. */
-const OPEN_ATTEMPT_STATUSES = ['pending', 'requires_action'] as const;
-
 export function isOpenAttempt(attempt: Pick<PaymentAttempt, 'status'>): boolean {
-  return (OPEN_ATTEMPT_STATUSES as readonly string[]).includes(attempt.status);
+  return isOpenAttemptStatus(attempt.status);
 }
 
 /**
@@ -92,10 +90,19 @@ async function applyToOpenAttempt(
   psp: PspPayment,
   appUrl: string,
 ): Promise<AttemptOutcome> {
-  const base = { pspReference: psp.pspReference, updatedAt: new Date(), ...(psp.card ? { card: { ...psp.card } } : {}) };
+  const base = { ...(psp.pspReference ? { pspReference: psp.pspReference } : {}), ...(psp.card ? { card: { ...psp.card } } : {}) };
   switch (psp.status) {
+    case 'pending': {
+      // Accepted, outcome later (an M-Pesa prompt): keep the PSP's reference, and the intent waits
+      // in processing, which starts the resolve-pending-payment workflow (callback, then queries).
+      const updated = psp.pspReference && psp.pspReference !== attempt.pspReference
+        ? await updateOpenAttempt(tx, attempt, base)
+        : attempt;
+      const next = CONFIRMABLE_STATUSES.includes(pi.status) ? await transitionPaymentIntent(tx, pi, 'processing') : pi;
+      return { paymentIntent: next, attempt: updated };
+    }
     case 'captured': {
-      const updated = await updateAttempt(tx, attempt.id, { ...base, status: 'succeeded' });
+      const updated = await transitionLockedAttempt(tx, attempt, 'succeeded', base);
       const next = await moveIntent(tx, pi, 'succeeded', {
         amountReceived: psp.amountCaptured,
         amountCapturable: 0,
@@ -105,7 +112,7 @@ async function applyToOpenAttempt(
       return { paymentIntent: next, attempt: updated };
     }
     case 'authorized': {
-      const updated = await updateAttempt(tx, attempt.id, { ...base, status: 'authorized' });
+      const updated = await transitionLockedAttempt(tx, attempt, 'authorized', base);
       const next = await moveIntent(tx, pi, 'requires_capture', { amountCapturable: psp.amount, lastPaymentError: null });
       await completeCheckoutSession(tx, next, appUrl);
       return { paymentIntent: next, attempt: updated };
@@ -115,17 +122,17 @@ async function applyToOpenAttempt(
         type: 'redirect_to_url' as const,
         redirect_to_url: { url: psp.redirectUrl ?? '', return_url: attempt.nextAction?.redirect_to_url.return_url ?? '' },
       };
-      const updated = await updateAttempt(tx, attempt.id, { ...base, status: 'requires_action', nextAction });
+      const updated = await transitionLockedAttempt(tx, attempt, 'requires_action', { ...base, nextAction });
       const next = await moveIntent(tx, pi, 'requires_action', {});
       return { paymentIntent: next, attempt: updated };
     }
     case 'declined':
     case 'canceled': {
+      if (psp.failure) return failLocked(tx, pi, attempt, psp.failure.code, psp.failure.message, base);
       const declineCode = psp.status === 'declined' ? (psp.declineCode ?? 'generic_decline') : 'authentication_failed';
       const message = declineMessage(declineCode);
-      const updated = await updateAttempt(tx, attempt.id, {
+      const updated = await transitionLockedAttempt(tx, attempt, 'failed', {
         ...base,
-        status: 'failed',
         failureCode: declineCode === 'authentication_failed' ? 'authentication_failed' : 'card_declined',
         declineCode,
         failureMessage: message,
@@ -169,10 +176,31 @@ async function findAttempt(tx: Tx, id: string): Promise<PaymentAttempt> {
   return a;
 }
 
-export async function updateAttempt(tx: Tx, id: string, patch: Partial<PaymentAttempt>): Promise<PaymentAttempt> {
-  const [a] = await tx.update(paymentAttempts).set(patch).where(eq(paymentAttempts.id, id)).returning();
-  if (!a) throw new Error(`payment attempt ${id} not found`);
+/** Records facts on an open attempt without moving it (a PSP reference that arrived later). */
+async function updateOpenAttempt(tx: Tx, attempt: PaymentAttempt, patch: Partial<PaymentAttempt>): Promise<PaymentAttempt> {
+  const [a] = await tx
+    .update(paymentAttempts)
+    .set({ ...patch, updatedAt: new Date() })
+    .where(and(eq(paymentAttempts.id, attempt.id), inArray(paymentAttempts.status, [...OPEN_ATTEMPT_STATUSES])))
+    .returning();
+  if (!a) throw new Error(`payment attempt ${attempt.id} is no longer open`);
   return a;
+}
+
+/** Fails an open attempt (intent row locked) with a reason in the method's terms; the intent waits for a new payment method. */
+async function failLocked(
+  tx: Tx,
+  pi: PaymentIntent,
+  attempt: PaymentAttempt,
+  code: string,
+  message: string,
+  patch: Partial<PaymentAttempt> = {},
+): Promise<AttemptOutcome> {
+  const updated = await transitionLockedAttempt(tx, attempt, 'failed', { ...patch, failureCode: code, failureMessage: message });
+  const next = await moveIntent(tx, pi, 'requires_payment_method', {
+    lastPaymentError: { type: 'api_error', code, message, payment_attempt: attempt.id },
+  });
+  return { paymentIntent: next, attempt: updated };
 }
 
 /** A paid (or authorized) intent completes its checkout session, once. */
@@ -213,24 +241,18 @@ export async function failOpenAttempt(
     const pi = await lockPaymentIntent(tx, attempt0.merchantId, attempt0.paymentIntentId);
     const attempt = await findAttempt(tx, attemptId);
     if (!isOpenAttempt(attempt)) return { paymentIntent: pi, attempt };
-    let updated = await updateAttempt(tx, attempt.id, {
-      status: 'failed',
-      failureCode: code,
-      failureMessage: message,
-      updatedAt: new Date(),
-    });
-    if (options.pspMayStillComplete && attempt.pspReference && isCardPspName(attempt.psp)) {
-      updated = await markReversalOwed(
+    const failed = await failLocked(tx, pi, attempt, code, message);
+    // Only a PSP that can be told to stop (or give back) is asked again; others are reconciled.
+    if (options.pspMayStillComplete && attempt.pspReference && paymentMethodCapabilities(attempt.psp).cancel) {
+      const owed = await markReversalOwed(
         tx,
-        updated,
+        failed.attempt,
         attempt.pspReference,
         'Given up while the card network could not be reached; it is asked again until it confirms nothing is held.',
       );
+      return { paymentIntent: failed.paymentIntent, attempt: owed };
     }
-    const next = await moveIntent(tx, pi, 'requires_payment_method', {
-      lastPaymentError: { type: 'api_error', code, message, payment_attempt: attempt.id },
-    });
-    return { paymentIntent: next, attempt: updated };
+    return failed;
   });
   await reverseSoon(outcome.attempt);
   return outcome;

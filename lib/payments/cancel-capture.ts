@@ -5,14 +5,13 @@ import { checkoutSessions, paymentAttempts, type PaymentAttempt, type PaymentInt
 import { env } from '@/lib/env';
 import { AppError, invariant } from '@/lib/errors';
 import { writeOutboxEvent } from '@/lib/events/outbox';
-import { getPspByName } from '@/lib/psp';
+import { getPaymentMethodAdapter } from '@/lib/psp/registry';
 import { PspError } from '@/lib/psp/types';
-import { updateAttempt } from './apply-psp-result';
 import { resolveAttempt } from './confirm';
 import { getAttempt, getPaymentIntent, lockPaymentIntent } from './intents';
 import { serializeCheckoutSession } from './serialize';
-import { CANCELABLE_STATUSES } from './state-machine';
-import { transitionPaymentIntent } from './transition';
+import { CANCELABLE_STATUSES, CLAIMED_ATTEMPT_STATUSES } from './state-machine';
+import { transitionAttempt, transitionLockedAttempt, transitionPaymentIntent } from './transition';
 
 export const cancelPaymentIntentBody = z
   .object({
@@ -27,7 +26,7 @@ export const capturePaymentIntentBody = z
 /** How long a cancel or capture may hold its claim on an attempt before another request may take over (a crashed request). */
 const CLAIM_TTL_MS = 2 * 60_000;
 
-type ClaimedStatus = 'canceling' | 'capturing';
+type ClaimedStatus = (typeof CLAIMED_ATTEMPT_STATUSES)[number];
 
 function pspFailure(err: unknown): never {
   if (err instanceof PspError) throw new AppError('psp_unavailable', 'The card network could not be reached. Nothing was changed; try again.', { cause: err });
@@ -47,7 +46,7 @@ async function refuseWhileInFlight(tx: Tx, paymentIntentId: string, action: 'can
   const busy = await tx
     .select({ id: paymentAttempts.id, status: paymentAttempts.status, updatedAt: paymentAttempts.updatedAt })
     .from(paymentAttempts)
-    .where(and(eq(paymentAttempts.paymentIntentId, paymentIntentId), inArray(paymentAttempts.status, ['pending', 'canceling', 'capturing'])));
+    .where(and(eq(paymentAttempts.paymentIntentId, paymentIntentId), inArray(paymentAttempts.status, ['pending', ...CLAIMED_ATTEMPT_STATUSES])));
   for (const a of busy) {
     if (a.status === 'pending') {
       throw unexpectedState(
@@ -77,17 +76,15 @@ function liveAttempt(attempt: PaymentAttempt | null, takeOver: readonly PaymentA
 
 /** Claims the attempt for this request; `from` is what it goes back to if the PSP says no. */
 async function claimAttempt(tx: Tx, attempt: PaymentAttempt, as: ClaimedStatus): Promise<void> {
-  await updateAttempt(tx, attempt.id, { status: as, updatedAt: new Date() });
+  await transitionLockedAttempt(tx, attempt, as);
 }
 
 /** Gives a claimed attempt back (the PSP refused or could not be reached), unless something else recorded an outcome. */
 async function releaseClaim(merchantId: string, attempt: PaymentAttempt, as: ClaimedStatus, back: PaymentAttempt['status']): Promise<void> {
   await getDb().transaction(async (tx) => {
     await lockPaymentIntent(tx, merchantId, attempt.paymentIntentId);
-    await tx
-      .update(paymentAttempts)
-      .set({ status: back, updatedAt: new Date() })
-      .where(and(eq(paymentAttempts.id, attempt.id), eq(paymentAttempts.status, as)));
+    // null: something else recorded an outcome meanwhile, which stands
+    await transitionAttempt(tx, { id: attempt.id, status: as }, back);
   });
 }
 
@@ -122,7 +119,7 @@ export async function cancelPaymentIntent(merchantId: string, id: string, reason
   const backTo = attempt.status === 'authorized' || attempt.status === 'requires_action' ? attempt.status : await intentStatusToAttemptStatus(merchantId, id);
   try {
     // the attempt's own PSP: the authorization lives there
-    await getPspByName(attempt.psp).cancel(attempt.pspReference!, `${attempt.id}:cancel`);
+    await getPaymentMethodAdapter(attempt.psp).cancel(attempt.pspReference!, `${attempt.id}:cancel`);
   } catch (err) {
     await releaseClaim(merchantId, attempt, 'canceling', backTo);
     if (err instanceof PspError && err.kind === 'rejected') {
@@ -155,11 +152,7 @@ function assertCancelable(pi: PaymentIntent): void {
 async function cancelLocked(tx: Tx, locked: PaymentIntent, releasedAttemptId: string | null, reason: string | undefined): Promise<PaymentIntent> {
   assertCancelable(locked);
   if (releasedAttemptId) {
-    const [released] = await tx
-      .update(paymentAttempts)
-      .set({ status: 'canceled', updatedAt: new Date() })
-      .where(and(eq(paymentAttempts.id, releasedAttemptId), eq(paymentAttempts.status, 'canceling')))
-      .returning({ id: paymentAttempts.id });
+    const released = await transitionAttempt(tx, { id: releasedAttemptId, status: 'canceling' }, 'canceled');
     invariant(released, `attempt ${releasedAttemptId} lost its cancel claim while the PSP canceled it`);
   }
   const canceled = await transitionPaymentIntent(tx, locked, 'canceled', {
@@ -217,7 +210,7 @@ export async function capturePaymentIntent(merchantId: string, id: string, amoun
   });
   let captured;
   try {
-    captured = await getPspByName(attempt.psp).capture(attempt.pspReference!, amount, `${attempt.id}:capture`);
+    captured = await getPaymentMethodAdapter(attempt.psp).capture(attempt.pspReference!, amount, `${attempt.id}:capture`);
   } catch (err) {
     await releaseClaim(merchantId, attempt, 'capturing', 'authorized');
     if (err instanceof PspError && err.kind === 'rejected') {
@@ -227,11 +220,7 @@ export async function capturePaymentIntent(merchantId: string, id: string, amoun
   }
   return db.transaction(async (tx) => {
     const locked = await lockPaymentIntent(tx, merchantId, id);
-    const [owned] = await tx
-      .update(paymentAttempts)
-      .set({ status: 'succeeded', updatedAt: new Date() })
-      .where(and(eq(paymentAttempts.id, attempt.id), eq(paymentAttempts.status, 'capturing')))
-      .returning({ id: paymentAttempts.id });
+    const owned = await transitionAttempt(tx, { id: attempt.id, status: 'capturing' }, 'succeeded');
     invariant(owned, `attempt ${attempt.id} lost its capture claim while the PSP captured it`);
     return transitionPaymentIntent(tx, locked, 'succeeded', { amountReceived: captured.amountCaptured, amountCapturable: 0 });
   });

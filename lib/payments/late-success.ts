@@ -3,11 +3,11 @@ import { getDb, type Tx } from '@/db/client';
 import { paymentAttempts, type PaymentAttempt, type PaymentIntent } from '@/db/schema';
 import { writeOutboxEvent } from '@/lib/events/outbox';
 import { formatMoney } from '@/lib/money';
-import { getPspByName } from '@/lib/psp';
-import { isCardPspName } from '@/lib/psp/routing';
+import { getPaymentMethodAdapter, paymentMethodCapabilities } from '@/lib/psp/registry';
 import { PspError, type PspPayment } from '@/lib/psp/types';
 import { lockPaymentIntent } from './intents';
 import { serializePaymentIntent } from './serialize';
+import { transitionLockedAttempt } from './transition';
 
 /**
  * A PSP success we will not keep: the card was authorized or captured for an attempt after its
@@ -19,14 +19,15 @@ import { serializePaymentIntent } from './serialize';
  */
 
 /** The PSP statuses under which it holds (or may still take) the customer's money. */
-const HOLDS_OR_MAY_TAKE_MONEY: readonly PspPayment['status'][] = ['authorized', 'captured', 'requires_action'];
+const HOLDS_OR_MAY_TAKE_MONEY: readonly PspPayment['status'][] = ['authorized', 'captured', 'requires_action', 'pending'];
 
 /**
- * Whether a PSP answer for this attempt means money we must give back through the card adapter.
- * Card PSPs only: M-Pesa has no void, and its late results are handled by its own flow.
+ * Whether a PSP answer for this attempt means money we must give back through its adapter. Only a
+ * method that can cancel (void) at its PSP is reversed here; one that cannot (M-Pesa today) keeps
+ * the PSP's answer and is left for reconciliation.
  */
 export function pspMayHoldMoney(attempt: Pick<PaymentAttempt, 'psp'>, psp: Pick<PspPayment, 'status'>): boolean {
-  return isCardPspName(attempt.psp) && HOLDS_OR_MAY_TAKE_MONEY.includes(psp.status);
+  return paymentMethodCapabilities(attempt.psp).cancel && HOLDS_OR_MAY_TAKE_MONEY.includes(psp.status);
 }
 
 /** The PSP idempotency key of an attempt's reversal: a retried void or refund is applied once. */
@@ -42,12 +43,7 @@ export async function markReversalOwed(
   pspReference: string,
   reason: string,
 ): Promise<PaymentAttempt> {
-  const [owed] = await tx
-    .update(paymentAttempts)
-    .set({ status: 'reversal_pending', pspReference, reversalReason: reason, reversalLeaseUntil: null, updatedAt: new Date() })
-    .where(eq(paymentAttempts.id, attempt.id))
-    .returning();
-  if (!owed) throw new Error(`payment attempt ${attempt.id} not found`);
+  const owed = await transitionLockedAttempt(tx, attempt, 'reversal_pending', { pspReference, reversalReason: reason, reversalLeaseUntil: null });
   console.warn(`[payments] ${attempt.id} (${attempt.paymentIntentId}): ${reason}`);
   return owed;
 }
@@ -129,14 +125,16 @@ async function releaseReversalLease(attemptId: string): Promise<void> {
 }
 
 async function giveBackAtPsp(attempt: PaymentAttempt, pspReference: string): Promise<PspAnswer> {
-  const psp = getPspByName(attempt.psp);
-  const now = await psp.retrieve(pspReference);
+  const psp = getPaymentMethodAdapter(attempt.psp);
+  const now = await psp.resolve(attemptAtPsp(attempt, pspReference));
+  if (!now) return { kind: 'nothing_held' };
   switch (now.status) {
     case 'authorized': {
       const voided = await psp.cancel(pspReference, reversalKey(attempt.id));
       if (voided.status !== 'canceled') throw new PspError('bad_response', `void of ${pspReference} answered ${voided.status}`, true);
       return { kind: 'voided', amount: now.amount };
     }
+    case 'pending':
     case 'requires_action': {
       // The customer has not finished 3-D Secure: nothing is held yet; make sure nothing will be.
       const canceled = await psp.cancel(pspReference, reversalKey(attempt.id));
@@ -154,16 +152,27 @@ async function giveBackAtPsp(attempt: PaymentAttempt, pspReference: string): Pro
   }
 }
 
+/** The PSP is asked about exactly the payment it reported (a read; never a new authorize). */
+function attemptAtPsp(attempt: PaymentAttempt, pspReference: string) {
+  return {
+    id: attempt.id,
+    merchantId: attempt.merchantId,
+    amount: attempt.amount,
+    currency: attempt.currency,
+    pspIdempotencyKey: attempt.pspIdempotencyKey,
+    pspReference,
+    paymentMethodToken: null,
+    capture: false,
+  };
+}
+
 async function recordReversal(tx: Tx, attempt0: PaymentAttempt, answer: Exclude<PspAnswer, { kind: 'refund_failed' }>): Promise<ReversalOutcome> {
   const pi = await lockPaymentIntent(tx, attempt0.merchantId, attempt0.paymentIntentId);
   const [attempt] = await tx.select().from(paymentAttempts).where(eq(paymentAttempts.id, attempt0.id));
   if (!attempt || attempt.status !== 'reversal_pending') return 'not_owed'; // a concurrent sweep recorded it
   if (answer.kind === 'nothing_held') {
     // The PSP holds nothing (a stale hint, or a payment that never completed): an ordinary failure.
-    await tx
-      .update(paymentAttempts)
-      .set({ status: 'failed', reversalReason: null, reversalLeaseUntil: null, updatedAt: new Date() })
-      .where(eq(paymentAttempts.id, attempt.id));
+    await transitionLockedAttempt(tx, attempt, 'failed', { reversalReason: null, reversalLeaseUntil: null });
     return 'nothing_held';
   }
   const amount = formatMoney(answer.amount, attempt.currency);
@@ -172,10 +181,7 @@ async function recordReversal(tx: Tx, attempt0: PaymentAttempt, answer: Exclude<
       ? `the authorization of ${amount} was voided`
       : `the ${amount} captured was refunded${answer.pending ? ' (the PSP is processing the refund)' : ''}`;
   const reason = `Succeeded at ${attempt.psp} after the payment was ${describeIntent(pi, attempt)}; ${how} automatically.`;
-  await tx
-    .update(paymentAttempts)
-    .set({ status: 'reversed', reversalReason: reason, reversedAt: new Date(), reversalLeaseUntil: null, updatedAt: new Date() })
-    .where(eq(paymentAttempts.id, attempt.id));
+  await transitionLockedAttempt(tx, attempt, 'reversed', { reversalReason: reason, reversedAt: new Date(), reversalLeaseUntil: null });
   await writeOutboxEvent(tx, {
     type: 'payment_intent.late_success_reversed',
     merchantId: pi.merchantId,

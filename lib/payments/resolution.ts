@@ -3,13 +3,11 @@ import { getDb } from '@/db/client';
 import { checkoutSessions, paymentAttempts, paymentIntents } from '@/db/schema';
 import { env } from '@/lib/env';
 import { AppError } from '@/lib/errors';
-import { getPspByName } from '@/lib/psp';
-import { MPESA_PSP } from '@/lib/psp/daraja';
+import { getPaymentMethodAdapter } from '@/lib/psp/registry';
 import { PspError } from '@/lib/psp/types';
-import { failOpenAttempt, type AttemptOutcome } from './apply-psp-result';
+import { failOpenAttempt, isOpenAttempt, type AttemptOutcome } from './apply-psp-result';
 import { cancelPaymentIntent } from './cancel-capture';
 import { resolveAttempt } from './confirm';
-import { abandonMpesaAttempt } from './mobile-money';
 
 export type PendingKind = 'requires_action' | 'processing';
 
@@ -54,26 +52,33 @@ export async function queryAttempt(attemptId: string): Promise<string> {
   }
 }
 
-const ABANDON_MESSAGES: Record<PendingKind, string> = {
-  requires_action: 'The customer did not complete 3-D Secure authentication in time.',
-  processing: 'The card network did not confirm this payment before the deadline.',
-};
+/** Why an attempt was given up: the customer left 3-D Secure, or the PSP never confirmed (in the method's words). */
+function abandonReason(kind: PendingKind, unresolved: string): { code: string; message: string } {
+  return kind === 'requires_action'
+    ? { code: 'authentication_abandoned', message: 'The customer did not complete 3-D Secure authentication in time.' }
+    : { code: 'psp_unresolved', message: unresolved };
+}
 
 /**
  * The deadline passed. First make sure the PSP will not complete it later: cancel it there
  * (a canceled authorization can no longer be captured). If the PSP says it already completed,
- * apply that instead. Only then fail the attempt, with a clear reason.
+ * apply that instead. Only then fail the attempt, with a clear reason. A method that cannot
+ * cancel (M-Pesa) is asked once more instead, and a final answer applied.
  */
 export async function abandonAttempt(attemptId: string, kind: PendingKind): Promise<AttemptOutcome> {
   const db = getDb();
   const [attempt] = await db.select().from(paymentAttempts).where(eq(paymentAttempts.id, attemptId));
   if (!attempt) throw new AppError('resource_missing', `No such payment attempt: '${attemptId}'`);
-  // M-Pesa has no cancel: query once more, then fail.
-  if (attempt.psp === MPESA_PSP) return abandonMpesaAttempt(attemptId);
+  const adapter = getPaymentMethodAdapter(attempt.psp);
+  if (!adapter.capabilities.cancel) {
+    const last = await askOnceMore(attemptId);
+    if (last) return last;
+    return failOpenAttempt(attemptId, `${adapter.name}_unresolved`, adapter.wording.unresolved);
+  }
   let pspMayStillComplete = false;
   if (attempt.pspReference) {
     try {
-      await getPspByName(attempt.psp).cancel(attempt.pspReference, `${attempt.id}:cancel`);
+      await adapter.cancel(attempt.pspReference, `${attempt.id}:cancel`);
     } catch (err) {
       if (!(err instanceof PspError)) throw err;
       // The PSP refused (it completed after all) or could not be reached: ask once more.
@@ -85,8 +90,19 @@ export async function abandonAttempt(attemptId: string, kind: PendingKind): Prom
       pspMayStillComplete = true;
     }
   }
-  const code = kind === 'requires_action' ? 'authentication_abandoned' : 'psp_unresolved';
-  return failOpenAttempt(attemptId, code, ABANDON_MESSAGES[kind], { pspMayStillComplete });
+  const reason = abandonReason(kind, adapter.wording.unresolved);
+  return failOpenAttempt(attemptId, reason.code, reason.message, { pspMayStillComplete });
+}
+
+/** One last query; the outcome when the PSP gave a final answer, null when it is still open or unreachable. */
+async function askOnceMore(attemptId: string): Promise<AttemptOutcome | null> {
+  try {
+    const outcome = await resolveAttempt(attemptId);
+    return isOpenAttempt(outcome.attempt) ? null : outcome;
+  } catch (err) {
+    if (!(err instanceof PspError)) throw err;
+    return null;
+  }
 }
 
 /** Open checkout sessions past their expiry (oldest first). */

@@ -1,4 +1,4 @@
-import type { PaymentIntentStatus } from '@/db/schema';
+import type { AttemptStatus, PaymentIntentStatus } from '@/db/schema';
 
 /**
  * The one table of allowed PaymentIntent transitions (Stripe's states). Anything not listed is
@@ -33,4 +33,42 @@ export function isTerminal(status: PaymentIntentStatus): boolean {
 
 export function canTransition(from: PaymentIntentStatus, to: PaymentIntentStatus): boolean {
   return PAYMENT_INTENT_TRANSITIONS[from].includes(to);
+}
+
+/**
+ * The one table of allowed payment-attempt transitions. An attempt is open while it waits for its
+ * outcome (pending at the PSP, requires_action with the customer); a cancel or capture claims it
+ * (canceling / capturing) while it talks to the PSP, and gives it back if the PSP says no; a claim
+ * left by a request that died may be taken over (the same status again, or capturing -> canceling).
+ * A failed attempt whose PSP turns out to hold money is owed back (reversal_pending) until the PSP
+ * confirms the void or refund (reversed) or that nothing is held (failed).
+ * succeeded, canceled and reversed are terminal.
+ */
+export const ATTEMPT_TRANSITIONS: Readonly<Record<AttemptStatus, readonly AttemptStatus[]>> = {
+  pending: ['requires_action', 'authorized', 'succeeded', 'failed', 'reversal_pending'],
+  requires_action: ['authorized', 'succeeded', 'failed', 'canceling', 'reversal_pending'],
+  authorized: ['capturing', 'canceling'],
+  capturing: ['succeeded', 'authorized', 'canceling', 'capturing'],
+  canceling: ['canceled', 'authorized', 'requires_action', 'canceling'],
+  failed: ['reversal_pending'],
+  reversal_pending: ['reversed', 'failed'],
+  succeeded: [],
+  canceled: [],
+  reversed: [],
+};
+
+/** Attempts still waiting for their outcome: sent to the PSP, or waiting for the customer. */
+export const OPEN_ATTEMPT_STATUSES = ['pending', 'requires_action'] as const satisfies readonly AttemptStatus[];
+
+/** Attempts a cancel or capture has claimed while it talks to the PSP. */
+export const CLAIMED_ATTEMPT_STATUSES = ['canceling', 'capturing'] as const satisfies readonly AttemptStatus[];
+
+export const TERMINAL_ATTEMPT_STATUSES: readonly AttemptStatus[] = ['succeeded', 'canceled', 'reversed'];
+
+export function isOpenAttemptStatus(status: AttemptStatus): boolean {
+  return (OPEN_ATTEMPT_STATUSES as readonly AttemptStatus[]).includes(status);
+}
+
+export function canTransitionAttempt(from: AttemptStatus, to: AttemptStatus): boolean {
+  return ATTEMPT_TRANSITIONS[from].includes(to);
 }

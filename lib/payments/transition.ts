@@ -1,10 +1,10 @@
 import { and, eq } from 'drizzle-orm';
 import type { Tx } from '@/db/client';
-import { paymentIntents, type PaymentIntent, type PaymentIntentStatus } from '@/db/schema';
+import { paymentAttempts, paymentIntents, type AttemptStatus, type PaymentAttempt, type PaymentIntent, type PaymentIntentStatus } from '@/db/schema';
 import { AppError, invariant } from '@/lib/errors';
 import { writeOutboxEvent, type EventType } from '@/lib/events/outbox';
 import { serializePaymentIntent } from './serialize';
-import { canTransition } from './state-machine';
+import { canTransition, canTransitionAttempt } from './state-machine';
 
 /** The outbox event each target state announces (none for requires_confirmation). */
 const EVENT_FOR_STATUS: Partial<Record<PaymentIntentStatus, EventType>> = {
@@ -67,4 +67,39 @@ function assertAmounts(pi: PaymentIntent): void {
   invariant(pi.amountReceived >= 0 && pi.amountReceived <= pi.amount, `amount_received out of range on ${pi.id}`);
   invariant(pi.amountCapturable >= 0 && pi.amountCapturable <= pi.amount, `amount_capturable out of range on ${pi.id}`);
   invariant(pi.status !== 'succeeded' || pi.amountReceived > 0, `succeeded ${pi.id} with nothing received`);
+}
+
+export type AttemptPatch = Partial<Omit<PaymentAttempt, 'id' | 'status' | 'paymentIntentId' | 'merchantId'>>;
+
+/**
+ * The only way a payment attempt changes state. Checks the attempt table (ATTEMPT_TRANSITIONS) and
+ * moves the row only if it is still in the state the caller saw; returns null when something else
+ * moved it first (the caller decides whether that is a race to report or a no-op). A refused
+ * transition is a bug in the caller, never a customer error.
+ */
+export async function transitionAttempt(
+  tx: Tx,
+  current: Pick<PaymentAttempt, 'id' | 'status'>,
+  to: AttemptStatus,
+  patch: AttemptPatch = {},
+): Promise<PaymentAttempt | null> {
+  invariant(canTransitionAttempt(current.status, to), `payment attempt ${current.id} cannot move from ${current.status} to ${to}`);
+  const [updated] = await tx
+    .update(paymentAttempts)
+    .set({ updatedAt: new Date(), ...patch, status: to })
+    .where(and(eq(paymentAttempts.id, current.id), eq(paymentAttempts.status, current.status)))
+    .returning();
+  return updated ?? null;
+}
+
+/** transitionAttempt for a caller that holds the intent's row lock: the attempt cannot have moved. */
+export async function transitionLockedAttempt(
+  tx: Tx,
+  current: Pick<PaymentAttempt, 'id' | 'status'>,
+  to: AttemptStatus,
+  patch: AttemptPatch = {},
+): Promise<PaymentAttempt> {
+  const updated = await transitionAttempt(tx, current, to, patch);
+  invariant(updated, `payment attempt ${current.id} left ${current.status} under its intent's row lock`);
+  return updated;
 }

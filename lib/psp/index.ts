@@ -7,7 +7,7 @@ import { createCircuitBreaker, createRetryPolicy, isBrokenCircuit, RetryBudgetEx
 import { CARD_PSP_CAPABILITIES, isCardPspName, planCardRoute, type CardPspName, type CardRoutePlan } from './routing';
 import { createSandboxCardAdapter } from './sandbox-card';
 import { createStripeAdapter } from './stripe/adapter';
-import { NO_CAPABILITIES, PspError, type CardPspAdapter } from './types';
+import { NO_CAPABILITIES, PspError, type CardPspAdapter, type PaymentMethodType } from './types';
 
 export * from './types';
 
@@ -80,7 +80,7 @@ export function defaultPspBreaker(): CircuitBreakerPolicy {
 const adapters = new Map<CardPspName, CardPspAdapter>();
 
 /** Why a PSP cannot be used in this deployment, or null when it can. */
-export function pspDisabledReason(name: CardPspName): string | null {
+export function pspDisabledReason(name: string): string | null {
   if (name === 'stripe' && !env().STRIPE_SECRET_KEY) return 'STRIPE_SECRET_KEY is not set';
   return null;
 }
@@ -131,8 +131,18 @@ export function getCardPsp(): CardPspAdapter {
  * that cannot charge this payment method or (when given) this currency, per their capabilities.
  */
 export async function routeCardPayment(merchantId: string, paymentMethod: string, currency?: string): Promise<CardRoutePlan> {
+  const preference = await merchantPspOrder(merchantId, 'card');
+  return planCardRoute({ preference, disabled: pspDisabledReason, paymentMethod, ...(currency ? { currency } : {}) });
+}
+
+/**
+ * The merchant's saved PSP order for a payment method (dashboard settings), or null for the
+ * default. The one place that reads it: confirm's router and the pay page's card form both ask here.
+ */
+export async function merchantPspOrder(merchantId: string, method: PaymentMethodType): Promise<readonly string[] | null> {
   const [row] = await getDb().select({ pspRouting: merchantSettings.pspRouting }).from(merchantSettings).where(eq(merchantSettings.merchantId, merchantId));
-  return planCardRoute({ preference: row?.pspRouting?.card, disabled: pspDisabledReason, paymentMethod, ...(currency ? { currency } : {}) });
+  const saved = row?.pspRouting?.[method];
+  return saved?.length ? saved : null;
 }
 
 /** For tests that point an adapter somewhere else: every PSP gets a fresh adapter and breaker. */

@@ -44,6 +44,13 @@ export interface CardRoutePlan {
   skipped: string[];
 }
 
+/** Any method's plan: the PSPs to try in order, why others were left out, and which method it is for. */
+export interface RoutePlan {
+  method: string;
+  order: string[];
+  skipped: string[];
+}
+
 export function planCardRoute(input: {
   preference: readonly string[] | null | undefined;
   /** Reason a PSP is disabled (e.g. "STRIPE_SECRET_KEY is not set"), or null when enabled. */
@@ -53,6 +60,8 @@ export function planCardRoute(input: {
   currency?: string;
   /** The PSPs' declared capabilities (default: CARD_PSP_CAPABILITIES). */
   capabilities?: (psp: CardPspName) => PspCapabilities;
+  /** true: no token yet (the pay page choosing its card form): skip the token check. */
+  acceptsAnyToken?: boolean;
 }): CardRoutePlan {
   const capabilitiesOf = input.capabilities ?? ((psp: CardPspName) => CARD_PSP_CAPABILITIES[psp]);
   const preference = (input.preference?.length ? input.preference : DEFAULT_CARD_ROUTE).filter(isCardPspName);
@@ -63,15 +72,40 @@ export function planCardRoute(input: {
     const gap = capabilityGap(capabilitiesOf(psp), input.currency);
     if (disabledBecause) skipped.push(`${psp} disabled (${disabledBecause})`);
     else if (gap) skipped.push(`${psp} ${gap}`);
-    else if (!acceptsPaymentMethod(psp, input.paymentMethod)) skipped.push(`${psp} cannot charge this payment method`);
+    else if (!input.acceptsAnyToken && !acceptsPaymentMethod(psp, input.paymentMethod)) skipped.push(`${psp} cannot charge this payment method`);
     else order.push(psp);
   }
   return { order, skipped };
 }
 
+/**
+ * A non-card method's plan: the merchant's order for it (or the default), minus disabled PSPs and
+ * PSPs that do not take the method. Currency and amount are the method adapter's own check
+ * (assertCanCharge), which explains a refusal in the method's terms.
+ */
+export function planMethodRoute(input: {
+  method: string;
+  preference: readonly string[] | null | undefined;
+  defaults: readonly string[];
+  disabled: (psp: string) => string | null;
+}): RoutePlan {
+  const preference = (input.preference?.length ? input.preference : input.defaults).filter((psp) => input.defaults.includes(psp));
+  const order: string[] = [];
+  const skipped: string[] = [];
+  for (const psp of new Set(preference)) {
+    const disabledBecause = input.disabled(psp);
+    if (disabledBecause) skipped.push(`${psp} disabled (${disabledBecause})`);
+    else order.push(psp);
+  }
+  return { method: input.method, order, skipped };
+}
+
 /** The reason recorded when the first PSP in the plan is used. */
-export function describeRoute(plan: CardRoutePlan, chosen: string, failures: readonly string[]): string {
-  const head = failures.length > 0 ? `${failures.join('; ')}; failed over to ${chosen}` : `routed to ${chosen} (first in the merchant's card order: ${plan.order.join(', ')})`;
+export function describeRoute(plan: Pick<RoutePlan, 'order' | 'skipped'> & { method?: string }, chosen: string, failures: readonly string[]): string {
+  const head =
+    failures.length > 0
+      ? `${failures.join('; ')}; failed over to ${chosen}`
+      : `routed to ${chosen} (first in the merchant's ${plan.method ?? 'card'} order: ${plan.order.join(', ')})`;
   return plan.skipped.length > 0 ? `${head}; ${plan.skipped.join('; ')}` : head;
 }
 

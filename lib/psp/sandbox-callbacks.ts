@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { requireSecret } from '@/lib/env';
 import { sandboxWirePayment, sandboxWireRefund, toPspPayment, toPspRefund } from './sandbox-card';
-import type { PspPayment, PspRefund } from './types';
+import type { CallbackHint, PspPayment, PspRefund } from './types';
 
 /**
  * Our side of the sandbox card network's callbacks: verify the signature on the raw bytes,
@@ -120,4 +120,15 @@ export function parseSandboxRefundCallback(rawBody: string): SandboxRefundCallba
   const wire = wireRefundCallback.parse(JSON.parse(rawBody));
   const r = wire.data;
   return { eventId: wire.id, refund: toPspRefund(r), ...(r.idempotency_key ? { idempotencyKey: r.idempotency_key } : {}) };
+}
+
+/** A sandbox callback as a payment hint (null for a refund callback). */
+export function sandboxCallbackHint(rawBody: string): CallbackHint | null {
+  if (sandboxCallbackType(rawBody) === 'refund.updated') return null;
+  const callback = parseSandboxCallback(rawBody);
+  return {
+    pspReference: callback.payment.pspReference,
+    claimed: callback.payment.status,
+    ...(callback.idempotencyKey ? { idempotencyKey: callback.idempotencyKey } : {}),
+  };
 }

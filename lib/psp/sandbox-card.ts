@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { env, requireSecret } from '@/lib/env';
+import { networkErrorCode, requestNeverLeft } from './network';
 import { SUPPORTED_CURRENCIES } from '@/lib/money';
 import {
   PspError,
@@ -144,30 +145,12 @@ export function toPspRefund(refund: Omit<z.infer<typeof sandboxWireRefund>, 'obj
   };
 }
 
-/** Connection never opened: the sandbox cannot have seen the request, so failing over is safe. */
-const NOT_CONNECTED_CODES = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
-
-function errorCode(err: unknown): string | undefined {
-  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-  }
-  return undefined;
-}
-
 function toNetworkPspError(err: unknown, what: string): PspError {
   if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
     return new PspError('timeout', `sandbox card network: ${what} timed out`, true);
   }
-  const code = errorCode(err);
-  const sent = code === undefined || !NOT_CONNECTED_CODES.has(code);
+  const code = networkErrorCode(err);
+  const sent = !requestNeverLeft(code);
   return new PspError('unreachable', `sandbox card network: ${what} failed (${code ?? 'network error'})`, sent);
 }
 

@@ -39,7 +39,11 @@ export interface AuthorizeRequest {
   merchantId?: string;
 }
 
-export type PspPaymentStatus = 'requires_action' | 'authorized' | 'captured' | 'declined' | 'canceled';
+/**
+ * pending: the PSP accepted the request and the outcome comes later (an M-Pesa prompt the customer
+ * has not answered yet); nothing is decided.
+ */
+export type PspPaymentStatus = 'pending' | 'requires_action' | 'authorized' | 'captured' | 'declined' | 'canceled';
 
 export interface PspPayment {
   pspReference: string;
@@ -52,6 +56,12 @@ export interface PspPayment {
   declineMessage?: string;
   /** Set when status is requires_action: send the customer here. */
   redirectUrl?: string;
+  /**
+   * A declined payment's reason in the method's own terms, when it is not a card decline (an
+   * M-Pesa result code: the customer cancelled on the phone, a wrong PIN). Card declines use
+   * declineCode instead.
+   */
+  failure?: { code: string; message: string };
 }
 
 /**
@@ -72,8 +82,12 @@ export class PspError extends Error {
   }
 }
 
-/** token_already_used: a single-use card token was already charged (by another attempt). */
-export type PspRejectionReason = 'token_already_used';
+/**
+ * token_already_used: a single-use card token was already charged (by another attempt).
+ * rate_limited: the PSP refused to take the request now (Daraja's spike arrest); nothing was sent on.
+ * not_supported: the payment method cannot do this at all (see its capabilities).
+ */
+export type PspRejectionReason = 'token_already_used' | 'rate_limited' | 'not_supported';
 
 export type PspRefundStatus = 'pending' | 'succeeded' | 'failed';
 
@@ -145,4 +159,149 @@ export interface CardPspAdapter {
   /** Refunds part or all of a captured payment; the idempotency key makes a retry refund once. */
   refund(pspReference: string, amount: number, idempotencyKey: string): Promise<PspRefund>;
   retrieveRefund(refundReference: string): Promise<PspRefund>;
+}
+
+// --- The one door for every payment method ---
+
+export type PaymentMethodType = PspCapabilities['methods'][number];
+
+/** What a payment method can do beyond its PSP's declared capabilities: which later calls exist. */
+export interface PaymentMethodCapabilities extends PspCapabilities {
+  /** Can hold an authorization and capture it later (capture_method=manual). */
+  manualCapture: boolean;
+  /** Can cancel (void) a payment at the PSP: an abandoned or unwanted one is stopped there. */
+  cancel: boolean;
+}
+
+/**
+ * The customer's payment method as the PSP knows it, read before any attempt exists: what the
+ * attempt records, what risk checks, and what begin sends.
+ */
+export interface PaymentMethodDetails {
+  type: PaymentMethodType;
+  /** What begin charges: the card token, or the normalized MSISDN (2547XXXXXXXX) for M-Pesa. */
+  reference: string;
+  card?: CardDetails;
+  /** The payer's phone (mobile money): risk counts attempts per phone. */
+  phone?: string;
+  /** The PSP's own fraud signal, when it has one. */
+  riskLevel: CardTokenInfo['riskLevel'] | null;
+  /** true: a single-use token that already paid for something; begin would be refused. */
+  used?: boolean;
+}
+
+export interface BeginRequest {
+  attemptId: string;
+  /** The attempt's PSP idempotency key: every try of begin carries it (where the PSP has one). */
+  idempotencyKey: string;
+  amount: number;
+  currency: string;
+  paymentMethod: PaymentMethodDetails;
+  /** true: charge at once; false: hold the authorization for a later capture. */
+  capture: boolean;
+  returnUrl?: string;
+  merchantId: string;
+  /** Shown to the customer where the method shows a payee (the M-Pesa prompt's account reference). */
+  merchantName: string;
+}
+
+/** An attempt as an adapter needs it to ask its PSP again. */
+export interface AttemptAtPsp {
+  id: string;
+  merchantId: string;
+  amount: number;
+  currency: string;
+  pspIdempotencyKey: string;
+  pspReference: string | null;
+  paymentMethodToken: string | null;
+  returnUrl?: string;
+  capture: boolean;
+}
+
+/** What a callback from the PSP says, before anyone believes it (the adapter's resolve decides). */
+export interface CallbackHint {
+  /** The PSP's id of the payment the callback is about. */
+  pspReference?: string;
+  /** The idempotency key we sent: finds an attempt whose PSP reference is not stored yet. */
+  idempotencyKey?: string;
+  /** What the callback claims happened; only decides whether asking the PSP is worth it. */
+  claimed?: PspPaymentStatus;
+  /** The receipt the callback names (M-Pesa), kept once the PSP confirms the payment. */
+  receiptNumber?: string;
+}
+
+/** The words a customer reads when the PSP could not be asked, per method ("the card network", "M-Pesa"). */
+export interface PaymentMethodWording {
+  /** Nothing was sent: stored on the attempt. */
+  notSent: string;
+  /** Nothing was sent: the intent's last error, which the customer reads on the pay page. */
+  notSentRetry: string;
+  /** Nothing was sent: the error the caller gets. */
+  notSentError: string;
+  /** The PSP refused for load (rate_limited). */
+  busy: string;
+  /** The request may have arrived: the payment is processing. */
+  unknown: string;
+  /** A deadline passed and the PSP never confirmed the payment. */
+  unresolved: string;
+}
+
+/**
+ * Every payment method (card via the sandbox network or Stripe, M-Pesa via Daraja, the next one)
+ * implements this, in lib/psp/<name>/, and is listed once in the registry (lib/psp/registry.ts).
+ * lib/payments calls only this and the router; it never asks which method it is.
+ *
+ * Every state-changing call is safe to repeat: it carries the attempt's (or refund's) idempotency
+ * key where the PSP has one, and the adapter re-sends only what the PSP cannot have acted on
+ * where it has none (Daraja's STK push).
+ */
+export interface PaymentMethodAdapter {
+  /** The `psp` of attempts and refunds made through it. */
+  readonly name: string;
+  readonly capabilities: PaymentMethodCapabilities;
+  /** The suffix of an attempt's PSP idempotency key for begin (`<attempt>:authorize`). */
+  readonly beginKey: string;
+  readonly wording: PaymentMethodWording;
+  /**
+   * Reads the customer's payment method (a card token, a phone number). A PspError "rejected" means
+   * no such payment method; an AppError explains invalid input. Nothing is charged.
+   */
+  readPaymentMethod(paymentMethod: string, merchantId: string): Promise<PaymentMethodDetails>;
+  /**
+   * Checks a payment can go this way at all (currency, capture method), before any attempt is
+   * recorded; throws an AppError that says why not.
+   */
+  assertCanCharge(payment: { amount: number; currency: string; capture: boolean }): void;
+  /**
+   * Records what only this method keeps about an attempt (M-Pesa's phone and request ids), in the
+   * transaction that records the attempt.
+   */
+  recordAttempt?(tx: import('@/db/client').Tx, attempt: { id: string; merchantId: string; amount: number }, method: PaymentMethodDetails): Promise<void>;
+  /** Authorize a card (or redirect to 3-D Secure), push an M-Pesa prompt. */
+  begin(request: BeginRequest): Promise<PspPayment>;
+  /**
+   * The PSP's current answer about an attempt (retrieve; re-sending the card authorize with its
+   * idempotency key, which is a read; an STK query). null: there is nothing to ask about.
+   */
+  resolve(attempt: AttemptAtPsp, hint?: CallbackHint): Promise<PspPayment | null>;
+  capture(pspReference: string, amount: number, idempotencyKey: string): Promise<PspPayment>;
+  cancel(pspReference: string, idempotencyKey: string): Promise<PspPayment>;
+  /**
+   * Refunds part or all of a payment. The answer may be final or pending (an asynchronous refund,
+   * such as an M-Pesa reversal whose result arrives by callback): a pending refund is asked again
+   * with retrieveRefund, or settled by the PSP's callback.
+   */
+  refund(pspReference: string, amount: number, idempotencyKey: string): Promise<PspRefund>;
+  retrieveRefund(refundReference: string): Promise<PspRefund>;
+  settlementReport(range: SettlementRange): Promise<SettlementLine[]>;
+  /**
+   * Reads a stored (already verified) callback body into a hint about a payment; null when the
+   * callback is about something else (a refund, a dispute). Never trusted on its own: resolve asks.
+   */
+  parseCallback(rawBody: string): CallbackHint | null;
+}
+
+/** A call the method cannot make at all (capabilities say so): refused before anything is sent. */
+export function notSupported(name: string, what: string): Promise<never> {
+  return Promise.reject(new PspError('rejected', `${name}: ${what} is not supported`, false, undefined, 'not_supported'));
 }

@@ -10,10 +10,10 @@ import { byCreation, keysetPage, listObject, oneCursor, pageParams } from '@/lib
 import { captureEventOf, ensureCapturePosted, recordRefund } from '@/lib/ledger';
 import { assertValidAmount, formatMoney, parseCurrency } from '@/lib/money';
 import { getPaymentIntent } from '@/lib/payments/intents';
-import { getPspByName } from '@/lib/psp';
-import { isCardPspName } from '@/lib/psp/routing';
+import { getPaymentMethodAdapter, paymentMethodCapabilities } from '@/lib/psp/registry';
 import { PspError, type PspRefund } from '@/lib/psp/types';
 import { refundedAmounts } from './amounts';
+import { canTransitionRefund, isPendingRefund } from './state-machine';
 
 export { refundedAmounts } from './amounts';
 
@@ -69,8 +69,8 @@ export async function createRefund(merchantId: string, input: z.output<typeof cr
   }
   const currency = parseCurrency(pi.currency);
   const attempt = await succeededAttempt(db, pi);
-  if (!isCardPspName(attempt.psp)) {
-    // M-Pesa reversals need Daraja's Reversal/B2C APIs, which paykit does not call yet.
+  if (!paymentMethodCapabilities(attempt.psp).refunds) {
+    // The method cannot refund through its PSP (M-Pesa: Daraja's Reversal/B2C, not called yet).
     throw new AppError(
       'refund_not_supported',
       `Refunds of ${attempt.psp} payments are not supported yet; refund the customer through the PSP directly.`,
@@ -129,7 +129,7 @@ export async function sendRefundToPsp(refundId: string): Promise<Refund> {
   const db = getDb();
   const [refund] = await db.select().from(refunds).where(eq(refunds.id, refundId));
   if (!refund) throw new AppError('resource_missing', `No such refund: '${refundId}'`);
-  if (refund.status !== 'pending') return refund;
+  if (!isPendingRefund(refund)) return refund;
   const [attempt] = await db
     .select()
     .from(paymentAttempts)
@@ -137,7 +137,7 @@ export async function sendRefundToPsp(refundId: string): Promise<Refund> {
   let outcome: Pick<PspRefund, 'status' | 'pspReference' | 'failureReason'>;
   try {
     // the payment's own PSP (refund.psp, copied from its attempt): only it holds the charge
-    outcome = await getPspByName(refund.psp).refund(attempt!.pspReference!, refund.amount, refund.pspIdempotencyKey);
+    outcome = await getPaymentMethodAdapter(refund.psp).refund(attempt!.pspReference!, refund.amount, refund.pspIdempotencyKey);
   } catch (err) {
     if (!(err instanceof PspError)) throw err;
     if (err.kind !== 'rejected') return refund; // unknown or not sent: stays pending, retried later
@@ -154,7 +154,8 @@ export async function applyRefundOutcome(
   return getDb().transaction(async (tx) => {
     const [refund] = await tx.select().from(refunds).where(eq(refunds.id, refundId)).for('update');
     if (!refund) throw new Error(`refund ${refundId} not found`);
-    if (refund.status !== 'pending') return refund;
+    // A refund with an outcome keeps it: REFUND_TRANSITIONS lets nothing leave succeeded or failed.
+    if (!canTransitionRefund(refund.status, outcome.status)) return refund;
     const [updated] = await tx
       .update(refunds)
       .set({

@@ -12,7 +12,7 @@ import { cardFormFromHeaders, cardFormPspForSession, sandboxTokenizerBase } from
 import { loadPayPage, type PayPageView } from '@/lib/checkout/pay-page';
 import { env } from '@/lib/env';
 import { formatMoney } from '@/lib/money';
-import { mpesaStatusForSession, type MpesaPayStatus } from '@/lib/payments/mobile-money';
+import { mpesaStatusForSession, type MpesaPayStatus } from '@/lib/checkout/mpesa';
 import type { CardPspName } from '@/lib/psp/routing';
 
 export const dynamic = 'force-dynamic';

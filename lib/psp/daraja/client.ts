@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PspError, type PspCapabilities, type SettlementLine, type SettlementRange } from '@/lib/psp/types';
 import { darajaPassword, darajaTimestamp } from './format';
+import { networkErrorCode, requestNeverLeft } from '@/lib/psp/network';
 import { SPIKE_ARREST_ERROR_CODE, STILL_PROCESSING_ERROR_CODE } from './result-codes';
 
 /**
@@ -106,25 +107,12 @@ const queryAnswer = z.object({
   ResultDesc: z.string().default(''),
 });
 
-const NOT_CONNECTED = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
-
 function networkError(err: unknown, what: string): DarajaError {
   if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
     return new DarajaError('timeout', `Daraja: ${what} timed out`, true, undefined, undefined, false);
   }
-  let code: string | undefined;
-  for (let e: unknown = err, depth = 0; e && depth < 5 && !code; e = (e as { cause?: unknown }).cause, depth++) {
-    const c = (e as { code?: unknown }).code;
-    if (typeof c === 'string') code = c;
-  }
-  const notSent = code !== undefined && NOT_CONNECTED.has(code);
+  const code = networkErrorCode(err);
+  const notSent = requestNeverLeft(code);
   return new DarajaError(
     'unreachable',
     `Daraja: ${what} failed (${code ?? 'network error'})`,

@@ -12,6 +12,7 @@ import {
   type SettlementRange,
 } from '../types';
 import { STRIPE_CAPABILITIES, STRIPE_PSP } from './constants';
+import { networkErrorCode, requestNeverLeft } from '../network';
 
 /**
  * The card adapter for Stripe, on the official SDK: PaymentIntents (created and confirmed in one
@@ -70,9 +71,6 @@ export function toSettlementLine(bt: StripeBalanceTransaction): SettlementLine |
   };
 }
 
-/** Connection never opened: Stripe cannot have seen the request, so failing over is safe. */
-const NOT_CONNECTED_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
-
 export function stripeClient(options: StripeAdapterOptions = {}): Stripe {
   const secretKey = options.secretKey ?? env().STRIPE_SECRET_KEY;
   if (!secretKey) throw new PspError('unreachable', 'stripe: STRIPE_SECRET_KEY is not set', false);
@@ -91,14 +89,6 @@ export function stripeClient(options: StripeAdapterOptions = {}): Stripe {
   });
 }
 
-function errorCode(err: unknown): string | undefined {
-  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { detail?: unknown; cause?: unknown }).detail ?? (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && /^E[A-Z_]+$/.test(code)) return code;
-  }
-  return undefined;
-}
-
 /** Translates an SDK failure into a PspError; card declines are answers, handled by the caller. */
 export function toPspError(err: unknown, what: string): PspError {
   if (err instanceof PspError) return err;
@@ -106,9 +96,9 @@ export function toPspError(err: unknown, what: string): PspError {
     return new PspError('bad_response', `stripe: ${what} failed (${err instanceof Error ? err.message : String(err)})`, true);
   }
   if (err instanceof Stripe.errors.StripeConnectionError) {
-    const code = errorCode(err);
+    const code = networkErrorCode(err);
     if (code === 'ETIMEDOUT') return new PspError('timeout', `stripe: ${what} timed out`, true);
-    const sent = code === undefined || !NOT_CONNECTED_CODES.has(code);
+    const sent = !requestNeverLeft(code);
     return new PspError('unreachable', `stripe: ${what} failed (${code ?? 'connection error'})`, sent);
   }
   const status = err.statusCode;

@@ -10,6 +10,7 @@ import { can } from '@/lib/auth/permissions';
 import { minorToMajorString } from '@/lib/dashboard/amounts';
 import { getMerchantPaymentDetail } from '@/lib/dashboard/payments';
 import { formatMoney } from '@/lib/money';
+import { CANCELABLE_STATUSES } from '@/lib/payments/state-machine';
 import { RISK_REASON_MESSAGES } from '@/lib/risk/rules';
 import styles from '../../dashboard.module.css';
 import { requireUser } from '../../session';
@@ -143,7 +144,7 @@ export default async function PaymentDetailPage({ params }: { params: Promise<{ 
               </ActionForm>
             </>
           ) : null}
-          {['requires_payment_method', 'requires_confirmation', 'requires_action', 'requires_capture'].includes(pi.status) ? (
+          {CANCELABLE_STATUSES.includes(pi.status) ? (
             <>
               <h3>Cancel</h3>
               <ActionForm

@@ -1,5 +1,5 @@
 import { payGet, payPost } from '@/lib/http/public-routes';
-import { mpesaStatusForSession, startMpesaBody, startMpesaForSession } from '@/lib/payments/mobile-money';
+import { mpesaStatusForSession, startMpesaBody, startMpesaForSession } from '@/lib/checkout/mpesa';
 
 export const dynamic = 'force-dynamic';
 
