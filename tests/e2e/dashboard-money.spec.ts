@@ -102,7 +102,7 @@ test.describe('merchant dashboard: money', () => {
         await list.goto();
         await expectNoSeriousA11yViolations(page, 'payments');
         const id = await list.openByCustomerEmail(email);
-        await expect(detail.status).toHaveText('succeeded');
+        await expect(detail.status).toHaveText('Succeeded');
         await expect(page.getByTestId('payment-customer')).toHaveText(email);
         await expectNoSeriousA11yViolations(page, 'payment detail');
         return id;
@@ -167,6 +167,8 @@ test.describe('merchant dashboard: money', () => {
       await test.step(url, async () => {
         await page.goto(url);
         await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+        // on a phone the sections sit behind the menu button
+        await page.getByTestId('nav-toggle').click();
         await expect(page.getByRole('navigation', { name: 'Dashboard' }).getByRole('link', { name: 'Audit' })).toBeVisible();
         // No sideways scrolling of the page itself (wide tables scroll inside their own box).
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
@@ -209,7 +211,7 @@ test.describe('merchant dashboard: money', () => {
       await new DashboardLogin(page).login(viewerEmail, viewerPassword);
       const detail = new PaymentDetailPage(page);
       await detail.goto(paymentId);
-      await expect(detail.status).toHaveText('succeeded');
+      await expect(detail.status).toHaveText('Succeeded');
       await expect(detail.actions).toHaveCount(0);
       await expect(page.getByTestId('refund-form')).toHaveCount(0);
       await expect(page.getByTestId('refund-confirm')).toHaveCount(0);
