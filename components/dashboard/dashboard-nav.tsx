@@ -1,19 +1,20 @@
 'use client';
 
 import { usePathname } from 'next/navigation';
-import { useEffect, useState, type ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import styles from './dashboard-nav.module.css';
+import { useHydrated } from './use-hydrated';
 
 /**
  * The dashboard's navigation: a row of links on wide screens; on a phone a "Menu" button opens
- * it (and following a link closes it again). Without script the links stay visible.
+ * it. The menu remembers the page it was opened on, so following a link closes it. Without
+ * script the links stay visible and the button is not shown.
  */
 export function DashboardNav({ children }: { children: ReactNode }) {
   const pathname = usePathname();
-  const [open, setOpen] = useState(false);
-  const [scripted, setScripted] = useState(false);
-  useEffect(() => setScripted(true), []);
-  useEffect(() => setOpen(false), [pathname]);
+  const hydrated = useHydrated();
+  const [openedOn, setOpenedOn] = useState<string | null>(null);
+  const open = openedOn === pathname;
   return (
     <div className={styles.wrap}>
       <button
@@ -21,43 +22,15 @@ export function DashboardNav({ children }: { children: ReactNode }) {
         className={`button button-small button-secondary ${styles.toggle}`}
         aria-expanded={open}
         aria-controls="dashboard-nav"
-        onClick={() => setOpen((o) => !o)}
+        onClick={() => setOpenedOn(open ? null : pathname)}
         data-testid="nav-toggle"
-        hidden={!scripted}
+        hidden={!hydrated}
       >
         {open ? 'Close menu' : 'Menu'}
       </button>
-      <nav id="dashboard-nav" className={styles.nav} aria-label="Dashboard" data-open={open || !scripted ? 'true' : 'false'}>
+      <nav id="dashboard-nav" className={styles.nav} aria-label="Dashboard" data-open={open || !hydrated ? 'true' : 'false'}>
         {children}
       </nav>
     </div>
-  );
-}
-
-/**
- * A filter form's body that folds away on a phone behind a "Filters" button (open from the start
- * when filters are applied, so the merchant sees what narrows the list). Always open on wide screens.
- */
-export function FilterDisclosure({ active, children }: { active: number; children: ReactNode }) {
-  const [open, setOpen] = useState(active > 0);
-  const [scripted, setScripted] = useState(false);
-  useEffect(() => setScripted(true), []);
-  return (
-    <>
-      <button
-        type="button"
-        className={`button button-small button-secondary ${styles.filtersToggle}`}
-        aria-expanded={open}
-        aria-controls="filter-fields"
-        onClick={() => setOpen((o) => !o)}
-        data-testid="filters-toggle"
-        hidden={!scripted}
-      >
-        {open ? 'Hide filters' : `Filters${active ? ` (${active} applied)` : ''}`}
-      </button>
-      <div id="filter-fields" className={styles.filters} data-open={open || !scripted ? 'true' : 'false'}>
-        {children}
-      </div>
-    </>
   );
 }

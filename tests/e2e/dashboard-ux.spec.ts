@@ -1,27 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs/promises';
-import path from 'node:path';
-import postgres from 'postgres';
-import { E2E_DATA_DIR } from './e2e-paths';
+import { database, demoMerchant, startReceiver } from './dashboard-helpers';
 import { expect, test } from './fixtures';
-import { DashboardLogin, expectNoSeriousA11yViolations } from './pages/dashboard-money-pages';
+import { DashboardLogin, expectNoSeriousA11yViolations, WebhooksPage } from './pages/dashboard-money-pages';
 import { attachScreenshot, chartTexts, DashboardNav, layoutProblems, VIEWPORTS } from './pages/dashboard-ux-pages';
 import { card } from './pages/pay-page';
-
-interface DemoMerchant {
-  email: string;
-  password: string;
-  secret_key: string;
-}
-
-async function demoMerchant(): Promise<DemoMerchant> {
-  return JSON.parse(await fs.readFile(path.join(E2E_DATA_DIR, 'demo-merchant.json'), 'utf8')) as DemoMerchant;
-}
-
-async function database() {
-  const runtime = JSON.parse(await fs.readFile(path.join(E2E_DATA_DIR, 'runtime.json'), 'utf8')) as { databaseUrl: string };
-  return postgres(runtime.databaseUrl, { max: 1, onnotice: () => undefined });
-}
 
 const DASHBOARD_PAGES = [
   '/dashboard',
@@ -36,7 +18,24 @@ const DASHBOARD_PAGES = [
   '/dashboard/audit',
 ];
 
-test.describe.configure({ mode: 'serial' });
+/**
+ * The payment the layout checks open: the one the first test built (declined try, refund,
+ * dispute), or after a worker restart the newest disputed or refunded payment in the database.
+ */
+async function richPayment(known: string): Promise<string> {
+  if (known) return known;
+  const sql = await database();
+  try {
+    const [row] = await sql<{ id: string }[]>`
+      select pi.id from payment_intents pi
+      where exists (select 1 from payment_disputes d where d.payment_intent_id = pi.id)
+         or exists (select 1 from refunds r where r.payment_intent_id = pi.id)
+      order by pi.created_at desc limit 1`;
+    return row?.id ?? '';
+  } finally {
+    await sql.end();
+  }
+}
 
 test.describe('merchant dashboard: reads at a glance', () => {
   /** A payment with a declined try, a partial refund and an open dispute: every row state at once. */
@@ -97,11 +96,12 @@ test.describe('merchant dashboard: reads at a glance', () => {
 
   for (const vp of VIEWPORTS) {
     test(`${vp.name} ${vp.width}x${vp.height}: list and payment detail neither overflow nor overlap`, async ({ page }) => {
-      test.skip(!paymentId, 'needs the payment of the first test');
+      const id = await richPayment(paymentId);
+      test.skip(!id, 'no payment with history in the database');
       const merchant = await demoMerchant();
       await page.setViewportSize({ width: vp.width, height: vp.height });
       await new DashboardLogin(page).login(merchant.email, merchant.password);
-      for (const url of ['/dashboard/payments', `/dashboard/payments/${paymentId}`]) {
+      for (const url of ['/dashboard/payments', `/dashboard/payments/${id}`]) {
         await page.goto(url);
         await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
         expect(await layoutProblems(page), `${url} at ${vp.width}px`).toEqual([]);
@@ -153,7 +153,8 @@ test.describe('merchant dashboard: reads at a glance', () => {
       const merchant = await demoMerchant();
       await page.setViewportSize({ width: vp.width, height: vp.height });
       await new DashboardLogin(page).login(merchant.email, merchant.password);
-      const pages = paymentId ? [...DASHBOARD_PAGES, `/dashboard/payments/${paymentId}`] : DASHBOARD_PAGES;
+      const id = await richPayment(paymentId);
+      const pages = id ? [...DASHBOARD_PAGES, `/dashboard/payments/${id}`] : DASHBOARD_PAGES;
       for (const url of pages) {
         await test.step(url, async () => {
           await page.goto(url);
@@ -183,11 +184,39 @@ test.describe('merchant dashboard: reads at a glance', () => {
   });
 
   test('webhooks: a test event is delivered and logged, deleting asks first, failures are in plain words', async ({ page }) => {
+    const receiver = await startReceiver();
     const merchant = await demoMerchant();
-    await new DashboardLogin(page).login(merchant.email, merchant.password);
-    await page.goto('/dashboard/webhooks');
-    await expect(page.getByText(/dead letter/i)).toHaveCount(0);
-    await expect(page.getByRole('heading', { name: /Failed deliveries and background jobs/ })).toBeVisible();
+    const webhooks = new WebhooksPage(page);
+    try {
+      await new DashboardLogin(page).login(merchant.email, merchant.password);
+      await webhooks.goto();
+      await webhooks.addEndpoint(receiver.url);
+      await webhooks.goto();
+      const endpoint = page.getByTestId('endpoint').filter({ hasText: receiver.url });
+      await endpoint.getByTestId('test-endpoint-form-submit').click();
+      await expect(endpoint.getByTestId('test-endpoint-form-success')).toContainText('delivered (HTTP 200)');
+      expect(receiver.received.map((r) => r.type)).toEqual(['webhook_endpoint.test']);
+      expect(receiver.received[0]!.signature).toMatch(/^t=\d+,v1=/);
+      await webhooks.goto();
+      await expect(webhooks.delivery('webhook_endpoint.test', 'succeeded').first()).toBeVisible();
+
+      await expect(page.getByText(/dead letter/i)).toHaveCount(0);
+      await expect(page.getByRole('heading', { name: 'Failed deliveries and background jobs' })).toBeVisible();
+
+      const again = page.getByTestId('endpoint').filter({ hasText: receiver.url });
+      await again.getByTestId('delete-endpoint-form-ask').click();
+      await expect(again.getByTestId('delete-endpoint-form-confirm')).toContainText(receiver.url);
+      await again.getByTestId('delete-endpoint-form-keep').click();
+      await expect(again.getByTestId('delete-endpoint-form-confirm')).toHaveCount(0);
+      await webhooks.goto();
+      await expect(page.getByTestId('endpoint').filter({ hasText: receiver.url })).toHaveCount(1);
+      const last = page.getByTestId('endpoint').filter({ hasText: receiver.url });
+      await last.getByTestId('delete-endpoint-form-ask').click();
+      await last.getByTestId('delete-endpoint-form-submit').click();
+      await expect(page.getByTestId('endpoint').filter({ hasText: receiver.url })).toHaveCount(0);
+    } finally {
+      await receiver.close();
+    }
   });
 
   test('a failed login appears in the audit log', async ({ page }) => {

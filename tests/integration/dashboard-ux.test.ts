@@ -1,15 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDb } from '@/db/client';
 import { paymentDisputes, paymentIntents } from '@/db/schema';
+import { listAudit } from '@/lib/audit';
+import { LOGIN_LIMIT } from '@/lib/auth/login-rate-limit';
+import { attemptLogin } from '@/lib/auth/users';
 import { listMerchantDisputes } from '@/lib/dashboard/disputes';
 import { dailyStats, getOverview, lastDays, parseOverviewRange } from '@/lib/dashboard/overview';
 import { getMerchantPaymentDetail, listMerchantPayments } from '@/lib/dashboard/payments';
+import { createEndpoint, listDeliveryLog, sendTestEvent, TEST_EVENT_TYPE } from '@/lib/dashboard/webhooks';
+import { verifyWebhookSignature } from '@/lib/webhooks/signature';
+import { outboxEvents, webhookDeliveries } from '@/db/schema';
 import { newId } from '@/lib/ids';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { eq } from 'drizzle-orm';
 import { apiClient, createTestMerchant, startTestApp, type TestApp } from '../helpers/test-app';
 
 let app: TestApp;
 beforeAll(async () => {
+  // the test-event test posts to a receiver on this machine: allow internal webhook URLs here
+  // (tests/security/ssrf.test.ts proves they are refused otherwise)
+  process.env.WEBHOOK_ALLOW_PRIVATE_URLS = 'true';
   app = await startTestApp();
 });
 afterAll(() => app.close());
@@ -132,5 +143,100 @@ describe('payment rows: labels, declined attempts, refunds and disputes', () => 
     // another merchant sees none of it
     expect((await listMerchantDisputes(other.merchant.id)).rows).toEqual([]);
     expect(await getMerchantPaymentDetail(other.merchant.id, disputed)).toBeNull();
+  });
+});
+
+describe('failed sign-ins in the audit log', () => {
+  it('audits a wrong password for a known email (with the IP), not an unknown email, not a rate-limited refusal', async () => {
+    const m = await createTestMerchant('Failed Login Shop');
+    const ip = `198.51.100.${Math.floor(Math.random() * 200) + 20}`;
+    expect(await attemptLogin({ email: m.email.toUpperCase(), password: 'wrong-password-1', ip })).toEqual({
+      ok: false,
+      reason: 'invalid',
+    });
+    expect(await attemptLogin({ email: `nobody-${m.merchant.id}@example.test`, password: 'wrong-password-2', ip })).toEqual({
+      ok: false,
+      reason: 'invalid',
+    });
+    const { rows } = await listAudit(m.merchant.id);
+    const failed = rows.filter((r) => r.action === 'user.login_failed');
+    expect(failed).toEqual([
+      expect.objectContaining({
+        userId: null,
+        actorEmail: m.email,
+        targetId: m.userId,
+        ip,
+        details: { reason: 'wrong_password' },
+      }),
+    ]);
+    for (let i = 1; i < LOGIN_LIMIT.maxFailures; i++) await attemptLogin({ email: m.email, password: `wrong-${i}`, ip: null });
+    expect(await attemptLogin({ email: m.email, password: 'wrong-again', ip: null })).toEqual({
+      ok: false,
+      reason: 'rate_limited',
+    });
+    const after = (await listAudit(m.merchant.id)).rows.filter((r) => r.action === 'user.login_failed');
+    expect(after).toHaveLength(LOGIN_LIMIT.maxFailures);
+  });
+});
+
+describe('webhook test event', () => {
+  it('delivers one signed test event to that endpoint only, logs it, and records a refusal as a final failed delivery', async () => {
+    const received: { body: string; signature: string | undefined; path: string }[] = [];
+    let answer = 200;
+    const server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        received.push({ body, signature: req.headers['pay-signature'] as string | undefined, path: req.url ?? '' });
+        res.writeHead(answer).end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const m = await createTestMerchant('Test Event Shop');
+      const owner = {
+        user: { id: m.userId, email: m.email, role: 'owner' as const, merchantId: m.merchant.id },
+        ip: '203.0.113.9',
+      };
+      const target = await createEndpoint(owner, { url: `${base}/target`, enabled_events: ['*'] });
+      await createEndpoint(owner, { url: `${base}/bystander`, enabled_events: ['*'] });
+
+      const ok = await sendTestEvent(owner, { endpointId: target.id });
+      expect(ok).toMatchObject({ delivered: true, statusCode: 200 });
+      expect(received.map((r) => r.path)).toEqual(['/target']);
+      const event = verifyWebhookSignature<{ id: string; type: string }>(
+        received[0]!.body,
+        received[0]!.signature,
+        target.secret,
+      );
+      expect(event.type).toBe(TEST_EVENT_TYPE);
+      // written as relayed: the engine never fans it out to the other endpoint
+      const [row] = await getDb().select().from(outboxEvents).where(eq(outboxEvents.id, event.id));
+      expect(row?.sentAt).toBeInstanceOf(Date);
+
+      answer = 500;
+      const refused = await sendTestEvent(owner, { endpointId: target.id });
+      expect(refused).toMatchObject({ delivered: false, statusCode: 500 });
+      expect(refused.message).toContain('HTTP 500');
+      const log = await listDeliveryLog(m.merchant.id);
+      const tests = log.rows.filter((d) => d.eventType === TEST_EVENT_TYPE);
+      expect(tests.map((d) => d.status).sort()).toEqual(['failed', 'succeeded']);
+      const deliveries = await getDb().select().from(webhookDeliveries).where(eq(webhookDeliveries.endpointId, target.id));
+      expect(deliveries.every((d) => d.nextAttemptAt === null)).toBe(true);
+      expect(received).toHaveLength(2);
+
+      const stranger = await createTestMerchant('Stranger');
+      const other = {
+        user: { id: stranger.userId, email: stranger.email, role: 'owner' as const, merchantId: stranger.merchant.id },
+        ip: null,
+      };
+      await expect(sendTestEvent(other, { endpointId: target.id })).rejects.toMatchObject({ code: 'resource_missing' });
+      const viewer = { ...owner, user: { ...owner.user, role: 'viewer' as const } };
+      await expect(sendTestEvent(viewer, { endpointId: target.id })).rejects.toMatchObject({ code: 'forbidden' });
+      expect(received).toHaveLength(2);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });

@@ -1,6 +1,6 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { FilterDisclosure } from '@/components/dashboard/dashboard-nav';
+import { FilterDisclosure } from '@/components/dashboard/filter-disclosure';
 import formStyles from '@/components/dashboard/forms.module.css';
 import { PaymentsTable } from '@/components/dashboard/payments-table';
 import { StatusLegend } from '@/components/dashboard/status-legend';
