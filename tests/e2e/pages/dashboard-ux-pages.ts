@@ -108,7 +108,8 @@ export class DashboardNav {
 /** Axis tick and label texts of a chart figure (recharts draws them as SVG text). */
 export async function chartTexts(page: Page, testId: string): Promise<{ ticks: string[]; labels: string[] }> {
   const figure = page.getByTestId(testId);
-  await expect(figure.locator('.recharts-cartesian-axis-tick').first()).toBeVisible();
+  // drawn after hydration, once the container has measured its width
+  await expect(figure.locator('.recharts-label').first()).toBeVisible();
   return {
     ticks: await figure.locator('.recharts-cartesian-axis-tick text').allTextContents(),
     labels: await figure.locator('.recharts-label').allTextContents(),
