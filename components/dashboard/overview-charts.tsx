@@ -34,9 +34,21 @@ function compact(n: number): string {
   return new Intl.NumberFormat('en', { notation: 'compact', maximumFractionDigits: 1 }).format(n);
 }
 
-/** At most about eight labelled days on the x axis, whatever the range. */
-function tickInterval(days: number): number {
-  return Math.max(Math.ceil(days / 8) - 1, 0);
+const AXIS_TITLE = { fill: 'var(--text)', fontSize: 12 };
+const Y_TITLE = { ...AXIS_TITLE, angle: -90, position: 'insideLeft' as const, style: { textAnchor: 'middle' as const } };
+
+/**
+ * The day axis both charts share: short labels, never crowded (recharts drops a label that would
+ * touch its neighbour), the first and the last day (today) always labelled.
+ */
+function dayAxis() {
+  return {
+    dataKey: 'day',
+    tickFormatter: shortDay,
+    interval: 'preserveStartEnd' as const,
+    minTickGap: 12,
+    tick: { fontSize: 12, fill: 'var(--muted)' },
+  };
 }
 
 function TodayLine({ today, days }: { today: string; days: DayStats[] }) {
@@ -71,23 +83,11 @@ export function VolumeChart({ days, currency, today }: { days: DayStats[]; curre
         <ResponsiveContainer width="100%" height={HEIGHT}>
           <BarChart data={data} margin={MARGIN} accessibilityLayer={false}>
             <CartesianGrid vertical={false} stroke="var(--border)" />
-            <XAxis
-              dataKey="day"
-              tickFormatter={shortDay}
-              interval={tickInterval(days.length)}
-              tick={{ fontSize: 12, fill: 'var(--muted)' }}
-            >
-              <Label value="Day (UTC)" position="insideBottom" offset={-16} fill="var(--text)" fontSize={12} />
+            <XAxis {...dayAxis()}>
+              <Label value="Day (UTC)" {...AXIS_TITLE} position="insideBottom" offset={-16} />
             </XAxis>
             <YAxis tickFormatter={compact} width={64} tick={{ fontSize: 12, fill: 'var(--muted)' }} allowDecimals={false}>
-              <Label
-                value={code}
-                angle={-90}
-                position="insideLeft"
-                fill="var(--text)"
-                fontSize={12}
-                style={{ textAnchor: 'middle' }}
-              />
+              <Label value={code} {...Y_TITLE} />
             </YAxis>
             <Tooltip
               formatter={(_value, _name, item) => [formatMoney((item.payload as { minor: number }).minor, currency), `Captured`]}
@@ -137,13 +137,8 @@ export function SuccessRateChart({ days, today }: { days: DayStats[]; today: str
         <ResponsiveContainer width="100%" height={HEIGHT}>
           <LineChart data={data} margin={MARGIN} accessibilityLayer={false}>
             <CartesianGrid vertical={false} stroke="var(--border)" />
-            <XAxis
-              dataKey="day"
-              tickFormatter={shortDay}
-              interval={tickInterval(days.length)}
-              tick={{ fontSize: 12, fill: 'var(--muted)' }}
-            >
-              <Label value="Day (UTC)" position="insideBottom" offset={-16} fill="var(--text)" fontSize={12} />
+            <XAxis {...dayAxis()}>
+              <Label value="Day (UTC)" {...AXIS_TITLE} position="insideBottom" offset={-16} />
             </XAxis>
             <YAxis
               domain={[0, 100]}
@@ -152,14 +147,7 @@ export function SuccessRateChart({ days, today }: { days: DayStats[]; today: str
               unit="%"
               tick={{ fontSize: 12, fill: 'var(--muted)' }}
             >
-              <Label
-                value="Success rate"
-                angle={-90}
-                position="insideLeft"
-                fill="var(--text)"
-                fontSize={12}
-                style={{ textAnchor: 'middle' }}
-              />
+              <Label value="Success rate" {...Y_TITLE} />
             </YAxis>
             <Tooltip
               formatter={(_value, _name, item) => {
@@ -188,7 +176,9 @@ export function SuccessRateChart({ days, today }: { days: DayStats[]; today: str
         </ResponsiveContainer>
       </div>
       <figcaption className="small muted">
-        {overall === null ? 'No finished attempts in this period.' : `${overall}% success over ${finished} finished attempts.`}
+        {overall === null
+          ? 'No finished attempts in this period.'
+          : `${overall}% success over ${finished} finished ${finished === 1 ? 'attempt' : 'attempts'}.`}
       </figcaption>
     </figure>
   );

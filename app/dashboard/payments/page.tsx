@@ -4,7 +4,7 @@ import { FilterDisclosure } from '@/components/dashboard/filter-disclosure';
 import formStyles from '@/components/dashboard/forms.module.css';
 import { PaymentsTable } from '@/components/dashboard/payments-table';
 import { StatusLegend } from '@/components/dashboard/status-legend';
-import { Field, Fields } from '@/components/dashboard/ui/field';
+import { Field, Fields, SelectFilter } from '@/components/dashboard/ui/field';
 import { PAYMENT_INTENT_STATUSES } from '@/db/schema';
 import { listMerchantPayments, parsePaymentFilters, PAYMENT_METHODS, PSPS, type PaymentFilters } from '@/lib/dashboard/payments';
 import { SUPPORTED_CURRENCIES } from '@/lib/money';
@@ -12,6 +12,9 @@ import styles from '../dashboard.module.css';
 import { requireUser } from '../session';
 
 export const metadata: Metadata = { title: 'Payments' };
+
+const underscoresToSpaces = (s: string) => s.replaceAll('_', ' ');
+const upperCase = (s: string) => s.toUpperCase();
 export const dynamic = 'force-dynamic';
 
 function queryString(filters: PaymentFilters, extra: Record<string, string | undefined> = {}): string {
@@ -66,46 +69,22 @@ export default async function PaymentsPage({
                 data-testid="payments-search"
               />
             </Field>
-            <Field id="status" label="Status">
-              <select id="status" name="status" defaultValue={filters.status ?? ''} data-testid="filter-status">
-                <option value="">Any</option>
-                {PAYMENT_INTENT_STATUSES.map((s) => (
-                  <option key={s} value={s}>
-                    {s.replaceAll('_', ' ')}
-                  </option>
-                ))}
-              </select>
-            </Field>
-            <Field id="method" label="Method">
-              <select id="method" name="method" defaultValue={filters.method ?? ''} data-testid="filter-method">
-                <option value="">Any</option>
-                {PAYMENT_METHODS.map((m) => (
-                  <option key={m} value={m}>
-                    {m}
-                  </option>
-                ))}
-              </select>
-            </Field>
-            <Field id="psp" label="PSP">
-              <select id="psp" name="psp" defaultValue={filters.psp ?? ''} data-testid="filter-psp">
-                <option value="">Any</option>
-                {PSPS.map((p) => (
-                  <option key={p} value={p}>
-                    {p}
-                  </option>
-                ))}
-              </select>
-            </Field>
-            <Field id="currency" label="Currency">
-              <select id="currency" name="currency" defaultValue={filters.currency ?? ''} data-testid="filter-currency">
-                <option value="">Any</option>
-                {SUPPORTED_CURRENCIES.map((c) => (
-                  <option key={c} value={c}>
-                    {c.toUpperCase()}
-                  </option>
-                ))}
-              </select>
-            </Field>
+            <SelectFilter
+              id="status"
+              label="Status"
+              value={filters.status}
+              options={PAYMENT_INTENT_STATUSES}
+              format={underscoresToSpaces}
+            />
+            <SelectFilter id="method" label="Method" value={filters.method} options={PAYMENT_METHODS} />
+            <SelectFilter id="psp" label="PSP" value={filters.psp} options={PSPS} />
+            <SelectFilter
+              id="currency"
+              label="Currency"
+              value={filters.currency}
+              options={SUPPORTED_CURRENCIES}
+              format={upperCase}
+            />
             <Field id="from" label="From (UTC)">
               <input id="from" name="from" type="date" defaultValue={filters.from ?? ''} data-testid="filter-from" />
             </Field>

@@ -33,3 +33,31 @@ export function Field({
 export function Fields({ children }: { children: ReactNode }) {
   return <div className={formStyles.fields}>{children}</div>;
 }
+
+/** A labelled filter select whose first option, "Any", means "not filtered" (an empty value). */
+export function SelectFilter({
+  id,
+  label,
+  value,
+  options,
+  format = (v) => v,
+}: {
+  id: string;
+  label: string;
+  value: string | undefined;
+  options: readonly string[];
+  format?: (value: string) => string;
+}) {
+  return (
+    <Field id={id} label={label}>
+      <select id={id} name={id} defaultValue={value ?? ''} data-testid={`filter-${id}`}>
+        <option value="">Any</option>
+        {options.map((o) => (
+          <option key={o} value={o}>
+            {format(o)}
+          </option>
+        ))}
+      </select>
+    </Field>
+  );
+}
