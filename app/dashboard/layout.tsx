@@ -1,5 +1,6 @@
 import Link from 'next/link';
 import type { ReactNode } from 'react';
+import { DashboardNav } from '@/components/dashboard/dashboard-nav';
 import { NavLinks } from '@/components/dashboard/nav-links';
 import { SignOutButton } from '@/components/dashboard/sign-out-button';
 import styles from './dashboard.module.css';
@@ -22,10 +23,10 @@ export default async function DashboardLayout({ children }: { children: ReactNod
           {user.email} ({user.role})
         </span>
         <SignOutButton />
-        <nav className={styles.nav} aria-label="Dashboard">
+        <DashboardNav>
           <NavLinks />
           <Link href="/store">Storefront</Link>
-        </nav>
+        </DashboardNav>
       </header>
       <main id="main" className={styles.main} tabIndex={-1}>
         {children}

@@ -1,8 +1,9 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
+import { DateRangeControl } from '@/components/dashboard/date-range-control';
 import { StatsTable, SuccessRateChart, VolumeChart } from '@/components/dashboard/overview-charts';
 import { PaymentsTable } from '@/components/dashboard/payments-table';
-import { getOverview, OVERVIEW_DAYS } from '@/lib/dashboard/overview';
+import { getOverview, parseOverviewRange } from '@/lib/dashboard/overview';
 import { formatMoney } from '@/lib/money';
 import styles from './dashboard.module.css';
 import { requireUser } from './session';
@@ -10,9 +11,15 @@ import { requireUser } from './session';
 export const metadata: Metadata = { title: 'Overview' };
 export const dynamic = 'force-dynamic';
 
-export default async function OverviewPage() {
+export default async function OverviewPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const user = await requireUser();
-  const overview = await getOverview(user.merchantId);
+  const now = new Date();
+  const range = parseOverviewRange(await searchParams, now);
+  const overview = await getOverview(user.merchantId, now, range);
   const { problems } = overview;
   const problemCount = problems.deadLetters.length + problems.endpoints.length;
   return (
@@ -41,7 +48,7 @@ export default async function OverviewPage() {
               <li key={d.id} data-testid="problem-dead-letter">
                 <span className={styles.problem}>Failed background job:</span> {d.functionId} for {d.eventName} (
                 {d.createdAt.toISOString().slice(0, 16).replace('T', ' ')} UTC){' '}
-                <Link href="/dashboard/webhooks#dead-letters-section">Replay</Link>
+                <Link href="/dashboard/webhooks#dead-letters-section">See the failure and retry</Link>
               </li>
             ))}
           </ul>
@@ -71,15 +78,18 @@ export default async function OverviewPage() {
       </section>
 
       <section className={styles.card} aria-labelledby="volume-heading">
-        <h2 id="volume-heading">Volume and success rate, last {OVERVIEW_DAYS} days</h2>
+        <h2 id="volume-heading" data-testid="range-heading">
+          Volume and success rate, {range.from} to {range.to} (UTC)
+        </h2>
+        <DateRangeControl range={range} basePath="/dashboard" />
         {overview.currencies.length === 0 ? (
           <p className="empty-state" data-testid="volume-empty">
-            No captured volume in the last {OVERVIEW_DAYS} days.
+            No captured volume from {range.from} to {range.to}.
           </p>
         ) : (
-          overview.currencies.map((c) => <VolumeChart key={c} days={overview.days} currency={c} id={`volume-${c}`} />)
+          overview.currencies.map((c) => <VolumeChart key={c} days={overview.days} currency={c} today={overview.today} />)
         )}
-        <SuccessRateChart days={overview.days} id="success-rate" />
+        <SuccessRateChart days={overview.days} today={overview.today} />
         <StatsTable days={overview.days} currencies={overview.currencies} />
       </section>
 

@@ -4,6 +4,13 @@ import { useActionState, type ReactNode } from 'react';
 import type { ActionResult } from '@/lib/dashboard/actor';
 import styles from './forms.module.css';
 
+/** An action may describe its own outcome (`{ message }`), e.g. what an endpoint answered. */
+function resultMessage(data: unknown): string | undefined {
+  return typeof data === 'object' && data !== null && 'message' in data && typeof data.message === 'string'
+    ? data.message
+    : undefined;
+}
+
 export type FormAction<T> = (previous: ActionResult<T> | null, form: FormData) => Promise<ActionResult<T>>;
 
 /**
@@ -45,9 +52,9 @@ export function ActionForm<T>({
             {state.error}
           </span>
         ) : null}
-        {state?.ok && successText ? (
+        {state?.ok && (successText || resultMessage(state.data)) ? (
           <span className="muted small block" data-testid={`${testId}-success`}>
-            {successText}
+            {resultMessage(state.data) ?? successText}
           </span>
         ) : null}
       </span>

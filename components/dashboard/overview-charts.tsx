@@ -1,113 +1,184 @@
+'use client';
+
+import {
+  Bar,
+  BarChart,
+  CartesianGrid,
+  Label,
+  Line,
+  LineChart,
+  ReferenceLine,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
 import type { DayStats } from '@/lib/dashboard/overview';
-import { formatMoney } from '@/lib/money';
+import { CURRENCIES, formatMoney, isCurrency } from '@/lib/money';
 import styles from './charts.module.css';
 
-const WIDTH = 560;
-const HEIGHT = 180;
-const PAD = { top: 12, right: 8, bottom: 24, left: 8 };
+const HEIGHT = 240;
+const MARGIN = { top: 16, right: 16, bottom: 28, left: 8 };
 
 function shortDay(day: string): string {
   return day.slice(5).replace('-', '/');
 }
 
+/** Major units for the axis (a number, not money: the axis title names the currency). */
+function major(minor: number, currency: string): number {
+  const exponent = isCurrency(currency) ? CURRENCIES[currency].exponent : 2;
+  return minor / 10 ** exponent;
+}
+
+function compact(n: number): string {
+  return new Intl.NumberFormat('en', { notation: 'compact', maximumFractionDigits: 1 }).format(n);
+}
+
+const AXIS_TITLE = { fill: 'var(--text)', fontSize: 12 };
+const Y_TITLE = { ...AXIS_TITLE, angle: -90, position: 'insideLeft' as const, style: { textAnchor: 'middle' as const } };
+
 /**
- * Daily captured volume in one currency as bars. Hand-written SVG: a labelled image with a text
- * summary, and the same numbers as a table below it (the accessible fallback).
+ * The day axis both charts share: short labels, never crowded (recharts drops a label that would
+ * touch its neighbour), the first and the last day (today) always labelled.
  */
-export function VolumeChart({ days, currency, id }: { days: DayStats[]; currency: string; id: string }) {
-  const values = days.map((d) => d.volume[currency] ?? 0);
-  const max = Math.max(...values, 1);
-  const total = values.reduce((a, b) => a + b, 0);
-  const plotW = WIDTH - PAD.left - PAD.right;
-  const plotH = HEIGHT - PAD.top - PAD.bottom;
-  const slot = plotW / days.length;
+function dayAxis() {
+  return {
+    dataKey: 'day',
+    tickFormatter: shortDay,
+    interval: 'preserveStartEnd' as const,
+    minTickGap: 12,
+    tick: { fontSize: 12, fill: 'var(--muted)' },
+  };
+}
+
+function TodayLine({ today, days }: { today: string; days: DayStats[] }) {
+  if (!days.some((d) => d.day === today)) return null;
   return (
-    <figure className={styles.figure} data-testid={`volume-chart-${currency}`}>
-      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} className={styles.chart} role="img" aria-labelledby={`${id}-title ${id}-desc`}>
-        <title id={`${id}-title`}>{`Captured volume in ${currency.toUpperCase()}, last ${days.length} days`}</title>
-        <desc
-          id={`${id}-desc`}
-        >{`Total ${formatMoney(total, currency)}; highest day ${formatMoney(Math.max(...values, 0), currency)}.`}</desc>
-        <line x1={PAD.left} x2={WIDTH - PAD.right} y1={HEIGHT - PAD.bottom} y2={HEIGHT - PAD.bottom} className={styles.axis} />
-        {days.map((d, i) => {
-          const v = values[i] ?? 0;
-          const h = (v / max) * plotH;
-          const x = PAD.left + i * slot + slot * 0.15;
-          return (
-            <g key={d.day}>
-              <rect x={x} y={HEIGHT - PAD.bottom - h} width={slot * 0.7} height={h} className={styles.bar}>
-                <title>{`${d.day}: ${formatMoney(v, currency)}`}</title>
-              </rect>
-              {i % 2 === 0 ? (
-                <text x={x + slot * 0.35} y={HEIGHT - 8} textAnchor="middle" className={styles.label}>
-                  {shortDay(d.day)}
-                </text>
-              ) : null}
-            </g>
-          );
-        })}
-      </svg>
+    <ReferenceLine x={today} stroke="var(--muted)" strokeDasharray="4 3" ifOverflow="extendDomain">
+      <Label value="Today" position="insideTopRight" fill="var(--text)" fontSize={12} />
+    </ReferenceLine>
+  );
+}
+
+/**
+ * Daily captured volume in one currency as bars, with a labelled y axis in that currency, a
+ * tooltip per day and today marked. The figure's caption and the table below carry the numbers.
+ */
+export function VolumeChart({ days, currency, today }: { days: DayStats[]; currency: string; today: string }) {
+  const code = currency.toUpperCase();
+  const data = days.map((d) => ({ day: d.day, value: major(d.volume[currency] ?? 0, currency), minor: d.volume[currency] ?? 0 }));
+  const total = data.reduce((a, d) => a + d.minor, 0);
+  const best = Math.max(...data.map((d) => d.minor), 0);
+  const titleId = `volume-${currency}-title`;
+  return (
+    <figure className={styles.figure} data-testid={`volume-chart-${currency}`} data-days={days.length} aria-labelledby={titleId}>
+      <h3 id={titleId} className={styles.title} data-testid="chart-title">
+        Captured volume ({code}), {days.length} days
+      </h3>
+      <div
+        className={styles.plot}
+        role="img"
+        aria-label={`Bar chart of captured volume in ${code} per day; total ${formatMoney(total, currency)}, highest day ${formatMoney(best, currency)}.`}
+      >
+        <ResponsiveContainer width="100%" height={HEIGHT}>
+          <BarChart data={data} margin={MARGIN} accessibilityLayer={false}>
+            <CartesianGrid vertical={false} stroke="var(--border)" />
+            <XAxis {...dayAxis()}>
+              <Label value="Day (UTC)" {...AXIS_TITLE} position="insideBottom" offset={-16} />
+            </XAxis>
+            <YAxis tickFormatter={compact} width={64} tick={{ fontSize: 12, fill: 'var(--muted)' }} allowDecimals={false}>
+              <Label value={code} {...Y_TITLE} />
+            </YAxis>
+            <Tooltip
+              formatter={(_value, _name, item) => [formatMoney((item.payload as { minor: number }).minor, currency), `Captured`]}
+              labelFormatter={(label) => `${String(label)} (UTC)`}
+            />
+            <TodayLine today={today} days={days} />
+            <Bar dataKey="value" name={`Volume ${code}`} fill="var(--brand)" radius={[3, 3, 0, 0]} isAnimationActive={false} />
+          </BarChart>
+        </ResponsiveContainer>
+      </div>
       <figcaption className="small muted">
-        Total {formatMoney(total, currency)} captured in {days.length} days.
+        Total {formatMoney(total, currency)} captured in {days.length} days; highest day {formatMoney(best, currency)}.
       </figcaption>
     </figure>
   );
 }
 
-/** The daily success rate (approved / finished attempts) as a line; days without attempts are gaps. */
-export function SuccessRateChart({ days, id }: { days: DayStats[]; id: string }) {
-  const plotW = WIDTH - PAD.left - PAD.right;
-  const plotH = HEIGHT - PAD.top - PAD.bottom;
-  const slot = plotW / days.length;
-  const points = days.map((d, i) =>
-    d.successRate === null ? null : { x: PAD.left + i * slot + slot / 2, y: PAD.top + (1 - d.successRate) * plotH, d },
-  );
-  const segments: string[] = [];
-  let current: string[] = [];
-  for (const p of points) {
-    if (p) current.push(`${p.x.toFixed(1)},${p.y.toFixed(1)}`);
-    else if (current.length) {
-      segments.push(current.join(' '));
-      current = [];
-    }
-  }
-  if (current.length) segments.push(current.join(' '));
+/**
+ * The daily success rate (approved / finished attempts) as a line joined across days without
+ * attempts, plus the period's overall rate as a horizontal line, so even a single busy day reads
+ * as a level rather than a lone dot.
+ */
+export function SuccessRateChart({ days, today }: { days: DayStats[]; today: string }) {
+  const data = days.map((d) => ({
+    day: d.day,
+    rate: d.successRate === null ? null : Math.round(d.successRate * 1000) / 10,
+    succeeded: d.succeeded,
+    finished: d.succeeded + d.failed,
+  }));
   const finished = days.reduce((a, d) => a + d.succeeded + d.failed, 0);
   const succeeded = days.reduce((a, d) => a + d.succeeded, 0);
-  const overall = finished ? Math.round((succeeded / finished) * 100) : null;
+  const overall = finished ? Math.round((succeeded / finished) * 1000) / 10 : null;
   return (
-    <figure className={styles.figure} data-testid="success-chart">
-      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} className={styles.chart} role="img" aria-labelledby={`${id}-title ${id}-desc`}>
-        <title id={`${id}-title`}>{`Payment success rate per day, last ${days.length} days`}</title>
-        <desc id={`${id}-desc`}>
-          {overall === null
-            ? 'No finished payment attempts in this period.'
-            : `${overall}% of ${finished} finished attempts succeeded.`}
-        </desc>
-        <line x1={PAD.left} x2={WIDTH - PAD.right} y1={PAD.top} y2={PAD.top} className={styles.grid} />
-        <line x1={PAD.left} x2={WIDTH - PAD.right} y1={HEIGHT - PAD.bottom} y2={HEIGHT - PAD.bottom} className={styles.axis} />
-        {segments.map((s) => (
-          <polyline key={s} points={s} className={styles.line} />
-        ))}
-        {points.map((p) =>
-          p ? (
-            <circle key={p.d.day} cx={p.x} cy={p.y} r={3.5} className={styles.dot}>
-              <title>{`${p.d.day}: ${Math.round((p.d.successRate ?? 0) * 100)}% (${p.d.succeeded} of ${p.d.succeeded + p.d.failed})`}</title>
-            </circle>
-          ) : null,
-        )}
-        {days.map((d, i) =>
-          i % 2 === 0 ? (
-            <text key={d.day} x={PAD.left + i * slot + slot / 2} y={HEIGHT - 8} textAnchor="middle" className={styles.label}>
-              {shortDay(d.day)}
-            </text>
-          ) : null,
-        )}
-      </svg>
+    <figure className={styles.figure} data-testid="success-chart" data-days={days.length} aria-labelledby="success-rate-title">
+      <h3 id="success-rate-title" className={styles.title} data-testid="chart-title">
+        Payment success rate (%), {days.length} days
+      </h3>
+      <div
+        className={styles.plot}
+        role="img"
+        aria-label={
+          overall === null
+            ? 'Line chart of the daily success rate: no finished payment attempts in this period.'
+            : `Line chart of the daily success rate; ${overall}% of ${finished} finished attempts succeeded.`
+        }
+      >
+        <ResponsiveContainer width="100%" height={HEIGHT}>
+          <LineChart data={data} margin={MARGIN} accessibilityLayer={false}>
+            <CartesianGrid vertical={false} stroke="var(--border)" />
+            <XAxis {...dayAxis()}>
+              <Label value="Day (UTC)" {...AXIS_TITLE} position="insideBottom" offset={-16} />
+            </XAxis>
+            <YAxis
+              domain={[0, 100]}
+              ticks={[0, 25, 50, 75, 100]}
+              width={64}
+              unit="%"
+              tick={{ fontSize: 12, fill: 'var(--muted)' }}
+            >
+              <Label value="Success rate" {...Y_TITLE} />
+            </YAxis>
+            <Tooltip
+              formatter={(_value, _name, item) => {
+                const p = item.payload as { rate: number | null; succeeded: number; finished: number };
+                return [p.rate === null ? 'no attempts' : `${p.rate}% (${p.succeeded} of ${p.finished})`, 'Success rate'];
+              }}
+              labelFormatter={(label) => `${String(label)} (UTC)`}
+            />
+            <TodayLine today={today} days={days} />
+            {overall === null ? null : (
+              <ReferenceLine y={overall} stroke="var(--muted)" strokeDasharray="2 4">
+                <Label value={`Period ${overall}%`} position="insideBottomLeft" fill="var(--text)" fontSize={12} />
+              </ReferenceLine>
+            )}
+            <Line
+              type="monotone"
+              dataKey="rate"
+              name="Success rate"
+              stroke="var(--success)"
+              strokeWidth={2}
+              dot={{ r: 3 }}
+              connectNulls
+              isAnimationActive={false}
+            />
+          </LineChart>
+        </ResponsiveContainer>
+      </div>
       <figcaption className="small muted">
         {overall === null
-          ? 'No finished attempts yet.'
-          : `${overall}% success over ${finished} finished attempts (100% at the top line).`}
+          ? 'No finished attempts in this period.'
+          : `${overall}% success over ${finished} finished ${finished === 1 ? 'attempt' : 'attempts'}.`}
       </figcaption>
     </figure>
   );

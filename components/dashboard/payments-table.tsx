@@ -2,43 +2,57 @@ import Link from 'next/link';
 import type { PaymentRow } from '@/lib/dashboard/payments';
 import { formatMoney } from '@/lib/money';
 import { StatusBadge } from './status-badge';
-import styles from './tables.module.css';
+import { DataTable, type Column } from './ui/data-table';
+import styles from './ui/ui.module.css';
+
+function RowNotes({ p }: { p: PaymentRow }) {
+  const notes: string[] = [];
+  if (p.failedAttempts > 0) notes.push(`${p.failedAttempts} declined ${p.failedAttempts === 1 ? 'attempt' : 'attempts'}`);
+  if (p.amountRefunded > 0) notes.push(`${formatMoney(p.amountRefunded, p.currency)} refunded`);
+  if (p.disputeStatus) notes.push(`dispute: ${p.disputeStatus.replaceAll('_', ' ')}`);
+  if (notes.length === 0) return null;
+  return (
+    <span className="block small muted" data-testid="payment-row-notes">
+      {notes.join(' · ')}
+    </span>
+  );
+}
+
+const COLUMNS: Column<PaymentRow>[] = [
+  {
+    header: 'Amount',
+    kind: 'amount',
+    cell: (p) => (
+      <Link href={`/dashboard/payments/${p.id}`} data-testid="payment-link">
+        {formatMoney(p.amount, p.currency)}
+      </Link>
+    ),
+  },
+  {
+    header: 'Status',
+    cell: (p) => (
+      <>
+        <StatusBadge status={p.status} display={p.display} testId="payment-row-status" />
+        <RowNotes p={p} />
+      </>
+    ),
+  },
+  { header: 'Customer', cell: (p) => <span className={styles.mono}>{p.email ?? '—'}</span> },
+  { header: 'Method', cell: (p) => (p.card ? `${p.card.brand} •••• ${p.card.last4}` : (p.method ?? '—')) },
+  { header: 'Date', cell: (p) => `${p.createdAt.toISOString().replace('T', ' ').slice(0, 16)} UTC` },
+  { header: 'ID', kind: 'mono', cell: (p) => p.id, testId: 'payment-row-id' },
+];
 
 /** The payments table of the list and the overview. */
 export function PaymentsTable({ rows, caption }: { rows: PaymentRow[]; caption: string }) {
   return (
-    <div className={styles.wrap} tabIndex={0} role="region" aria-label={caption}>
-      <table className={styles.table} data-testid="payments-table">
-        <caption className="visually-hidden">{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Amount</th>
-            <th scope="col">Status</th>
-            <th scope="col">Customer</th>
-            <th scope="col">Method</th>
-            <th scope="col">Date</th>
-            <th scope="col">ID</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((p) => (
-            <tr key={p.id} data-testid="payment-row" data-payment-id={p.id}>
-              <td className={styles.amount}>
-                <Link href={`/dashboard/payments/${p.id}`} data-testid="payment-link">
-                  {formatMoney(p.amount, p.currency)}
-                </Link>
-              </td>
-              <td>
-                <StatusBadge status={p.status} />
-              </td>
-              <td>{p.email ?? '—'}</td>
-              <td>{p.card ? `${p.card.brand} •••• ${p.card.last4}` : (p.method ?? '—')}</td>
-              <td>{p.createdAt.toISOString().replace('T', ' ').slice(0, 16)} UTC</td>
-              <td className={styles.mono}>{p.id}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      caption={caption}
+      columns={COLUMNS}
+      rows={rows}
+      rowKey={(p) => p.id}
+      rowProps={(p) => ({ 'data-testid': 'payment-row', 'data-payment-id': p.id })}
+      testId="payments-table"
+    />
   );
 }

@@ -18,6 +18,8 @@ import { SUPPORTED_CURRENCIES } from '@/lib/money';
 import { keysetPage, nextCursor } from '@/lib/pagination';
 import { refundedAmounts } from '@/lib/refunds';
 import { listDeliveriesForEvent } from '@/lib/webhooks/deliveries';
+import { listPaymentDisputes } from './disputes';
+import { paymentDisplayStatus, type DisplayStatus } from './status-labels';
 
 export interface PaymentRow {
   id: string;
@@ -30,6 +32,16 @@ export interface PaymentRow {
   method: string | null;
   psp: string | null;
   createdAt: Date;
+  /** Refunded so far (pending and succeeded refunds), minor units. */
+  amountRefunded: number;
+  /** Status of the newest dispute, if the payment has one. */
+  disputeStatus: string | null;
+  /** Attempts that were declined or failed (each one a try the customer made). */
+  failedAttempts: number;
+  /** The newest attempt was blocked by the risk rules. */
+  blockedByRisk: boolean;
+  /** The label and meaning the dashboard shows. */
+  display: DisplayStatus;
 }
 
 export const PAYMENT_METHODS = ['card', 'mpesa'] as const;
@@ -138,6 +150,12 @@ export async function listMerchantPayments(
           card: paymentAttempts.card,
           method: paymentAttempts.paymentMethodType,
           psp: paymentAttempts.psp,
+          blockedByRisk: sql<boolean>`coalesce(${paymentAttempts.riskDecision} = 'block', false)`,
+          // a declined try stays visible on the row even after a later attempt succeeded
+          failedAttempts: sql<number>`(select count(*)::int from ${paymentAttempts} fa where fa.payment_intent_id = ${paymentIntents.id} and fa.status = 'failed')`,
+          disputeStatus: sql<
+            string | null
+          >`(select pd.status from payment_disputes pd where pd.payment_intent_id = ${paymentIntents.id} order by pd.disputed_at desc limit 1)`,
         })
         .from(paymentIntents)
         .leftJoin(paymentAttempts, eq(paymentAttempts.id, paymentIntents.latestAttemptId))
@@ -145,18 +163,31 @@ export async function listMerchantPayments(
         .orderBy(...orderBy)
         .limit(limit),
   });
-  const rows = page.rows.map(({ pi, card, method, psp }) => ({
-    id: pi.id,
-    amount: pi.amount,
-    amountReceived: pi.amountReceived,
-    currency: pi.currency,
-    status: pi.status,
-    email: pi.customerEmail,
-    card: card ? { brand: card.brand, last4: card.last4 } : null,
-    method,
-    psp,
-    createdAt: pi.createdAt,
-  }));
+  const refunded = await refundedAmounts(
+    db,
+    page.rows.map((r) => r.pi.id),
+  );
+  const rows = page.rows.map(({ pi, card, method, psp, blockedByRisk, failedAttempts, disputeStatus }) => {
+    const amountRefunded = refunded.get(pi.id) ?? 0;
+    const facts = { status: pi.status, amountReceived: pi.amountReceived, amountRefunded, disputeStatus, blockedByRisk, failedAttempts };
+    return {
+      id: pi.id,
+      amount: pi.amount,
+      amountReceived: pi.amountReceived,
+      currency: pi.currency,
+      status: pi.status,
+      email: pi.customerEmail,
+      card: card ? { brand: card.brand, last4: card.last4 } : null,
+      method,
+      psp,
+      createdAt: pi.createdAt,
+      amountRefunded,
+      disputeStatus,
+      failedAttempts,
+      blockedByRisk,
+      display: paymentDisplayStatus(facts),
+    };
+  });
   return { rows, nextCursor: nextCursor(page, (r) => r.pi.id) };
 }
 
@@ -284,7 +315,19 @@ export async function getMerchantPaymentDetail(merchantId: string, id: string) {
         )
     : [];
   const mpesaByAttempt = new Map(mpesa.map((m) => [m.attemptId, { phone: m.phone, receipt: m.receipt }]));
+  const disputes = await listPaymentDisputes(merchantId, pi.id);
+  const latestAttempt = attempts.at(-1);
+  const display = paymentDisplayStatus({
+    status: pi.status,
+    amountReceived: pi.amountReceived,
+    amountRefunded,
+    disputeStatus: disputes.at(0)?.status ?? null,
+    blockedByRisk: latestAttempt?.riskDecision === 'block',
+    failedAttempts: attempts.filter((a) => a.status === 'failed').length,
+  });
   return {
+    display,
+    disputes,
     paymentIntent: pi,
     /** M-Pesa details per attempt id (phone, receipt), for attempts paid with M-Pesa. */
     mpesa: mpesaByAttempt,

@@ -12,6 +12,8 @@ import {
   deleteWebhookEndpoint,
   getWebhookEndpoint,
 } from '@/lib/webhooks/endpoints';
+import { newId } from '@/lib/ids';
+import { attemptDelivery, markDeliveryFailed } from '@/lib/webhooks/deliveries';
 import { redeliverEvent } from '@/lib/webhooks/redeliver';
 import { audit, authorize, type DashboardActor } from './actor';
 
@@ -89,6 +91,51 @@ export async function deleteEndpoint(actor: DashboardActor, raw: unknown): Promi
   const input = parseFormInput(z.object({ endpointId }), raw);
   const deleted = await deleteWebhookEndpoint(actor.user.merchantId, input.endpointId);
   await audit(getDb(), actor, 'webhook_endpoint.delete', { type: 'webhook_endpoint', id: deleted.id });
+}
+
+export const TEST_EVENT_TYPE = 'webhook_endpoint.test';
+
+/**
+ * Sends a signed test event to one endpoint now, through the normal delivery path (the same
+ * signing, URL guard and attempt record), so it shows in the delivery log like any other.
+ * The event row is written as already relayed: the background engine never fans it out, so no
+ * other endpoint receives it and nothing retries it. A failed test is final, not rescheduled.
+ * Safe to repeat: each click is a new event id, and merchants dedupe by event id.
+ */
+export async function sendTestEvent(
+  actor: DashboardActor,
+  raw: unknown,
+): Promise<{ delivered: boolean; statusCode: number | null; message: string }> {
+  authorize(actor, 'webhooks:write');
+  const input = parseFormInput(z.object({ endpointId }), raw);
+  const endpoint = await getWebhookEndpoint(actor.user.merchantId, input.endpointId);
+  const eventId = newId('event');
+  const deliveryId = newId('webhookDelivery');
+  await getDb().transaction(async (tx) => {
+    await tx.insert(outboxEvents).values({
+      id: eventId,
+      type: TEST_EVENT_TYPE,
+      merchantId: actor.user.merchantId,
+      aggregateType: 'webhook_endpoint',
+      aggregateId: endpoint.id,
+      data: { object: { id: endpoint.id, object: 'webhook_endpoint', url: endpoint.url, test: true } },
+      sentAt: new Date(),
+    });
+    await tx
+      .insert(webhookDeliveries)
+      .values({ id: deliveryId, merchantId: actor.user.merchantId, eventId, endpointId: endpoint.id });
+    await audit(tx, actor, 'webhook_endpoint.test', { type: 'webhook_endpoint', id: endpoint.id }, { event: eventId });
+  });
+  const result = await attemptDelivery(deliveryId, 'manual');
+  if (!result.delivered) await markDeliveryFailed(deliveryId);
+  const answer = result.statusCode === null ? 'no response' : `HTTP ${result.statusCode}`;
+  return {
+    delivered: result.delivered,
+    statusCode: result.statusCode,
+    message: result.delivered
+      ? `Test event ${eventId} delivered (${answer}).`
+      : `Test event ${eventId} was not accepted (${answer}); see the delivery log below.`,
+  };
 }
 
 /** Sends an event again, now, to each of the merchant's endpoints. */

@@ -90,7 +90,7 @@ test.describe('a new merchant, end to end', () => {
       const balances = new BalancesPage(page);
       await list.goto();
       const paymentId = await list.openByCustomerEmail(email);
-      await expect(detail.status).toHaveText('succeeded');
+      await expect(detail.status).toHaveText('Succeeded');
 
       const before = await test.step('the capture reaches the balance', async () => {
         await expect(async () => {

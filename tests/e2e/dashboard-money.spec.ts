@@ -1,12 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import type { Browser, Page } from '@playwright/test';
-import postgres from 'postgres';
 import { hashPassword } from '@/lib/auth/passwords';
-import { E2E_DATA_DIR } from './e2e-paths';
+import { database, demoMerchant, startReceiver, type DemoMerchant } from './dashboard-helpers';
 import { clientIpFor, emailFor, expect, test } from './fixtures';
 import { card } from './pages/pay-page';
 import {
@@ -17,46 +12,6 @@ import {
   PaymentsListPage,
   WebhooksPage,
 } from './pages/dashboard-money-pages';
-
-interface DemoMerchant {
-  email: string;
-  password: string;
-  secret_key: string;
-}
-
-async function demoMerchant(): Promise<DemoMerchant> {
-  return JSON.parse(await fs.readFile(path.join(E2E_DATA_DIR, 'demo-merchant.json'), 'utf8')) as DemoMerchant;
-}
-
-async function database() {
-  const runtime = JSON.parse(await fs.readFile(path.join(E2E_DATA_DIR, 'runtime.json'), 'utf8')) as { databaseUrl: string };
-  return postgres(runtime.databaseUrl, { max: 1, onnotice: () => undefined });
-}
-
-/** A local HTTP server standing in for the merchant's webhook handler; it records what it gets. */
-async function startReceiver() {
-  const received: { type: string; id: string; signature: string | undefined }[] = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      try {
-        const event = JSON.parse(body) as { id: string; type: string };
-        received.push({ type: event.type, id: event.id, signature: req.headers['pay-signature'] as string | undefined });
-      } catch {
-        /* not JSON: still answer */
-      }
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/hooks`,
-    received,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 const PAGES = ['/dashboard', '/dashboard/payments', '/dashboard/balances', '/dashboard/webhooks', '/dashboard/risk'];
 
@@ -102,7 +57,7 @@ test.describe('merchant dashboard: money', () => {
         await list.goto();
         await expectNoSeriousA11yViolations(page, 'payments');
         const id = await list.openByCustomerEmail(email);
-        await expect(detail.status).toHaveText('succeeded');
+        await expect(detail.status).toHaveText('Succeeded');
         await expect(page.getByTestId('payment-customer')).toHaveText(email);
         await expectNoSeriousA11yViolations(page, 'payment detail');
         return id;
@@ -167,6 +122,8 @@ test.describe('merchant dashboard: money', () => {
       await test.step(url, async () => {
         await page.goto(url);
         await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+        // on a phone the sections sit behind the menu button
+        await page.getByTestId('nav-toggle').click();
         await expect(page.getByRole('navigation', { name: 'Dashboard' }).getByRole('link', { name: 'Audit' })).toBeVisible();
         // No sideways scrolling of the page itself (wide tables scroll inside their own box).
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
@@ -209,7 +166,7 @@ test.describe('merchant dashboard: money', () => {
       await new DashboardLogin(page).login(viewerEmail, viewerPassword);
       const detail = new PaymentDetailPage(page);
       await detail.goto(paymentId);
-      await expect(detail.status).toHaveText('succeeded');
+      await expect(detail.status).toHaveText('Succeeded');
       await expect(detail.actions).toHaveCount(0);
       await expect(page.getByTestId('refund-form')).toHaveCount(0);
       await expect(page.getByTestId('refund-confirm')).toHaveCount(0);

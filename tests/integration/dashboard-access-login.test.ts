@@ -40,7 +40,7 @@ describe('sign-in rate limiting', () => {
     expect(ok.ok).toBe(true);
   });
 
-  it('audits a successful sign-in with its IP and stamps the last sign-in; failures are recorded, not audited', async () => {
+  it('audits a successful sign-in with its IP and stamps the last sign-in; failures are recorded', async () => {
     const m = await createTestMerchant('Audit Login Shop');
     const ip = freshIp();
     await attemptLogin({ email: m.email, password: 'nope-nope-nope', ip });

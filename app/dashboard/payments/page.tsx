@@ -1,14 +1,21 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
+import { FilterDisclosure } from '@/components/dashboard/filter-disclosure';
 import formStyles from '@/components/dashboard/forms.module.css';
 import { PaymentsTable } from '@/components/dashboard/payments-table';
+import { StatusLegend } from '@/components/dashboard/status-legend';
+import { Field, Fields, SelectFilter } from '@/components/dashboard/ui/field';
 import { PAYMENT_INTENT_STATUSES } from '@/db/schema';
 import { listMerchantPayments, parsePaymentFilters, PAYMENT_METHODS, PSPS, type PaymentFilters } from '@/lib/dashboard/payments';
 import { SUPPORTED_CURRENCIES } from '@/lib/money';
 import styles from '../dashboard.module.css';
 import { requireUser } from '../session';
+import { STATUS_LEGEND } from '@/lib/dashboard/status-labels';
 
 export const metadata: Metadata = { title: 'Payments' };
+
+const underscoresToSpaces = (s: string) => s.replaceAll('_', ' ');
+const upperCase = (s: string) => s.toUpperCase();
 export const dynamic = 'force-dynamic';
 
 function queryString(filters: PaymentFilters, extra: Record<string, string | undefined> = {}): string {
@@ -28,7 +35,8 @@ export default async function PaymentsPage({
   const filters = parsePaymentFilters(params);
   const before = typeof params.before === 'string' ? params.before : undefined;
   const { rows, nextCursor } = await listMerchantPayments(user.merchantId, { ...filters, before });
-  const filtered = Object.values(filters).some(Boolean);
+  const activeFilters = Object.values(filters).filter(Boolean).length;
+  const filtered = activeFilters > 0;
   return (
     <>
       <div className={styles.sectionHead}>
@@ -50,81 +58,52 @@ export default async function PaymentsPage({
         aria-label="Search and filter payments"
         data-testid="payments-filters"
       >
-        <div className={formStyles.fields}>
-          <div className={formStyles.field} style={{ flexBasis: '16rem' }}>
-            <label htmlFor="q">Search</label>
-            <input
-              id="q"
-              name="q"
-              type="search"
-              defaultValue={filters.q ?? ''}
-              placeholder="pi_…, customer email or card last 4"
-              data-testid="payments-search"
+        <FilterDisclosure active={activeFilters}>
+          <Fields>
+            <Field id="q" label="Search" basis="16rem">
+              <input
+                id="q"
+                name="q"
+                type="search"
+                defaultValue={filters.q ?? ''}
+                placeholder="pi_…, customer email or card last 4"
+                data-testid="payments-search"
+              />
+            </Field>
+            <SelectFilter
+              id="status"
+              label="Status"
+              value={filters.status}
+              options={PAYMENT_INTENT_STATUSES}
+              format={underscoresToSpaces}
             />
+            <SelectFilter id="method" label="Method" value={filters.method} options={PAYMENT_METHODS} />
+            <SelectFilter id="psp" label="PSP" value={filters.psp} options={PSPS} />
+            <SelectFilter
+              id="currency"
+              label="Currency"
+              value={filters.currency}
+              options={SUPPORTED_CURRENCIES}
+              format={upperCase}
+            />
+            <Field id="from" label="From (UTC)">
+              <input id="from" name="from" type="date" defaultValue={filters.from ?? ''} data-testid="filter-from" />
+            </Field>
+            <Field id="to" label="To (UTC)">
+              <input id="to" name="to" type="date" defaultValue={filters.to ?? ''} data-testid="filter-to" />
+            </Field>
+          </Fields>
+          <div className={formStyles.row}>
+            <button type="submit" className="button button-small button-primary" data-testid="payments-apply">
+              Apply
+            </button>
+            {filtered ? (
+              <Link href="/dashboard/payments" data-testid="payments-clear">
+                Clear filters
+              </Link>
+            ) : null}
           </div>
-          <div className={formStyles.field}>
-            <label htmlFor="status">Status</label>
-            <select id="status" name="status" defaultValue={filters.status ?? ''} data-testid="filter-status">
-              <option value="">Any</option>
-              {PAYMENT_INTENT_STATUSES.map((s) => (
-                <option key={s} value={s}>
-                  {s.replaceAll('_', ' ')}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div className={formStyles.field}>
-            <label htmlFor="method">Method</label>
-            <select id="method" name="method" defaultValue={filters.method ?? ''} data-testid="filter-method">
-              <option value="">Any</option>
-              {PAYMENT_METHODS.map((m) => (
-                <option key={m} value={m}>
-                  {m}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div className={formStyles.field}>
-            <label htmlFor="psp">PSP</label>
-            <select id="psp" name="psp" defaultValue={filters.psp ?? ''} data-testid="filter-psp">
-              <option value="">Any</option>
-              {PSPS.map((p) => (
-                <option key={p} value={p}>
-                  {p}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div className={formStyles.field}>
-            <label htmlFor="currency">Currency</label>
-            <select id="currency" name="currency" defaultValue={filters.currency ?? ''} data-testid="filter-currency">
-              <option value="">Any</option>
-              {SUPPORTED_CURRENCIES.map((c) => (
-                <option key={c} value={c}>
-                  {c.toUpperCase()}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div className={formStyles.field}>
-            <label htmlFor="from">From (UTC)</label>
-            <input id="from" name="from" type="date" defaultValue={filters.from ?? ''} data-testid="filter-from" />
-          </div>
-          <div className={formStyles.field}>
-            <label htmlFor="to">To (UTC)</label>
-            <input id="to" name="to" type="date" defaultValue={filters.to ?? ''} data-testid="filter-to" />
-          </div>
-        </div>
-        <div className={formStyles.row}>
-          <button type="submit" className="button button-small button-primary" data-testid="payments-apply">
-            Apply
-          </button>
-          {filtered ? (
-            <Link href="/dashboard/payments" data-testid="payments-clear">
-              Clear filters
-            </Link>
-          ) : null}
-        </div>
+        </FilterDisclosure>
       </form>
       <section className={styles.card} aria-labelledby="payments-heading">
         <h2 id="payments-heading" className="visually-hidden">
@@ -143,6 +122,7 @@ export default async function PaymentsPage({
         ) : (
           <PaymentsTable rows={rows} caption="Payments, newest first" />
         )}
+        <StatusLegend legend={STATUS_LEGEND} />
         <nav className={styles.pager} aria-label="Pages">
           {before ? (
             <Link href={`/dashboard/payments${queryString(filters)}`} data-testid="payments-first">

@@ -7,6 +7,7 @@ import {
   deleteEndpoint,
   redeliver,
   replayDeadLetterAction,
+  sendTestEvent,
   setEndpointEnabled,
   updateEndpoint,
 } from '@/lib/dashboard/webhooks';
@@ -60,4 +61,11 @@ export async function replayDeadLetterFormAction(_prev: ActionResult<{ runId: st
     (actor) => replayDeadLetterAction(actor, { deadLetterId: field(form, 'deadLetterId') }, deadLetterReplayer()),
     PATHS,
   );
+}
+
+export async function sendTestEventAction(
+  _prev: ActionResult<{ delivered: boolean; statusCode: number | null; message: string }> | null,
+  form: FormData,
+) {
+  return runGuarded('webhooks:write', (actor) => sendTestEvent(actor, { endpointId: field(form, 'endpointId') }), PATHS);
 }

@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { ActionForm } from '@/components/dashboard/action-form';
+import { ConfirmActionForm } from '@/components/dashboard/confirm-action-form';
 import { CreateEndpointForm } from '@/components/dashboard/create-endpoint-form';
 import formStyles from '@/components/dashboard/forms.module.css';
 import { StatusBadge } from '@/components/dashboard/status-badge';
@@ -13,6 +14,7 @@ import {
   deleteEndpointAction,
   redeliverAction,
   replayDeadLetterFormAction,
+  sendTestEventAction,
   toggleEndpointAction,
   updateEndpointAction,
 } from './actions';
@@ -94,15 +96,30 @@ export default async function WebhooksPage({ searchParams }: { searchParams: Pro
                       <input type="hidden" name="enabled" value={e.status === 'enabled' ? 'false' : 'true'} />
                     </ActionForm>
                     <ActionForm
-                      action={deleteEndpointAction}
-                      submitLabel="Delete"
-                      pendingLabel="Deleting…"
-                      variant="danger"
-                      testId="delete-endpoint-form"
+                      action={sendTestEventAction}
+                      submitLabel="Send test event"
+                      pendingLabel="Sending…"
+                      variant="secondary"
+                      testId="test-endpoint-form"
                       inline
                     >
                       <input type="hidden" name="endpointId" value={e.id} />
                     </ActionForm>
+                    <ConfirmActionForm
+                      action={deleteEndpointAction}
+                      askLabel="Delete"
+                      question={
+                        <>
+                          Delete <span className={styles.mono}>{e.url}</span>? It stops receiving events at once; its delivery
+                          history stays in the log. This cannot be undone.
+                        </>
+                      }
+                      confirmLabel="Yes, delete endpoint"
+                      pendingLabel="Deleting…"
+                      testId="delete-endpoint-form"
+                    >
+                      <input type="hidden" name="endpointId" value={e.id} />
+                    </ConfirmActionForm>
                   </div>
                 ) : null}
               </li>
@@ -199,10 +216,14 @@ export default async function WebhooksPage({ searchParams }: { searchParams: Pro
       </section>
 
       <section className={styles.card} aria-labelledby="dead-letters" id="dead-letters-section">
-        <h2 id="dead-letters">Failed background jobs (dead letters)</h2>
+        <h2 id="dead-letters">Failed deliveries and background jobs</h2>
+        <p className="small muted">
+          Work that kept failing after every retry (for example posting your ledger or sending a webhook). Nothing is lost: retry
+          one here once the cause is fixed.
+        </p>
         {deadLetters.length === 0 ? (
           <p className="empty-state" data-testid="dead-letters-empty">
-            No failed background jobs.
+            Nothing failed: every delivery and background job went through.
           </p>
         ) : (
           <ul className={styles.plainList} data-testid="dead-letter-list">
@@ -210,14 +231,17 @@ export default async function WebhooksPage({ searchParams }: { searchParams: Pro
               <li key={d.id} data-testid="dead-letter">
                 <strong>{d.functionId}</strong> for {d.eventName} · {when(d.createdAt)}
                 {d.replayedAt ? ` · replayed ${when(d.replayedAt)}` : ''}
-                <p className="small muted">
-                  {String((d.error as { message?: unknown }).message ?? JSON.stringify(d.error)).slice(0, 300)}
-                </p>
+                <details className={styles.details}>
+                  <summary>What went wrong</summary>
+                  <p className="small muted" data-testid="dead-letter-error">
+                    {String((d.error as { message?: unknown }).message ?? JSON.stringify(d.error)).slice(0, 300)}
+                  </p>
+                </details>
                 {canWrite ? (
                   <ActionForm
                     action={replayDeadLetterFormAction}
-                    submitLabel="Replay"
-                    pendingLabel="Replaying…"
+                    submitLabel="Retry"
+                    pendingLabel="Retrying…"
                     successText="A new run started."
                     variant="secondary"
                     testId="replay-form"

@@ -6,6 +6,8 @@ import { ActionForm } from '@/components/dashboard/action-form';
 import formStyles from '@/components/dashboard/forms.module.css';
 import { RefundForm } from '@/components/dashboard/refund-form';
 import { StatusBadge } from '@/components/dashboard/status-badge';
+import { DataTable } from '@/components/dashboard/ui/data-table';
+import { Stat, StatGrid } from '@/components/dashboard/ui/stat-grid';
 import { can } from '@/lib/auth/permissions';
 import { minorToMajorString } from '@/lib/dashboard/amounts';
 import { getMerchantPaymentDetail } from '@/lib/dashboard/payments';
@@ -28,13 +30,27 @@ export default async function PaymentDetailPage({ params }: { params: Promise<{ 
   const { id } = await params;
   const detail = await getMerchantPaymentDetail(user.merchantId, id);
   if (!detail) notFound();
-  const { paymentIntent: pi, amounts, attempts, refunds, events, ledger, webhookDeliveries, checkoutSession, mpesa } = detail;
+  const {
+    paymentIntent: pi,
+    amounts,
+    attempts,
+    refunds,
+    events,
+    ledger,
+    webhookDeliveries,
+    checkoutSession,
+    mpesa,
+    display,
+    disputes,
+  } = detail;
   const methodOf = (a: (typeof attempts)[number]) => {
     const m = mpesa.get(a.id);
     if (m) return `M-Pesa ${m.phone}${m.receipt ? ` (receipt ${m.receipt})` : ''}`;
     return a.card ? `${a.card.brand} •••• ${a.card.last4}` : a.paymentMethodType;
   };
   const latest = attempts.at(-1);
+  // the PSP's last error is history once a later attempt went through: show it only while it is the outcome
+  const showLastError = pi.lastPaymentError && (pi.status === 'requires_payment_method' || latest?.status === 'failed');
   const riskAttempt = [...attempts].reverse().find((a) => a.riskDecision);
   const canWrite = can(user, 'payments:write');
   const money = (minor: number) => formatMoney(minor, pi.currency);
@@ -44,34 +60,31 @@ export default async function PaymentDetailPage({ params }: { params: Promise<{ 
         <Link href="/dashboard/payments">← Payments</Link>
       </p>
       <h1>
-        {money(pi.amount)} <StatusBadge status={pi.status} testId="payment-status" />
+        {money(pi.amount)} <StatusBadge status={pi.status} display={display} testId="payment-status" />
       </h1>
+      <p className="muted" data-testid="payment-status-meaning">
+        {display.meaning}
+      </p>
       <p className={styles.mono} data-testid="payment-id">
         {pi.id}
       </p>
 
       <section className={styles.card} aria-labelledby="amounts">
         <h2 id="amounts">Amounts</h2>
-        <dl className={styles.grid}>
-          <div className={styles.stat}>
-            <dt>Authorized</dt>
-            <dd data-testid="amount-authorized">{money(amounts.authorized)}</dd>
-          </div>
-          <div className={styles.stat}>
-            <dt>Captured</dt>
-            <dd data-testid="amount-received">{money(amounts.captured)}</dd>
-          </div>
-          <div className={styles.stat}>
-            <dt>Refunded</dt>
-            <dd data-testid="amount-refunded">{money(amounts.refunded)}</dd>
-          </div>
-          <div className={styles.stat}>
-            <dt>Held, not captured</dt>
-            <dd>{money(pi.amountCapturable)}</dd>
-          </div>
-        </dl>
-        {pi.lastPaymentError ? (
-          <p className="notice notice-error">
+        <StatGrid>
+          <Stat label="Authorized" testId="amount-authorized">
+            {money(amounts.authorized)}
+          </Stat>
+          <Stat label="Captured" testId="amount-received">
+            {money(amounts.captured)}
+          </Stat>
+          <Stat label="Refunded" testId="amount-refunded">
+            {money(amounts.refunded)}
+          </Stat>
+          <Stat label="Held, not captured">{money(pi.amountCapturable)}</Stat>
+        </StatGrid>
+        {showLastError && pi.lastPaymentError ? (
+          <p className="notice notice-error" data-testid="payment-last-error">
             Last error: {pi.lastPaymentError.message} ({pi.lastPaymentError.decline_code ?? pi.lastPaymentError.code})
           </p>
         ) : null}
@@ -79,28 +92,21 @@ export default async function PaymentDetailPage({ params }: { params: Promise<{ 
 
       <section className={styles.card} aria-labelledby="details">
         <h2 id="details">Method and customer</h2>
-        <dl className={styles.grid}>
-          <div className={styles.stat}>
-            <dt>Method</dt>
-            <dd data-testid="payment-method">{latest ? methodOf(latest) : '—'}</dd>
-          </div>
-          <div className={styles.stat}>
-            <dt>Customer</dt>
-            <dd data-testid="payment-customer">{pi.customerEmail ?? latest?.customerEmail ?? '—'}</dd>
-          </div>
-          <div className={styles.stat}>
-            <dt>Capture</dt>
-            <dd>{pi.captureMethod}</dd>
-          </div>
-          <div className={styles.stat}>
-            <dt>Checkout session</dt>
-            <dd className={styles.mono}>{checkoutSession ? `${checkoutSession.id} (${checkoutSession.status})` : '—'}</dd>
-          </div>
-          <div className={styles.stat}>
-            <dt>Risk decision</dt>
-            <dd data-testid="risk-decision">{riskAttempt?.riskDecision ?? 'not assessed'}</dd>
-          </div>
-        </dl>
+        <StatGrid testId="payment-method-row">
+          <Stat label="Method" testId="payment-method">
+            {latest ? methodOf(latest) : '—'}
+          </Stat>
+          <Stat label="Customer" testId="payment-customer">
+            {pi.customerEmail ?? latest?.customerEmail ?? '—'}
+          </Stat>
+          <Stat label="Capture">{pi.captureMethod}</Stat>
+          <Stat label="Checkout session" mono>
+            {checkoutSession ? `${checkoutSession.id} (${checkoutSession.status})` : '—'}
+          </Stat>
+          <Stat label="Risk decision" testId="risk-decision">
+            {riskAttempt?.riskDecision ?? 'not assessed'}
+          </Stat>
+        </StatGrid>
         {riskAttempt && riskAttempt.riskReasons.length > 0 ? (
           <ul data-testid="risk-reasons">
             {riskAttempt.riskReasons.map((r) => (
@@ -196,46 +202,40 @@ export default async function PaymentDetailPage({ params }: { params: Promise<{ 
         {attempts.length === 0 ? (
           <p className="empty-state">No payment attempts yet.</p>
         ) : (
-          <div className={styles.tableWrap} tabIndex={0} role="region" aria-label="Payment attempts">
-            <table className={styles.table}>
-              <thead>
-                <tr>
-                  <th scope="col">Attempt</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Method</th>
-                  <th scope="col">PSP</th>
-                  <th scope="col">Routing reason</th>
-                  <th scope="col">Risk</th>
-                  <th scope="col">Outcome</th>
-                </tr>
-              </thead>
-              <tbody>
-                {attempts.map((a) => (
-                  <tr key={a.id} data-testid="attempt-row">
-                    <td className={styles.mono}>{a.id}</td>
-                    <td>{a.status}</td>
-                    <td>{methodOf(a)}</td>
-                    <td>{a.psp}</td>
-                    <td className={styles.wrap}>{a.routingReason ?? '—'}</td>
-                    <td className={styles.wrap}>
-                      {a.riskDecision ?? '—'}
-                      {a.riskReasons.length > 0 ? `: ${a.riskReasons.map((r) => RISK_REASON_MESSAGES[r] ?? r).join(' ')}` : ''}
-                    </td>
-                    <td className={styles.wrap} data-testid="attempt-outcome">
-                      {a.reversalReason
-                        ? // money the PSP took after the payment was given up, and how it went back
-                          a.reversalReason
-                        : a.failureMessage
-                        ? `${a.failureMessage} (${a.declineCode ?? a.failureCode})`
-                        : a.status === 'succeeded' || a.status === 'authorized'
-                          ? 'approved'
-                          : '—'}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            caption="Payment attempts"
+            rows={attempts}
+            rowKey={(a) => a.id}
+            rowProps={(a) => ({ 'data-testid': 'attempt-row', 'data-attempt-status': a.status })}
+            testId="attempts-table"
+            columns={[
+              { header: 'Attempt', kind: 'mono', cell: (a) => a.id },
+              { header: 'Status', cell: (a) => <StatusBadge status={a.status} /> },
+              { header: 'Method', cell: (a) => methodOf(a) },
+              { header: 'PSP', cell: (a) => a.psp },
+              { header: 'Routing reason', kind: 'wrap', cell: (a) => a.routingReason ?? '—' },
+              {
+                header: 'Risk',
+                kind: 'wrap',
+                cell: (a) =>
+                  `${a.riskDecision ?? '—'}${a.riskReasons.length > 0 ? `: ${a.riskReasons.map((r) => RISK_REASON_MESSAGES[r] ?? r).join(' ')}` : ''}`,
+              },
+              {
+                header: 'Outcome',
+                kind: 'wrap',
+                testId: 'attempt-outcome',
+                cell: (a) =>
+                  a.reversalReason
+                    ? // money the PSP took after the payment was given up, and how it went back
+                      a.reversalReason
+                    : a.failureMessage
+                      ? `${a.failureMessage} (${a.declineCode ?? a.failureCode})`
+                      : a.status === 'succeeded' || a.status === 'authorized'
+                        ? 'approved'
+                        : '—',
+              },
+            ]}
+          />
         )}
       </section>
 
@@ -246,33 +246,44 @@ export default async function PaymentDetailPage({ params }: { params: Promise<{ 
             No refunds.
           </p>
         ) : (
-          <div className={styles.tableWrap} tabIndex={0} role="region" aria-label="Refunds of this payment">
-            <table className={styles.table} data-testid="refunds-table">
-              <thead>
-                <tr>
-                  <th scope="col">Refund</th>
-                  <th scope="col">Amount</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Reason</th>
-                  <th scope="col">Created</th>
-                </tr>
-              </thead>
-              <tbody>
-                {refunds.map((r) => (
-                  <tr key={r.id} id={r.id} data-testid="refund-row">
-                    <td className={styles.mono}>{r.id}</td>
-                    <td className={styles.amount}>{formatMoney(r.amount, r.currency)}</td>
-                    <td>
-                      {r.status}
-                      {r.failureReason ? ` (${r.failureReason})` : ''}
-                    </td>
-                    <td>{r.reason?.replaceAll('_', ' ') ?? '—'}</td>
-                    <td>{when(r.createdAt)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            caption="Refunds of this payment"
+            rows={refunds}
+            rowKey={(r) => r.id}
+            rowProps={(r) => ({ id: r.id, 'data-testid': 'refund-row' })}
+            testId="refunds-table"
+            columns={[
+              { header: 'Refund', kind: 'mono', cell: (r) => r.id },
+              { header: 'Amount', kind: 'amount', cell: (r) => formatMoney(r.amount, r.currency) },
+              { header: 'Status', cell: (r) => `${r.status}${r.failureReason ? ` (${r.failureReason})` : ''}` },
+              { header: 'Reason', cell: (r) => r.reason?.replaceAll('_', ' ') ?? '—' },
+              { header: 'Created', cell: (r) => when(r.createdAt) },
+            ]}
+          />
+        )}
+      </section>
+
+      <section className={styles.card} aria-labelledby="disputes" data-testid="payment-disputes">
+        <h2 id="disputes">Disputes</h2>
+        {disputes.length === 0 ? (
+          <p className="empty-state" data-testid="disputes-empty">
+            No disputes. If the customer’s bank opens a chargeback, it appears here and under{' '}
+            <Link href="/dashboard/disputes">Disputes</Link>.
+          </p>
+        ) : (
+          <DataTable
+            caption="Disputes of this payment"
+            rows={disputes}
+            rowKey={(d) => d.id}
+            rowProps={() => ({ 'data-testid': 'payment-dispute-row' })}
+            columns={[
+              { header: 'Dispute', kind: 'mono', cell: (d) => d.pspDisputeId },
+              { header: 'Amount', kind: 'amount', cell: (d) => formatMoney(d.amount, d.currency) },
+              { header: 'Reason', cell: (d) => d.reason.replaceAll('_', ' ') },
+              { header: 'Status', cell: (d) => <StatusBadge status={d.status} /> },
+              { header: 'Opened', cell: (d) => when(d.disputedAt) },
+            ]}
+          />
         )}
       </section>
 
@@ -300,30 +311,24 @@ export default async function PaymentDetailPage({ params }: { params: Promise<{ 
             Nothing posted to the ledger yet (captures post within seconds of succeeding).
           </p>
         ) : (
-          <div className={styles.tableWrap} tabIndex={0} role="region" aria-label="Ledger entries of this payment">
-            <table className={styles.table} data-testid="ledger-table">
-              <thead>
-                <tr>
-                  <th scope="col">Transaction</th>
-                  <th scope="col">Kind</th>
-                  <th scope="col">Account</th>
-                  <th scope="col">Debit</th>
-                  <th scope="col">Credit</th>
-                </tr>
-              </thead>
-              <tbody>
-                {ledger.map((l) => (
-                  <tr key={l.entryId} data-testid="ledger-row">
-                    <td className={styles.mono}>{l.transactionId}</td>
-                    <td>{l.kind}</td>
-                    <td>{l.accountKind?.replaceAll('_', ' ') ?? l.accountId}</td>
-                    <td className={styles.amount}>{l.amountMinor > 0 ? formatMoney(l.amountMinor, l.currency) : ''}</td>
-                    <td className={styles.amount}>{l.amountMinor < 0 ? formatMoney(-l.amountMinor, l.currency) : ''}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            caption="Ledger entries of this payment"
+            rows={ledger}
+            rowKey={(l) => l.entryId}
+            rowProps={() => ({ 'data-testid': 'ledger-row' })}
+            testId="ledger-table"
+            columns={[
+              { header: 'Transaction', kind: 'mono', cell: (l) => l.transactionId },
+              { header: 'Kind', cell: (l) => l.kind },
+              { header: 'Account', cell: (l) => l.accountKind?.replaceAll('_', ' ') ?? l.accountId },
+              { header: 'Debit', kind: 'amount', cell: (l) => (l.amountMinor > 0 ? formatMoney(l.amountMinor, l.currency) : '') },
+              {
+                header: 'Credit',
+                kind: 'amount',
+                cell: (l) => (l.amountMinor < 0 ? formatMoney(-l.amountMinor, l.currency) : ''),
+              },
+            ]}
+          />
         )}
       </section>
 
