@@ -83,6 +83,7 @@ export async function createCheckoutSession(tx: Tx, merchantId: string, input: C
     metadata: input.metadata,
     checkoutSessionId: sessionId,
   });
+  const createdAt = new Date();
   const [session] = await tx
     .insert(checkoutSessions)
     .values({
@@ -97,7 +98,9 @@ export async function createCheckoutSession(tx: Tx, merchantId: string, input: C
       cancelUrl: input.cancel_url,
       customerEmail: input.customer_email?.toLowerCase() ?? null,
       metadata: input.metadata ?? {},
-      expiresAt: new Date(Date.now() + (input.expires_in ? input.expires_in * 1000 : DEFAULT_SESSION_TTL_MS)),
+      // created and expires_at from one instant, so expires_at - created is exactly the TTL asked for
+      createdAt,
+      expiresAt: new Date(createdAt.getTime() + (input.expires_in ? input.expires_in * 1000 : DEFAULT_SESSION_TTL_MS)),
     })
     .returning();
   if (!session) throw new Error('checkout session insert returned nothing');

@@ -1,3 +1,6 @@
+import { existsSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exitCodeOf, runToCompletion, spawnChild, stopChild, type ChildSpec } from './children';
 
@@ -11,6 +14,15 @@ const nodeChild = (name: string, code: string): ChildSpec => ({
 
 /** Gives node time to install its handlers, so the test signals a running script. */
 const settle = () => new Promise((r) => setTimeout(r, 300));
+
+/** Waits until the child says (by creating `file`) that its handlers are installed: a fixed wait is too short on a busy machine. */
+async function readyFile(file: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!existsSync(file)) {
+    if (Date.now() > deadline) throw new Error(`child never became ready (${file})`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 describe('child processes', () => {
   it('runToCompletion returns the exit code', async () => {
@@ -27,8 +39,12 @@ describe('child processes', () => {
   });
 
   it('stopChild escalates to SIGKILL when the child ignores SIGTERM', async () => {
-    const child = spawnChild(nodeChild('stubborn', "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)"));
-    await settle();
+    const ready = path.join(os.tmpdir(), `paykit-stubborn-${process.pid}-${Date.now()}`);
+    const child = spawnChild(
+      nodeChild('stubborn', `process.on('SIGTERM', () => {}); require('node:fs').writeFileSync(${JSON.stringify(ready)}, ''); setInterval(() => {}, 1000)`),
+    );
+    await readyFile(ready);
+    rmSync(ready, { force: true });
     const started = Date.now();
     const exit = await stopChild(child, 500);
     expect(exit.signal).toBe('SIGKILL');

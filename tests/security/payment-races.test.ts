@@ -143,11 +143,21 @@ const isServerError = (status: number) => status >= 500;
 describe('confirm racing cancel', () => {
   it('200 pairs with random 0-30 ms offsets: each intent is paid with one capture posting, or canceled with nothing held at the PSP', async () => {
     const { api } = await raceMerchant();
+    // How long a confirm takes here, in a wave of 20 (a busy machine makes it several times
+    // slower): the cancels are then spread over the whole confirm, so every phase is hit.
+    const timings = await inWaves(20, 20, async () => {
+      const pi = (await api.post('/api/v1/payment_intents', { amount: 2_000, currency: 'usd' })).body;
+      const started = Date.now();
+      expect((await api.post(`/api/v1/payment_intents/${pi.id}/confirm`, { payment_method: 'pm_card_visa' })).status).toBe(200);
+      return Date.now() - started;
+    });
+    const confirmMs = timings.sort((a, b) => a - b)[timings.length >> 1]!;
+    const stepMs = Math.max(30, Math.round(confirmMs / 8));
     const results = await inWaves(200, 20, async (i) => {
       const pi = (await api.post('/api/v1/payment_intents', { amount: 2_000, currency: 'usd' })).body;
       const [confirm, cancel] = await Promise.all([
         sleep(randomOffsetMs()).then(() => api.post(`/api/v1/payment_intents/${pi.id}/confirm`, { payment_method: 'pm_card_visa' })),
-        sleep(staggeredOffsetMs(i, 30)).then(() => api.post(`/api/v1/payment_intents/${pi.id}/cancel`, {})),
+        sleep(staggeredOffsetMs(i, stepMs)).then(() => api.post(`/api/v1/payment_intents/${pi.id}/cancel`, {})),
       ]);
       return { id: pi.id as string, confirm, cancel };
     });
