@@ -12,6 +12,7 @@ import { emitNotification } from './callbacks';
 import { takeQueueTimeout } from './faults';
 import { checkInitiator } from './shortcodes';
 import { conversationId, originatorConversationId, type DarajaResult, type ResultParameter } from './wire';
+import { sandboxSettings } from './settings';
 
 /**
  * The common life of Daraja's asynchronous "organisation" APIs (B2C, reversal, Transaction
@@ -22,10 +23,7 @@ import { conversationId, originatorConversationId, type DarajaResult, type Resul
  * calls QueueTimeOutURL instead.
  */
 
-export const resultDelayMs = () => {
-  const v = Number(process.env.MPESA_SANDBOX_RESULT_DELAY_MS);
-  return Number.isFinite(v) && v >= 0 ? v : 300;
-};
+export const resultDelayMs = () => sandboxSettings().MPESA_SANDBOX_RESULT_DELAY_MS;
 
 export interface Outcome {
   resultCode: number | string;

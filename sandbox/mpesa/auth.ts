@@ -1,5 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { env, requireSecret } from '@/lib/env';
+import { sandboxSettings } from './settings';
 
 /**
  * OAuth for the offline Daraja. Access tokens are stateless (expiry + HMAC under the consumer
@@ -7,8 +8,7 @@ import { env, requireSecret } from '@/lib/env';
  */
 
 export function tokenTtlSeconds(): number {
-  const v = Number(process.env.MPESA_SANDBOX_TOKEN_TTL_S);
-  return Number.isInteger(v) && v > 0 ? v : 3599;
+  return sandboxSettings().MPESA_SANDBOX_TOKEN_TTL_S;
 }
 
 function sameSecret(given: string, expected: string): boolean {

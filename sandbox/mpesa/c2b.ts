@@ -7,6 +7,7 @@ import { findShortcode } from './shortcodes';
 import { sendSms, smsText } from './sms';
 import { customerNameFor, TEST_PHONES } from './test-phones';
 import { compactStamp, maskMsisdn, receiptNumber, wireAmount } from './wire';
+import { sandboxSettings } from './settings';
 
 /**
  * A customer-initiated Paybill / Till payment (C2B), from the simulated phone's "Pay bill" menu
@@ -19,10 +20,7 @@ import { compactStamp, maskMsisdn, receiptNumber, wireAmount } from './wire';
 
 export const C2B_MAX_CENTS = 250_000_00n;
 
-export const validationTimeoutMs = () => {
-  const v = Number(process.env.MPESA_SANDBOX_VALIDATION_TIMEOUT_MS);
-  return Number.isFinite(v) && v > 0 ? v : 8_000;
-};
+export const validationTimeoutMs = () => sandboxSettings().MPESA_SANDBOX_VALIDATION_TIMEOUT_MS;
 
 export interface C2bPayment {
   shortcode: string;

@@ -1,5 +1,6 @@
 import type { SandboxMpesaStkRequest } from '@/db/schema';
 import { currentMpesaFaults, type MpesaFaults } from './faults';
+import { sandboxSettings } from './settings';
 
 /**
  * The STK callback Daraja POSTs to the CallBackURL of the request once the customer answered
@@ -93,10 +94,7 @@ async function deliverTwiceIfDuplicated(n: Notification, duplicate: boolean): Pr
   if (duplicate) await deliver(n.url, n.rawBody, n.label);
 }
 
-const reorderHoldMs = () => {
-  const v = Number(process.env.MPESA_SANDBOX_REORDER_HOLD_MS);
-  return Number.isFinite(v) && v > 0 ? v : 2_000;
-};
+const reorderHoldMs = () => sandboxSettings().MPESA_SANDBOX_REORDER_HOLD_MS;
 
 // The out-of-order fault holds one notification until the next one has gone out (or the hold ends).
 let held: { notification: Notification; duplicate: boolean; timer: ReturnType<typeof setTimeout> } | undefined;

@@ -8,6 +8,7 @@ import { findShortcode } from './shortcodes';
 import { sendSms, smsText } from './sms';
 import { CORRECT_PIN, customerNameFor, resultDescription, TEST_PHONES } from './test-phones';
 import { receiptNumber } from './wire';
+import { sandboxSettings } from './settings';
 
 /**
  * The offline Daraja's STK push lifecycle: a request waits for the customer on the simulated
@@ -15,15 +16,10 @@ import { receiptNumber } from './wire';
  * atomically; each completion sends one callback (two with the duplicate fault).
  */
 
-const envMs = (name: string, fallback: number): number => {
-  const v = Number(process.env[name]);
-  return Number.isFinite(v) && v > 0 ? v : fallback;
-};
-
 /** How long the prompt waits on the phone before Daraja gives up (1037). */
-export const promptTimeoutMs = () => envMs('MPESA_SANDBOX_PROMPT_TIMEOUT_MS', 60_000);
+export const promptTimeoutMs = () => sandboxSettings().MPESA_SANDBOX_PROMPT_TIMEOUT_MS;
 /** How long a test number takes to "answer". */
-const autoAnswerMs = () => envMs('MPESA_SANDBOX_AUTO_ANSWER_MS', 1_500);
+const autoAnswerMs = () => sandboxSettings().MPESA_SANDBOX_AUTO_ANSWER_MS;
 const RULE_17_WINDOW_MS = 2 * 60_000;
 
 const digits = (n: number) => Array.from({ length: n }, () => randomInt(10)).join('');
