@@ -66,15 +66,20 @@ export function errorResponse(err: unknown, requestId: string): Response {
   return jsonResponse(appError.status, toApiErrorBody(appError), { 'request-id': requestId, ...retryAfterHeader(err) });
 }
 
+/** What every API request passes first: the caller's secret key, its rate limit, the path params' text checks. */
+async function admit<Params>(request: Request, context: RouteContext<Params>) {
+  const merchant = await authenticateSecretKey(request.headers.get('authorization'));
+  await enforceApiRateLimit(request);
+  const params = checkPathParams(await context.params);
+  return { merchant, params, query: new URL(request.url).searchParams };
+}
+
 /** GET route of the public API: authenticate, run, shape errors. */
 export function apiGet<Params = Record<string, never>>(options: GetOptions<Params>) {
   return withRequestLog(async (request: Request, context: RouteContext<Params>): Promise<Response> => {
     const requestId = newRequestId();
     try {
-      const merchant = await authenticateSecretKey(request.headers.get('authorization'));
-      await enforceApiRateLimit(request);
-      const params = checkPathParams(await context.params);
-      const query = new URL(request.url).searchParams;
+      const { merchant, params, query } = await admit(request, context);
       const result = await options.handler({ request, merchant, params, body: undefined, query }, undefined);
       return jsonResponse(result.status ?? 200, result.body, { 'request-id': requestId });
     } catch (err) {
@@ -94,11 +99,8 @@ export function apiPost<S extends z.ZodType, Params = Record<string, never>>(opt
   return withRequestLog(async (request: Request, context: RouteContext<Params>): Promise<Response> => {
     const requestId = newRequestId();
     try {
-      const merchant = await authenticateSecretKey(request.headers.get('authorization'));
-      await enforceApiRateLimit(request);
-      const params = checkPathParams(await context.params);
+      const { merchant, params, query } = await admit(request, context);
       const body = parseInput(options.body, await readJsonBody(request));
-      const query = new URL(request.url).searchParams;
       const ctx: ApiContext<z.output<S>, Params> = { request, merchant, params, body, query };
       const key = request.headers.get('idempotency-key');
       if (key === null) {
