@@ -38,24 +38,28 @@ type Phase = 'idle' | 'processing' | 'redirecting';
 const BRAND_LABEL: Record<string, string> = { visa: 'Visa', mastercard: 'Mastercard', amex: 'American Express' };
 
 /**
- * The card number (and expiry, never the CVC) kept in this tab while the customer is away at a
- * 3-D Secure challenge, so a failed challenge does not make them type it again. sessionStorage
- * belongs to this tab and origin only, and the value is removed the moment the page reads it.
+ * What is kept in this tab while the customer is away at a 3-D Secure challenge: the expiry and
+ * the last four digits, so a failed challenge can say which card to enter again. Never the card
+ * number or the CVC: browsers may write sessionStorage to disk (session restore), and a card
+ * number must not be stored anywhere outside the card network's tokenizer. The value is removed
+ * the moment the page reads it.
  */
 const pendingCardKey = (sessionId: string) => `paykit:challenge-card:${sessionId}`;
 
-function takePendingCard(sessionId: string): { number: string; expiry: string } | null {
+function takePendingCard(sessionId: string): { last4: string; expiry: string } | null {
   try {
     const raw = window.sessionStorage.getItem(pendingCardKey(sessionId));
     window.sessionStorage.removeItem(pendingCardKey(sessionId));
-    const parsed = raw ? (JSON.parse(raw) as { number?: unknown; expiry?: unknown }) : null;
-    return parsed && typeof parsed.number === 'string' && typeof parsed.expiry === 'string' ? { number: parsed.number, expiry: parsed.expiry } : null;
+    const parsed = raw ? (JSON.parse(raw) as { last4?: unknown; expiry?: unknown }) : null;
+    return parsed && typeof parsed.last4 === 'string' && /^\d{4}$/.test(parsed.last4) && typeof parsed.expiry === 'string'
+      ? { last4: parsed.last4, expiry: parsed.expiry }
+      : null;
   } catch {
     return null;
   }
 }
 
-function keepPendingCard(sessionId: string, card: { number: string; expiry: string }): void {
+function keepPendingCard(sessionId: string, card: { last4: string; expiry: string }): void {
   try {
     window.sessionStorage.setItem(pendingCardKey(sessionId), JSON.stringify(card));
   } catch {
@@ -108,12 +112,13 @@ export function PayForm({
   const errorRef = useRef<HTMLDivElement>(null);
   const id = useId();
 
-  // Back from a failed challenge: the card number the customer typed is still there.
+  // Back from a failed challenge: the expiry is still there, and the page says which card to enter again.
+  const [reenterLast4, setReenterLast4] = useState<string | null>(null);
   useEffect(() => {
     const timer = setTimeout(() => {
       const kept = takePendingCard(sessionId);
       if (kept && initialProblem) {
-        setNumber(formatCardNumber(kept.number));
+        setReenterLast4(kept.last4);
         setExpiry(formatExpiry(kept.expiry));
       }
     }, 0);
@@ -206,7 +211,7 @@ export function PayForm({
       const redirect = result?.redirect_url ? safeHttpUrl(result.redirect_url) : undefined;
       if (confirmRes.ok && redirect && (result?.status === 'succeeded' || result?.status === 'requires_action')) {
         setPhase('redirecting');
-        if (result?.status === 'requires_action') keepPendingCard(sessionId, { number, expiry });
+        if (result?.status === 'requires_action') keepPendingCard(sessionId, { last4: digitsOnly(number).slice(-4), expiry });
         window.location.assign(redirect);
         return;
       }
@@ -244,6 +249,7 @@ export function PayForm({
   }
 
   const cardErrors = (['number', 'expiry', 'cvc'] as const).filter((f) => shownError(f));
+  const reenterHint = reenterLast4 && !number ? `Enter the card ending in ${reenterLast4} again, with its security code.` : null;
 
   return (
     <form className="pay-form" onSubmit={onSubmit} noValidate aria-describedby={`${id}-test-hint`}>
@@ -277,7 +283,7 @@ export function PayForm({
               autoComplete="cc-number"
               value={number}
               onChange={(e) => edit('number', e.target.value)}
-              placeholder="1234 1234 1234 1234"
+              placeholder={reenterLast4 ? `•••• •••• •••• ${reenterLast4}` : '1234 1234 1234 1234'}
               data-testid="card-number"
               maxLength={23}
               required
@@ -330,6 +336,11 @@ export function PayForm({
             </div>
           </div>
         </div>
+        {reenterHint && (
+          <p className="field-hint" data-testid="card-reenter-hint">
+            {reenterHint}
+          </p>
+        )}
         {cardErrors.map((f) => (
           <div key={f}>{errorText(f)}</div>
         ))}

@@ -135,20 +135,25 @@ test.describe('pay page states', () => {
     expect(page.url()).toContain(sessionId);
   });
 
-  test('a failed challenge keeps the card number and gives one instruction', async ({ page, pay, threeDs, email, startCheckout }) => {
+  test('a failed challenge keeps the expiry, names the card to enter again (never stores its number) and gives one instruction', async ({ page, pay, threeDs, email, startCheckout }) => {
     const sessionId = await startCheckout();
     await pay.pay(email, card('4000002760003184'));
     await threeDs.fail();
     await page.waitForURL(new RegExp(`/pay/${sessionId}$`));
     await expect(pay.error).toBeVisible();
-    await expect(pay.cardNumber).toHaveValue('4000 0027 6000 3184');
+    // the card number is not kept anywhere in the browser: only its last four digits are named
+    await expect(pay.cardNumber).toHaveValue('');
+    await expect(page.getByTestId('card-reenter-hint')).toHaveText('Enter the card ending in 3184 again, with its security code.');
     await expect(pay.cardCvc).toHaveValue('');
+    const stored = await page.evaluate(() => JSON.stringify(Object.fromEntries(Object.entries(window.sessionStorage))));
+    expect(stored).not.toContain('4000002760003184');
+    expect(stored).not.toContain('4000 0027 6000 3184');
     await expect(pay.error.locator('.notice-title')).toHaveText('Card verification failed');
     const message = (await pay.error.locator('p').nth(1).textContent()) ?? '';
     expect(message).toBe('Your bank could not confirm this payment. Press Pay to verify again, or enter a different card.');
-    // read once: a reload does not bring the number back
+    // read once: a reload does not bring the hint back
     await page.reload();
-    await expect(pay.cardNumber).toHaveValue('');
+    await expect(page.getByTestId('card-reenter-hint')).toHaveCount(0);
   });
 
   test('a canceled payment says canceled, not expired', async ({ page, pay, request, baseURL }) => {
