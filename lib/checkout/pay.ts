@@ -166,6 +166,23 @@ export function sandboxTokenizerBase(input: { appUrl: string; sandboxCardUrl: st
   return card.pathname.replace(/\/$/, '');
 }
 
+/**
+ * Where the pay page loads a line item's image from. An image on this app's own origin (the demo
+ * store's products) becomes a path, so the CSP's 'self' covers it on whichever host name the
+ * customer used; an image elsewhere must be https (the CSP allows no other scheme), else none.
+ */
+export function payPageImageSrc(imageUrl: string | null | undefined, appUrl: string): string | null {
+  if (!imageUrl) return null;
+  let url: URL;
+  try {
+    url = new URL(imageUrl);
+  } catch {
+    return null;
+  }
+  if (url.origin === new URL(appUrl).origin) return `${url.pathname}${url.search}`;
+  return url.protocol === 'https:' ? url.href : null;
+}
+
 /** Stripe's documented origins for Stripe.js, the Payment Element's frames (and 3-D Secure), and its API. */
 export const STRIPE_CSP = {
   script: 'https://js.stripe.com',

@@ -1,7 +1,7 @@
 import type { NextConfig } from 'next';
 import { NextRequest } from 'next/server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { sandboxTokenizerBase } from '@/lib/checkout/pay';
+import { payPageImageSrc, sandboxTokenizerBase } from '@/lib/checkout/pay';
 import { resetEnvCache } from '@/lib/env';
 import { API_CSP, HSTS, PAGE_CSP, STATIC_SECURITY_HEADERS } from '@/lib/security/headers';
 import { config as proxyConfig, proxy } from '@/proxy';
@@ -147,5 +147,14 @@ describe('the pay page on another host name of this app (127.0.0.1 while APP_URL
     expect(sandboxTokenizerBase({ appUrl: 'http://localhost:3000', sandboxCardUrl: 'http://localhost:3000/network' })).toBe(
       '/network',
     );
+  });
+  it("loads this app's own product images by path, so 'self' covers them on any host name; others only over https", () => {
+    const app = 'http://127.0.0.1:3100';
+    expect(payPageImageSrc('http://127.0.0.1:3100/products/mug.svg', app)).toBe('/products/mug.svg');
+    expect(payPageImageSrc('https://cdn.shop.example/mug.png?v=2', app)).toBe('https://cdn.shop.example/mug.png?v=2');
+    // the pay page's CSP allows images from 'self', data:, blob: and https: only
+    expect(payPageImageSrc('http://cdn.shop.example/mug.png', app)).toBeNull();
+    expect(payPageImageSrc('not a url', app)).toBeNull();
+    expect(payPageImageSrc(undefined, app)).toBeNull();
   });
 });

@@ -8,7 +8,7 @@ import { OrderSummary } from '@/components/pay/order-summary';
 import { PayForm } from '@/components/pay/pay-form';
 import { paymentProblem, safeHttpUrl } from '@/components/pay/payment-messages';
 import { StripePayForm } from '@/components/pay/stripe-pay-form';
-import { cardFormFromHeaders, cardFormPspForSession, sandboxTokenizerBase } from '@/lib/checkout/pay';
+import { cardFormFromHeaders, cardFormPspForSession, payPageImageSrc, sandboxTokenizerBase } from '@/lib/checkout/pay';
 import { loadPayPage, type PayPageView } from '@/lib/checkout/pay-page';
 import { env } from '@/lib/env';
 import { formatMoney } from '@/lib/money';
@@ -61,7 +61,7 @@ export default async function PayPage({ params }: { params: Promise<{ sessionId:
               quantity: item.quantity,
               eachLabel: item.quantity > 1 ? `${formatMoney(item.unit_amount, view.currency)} each` : null,
               amountLabel: formatMoney(item.amount_total, view.currency),
-              image: item.images?.[0] ?? null,
+              image: payPageImageSrc(item.images?.[0], env().APP_URL),
             }))}
             totalLabel={amountLabel}
             totalText={view.status === 'complete' ? 'Total paid' : 'Total'}
