@@ -31,6 +31,8 @@ export interface EmbeddedOptions {
    */
   password?: string;
   log?: (line: string) => void;
+  /** Extra server settings (`-c name=value` pairs), e.g. pg_stat_statements for the benchmarks. */
+  postgresFlags?: string[];
 }
 
 const USER = 'postgres';
@@ -56,7 +58,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     persistent: options.persistent,
     createPostgresUser: true,
     initdbFlags: ['--encoding=UTF8', '--no-sync'],
-    postgresFlags: ['-c', 'max_connections=300', '-c', 'shared_buffers=256MB', '-c', 'listen_addresses=127.0.0.1'],
+    postgresFlags: ['-c', 'max_connections=300', '-c', 'shared_buffers=256MB', '-c', 'listen_addresses=127.0.0.1', ...(options.postgresFlags ?? [])],
     onLog: (m) => log(String(m)),
     onError: (e) => log(`[error] ${String(e instanceof Error ? e.message : e)}`),
   });

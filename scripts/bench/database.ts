@@ -25,7 +25,13 @@ export async function openBenchDatabase(log: (m: string) => void): Promise<Bench
     await fs.chmod(dir, 0o777);
     const port = await freePort();
     log(`starting embedded Postgres on port ${port} in ${dir}`);
-    const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port, persistent: false });
+    const pg = await startEmbeddedPostgres({
+      dataDir: path.join(dir, 'pg'),
+      port,
+      persistent: false,
+      // statements per payment are counted, not timed: they are not noisy on a shared machine
+      postgresFlags: ['-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'pg_stat_statements.track=all'],
+    });
     serverUrl = pg.url;
     stopServer = async () => {
       await pg.stop();

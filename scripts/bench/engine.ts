@@ -1,18 +1,23 @@
 import { randomBytes } from 'node:crypto';
-import { sql } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { Inngest } from 'inngest';
 import { serve } from 'inngest/edge';
 import { closeDb, getDb } from '@/db/client';
 import { defineFunctions } from '@/inngest';
 import { createEngine } from '@/inngest/engine';
-import { writeOutboxEvent } from '@/lib/events/outbox';
-import { startOutboxRelay } from '@/lib/events/relay';
+import { outboxEvents, paymentAttempts, paymentIntents } from '@/db/schema';
+import { startOutboxRelay, toRelayedEvent } from '@/lib/events/relay';
+import { newId } from '@/lib/ids';
+import { ensureCapturePosted } from '@/lib/ledger';
+import { transitionLockedAttempt, transitionPaymentIntent } from '@/lib/payments/transition';
+import { sendReceiptForEvent } from '@/lib/receipts';
 import { createMerchant } from '@/lib/merchants';
 import { attemptDelivery, fanOutEvent } from '@/lib/webhooks/deliveries';
 import { createWebhookEndpoint } from '@/lib/webhooks/endpoints';
 import { startFetchServer, type FetchServer } from '@/tests/helpers/fetch-server';
 import { resetEnvCache } from '@/lib/env';
 import { benchEnv } from './env';
+import { openSqlObserver, type SqlObserver } from './sql-counters';
 import { formatMs, percentileUs } from './stats';
 import type { Benchmark, BenchReport } from './types';
 
@@ -35,17 +40,49 @@ async function startReceiver(): Promise<Receiver> {
   return { server, firstSeen };
 }
 
-/** Commits one "payment succeeded" outbox event, as a confirm does; returns its id and commit time. */
-async function commitPaymentSucceeded(merchantId: string, n: number): Promise<{ id: string; committedAt: number }> {
-  const id = await getDb().transaction((tx) =>
-    writeOutboxEvent(tx, {
-      type: 'payment_intent.succeeded',
+/**
+ * Commits one real payment success, as a confirm does: a processing intent with its pending
+ * attempt, then the attempt and the intent move to succeeded through the state machine, which
+ * writes the payment_intent.succeeded outbox event (amount_received, latest_attempt) in the same
+ * transaction. Every consumer (webhooks, ledger-post-capture, send-receipt) finds what it needs,
+ * so none of them fails and retries during the measurement.
+ */
+async function commitPaymentSucceeded(merchantId: string): Promise<{ id: string; committedAt: number }> {
+  const id = await getDb().transaction(async (tx) => {
+    const intentId = newId('paymentIntent');
+    const attemptId = newId('paymentAttempt');
+    const [intent] = await tx
+      .insert(paymentIntents)
+      .values({
+        id: intentId,
+        merchantId,
+        amount: 1000,
+        currency: 'usd',
+        status: 'processing',
+        captureMethod: 'automatic',
+        customerEmail: 'bench-customer@example.test',
+        latestAttemptId: attemptId,
+      })
+      .returning();
+    await tx.insert(paymentAttempts).values({
+      id: attemptId,
+      paymentIntentId: intentId,
       merchantId,
-      aggregateType: 'payment_intent',
-      aggregateId: `pi_bench${String(n).padStart(20, '0')}`,
-      data: { object: { id: `pi_bench${n}`, object: 'payment_intent', amount: 1000, currency: 'usd', status: 'succeeded' } },
-    }),
-  );
+      status: 'pending',
+      amount: 1000,
+      currency: 'usd',
+      psp: 'sandbox_card',
+      pspIdempotencyKey: `bench-${attemptId}`,
+      paymentMethodType: 'card',
+    });
+    await transitionLockedAttempt(tx, { id: attemptId, status: 'pending' }, 'succeeded');
+    await transitionPaymentIntent(tx, intent!, 'succeeded', { amountReceived: 1000 });
+    const [event] = await tx
+      .select({ id: outboxEvents.id })
+      .from(outboxEvents)
+      .where(and(eq(outboxEvents.aggregateId, intentId), eq(outboxEvents.type, 'payment_intent.succeeded')));
+    return event!.id;
+  });
   return { id, committedAt: performance.now() };
 }
 
@@ -64,6 +101,8 @@ interface Pipeline {
   stop(): Promise<void>;
   /** The in-process baseline has to be told about each event; the engine pipeline ignores this. */
   onCommitted(id: string): void;
+  /** No work held in memory (the engine's work is in the database, checked separately). */
+  idle(): boolean;
 }
 
 /** The real path: relay -> embedded engine -> webhook-fan-out -> webhook-deliver -> HTTP. */
@@ -104,25 +143,38 @@ async function enginePipeline(databaseUrl: string): Promise<Pipeline> {
       await app.close();
     },
     onCommitted() {},
+    idle: () => true,
   };
 }
 
-/** Baseline: the same handlers (fan-out, one delivery attempt) called in-process, right after commit. */
+/**
+ * Baseline: what every consumer of payment_intent.succeeded does (webhook fan-out and one delivery
+ * attempt, the ledger posting, the receipt), called in-process right after commit; then the
+ * outbox row is marked sent as the relay would, so nothing is handled twice.
+ */
 function inProcessPipeline(concurrency: number): Pipeline {
   const queue: string[] = [];
   let running = 0;
+  const handle = async (id: string) => {
+    const db = getDb();
+    const [row] = await db.select().from(outboxEvents).where(eq(outboxEvents.id, id));
+    const event = toRelayedEvent(row!);
+    const data = event.data as { aggregateId: string; attemptId: string | null };
+    for (const deliveryId of await fanOutEvent(id)) await attemptDelivery(deliveryId);
+    await ensureCapturePosted(db, id);
+    await sendReceiptForEvent(db, { eventId: id, type: 'payment_intent.succeeded', aggregateId: data.aggregateId, attemptId: data.attemptId });
+    await db.update(outboxEvents).set({ sentAt: new Date() }).where(eq(outboxEvents.id, id));
+  };
   const pump = () => {
     while (running < concurrency && queue.length > 0) {
       const id = queue.shift()!;
       running++;
-      void (async () => {
-        try {
-          for (const deliveryId of await fanOutEvent(id)) await attemptDelivery(deliveryId);
-        } finally {
+      void handle(id)
+        .catch((err: unknown) => console.error('[bench] baseline handler failed', err))
+        .finally(() => {
           running--;
           pump();
-        }
-      })();
+        });
     }
   };
   return {
@@ -132,6 +184,7 @@ function inProcessPipeline(concurrency: number): Pipeline {
       queue.push(id);
       pump();
     },
+    idle: () => running === 0 && queue.length === 0,
   };
 }
 
@@ -139,43 +192,103 @@ interface Measured {
   eventsPerS: number;
   p50Us: number;
   p99Us: number;
+  ledgerP50Ms: number;
+  ledgerP99Ms: number;
+  statementsPerEvent: number | null;
+  transactionsPerEvent: number;
+  runsPerEvent: number;
+  /** Runs that failed or had to retry (a broken bench event shows up here). */
+  troubledRuns: number;
   delivered: boolean;
 }
 
-async function measure(merchantId: string, receiver: Receiver, pipeline: Pipeline): Promise<Measured> {
+/**
+ * Waits until the pipeline has nothing left to do for these events: every outbox row sent, every
+ * engine run they started finished (cron runs aside), each posted once. Without this the paced
+ * phase would overlap the burst's tail (and any retries) and measure that instead.
+ */
+async function waitForQuiet(observer: SqlObserver, pipeline: Pipeline, eventIds: string[], timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (pipeline.idle()) {
+      const [row] = await observer.query<{ unsent: string; open: string; posted: string }>(
+        `select (select count(*) from outbox_events where sent_at is null) as unsent,
+                (select count(*) from engine_runs where status not in ('completed', 'failed')
+                   and event->>'name' <> 'inngest/scheduled.timer') as open,
+                (select count(*) from journal_transactions where kind = 'capture' and event_id = any($1)) as posted`,
+        [eventIds],
+      );
+      if (Number(row!.unsent) === 0 && Number(row!.open) === 0 && Number(row!.posted) === eventIds.length) return true;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
+async function measure(databaseUrl: string, merchantId: string, receiver: Receiver, pipeline: Pipeline): Promise<Measured> {
+  const observer = await openSqlObserver(databaseUrl);
   await pipeline.start();
   try {
     // Throughput: a burst committed at once, timed until every first attempt arrived.
+    await observer.reset();
     const burstStart = performance.now();
     const burst: string[] = [];
     for (let i = 0; i < BURST_EVENTS; i++) {
-      const { id } = await commitPaymentSucceeded(merchantId, i);
+      const { id } = await commitPaymentSucceeded(merchantId);
       burst.push(id);
       pipeline.onCommitted(id);
     }
     const burstOk = await waitForAll(receiver, burst, 120_000);
     const burstLast = Math.max(...burst.map((id) => receiver.firstSeen.get(id) ?? performance.now()));
     const eventsPerS = BURST_EVENTS / ((burstLast - burstStart) / 1000);
+    const burstQuiet = await waitForQuiet(observer, pipeline, burst, 120_000);
+    const counts = await observer.read();
 
     // Latency: events paced at a steady rate, each timed from its commit to its first attempt.
     const paced: { id: string; committedAt: number }[] = [];
     for (let i = 0; i < PACED_EVENTS; i++) {
-      const e = await commitPaymentSucceeded(merchantId, BURST_EVENTS + i);
+      const e = await commitPaymentSucceeded(merchantId);
       paced.push(e);
       pipeline.onCommitted(e.id);
       await new Promise((r) => setTimeout(r, 1000 / PACED_RATE_PER_S));
     }
-    const pacedOk = await waitForAll(
-      receiver,
-      paced.map((p) => p.id),
-      120_000,
-    );
+    const pacedIds = paced.map((p) => p.id);
+    const pacedOk = await waitForAll(receiver, pacedIds, 120_000);
+    const pacedQuiet = await waitForQuiet(observer, pipeline, pacedIds, 120_000);
     const latencies = paced
       .filter((p) => receiver.firstSeen.has(p.id))
       .map((p) => (receiver.firstSeen.get(p.id)! - p.committedAt) * 1000);
-    return { eventsPerS, p50Us: percentileUs(latencies, 50), p99Us: percentileUs(latencies, 99), delivered: burstOk && pacedOk };
+    // ledger lag: the event's commit to its posting's commit, both stamped by Postgres
+    const ledgerLags = (
+      await observer.query<{ lag_us: number }>(
+        `select extract(epoch from (j.created_at - o.created_at)) * 1000000 as lag_us
+           from outbox_events o join journal_transactions j on j.event_id = o.id and j.kind = 'capture'
+          where o.id = any($1)`,
+        [pacedIds],
+      )
+    ).map((r) => Number(r.lag_us));
+    const all = [...burst, ...pacedIds];
+    const [runs] = await observer.query<{ runs: string; troubled: string }>(
+      `select count(*) as runs, count(*) filter (where status = 'failed' or last_error is not null) as troubled
+         from engine_runs where event->>'name' <> 'inngest/scheduled.timer'
+           and (event->'data'->>'merchantId' = $1 or event->'data'->'event'->'data'->>'merchantId' = $1)`,
+      [merchantId],
+    );
+    return {
+      eventsPerS,
+      p50Us: percentileUs(latencies, 50),
+      p99Us: percentileUs(latencies, 99),
+      ledgerP50Ms: percentileUs(ledgerLags, 50) / 1000,
+      ledgerP99Ms: percentileUs(ledgerLags, 99) / 1000,
+      statementsPerEvent: counts.statements === null ? null : counts.statements / BURST_EVENTS,
+      transactionsPerEvent: counts.transactions / BURST_EVENTS,
+      runsPerEvent: Number(runs!.runs) / all.length,
+      troubledRuns: Number(runs!.troubled),
+      delivered: burstOk && pacedOk && burstQuiet && pacedQuiet,
+    };
   } finally {
     await pipeline.stop();
+    await observer.close();
   }
 }
 
@@ -209,33 +322,54 @@ export const engineBenchmark: Benchmark = {
         const receiver = await startReceiver();
         const merchantId = await setUpMerchant(receiver.server.url);
         log(`running ${label}`);
-        const m = await measure(merchantId, receiver, await make());
+        const m = await measure(databaseUrl, merchantId, receiver, await make());
         await receiver.server.close();
         results.push(m);
         rows.push([
           label,
           m.eventsPerS.toFixed(0),
+          `${(m.eventsPerS / results[0]!.eventsPerS).toFixed(2)}x`,
           formatMs(m.p50Us),
           formatMs(m.p99Us),
-          `${(m.eventsPerS / results[0]!.eventsPerS).toFixed(2)}x`,
+          `${m.ledgerP50Ms.toFixed(1)} / ${m.ledgerP99Ms.toFixed(1)}`,
+          m.statementsPerEvent === null ? 'n/a' : m.statementsPerEvent.toFixed(1),
+          m.transactionsPerEvent.toFixed(1),
+          m.runsPerEvent.toFixed(2),
+          m.troubledRuns,
           m.delivered ? 'all' : 'MISSING',
         ]);
       }
-      await getDb().execute(sql`select 1`);
     } finally {
       await closeDb();
     }
     const delivered = results.every((r) => r.delivered);
+    const clean = results.every((r) => r.troubledRuns === 0);
+    const ratio = results.length === 2 ? results[1]!.eventsPerS / results[0]!.eventsPerS : 0;
     return {
-      title: 'Background engine: payment success -> first webhook attempt',
-      columns: ['pipeline', 'events/s (burst)', 'p50 ms (paced)', 'p99 ms (paced)', 'throughput vs baseline', 'delivered'],
+      title: 'Background engine: payment success -> first webhook attempt, ledger posting, receipt',
+      columns: [
+        'pipeline',
+        'events/s (burst)',
+        'vs baseline',
+        'webhook p50 ms',
+        'webhook p99 ms',
+        'ledger lag p50 / p99 ms',
+        'SQL statements / event',
+        'transactions / event',
+        'engine runs / event',
+        'failed or retried runs',
+        'delivered',
+      ],
       rows,
       notes: [
-        'Both pipelines run the same lib/webhooks handlers against the same Postgres and a local HTTP receiver.',
+        'Both pipelines run the same handlers (webhook fan-out + delivery, ledger-post-capture, send-receipt) on real succeeded payments, against the same Postgres and a local HTTP receiver.',
         'The engine path adds the outbox relay, durable steps (each a signed HTTP call to the serve route) and the fan-out -> delivery event hop.',
-        delivered ? 'Every event reached the receiver.' : 'NOT every event reached the receiver.',
+        'Latency and ledger lag from the paced phase, which starts once the burst is fully drained; statements and transactions from the burst (pg_stat_statements / pg_stat_database).',
+        `Target: the engine at >= 50% of the baseline: ${(ratio * 100).toFixed(0)}% ${ratio >= 0.5 ? '(met)' : '(NOT met)'}.`,
+        delivered ? 'Every event reached the receiver and was posted once.' : 'NOT every event reached the receiver or was posted.',
+        clean ? 'No run failed or retried.' : 'Some runs failed or retried: the bench events are broken or a consumer is failing.',
       ],
-      ok: delivered,
+      ok: delivered && clean,
     };
   },
 };

@@ -1,0 +1,72 @@
+import postgres from 'postgres';
+
+export interface SqlCounts {
+  /** Statements executed in the bench database (pg_stat_statements), null when the extension is unavailable. */
+  statements: number | null;
+  /** Committed transactions in the bench database (autocommit statements count one each). */
+  transactions: number;
+}
+
+/**
+ * Counts SQL statements and transactions every process spends in one database, from Postgres's own
+ * statistics: counts are not noisy on a shared machine, timings are. The observer's own queries
+ * (its polls and these reads) are subtracted, so only the system under test is counted.
+ */
+export interface SqlObserver {
+  /** Runs a query on the observer's connection; it is left out of the counts. */
+  query<T extends Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  reset(): Promise<void>;
+  read(): Promise<SqlCounts>;
+  close(): Promise<void>;
+}
+
+export async function openSqlObserver(databaseUrl: string): Promise<SqlObserver> {
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => undefined, connection: { application_name: 'paykit-bench-observer' } });
+  let own = 0;
+  const run = async <T extends Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> => {
+    own++;
+    return (await sql.unsafe(text, params as postgres.ParameterOrJSON<never>[])) as unknown as T[];
+  };
+  let hasStatements = false;
+  try {
+    await run('create extension if not exists pg_stat_statements');
+    await run('select 1 from pg_stat_statements limit 1');
+    hasStatements = true;
+  } catch {
+    // DATABASE_URL's server may not preload pg_stat_statements: transactions are still counted
+  }
+  let base = { statements: 0, transactions: 0, own: 0 };
+  const raw = async () => {
+    const [row] = await run<{ statements: string | null; transactions: string }>(
+      `select ${
+        hasStatements
+          ? `(select coalesce(sum(calls), 0) from pg_stat_statements s where s.dbid = d.datid)`
+          : 'null'
+      } as statements, d.xact_commit as transactions
+       from pg_stat_database d where d.datname = current_database()`,
+    );
+    return { statements: Number(row?.statements ?? 0), transactions: Number(row?.transactions ?? 0) };
+  };
+  return {
+    query: run,
+    async reset() {
+      if (hasStatements) await run('select pg_stat_statements_reset()');
+      // pg_stat_database is sampled at transaction end and flushed about once a second
+      await run('select pg_stat_clear_snapshot()');
+      base = { ...(await raw()), own };
+    },
+    async read() {
+      await new Promise((r) => setTimeout(r, 1100)); // let the stats collector flush
+      await run('select pg_stat_clear_snapshot()');
+      const now = await raw();
+      const ownSince = own - base.own;
+      return {
+        statements: hasStatements ? Math.max(now.statements - base.statements - ownSince, 0) : null,
+        transactions: Math.max(now.transactions - base.transactions - ownSince, 0),
+      };
+    },
+    async close() {
+      await sql.end({ timeout: 5 });
+    },
+  };
+}
