@@ -8,7 +8,7 @@ import { executeRun, type ExecutorOptions } from './execute-run';
 import type { CompiledFunction } from './function-config';
 import { startEngineHttpServer, type EngineHttpServer } from './http-server';
 import { ingestEvents, type IngestResult } from './ingest';
-import { claimDueRun, deleteExpiredKeys, extendLease, LeaseLostError, WAKE_CHANNEL, type Lease } from './store';
+import { claimDueRuns, deleteExpiredKeys, extendLease, FunctionCache, LeaseLostError, WAKE_CHANNEL, type ClaimedRun, type Lease } from './store';
 import { syncFromServeEndpoint } from './sync';
 
 type LogLevel = 'info' | 'warn' | 'error';
@@ -83,6 +83,7 @@ export function createEngine(options: EngineOptions): Engine {
   const leaseMs = options.leaseMs ?? 30_000;
   const pollMs = options.pollMs ?? 200;
   const maxConcurrentRuns = options.maxConcurrentRuns ?? 10;
+  const functions = new FunctionCache(db);
   const executor: ExecutorOptions = {
     db,
     signingKey: options.signingKey,
@@ -91,6 +92,7 @@ export function createEngine(options: EngineOptions): Engine {
     maxRetryDelayMs: options.maxRetryDelayMs ?? 60 * 60_000,
     unreachableDelayMs: options.unreachableDelayMs ?? 1_000,
     maxCallsPerClaim: 50,
+    functions,
     log,
   };
 
@@ -102,12 +104,14 @@ export function createEngine(options: EngineOptions): Engine {
   let unlisten: (() => Promise<void>) | undefined;
   let httpServer: EngineHttpServer | undefined;
   let lastKeyCleanup = 0;
+  let lastCronCheck = 0;
 
   function wake(): void {
     wakeUp?.();
   }
 
-  async function runClaimed(lease: Lease, controller: AbortController): Promise<void> {
+  async function runClaimed(claimed: ClaimedRun, controller: AbortController): Promise<void> {
+    const { lease } = claimed;
     // the heartbeat keeps the lease while the app works; losing it aborts our call
     const heartbeat = setInterval(
       () => {
@@ -118,7 +122,7 @@ export function createEngine(options: EngineOptions): Engine {
       Math.max(Math.floor(leaseMs / 3), 50),
     );
     try {
-      await executeRun(executor, lease, controller.signal);
+      await executeRun(executor, claimed, controller.signal);
     } catch (err) {
       if (err instanceof LeaseLostError || controller.signal.aborted)
         log('info', `run ${lease.runId}: ${(err as Error).message}`);
@@ -129,23 +133,31 @@ export function createEngine(options: EngineOptions): Engine {
   }
 
   /** Starts due crons and claims runs until this engine's slots are full. Returns runs claimed. */
-  async function pump(): Promise<number> {
-    await startDueCrons(db).catch((err: unknown) => log('error', `cron scheduler failed: ${(err as Error).message}`));
+  async function pump(checkCrons = false): Promise<number> {
+    // cron ticks are whole minutes: checking more than once a second is wasted statements
+    if (checkCrons || Date.now() - lastCronCheck >= 1_000) {
+      lastCronCheck = Date.now();
+      await startDueCrons(db).catch((err: unknown) => log('error', `cron scheduler failed: ${(err as Error).message}`));
+    }
     if (Date.now() - lastKeyCleanup > 10 * 60_000) {
       lastKeyCleanup = Date.now();
       await deleteExpiredKeys(db).catch(() => undefined);
     }
     let claimed = 0;
     while (!stopped && inFlight.size < maxConcurrentRuns) {
-      const lease = await claimDueRun(db, leaseMs);
-      if (!lease) break;
-      claimed++;
-      const controller = new AbortController();
-      const task: Promise<void> = runClaimed(lease, controller).finally(() => {
-        inFlight.delete(task);
-        wake();
-      });
-      inFlight.set(task, { lease, controller });
+      // every free slot in one claim (one transaction), instead of one claim per run
+      const batch = await claimDueRuns(db, leaseMs, maxConcurrentRuns - inFlight.size);
+      if (batch.length === 0) break;
+      for (const run of batch) {
+        claimed++;
+        const controller = new AbortController();
+        const task: Promise<void> = runClaimed(run, controller).finally(() => {
+          inFlight.delete(task);
+          wake();
+        });
+        inFlight.set(task, { lease: run.lease, controller });
+      }
+      if (stopped) break;
     }
     return claimed;
   }
@@ -173,6 +185,7 @@ export function createEngine(options: EngineOptions): Engine {
     for (let attempt = 1; ; attempt++) {
       try {
         const result = await syncFromServeEndpoint({ db, serveUrl: options.serveUrl, signingKey: options.signingKey });
+        functions.invalidate();
         log(
           'info',
           result === 'out-of-band'
@@ -219,6 +232,7 @@ export function createEngine(options: EngineOptions): Engine {
           signingKey: options.signingKey,
           port: options.http.port,
           host: options.http.host ?? '127.0.0.1',
+          functions,
           log,
         });
       }
@@ -257,17 +271,22 @@ export function createEngine(options: EngineOptions): Engine {
       await Promise.allSettled([...inFlight.keys()]);
       await closeResources();
     },
-    send(events) {
-      return ingestEvents(db, Array.isArray(events) ? events : [events]);
+    async send(events) {
+      return ingestEvents(db, Array.isArray(events) ? events : [events], await functions.all());
     },
     async sync() {
-      return syncFromServeEndpoint({ db, serveUrl: options.serveUrl, signingKey: options.signingKey });
+      try {
+        return await syncFromServeEndpoint({ db, serveUrl: options.serveUrl, signingKey: options.signingKey });
+      } finally {
+        functions.invalidate();
+      }
     },
     async drain({ timeoutMs = 30_000 } = {}) {
       const deadline = Date.now() + timeoutMs;
-      for (;;) {
+      // a drain sees every cron that is due when it starts
+      for (let first = true; ; first = false) {
         if (Date.now() > deadline) throw new Error(`engine drain did not finish within ${timeoutMs}ms`);
-        const claimed = await pump();
+        const claimed = await pump(first);
         if (claimed === 0 && inFlight.size === 0) return;
         if (inFlight.size) await Promise.race(inFlight.keys());
       }

@@ -5,19 +5,21 @@ import { parseExpression } from './expression';
 import { fanOut } from './ingest';
 import { callServeEndpoint, type CallOutcome, type StepOp } from './serve-client';
 import {
-  completeRun,
+  completeRunUnderLease,
   ensureWait,
-  loadFunction,
-  loadFunctions,
   loadSteps,
   markRunFailed,
   notifyWorkers,
   recordStep,
+  recordStepUnderLease,
   rescheduleRun,
   resolveExpiredWaits,
   resolveWait,
   withLease,
+  type ClaimedRun,
+  type FunctionCache,
   type Lease,
+  type StepResult,
 } from './store';
 
 export const FUNCTION_FAILED_EVENT = 'inngest/function.failed';
@@ -33,6 +35,8 @@ export interface ExecutorOptions {
   unreachableDelayMs: number;
   /** SDK calls per claim before the run goes back to the queue, so one long run cannot hog a worker. */
   maxCallsPerClaim: number;
+  /** The engine's compiled functions (cleared when it syncs). */
+  functions: FunctionCache;
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
 }
 
@@ -59,16 +63,36 @@ function errorRecord(error: unknown): Record<string, unknown> {
   return { name: 'Error', message: String(error) };
 }
 
+/**
+ * What one claim knows about its run, so consecutive calls need no re-reads: the run row came with
+ * the claim, the memoized steps are read once and then extended by what this claim records (a
+ * write that finds the lease gone throws, so a stale copy is never acted on).
+ */
+interface ClaimState {
+  run: EngineRunRow;
+  /** null: read them from the table before the next call */
+  steps: { stepId: string; result: StepResult }[] | null;
+  /** sleeps or waits may be open: resolve expired ones before the next call */
+  openWaits: boolean;
+}
+
 /** Drives one claimed run forward until it completes, fails, parks on a wait, or is rescheduled. */
-export async function executeRun(options: ExecutorOptions, lease: Lease, signal: AbortSignal): Promise<void> {
+export async function executeRun(options: ExecutorOptions, claimed: ClaimedRun, signal: AbortSignal): Promise<void> {
   const { db } = options;
+  const { lease } = claimed;
+  const state: ClaimState = { run: claimed.run, steps: null, openWaits: claimed.hasOpenWaits };
   for (let call = 0; call < options.maxCallsPerClaim; call++) {
-    const run = await withLease(db, lease, async (tx, current) => {
+    if (state.openWaits) {
       // a sleep that ended or a wait that timed out becomes a memoized null before the call
-      await resolveExpiredWaits(tx, current.id);
-      return current;
-    });
-    const fn = await loadFunction(db, run.functionId);
+      state.run = await withLease(db, lease, async (tx, current) => {
+        await resolveExpiredWaits(tx, current.id);
+        return current;
+      });
+      state.steps = null;
+      state.openWaits = false;
+    }
+    const { run } = state;
+    const fn = await options.functions.get(run.functionId);
     if (!fn) {
       await failRun(options, lease, {
         name: 'FunctionNotFound',
@@ -76,19 +100,20 @@ export async function executeRun(options: ExecutorOptions, lease: Lease, signal:
       });
       return;
     }
+    state.steps ??= await loadSteps(db, run.id);
     const outcome = await callServeEndpoint({
       url: fn.url,
       stepId: 'step',
       runId: run.id,
       event: run.event,
-      steps: await loadSteps(db, run.id),
+      steps: state.steps,
       attempt: run.attempt,
       maxAttempts: run.maxAttempts,
       signingKey: options.signingKey,
       timeoutMs: options.requestTimeoutMs,
       signal,
     });
-    const next = await applyOutcome(options, lease, run, fn.url, outcome, signal);
+    const next = await applyOutcome(options, lease, state, fn.url, outcome, signal);
     if (next === 'done') return;
   }
   // fairness: give the worker slot to other runs; this one continues on the next claim
@@ -98,14 +123,15 @@ export async function executeRun(options: ExecutorOptions, lease: Lease, signal:
 async function applyOutcome(
   options: ExecutorOptions,
   lease: Lease,
-  run: EngineRunRow,
+  state: ClaimState,
   url: string,
   outcome: CallOutcome,
   signal: AbortSignal,
 ): Promise<'continue' | 'done'> {
+  const { run } = state;
   switch (outcome.kind) {
     case 'completed':
-      await withLease(options.db, lease, (tx) => completeRun(tx, run.id, outcome.output));
+      await completeRunUnderLease(options.db, lease, outcome.output);
       return 'done';
     case 'unreachable':
       options.log('warn', `run ${run.id}: ${String(outcome.error.message)}; retrying in ${options.unreachableDelayMs}ms`);
@@ -121,7 +147,7 @@ async function applyOutcome(
       await retryOrFail(options, lease, run, outcome.error, outcome.retriable, outcome.retryAfter);
       return 'done';
     case 'ops':
-      return applyOps(options, lease, run, url, outcome, signal);
+      return applyOps(options, lease, state, url, outcome, signal);
   }
 }
 
@@ -154,30 +180,24 @@ async function failRun(options: ExecutorOptions, lease: Lease, error: Record<str
     await markRunFailed(tx, run, error);
     options.log('warn', `run ${run.id} of ${run.functionId} failed: ${String(error.message ?? error.error ?? 'error')}`);
     if (run.event.name === FUNCTION_FAILED_EVENT) return; // a failing failure handler must not trigger itself
-    await emitFunctionFailed(tx, run, error);
+    await emitFunctionFailed(options, tx, run, error);
   });
 }
 
-async function emitFunctionFailed(tx: Tx, run: EngineRunRow, error: Record<string, unknown>): Promise<void> {
+async function emitFunctionFailed(options: ExecutorOptions, tx: Tx, run: EngineRunRow, error: Record<string, unknown>): Promise<void> {
   const event = {
     name: FUNCTION_FAILED_EVENT,
     id: `failed-${run.id}`,
     ts: Date.now(),
     data: { function_id: run.functionId, run_id: run.id, error, event: run.event },
   };
-  await fanOut(tx, await loadFunctions(tx), event);
+  await fanOut(tx, await options.functions.all(), event);
   await notifyWorkers(tx);
 }
 
 /** Runs each planned step in its own request (parallel steps, or steps the SDK did not run inline). */
-async function runPlannedSteps(
-  options: ExecutorOptions,
-  lease: Lease,
-  run: EngineRunRow,
-  url: string,
-  ops: StepOp[],
-  signal: AbortSignal,
-) {
+async function runPlannedSteps(options: ExecutorOptions, state: ClaimState, url: string, ops: StepOp[], signal: AbortSignal) {
+  const { run } = state;
   const resolved: StepOp[] = [];
   let retryAfter: Date | null = null;
   for (const op of ops) {
@@ -190,7 +210,7 @@ async function runPlannedSteps(
       stepId: op.id,
       runId: run.id,
       event: run.event,
-      steps: await loadSteps(options.db, run.id),
+      steps: (state.steps ??= await loadSteps(options.db, run.id)),
       attempt: run.attempt,
       maxAttempts: run.maxAttempts,
       signingKey: options.signingKey,
@@ -207,11 +227,12 @@ async function runPlannedSteps(
 async function applyOps(
   options: ExecutorOptions,
   lease: Lease,
-  run: EngineRunRow,
+  state: ClaimState,
   url: string,
   first: { ops: StepOp[]; retryAfter: Date | null },
   signal: AbortSignal,
 ): Promise<'continue' | 'done'> {
+  const { run } = state;
   const unsupported = first.ops.find((op) => !SUPPORTED_OPS.has(op.op));
   if (unsupported) {
     await failRun(options, lease, {
@@ -220,15 +241,25 @@ async function applyOps(
     });
     return 'done';
   }
-  const planned = await runPlannedSteps(options, lease, run, url, first.ops, signal);
-  if ('outcome' in planned) return applyOutcome(options, lease, run, url, planned.outcome!, signal);
+  const planned = await runPlannedSteps(options, state, url, first.ops, signal);
+  if ('outcome' in planned) return applyOutcome(options, lease, state, url, planned.outcome!, signal);
   const ops = planned.ops;
   const retryAfter = planned.retryAfter ?? first.retryAfter;
 
   const complete = ops.find((op) => op.op === 'RunComplete');
   if (complete) {
-    await withLease(options.db, lease, (tx) => completeRun(tx, run.id, complete.data ?? null));
+    await completeRunUnderLease(options.db, lease, complete.data ?? null);
     return 'done';
+  }
+  const [only] = ops;
+  if (ops.length === 1 && (only!.op === 'StepRun' || only!.op === 'Step')) {
+    // the common case, one step done: lease check and step record in one statement
+    const result: StepResult = { type: 'data', data: only!.data ?? null };
+    const inserted = await recordStepUnderLease(options.db, lease, only!.id, result);
+    if (inserted && state.steps) state.steps.push({ stepId: only!.id, result });
+    else state.steps = null;
+    state.run = { ...run, attempt: 0 };
+    return 'continue';
   }
   const badWait = findUnsupportedWait(ops);
   if (badWait) {
@@ -241,15 +272,16 @@ async function applyOps(
     let stepError: StepOp | undefined;
     let wakeAt = null as Date | null;
     let waitsForEvent = false;
+    let recorded = false;
     const attemptsLeft = run.attempt + 1 < run.maxAttempts;
     for (const op of ops) {
       if (op.op === 'StepRun' || op.op === 'Step') {
         await recordStep(tx, run.id, op.id, { type: 'data', data: op.data ?? null });
-        progressed = true;
+        progressed = recorded = true;
       } else if (op.op === 'StepFailed' || (op.op === 'StepError' && !attemptsLeft)) {
         // the step's own retries are spent: memoize the error; the function may still catch it
         await recordStep(tx, run.id, op.id, { type: 'error', error: errorRecord(op.error) });
-        progressed = true;
+        progressed = recorded = true;
       } else if (op.op === 'StepError') {
         stepError ??= op;
       } else if (op.op === 'Sleep' || op.op === 'WaitForEvent') {
@@ -270,7 +302,13 @@ async function applyOps(
       await rescheduleRun(tx, run.id, { status: 'queued', runAt, attempt: nextAttempt, lastError: errorRecord(stepError.error) });
       return 'done' as const;
     }
-    if (progressed) return 'continue' as const;
+    if (progressed) {
+      // the steps changed in this transaction: the next call reads them (and any open waits) again
+      state.steps = null;
+      state.openWaits = ops.some((op) => op.op === 'Sleep' || op.op === 'WaitForEvent');
+      if (recorded) state.run = { ...run, attempt: 0 };
+      return 'continue' as const;
+    }
     if (wakeAt) {
       await rescheduleRun(tx, run.id, { status: waitsForEvent ? 'waiting' : 'sleeping', runAt: wakeAt });
       return 'done' as const;

@@ -4,6 +4,7 @@ import { sql } from 'drizzle-orm';
 import { ZodError } from 'zod';
 import type { Db } from '@/db/client';
 import { ingestEvents } from './ingest';
+import type { FunctionCache } from './store';
 import { safeEqual } from './signing';
 import { handleOutOfBandRegister, SyncError } from './sync';
 
@@ -16,6 +17,8 @@ export interface EngineHttpOptions {
   signingKey: string;
   port: number;
   host: string;
+  /** The engine's compiled functions: read for each send, cleared by a registration. */
+  functions: FunctionCache;
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
 }
 
@@ -61,7 +64,7 @@ async function handleSendEvents(options: EngineHttpOptions, key: string, req: ht
   const body = parseJsonBody(await readBody(req));
   const events = Array.isArray(body) ? body : [body];
   try {
-    const { ids } = await ingestEvents(options.db, events);
+    const { ids } = await ingestEvents(options.db, events, await options.functions.all());
     send(res, 200, { ids, status: 200 });
   } catch (err) {
     if (err instanceof ZodError)
@@ -84,6 +87,7 @@ async function handle(options: EngineHttpOptions, req: http.IncomingMessage, res
       authorization: req.headers.authorization ?? null,
       body: parseJsonBody(await readBody(req)),
     });
+    options.functions.invalidate();
     options.log('info', `registered ${functions.length} function(s) out of band`);
     return send(res, 200, { status: 200, modified: true });
   }

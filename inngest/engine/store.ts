@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, notInArray, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, inArray, notInArray, sql } from 'drizzle-orm';
 import type { Db, DbOrTx, Tx } from '@/db/client';
 import {
   engineCrons,
@@ -43,6 +43,44 @@ export async function loadFunctions(db: DbOrTx): Promise<CompiledFunction[]> {
 export async function loadFunction(db: DbOrTx, id: string): Promise<CompiledFunction | null> {
   const [row] = await db.select({ config: engineFunctions.config }).from(engineFunctions).where(eq(engineFunctions.id, id));
   return row ? compileFunction(row.config) : null;
+}
+
+/**
+ * Compiled functions for one engine, so a step does not read and compile its function's config
+ * again (one statement and a zod parse per call). Entries live `ttlMs`; a sync through this
+ * engine clears them at once, and a function missing from the cache is looked up in the table
+ * before it counts as unknown, so a sync by another engine is seen within `ttlMs` at worst.
+ */
+export class FunctionCache {
+  private byId = new Map<string, CompiledFunction>();
+  private loadedAt = 0;
+
+  constructor(
+    private readonly db: DbOrTx,
+    private readonly ttlMs = 1_000,
+  ) {}
+
+  invalidate(): void {
+    this.loadedAt = 0;
+  }
+
+  async all(): Promise<CompiledFunction[]> {
+    if (Date.now() - this.loadedAt > this.ttlMs) {
+      const fns = await loadFunctions(this.db);
+      this.byId = new Map(fns.map((fn) => [fn.id, fn]));
+      this.loadedAt = Date.now();
+    }
+    return [...this.byId.values()];
+  }
+
+  async get(id: string): Promise<CompiledFunction | null> {
+    await this.all();
+    const cached = this.byId.get(id);
+    if (cached) return cached;
+    const fn = await loadFunction(this.db, id);
+    if (fn) this.byId.set(id, fn);
+    return fn;
+  }
 }
 
 /**
@@ -174,12 +212,23 @@ interface CandidateRow extends Record<string, unknown> {
   concurrency_limit: number | null;
 }
 
+/** A run this engine now holds, read in the claim itself so the first call needs no extra reads. */
+export interface ClaimedRun {
+  lease: Lease;
+  run: EngineRunRow;
+  /** The run has unresolved sleeps or waits: expired ones are memoized before the first call. */
+  hasOpenWaits: boolean;
+}
+
 /**
- * Claims one due run (or one whose lease expired because its worker died). SKIP LOCKED lets
+ * Claims up to `max` due runs (or runs whose lease expired because their worker died) in one
+ * transaction: one candidate query, one UPDATE ... RETURNING for all of them. SKIP LOCKED lets
  * several engines claim side by side; the advisory lock per (function, key) makes the
- * concurrency count and the claim atomic across engines.
+ * concurrency count and the claim atomic across engines, and runs of one key claimed together
+ * count against its limit too.
  */
-export async function claimDueRun(db: Db, leaseMs: number): Promise<Lease | null> {
+export async function claimDueRuns(db: Db, leaseMs: number, max: number): Promise<ClaimedRun[]> {
+  if (max <= 0) return [];
   return db.transaction(async (tx) => {
     const candidates = (await tx.execute(sql`
       select r.id, r.function_id, r.concurrency_key, r.concurrency_limit from engine_runs r
@@ -191,33 +240,62 @@ export async function claimDueRun(db: Db, leaseMs: number): Promise<Lease | null
            where b.function_id = r.function_id and b.concurrency_key = r.concurrency_key
              and b.status = 'running' and b.lease_expires_at > now()) < r.concurrency_limit)
       order by r.run_at
-      limit 50
+      limit ${Math.max(50, 2 * max)}
       for update of r skip locked`)) as unknown as CandidateRow[];
+    const chosen: string[] = [];
+    // running runs per (function, key), counted once under the key's lock, plus the ones chosen here
+    const busyByKey = new Map<string, number>();
     for (const candidate of candidates) {
+      if (chosen.length >= max) break;
       if (candidate.concurrency_key !== null && candidate.concurrency_limit !== null) {
-        await tx.execute(
-          sql`select pg_advisory_xact_lock(hashtextextended(${`${candidate.function_id}/${candidate.concurrency_key}`}, 0))`,
-        );
-        const [busy] = (await tx.execute(sql`
-          select count(*)::int as n from engine_runs
-          where function_id = ${candidate.function_id} and concurrency_key = ${candidate.concurrency_key}
-            and status = 'running' and lease_expires_at > now() and id <> ${candidate.id}`)) as unknown as { n: number }[];
-        if ((busy?.n ?? 0) >= candidate.concurrency_limit) continue;
+        const key = `${candidate.function_id}/${candidate.concurrency_key}`;
+        let busy = busyByKey.get(key);
+        if (busy === undefined) {
+          await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`);
+          const [row] = (await tx.execute(sql`
+            select count(*)::int as n from engine_runs
+            where function_id = ${candidate.function_id} and concurrency_key = ${candidate.concurrency_key}
+              and status = 'running' and lease_expires_at > now()`)) as unknown as { n: number }[];
+          busy = row?.n ?? 0;
+        }
+        if (busy >= candidate.concurrency_limit) {
+          busyByKey.set(key, busy);
+          continue;
+        }
+        busyByKey.set(key, busy + 1);
       }
-      const token = randomToken(16);
-      await tx
-        .update(engineRuns)
-        .set({
-          status: 'running',
-          leaseToken: token,
-          leaseExpiresAt: sql`now() + ${leaseMs} * interval '1 millisecond'`,
-          updatedAt: sql`now()`,
-        })
-        .where(eq(engineRuns.id, candidate.id));
-      return { runId: candidate.id, token };
+      chosen.push(candidate.id);
     }
-    return null;
+    if (chosen.length === 0) return [];
+    const token = randomToken(16);
+    const rows = await tx
+      .update(engineRuns)
+      .set({
+        status: 'running',
+        leaseToken: token,
+        leaseExpiresAt: sql`now() + ${leaseMs} * interval '1 millisecond'`,
+        updatedAt: sql`now()`,
+      })
+      .where(inArray(engineRuns.id, chosen))
+      .returning({
+        ...getTableColumns(engineRuns),
+        hasOpenWaits: sql<boolean>`exists (select 1 from engine_waits w where w.run_id = ${engineRuns.id} and w.resolved_at is null)`,
+      });
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    // in candidate order (oldest due first), as the caller starts them
+    return chosen.flatMap((id) => {
+      const row = byId.get(id);
+      if (!row) return [];
+      const { hasOpenWaits, ...run } = row;
+      return [{ lease: { runId: id, token }, run, hasOpenWaits: Boolean(hasOpenWaits) }];
+    });
   });
+}
+
+/** Claims one due run (see claimDueRuns). */
+export async function claimDueRun(db: Db, leaseMs: number): Promise<Lease | null> {
+  const [claimed] = await claimDueRuns(db, leaseMs, 1);
+  return claimed?.lease ?? null;
 }
 
 export async function extendLease(db: Db, lease: Lease, leaseMs: number): Promise<boolean> {
@@ -267,6 +345,42 @@ export async function recordStep(tx: Tx, runId: string, stepId: string, result: 
 }
 
 const releaseLease = { leaseToken: null, leaseExpiresAt: null, updatedAt: sql`now()` } as const;
+
+/**
+ * recordStep for the common case (one step finished), as ONE statement: the lease check (the
+ * row lock of the UPDATE), the step insert and the attempt reset commit together or not at all.
+ * Throws LeaseLostError when the run is no longer ours; returns false when the step had already
+ * been recorded (the first result wins), so the caller re-reads the memoized steps.
+ */
+export async function recordStepUnderLease(db: Db, lease: Lease, stepId: string, result: StepResult): Promise<boolean> {
+  const [row] = (await db.execute(sql`
+    with run as (
+      update engine_runs set attempt = 0, updated_at = now()
+      where id = ${lease.runId} and lease_token = ${lease.token} and status = 'running'
+      returning id
+    ), step as (
+      insert into engine_steps (run_id, step_id, result)
+      select id, ${stepId}, ${JSON.stringify(result)}::jsonb from run
+      on conflict do nothing
+      returning 1
+    )
+    select (select count(*) from run)::int as owned, (select count(*) from step)::int as inserted`)) as unknown as {
+    owned: number;
+    inserted: number;
+  }[];
+  if (!row?.owned) throw new LeaseLostError(lease.runId);
+  return row.inserted > 0;
+}
+
+/** completeRun as one statement whose WHERE is the lease check. */
+export async function completeRunUnderLease(db: Db, lease: Lease, output: unknown): Promise<void> {
+  const rows = await db
+    .update(engineRuns)
+    .set({ ...releaseLease, status: 'completed', output: output ?? null, endedAt: sql`now()` })
+    .where(and(eq(engineRuns.id, lease.runId), eq(engineRuns.leaseToken, lease.token), eq(engineRuns.status, 'running')))
+    .returning({ id: engineRuns.id });
+  if (rows.length === 0) throw new LeaseLostError(lease.runId);
+}
 
 export async function rescheduleRun(
   tx: Tx,
