@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseCron } from './cron';
-import { parseExpression, parseKeyPath, type ParsedExpression } from './expression';
+import { parseExpression, parseKeyPath, readPath, type ParsedExpression } from './expression';
 
 /** Inngest's default: 3 retries, so 4 attempts in all. */
 export const DEFAULT_RETRIES = 3;
@@ -33,6 +33,7 @@ export const functionConfigSchema = z
     ),
     idempotency: z.string().optional(),
     concurrency: z.union([z.number().int(), concurrencySchema, z.array(concurrencySchema)]).optional(),
+    priority: z.object({ run: z.string().optional() }).optional(),
   })
   .passthrough();
 export type FunctionConfig = z.infer<typeof functionConfigSchema>;
@@ -46,8 +47,10 @@ const UNSUPPORTED_FEATURES = [
   'cancel',
   'debounce',
   'timeouts',
-  'priority',
 ] as const;
+
+/** Inngest clamps a run's priority factor to +-600 seconds. */
+const MAX_PRIORITY_S = 600;
 
 /** What the engine needs at run time, derived once from a validated config. */
 export interface CompiledFunction {
@@ -59,6 +62,30 @@ export interface CompiledFunction {
   crons: string[];
   idempotencyKeyPath: string[] | null;
   concurrency: { limit: number; keyPath: string[] | null } | null;
+  /**
+   * Inngest's priority.run: seconds (up to 600) a new run moves ahead of work queued at the same
+   * time; a number or an event path. null for none. Negative factors count as 0.
+   */
+  priority: { seconds: number } | { path: string[] } | null;
+}
+
+/** The priority of a run of `fn` for `event`, in seconds (0 without one; non-numbers count 0). */
+export function runPrioritySeconds(fn: CompiledFunction, event: unknown): number {
+  if (!fn.priority) return 0;
+  const raw = 'seconds' in fn.priority ? fn.priority.seconds : readPath(event, fn.priority.path);
+  if (typeof raw !== 'number' || !Number.isFinite(raw)) return 0;
+  // a negative factor would need its own sort key (here it would delay an idle queue): counted as 0
+  return Math.max(0, Math.min(MAX_PRIORITY_S, Math.trunc(raw)));
+}
+
+function compilePriority(config: FunctionConfig): CompiledFunction['priority'] {
+  const run = config.priority?.run?.trim();
+  if (!run) return null;
+  if (/^-?\d+$/.test(run)) {
+    if (Number(run) < 0) throw new UnsupportedFunctionError(config.id, 'a negative priority.run');
+    return { seconds: Number(run) };
+  }
+  return { path: compileKey(config.id, 'priority.run', run) };
 }
 
 export class UnsupportedFunctionError extends Error {
@@ -142,5 +169,6 @@ export function compileFunction(raw: unknown): CompiledFunction {
     crons,
     idempotencyKeyPath: config.idempotency ? compileKey(config.id, 'idempotency', config.idempotency) : null,
     concurrency: compileConcurrency(config),
+    priority: compilePriority(config),
   };
 }

@@ -12,7 +12,7 @@ import {
 } from '@/db/schema';
 import { randomToken } from '@/lib/ids';
 import { nextCronTime } from './cron';
-import { compileFunction, type CompiledFunction } from './function-config';
+import { compileFunction, runPrioritySeconds, type CompiledFunction } from './function-config';
 import { keyValue } from './expression';
 
 /** NOTIFY channel that wakes every engine's worker loop when new work is due. */
@@ -184,6 +184,8 @@ export async function createRun(
   }
   const concurrencyKey = fn.concurrency ? (fn.concurrency.keyPath ? (keyValue(event, fn.concurrency.keyPath) ?? '') : '') : null;
   const id = newRunId();
+  // claims take due runs oldest run_at first: a priority moves the run's place in that line
+  const priority = runPrioritySeconds(fn, event);
   await tx.insert(engineRuns).values({
     id,
     functionId: fn.id,
@@ -191,6 +193,7 @@ export async function createRun(
     maxAttempts: fn.maxAttempts,
     concurrencyKey,
     concurrencyLimit: fn.concurrency?.limit ?? null,
+    ...(priority === 0 ? {} : { runAt: sql`now() - ${priority} * interval '1 second'` }),
   });
   return id;
 }

@@ -11,7 +11,8 @@ import { ensureCapturePosted } from '@/lib/ledger';
  */
 export const defineLedgerPostCapture = (inngest: Inngest) =>
   inngest.createFunction(
-    { id: 'ledger-post-capture', retries: 10, triggers: [{ event: 'payment_intent.succeeded' }] },
+    // balances are a target too (posted within a second): ahead of receipts and bulk work
+    { id: 'ledger-post-capture', retries: 10, triggers: [{ event: 'payment_intent.succeeded' }], priority: { run: '600' } },
     async ({ event, step }) => {
       const data = parseEventData(outboxEventData, event.data, event.name);
       const object = data.object as { id?: string; amount_received?: number; currency?: string } | null;

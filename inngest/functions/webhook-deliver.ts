@@ -20,6 +20,8 @@ export const defineWebhookDeliver = (inngest: Inngest) =>
       triggers: [{ event: WEBHOOK_DELIVERY_REQUESTED }],
       // one endpoint's slow responses must not starve everyone else's deliveries
       concurrency: { limit: 25, key: 'event.data.merchantId' },
+      // a merchant's webhook must not queue behind receipts, sweeps and other bulk work
+      priority: { run: '600' },
     },
     async ({ event, step }) => {
       const { deliveryId } = parseEventData(webhookDeliveryRequestedData, event.data, event.name);

@@ -19,8 +19,9 @@ export const defineWebhookFanOut = (inngest: Inngest) =>
     ),
   );
 
+// first in line (priority), with the deliveries it starts: webhook lag is a target, bulk work is not
 const defineFanOutPart = (inngest: Inngest, id: string, eventNames: readonly string[]) =>
-  inngest.createFunction({ id, retries: 5, triggers: eventNames.map((name) => ({ event: name })) }, async ({ event, step }) => {
+  inngest.createFunction({ id, retries: 5, triggers: eventNames.map((name) => ({ event: name })), priority: { run: '600' } }, async ({ event, step }) => {
     const data = parseEventData(outboxEventData, event.data, event.name);
     if (!data.merchantId) return { deliveries: 0 };
     const deliveryIds = await step.run('create-deliveries', () => fanOutEvent(data.eventId));
