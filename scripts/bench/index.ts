@@ -4,12 +4,13 @@
  * list it in BENCHMARKS.
  */
 import { openBenchDatabase } from './database';
+import { e2eBenchmark } from './e2e';
 import { engineBenchmark } from './engine';
 import { ledgerBenchmark } from './ledger';
 import { formatTable } from './stats';
 import type { Benchmark } from './types';
 
-export const BENCHMARKS: Benchmark[] = [ledgerBenchmark, engineBenchmark];
+export const BENCHMARKS: Benchmark[] = [ledgerBenchmark, engineBenchmark, e2eBenchmark];
 
 function log(message: string): void {
   console.log(`[bench] ${message}`);
