@@ -162,7 +162,12 @@ function inProcessPipeline(concurrency: number): Pipeline {
     const data = event.data as { aggregateId: string; attemptId: string | null };
     for (const deliveryId of await fanOutEvent(id)) await attemptDelivery(deliveryId);
     await ensureCapturePosted(db, id);
-    await sendReceiptForEvent(db, { eventId: id, type: 'payment_intent.succeeded', aggregateId: data.aggregateId, attemptId: data.attemptId });
+    await sendReceiptForEvent(db, {
+      eventId: id,
+      type: 'payment_intent.succeeded',
+      aggregateId: data.aggregateId,
+      attemptId: data.attemptId,
+    });
     await db.update(outboxEvents).set({ sentAt: new Date() }).where(eq(outboxEvents.id, id));
   };
   const pump = () => {
@@ -307,6 +312,12 @@ export const engineBenchmark: Benchmark = {
   name: 'engine',
   description: `webhook pipeline: ${BURST_EVENTS} events in a burst (events/s), then ${PACED_EVENTS} at ${PACED_RATE_PER_S}/s (payment success -> first webhook attempt)`,
   async run({ databaseUrl, log }): Promise<BenchReport> {
+    // restored at the end: the next benchmark opens its database on DATABASE_URL's server when set
+    const saved = {
+      DATABASE_URL: process.env.DATABASE_URL,
+      OUTBOX_RELAY: process.env.OUTBOX_RELAY,
+      WEBHOOK_ALLOW_PRIVATE_URLS: process.env.WEBHOOK_ALLOW_PRIVATE_URLS,
+    };
     process.env.DATABASE_URL = databaseUrl;
     process.env.OUTBOX_RELAY = 'off';
     // The receiver is a local server: internal webhook URLs must be allowed (SSRF protection).
@@ -341,6 +352,11 @@ export const engineBenchmark: Benchmark = {
       }
     } finally {
       await closeDb();
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+      resetEnvCache();
     }
     const delivered = results.every((r) => r.delivered);
     const clean = results.every((r) => r.troubledRuns === 0);
@@ -366,8 +382,12 @@ export const engineBenchmark: Benchmark = {
         'The engine path adds the outbox relay, durable steps (each a signed HTTP call to the serve route) and the fan-out -> delivery event hop.',
         'Latency and ledger lag from the paced phase, which starts once the burst is fully drained; statements and transactions from the burst (pg_stat_statements / pg_stat_database).',
         `Target: the engine at >= 50% of the baseline: ${(ratio * 100).toFixed(0)}% ${ratio >= 0.5 ? '(met)' : '(NOT met)'}.`,
-        delivered ? 'Every event reached the receiver and was posted once.' : 'NOT every event reached the receiver or was posted.',
-        clean ? 'No run failed or retried.' : 'Some runs failed or retried: the bench events are broken or a consumer is failing.',
+        delivered
+          ? 'Every event reached the receiver and was posted once.'
+          : 'NOT every event reached the receiver or was posted.',
+        clean
+          ? 'No run failed or retried.'
+          : 'Some runs failed or retried: the bench events are broken or a consumer is failing.',
       ],
       ok: delivered && clean,
     };
