@@ -3,7 +3,7 @@ import { getDb } from '@/db/client';
 import { env } from '@/lib/env';
 import { AppError } from '@/lib/errors';
 import { withIdempotentCall } from '@/lib/idempotency';
-import { confirmPaymentIntent, resolveAttempt } from '@/lib/payments/confirm';
+import { confirmPaymentIntent, resolveAttempt, throwIfFailed } from '@/lib/payments/confirm';
 import { getAttempt } from '@/lib/payments/intents';
 import type { AttemptOutcome } from '@/lib/payments/apply-psp-result';
 import { pspDisabledReason } from '@/lib/psp';
@@ -110,6 +110,26 @@ export async function returnFromAuthentication(sessionId: string, attemptId: str
   });
   if (paymentIntent.status === 'succeeded' || paymentIntent.status === 'requires_capture') return successUrlFor(row.session);
   return payPage;
+}
+
+/** The pay page's authentication question carries nothing: the session in the path is all it asks about. */
+export const authenticationBody = z.object({}).strict();
+
+/**
+ * The pay page's question once the 3-D Secure challenge in its frame says it was answered: what
+ * became of the session's payment? The frame's word is only a hint; the attempt is resolved at
+ * its PSP (a read there, so asking twice is safe) and the answer decides: the success URL, the
+ * same challenge while it is still open, or the typed failure (authentication_failed) with which
+ * the page keeps its form and says what to do.
+ */
+export async function authenticationResult(sessionId: string): Promise<PayResult> {
+  const row = await findSessionForCustomer(sessionId);
+  if (!row) throw new AppError('resource_missing', 'This checkout session does not exist.');
+  const attempt = await getAttempt(getDb(), row.pi.latestAttemptId);
+  if (!attempt) throw new AppError('checkout_session_unexpected_state', 'This checkout has no payment waiting for verification.');
+  const outcome = await resolveAttempt(attempt.id);
+  throwIfFailed(outcome);
+  return payResult(outcome, sessionId, successUrlFor(row.session));
 }
 
 /**
