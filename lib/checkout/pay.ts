@@ -227,10 +227,15 @@ export function payPageCsp(input: {
 }): string {
   const stripe = input.cardPsp === 'stripe';
   const connect = ["'self'"];
-  // The sandbox tokenizer may live on another origin than the app (SANDBOX_CARD_URL).
+  // The sandbox bank's 3-D Secure challenge runs in a frame of the pay page (components/pay/pay-form.tsx).
+  const frame = ["'self'"];
+  // The sandbox tokenizer and its challenge may live on another origin than the app (SANDBOX_CARD_URL).
   if (!stripe && input.sandboxCardUrl) {
     const origin = new URL(input.sandboxCardUrl).origin;
-    if (!input.appUrl || origin !== new URL(input.appUrl).origin) connect.push(origin);
+    if (!input.appUrl || origin !== new URL(input.appUrl).origin) {
+      connect.push(origin);
+      frame.push(origin);
+    }
   }
   if (stripe) connect.push(STRIPE_CSP.connect);
   const directives: [string, string[]][] = [
@@ -245,7 +250,7 @@ export function payPageCsp(input: {
     ['img-src', ["'self'", 'data:', 'blob:', 'https:']],
     ['font-src', ["'self'"]],
     ['connect-src', connect],
-    ['frame-src', stripe ? [...STRIPE_CSP.frame] : ["'none'"]],
+    ['frame-src', stripe ? [...STRIPE_CSP.frame] : frame],
     ['object-src', ["'none'"]],
     ['base-uri', ["'self'"]],
     ['form-action', ["'self'"]],

@@ -17,7 +17,7 @@ test.describe('3-D Secure', () => {
     await success.expectPaid(sessionId);
   });
 
-  test('a failed challenge brings the customer back to the pay page with an error', async ({
+  test('a failed challenge leaves the customer on the pay page with an error', async ({
     page,
     pay,
     threeDs,
@@ -29,8 +29,9 @@ test.describe('3-D Secure', () => {
     await pay.pay(email, card('4000002760003184'));
     await threeDs.fail();
 
-    await page.waitForURL(new RegExp(`/pay/${sessionId}$`));
     await expect(pay.error).toBeVisible();
+    await expect(threeDs.dialog).toHaveCount(0);
+    expect(page.url()).toMatch(new RegExp(`/pay/${sessionId}$`));
     await expect(pay.payButton).toBeEnabled();
 
     // And can still pay with another card.
