@@ -130,8 +130,14 @@ test.describe('merchant dashboard: reads at a glance', () => {
       const wrap = page.getByTestId('audit-table-wrap');
       await expect(wrap).toHaveAttribute('role', 'region');
       const firstCell = page.getByTestId('audit-row').first().locator('td').first();
-      const label = await firstCell.evaluate((td) => getComputedStyle(td, '::before').content);
-      expect(label).toBe(vp.width < 640 ? '"When"' : 'none');
+      const cell = await firstCell.evaluate((td) => ({ display: getComputedStyle(td).display, label: getComputedStyle(td, '::before').content }));
+      if (vp.width < 640) {
+        expect(cell.display, 'a phone row is a card of label/value lines').toBe('grid');
+        expect(cell.label).not.toBe('none');
+      } else {
+        expect(cell.display).toBe('table-cell');
+        expect(cell.label).toBe('none');
+      }
       // no row sticks out of its box: every column fits or scrolls inside the table's own region
       const outside = await wrap.evaluate((el) => el.scrollWidth - el.clientWidth);
       if (vp.width < 640) expect(outside, 'phone cards need no sideways scrolling').toBeLessThanOrEqual(1);
