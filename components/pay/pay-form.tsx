@@ -1,6 +1,6 @@
 'use client';
 
-import { useId, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { randomUuid } from '@/components/random-id';
 import {
   cardBrand,
@@ -78,6 +78,7 @@ export function PayForm({
   const [serverFieldErrors, setServerFieldErrors] = useState<Partial<Record<Field, string>>>({});
   const [problem, setProblem] = useState<PaymentProblem | null>(initialProblem);
   const [phase, setPhase] = useState<Phase>('idle');
+  const [problemShown, setProblemShown] = useState(0);
   const errorRef = useRef<HTMLDivElement>(null);
   const id = useId();
 
@@ -112,9 +113,15 @@ export function PayForm({
   function fail(next: PaymentProblem) {
     setProblem(next);
     setPhase('idle');
-    // Move focus to the message so keyboard and screen-reader users hear what happened.
-    requestAnimationFrame(() => errorRef.current?.focus());
+    setProblemShown((n) => n + 1);
   }
+
+  // Move focus to the message so keyboard and screen-reader users hear what happened. After the
+  // commit, not in a frame callback: closing the 3-D Secure dialog gives focus back to what had it
+  // before, and that must happen first (a frame callback could run before React removed the dialog).
+  useEffect(() => {
+    if (problemShown > 0) errorRef.current?.focus();
+  }, [problemShown]);
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -166,6 +173,7 @@ export function PayForm({
       const redirect = result?.redirect_url ? safeHttpUrl(result.redirect_url) : undefined;
       if (confirmRes.ok && redirect && result?.status === 'requires_action') {
         setPhase('authenticating');
+        setChallengeHidden(false);
         setChallengeUrl(redirect);
         return;
       }
