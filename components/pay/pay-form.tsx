@@ -14,6 +14,8 @@ import {
   type CardField,
 } from './card-fields';
 import { paymentProblem, safeHttpUrl, type PaymentProblem } from './payment-messages';
+import { SessionExpiredNotice, useSessionExpired } from './session-expiry';
+import { ThreeDsChallenge, type ChallengeOutcome } from './three-ds-challenge';
 import styles from './pay.module.css';
 
 export interface PayFormProps {
@@ -33,42 +35,10 @@ export interface PayFormProps {
 }
 
 type Field = CardField | 'email';
-type Phase = 'idle' | 'processing' | 'redirecting';
+type Phase = 'idle' | 'processing' | 'authenticating' | 'redirecting';
 
 const BRAND_LABEL: Record<string, string> = { visa: 'Visa', mastercard: 'Mastercard', amex: 'American Express' };
 
-/**
- * What is kept in this tab while the customer is away at a 3-D Secure challenge: the expiry and
- * the last four digits, so a failed challenge can say which card to enter again. Never the card
- * number or the CVC: browsers may write sessionStorage to disk (session restore), and a card
- * number must not be stored anywhere outside the card network's tokenizer. The value is removed
- * the moment the page reads it.
- */
-const pendingCardKey = (sessionId: string) => `paykit:challenge-card:${sessionId}`;
-
-function takePendingCard(sessionId: string): { last4: string; expiry: string } | null {
-  try {
-    const raw = window.sessionStorage.getItem(pendingCardKey(sessionId));
-    window.sessionStorage.removeItem(pendingCardKey(sessionId));
-    const parsed = raw ? (JSON.parse(raw) as { last4?: unknown; expiry?: unknown }) : null;
-    return parsed && typeof parsed.last4 === 'string' && /^\d{4}$/.test(parsed.last4) && typeof parsed.expiry === 'string'
-      ? { last4: parsed.last4, expiry: parsed.expiry }
-      : null;
-  } catch {
-    return null;
-  }
-}
-
-function keepPendingCard(sessionId: string, card: { last4: string; expiry: string }): void {
-  try {
-    window.sessionStorage.setItem(pendingCardKey(sessionId), JSON.stringify(card));
-  } catch {
-    // Storage may be off (private mode): the customer then types the number again.
-  }
-}
-
-/** setTimeout's delay is a 32-bit integer; a session lasts at most a day. */
-const MAX_TIMER_MS = 2_147_483_647;
 const TOKEN_PARAM_TO_FIELD: Record<string, CardField> = { number: 'number', exp_month: 'expiry', exp_year: 'expiry', cvc: 'cvc' };
 
 interface TokenResponse {
@@ -108,29 +78,15 @@ export function PayForm({
   const [serverFieldErrors, setServerFieldErrors] = useState<Partial<Record<Field, string>>>({});
   const [problem, setProblem] = useState<PaymentProblem | null>(initialProblem);
   const [phase, setPhase] = useState<Phase>('idle');
-  const [expired, setExpired] = useState(false);
+  const [problemShown, setProblemShown] = useState(0);
   const errorRef = useRef<HTMLDivElement>(null);
   const id = useId();
 
-  // Back from a failed challenge: the expiry is still there, and the page says which card to enter again.
-  const [reenterLast4, setReenterLast4] = useState<string | null>(null);
-  useEffect(() => {
-    const timer = setTimeout(() => {
-      const kept = takePendingCard(sessionId);
-      if (kept && initialProblem) {
-        setReenterLast4(kept.last4);
-        setExpiry(formatExpiry(kept.expiry));
-      }
-    }, 0);
-    return () => clearTimeout(timer);
-  }, [sessionId, initialProblem]);
-
-  // The session's deadline: from then on the server refuses to charge, so the button says so.
-  useEffect(() => {
-    const remainingMs = Math.max(0, new Date(expiresAt).getTime() - Date.now());
-    const timer = setTimeout(() => setExpired(true), Math.min(remainingMs, MAX_TIMER_MS));
-    return () => clearTimeout(timer);
-  }, [expiresAt]);
+  // The 3-D Secure challenge runs in a dialog on this page: the card fields stay in this
+  // component's memory (never in storage), so a failed challenge leaves them as they were.
+  const [challengeUrl, setChallengeUrl] = useState<string | null>(null);
+  const [challengeHidden, setChallengeHidden] = useState(false);
+  const expired = useSessionExpired(expiresAt);
 
   const brand = cardBrand(digitsOnly(number));
   const errors: Partial<Record<Field, string>> = { ...validateCard({ number, expiry, cvc }) };
@@ -157,9 +113,15 @@ export function PayForm({
   function fail(next: PaymentProblem) {
     setProblem(next);
     setPhase('idle');
-    // Move focus to the message so keyboard and screen-reader users hear what happened.
-    requestAnimationFrame(() => errorRef.current?.focus());
+    setProblemShown((n) => n + 1);
   }
+
+  // Move focus to the message so keyboard and screen-reader users hear what happened. After the
+  // commit, not in a frame callback: closing the 3-D Secure dialog gives focus back to what had it
+  // before, and that must happen first (a frame callback could run before React removed the dialog).
+  useEffect(() => {
+    if (problemShown > 0) errorRef.current?.focus();
+  }, [problemShown]);
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -209,9 +171,14 @@ export function PayForm({
       });
       const result = await readJson<ConfirmResponse>(confirmRes);
       const redirect = result?.redirect_url ? safeHttpUrl(result.redirect_url) : undefined;
-      if (confirmRes.ok && redirect && (result?.status === 'succeeded' || result?.status === 'requires_action')) {
+      if (confirmRes.ok && redirect && result?.status === 'requires_action') {
+        setPhase('authenticating');
+        setChallengeHidden(false);
+        setChallengeUrl(redirect);
+        return;
+      }
+      if (confirmRes.ok && redirect && result?.status === 'succeeded') {
         setPhase('redirecting');
-        if (result?.status === 'requires_action') keepPendingCard(sessionId, { last4: digitsOnly(number).slice(-4), expiry });
         window.location.assign(redirect);
         return;
       }
@@ -222,6 +189,18 @@ export function PayForm({
         message: 'We could not reach the payment service. Check your connection and try again; you have not been charged.',
       });
     }
+  }
+
+  function challengeFinished(outcome: ChallengeOutcome) {
+    setChallengeUrl(null);
+    setChallengeHidden(false);
+    if (outcome.kind === 'navigate') {
+      setPhase('redirecting');
+      window.location.assign(outcome.redirectUrl);
+      return;
+    }
+    // The number, expiry and code are still in the fields: one instruction says what to do.
+    fail(outcome.problem);
   }
 
   function field(name: Field) {
@@ -249,7 +228,6 @@ export function PayForm({
   }
 
   const cardErrors = (['number', 'expiry', 'cvc'] as const).filter((f) => shownError(f));
-  const reenterHint = reenterLast4 && !number ? `Enter the card ending in ${reenterLast4} again, with its security code.` : null;
 
   return (
     <form className="pay-form" onSubmit={onSubmit} noValidate aria-describedby={`${id}-test-hint`}>
@@ -283,7 +261,7 @@ export function PayForm({
               autoComplete="cc-number"
               value={number}
               onChange={(e) => edit('number', e.target.value)}
-              placeholder={reenterLast4 ? `•••• •••• •••• ${reenterLast4}` : '1234 1234 1234 1234'}
+              placeholder="1234 1234 1234 1234"
               data-testid="card-number"
               maxLength={23}
               required
@@ -336,23 +314,13 @@ export function PayForm({
             </div>
           </div>
         </div>
-        {reenterHint && (
-          <p className="field-hint" data-testid="card-reenter-hint">
-            {reenterHint}
-          </p>
-        )}
         {cardErrors.map((f) => (
           <div key={f}>{errorText(f)}</div>
         ))}
       </fieldset>
 
       <div ref={errorRef} tabIndex={-1} className="pay-error-slot">
-        {expired && (
-          <div className="notice notice-error" role="alert" data-testid="pay-expired-notice">
-            <p className="notice-title">This checkout has expired</p>
-            <p>Nothing was charged. Go back to the shop to start again.</p>
-          </div>
-        )}
+        {expired && <SessionExpiredNotice />}
         {problem && !expired && (
           <div className="notice notice-error" role="alert" data-testid="pay-error">
             <p className="notice-title">{problem.title}</p>
@@ -374,7 +342,9 @@ export function PayForm({
         {busy ? (
           <>
             <span className="spinner" aria-hidden="true" />
-            <span data-testid="pay-processing">{phase === 'redirecting' ? 'Redirecting…' : 'Processing…'}</span>
+            <span data-testid="pay-processing">
+              {phase === 'redirecting' ? 'Redirecting…' : phase === 'authenticating' ? 'Waiting for your bank…' : 'Processing…'}
+            </span>
           </>
         ) : expired ? (
           'Checkout expired'
@@ -386,6 +356,26 @@ export function PayForm({
       <p className="test-hint" id={`${id}-test-hint`} data-testid="test-hint">
         <strong>Test mode:</strong> use <code>4242 4242 4242 4242</code>, any future date and any CVC.
       </p>
+
+      {challengeUrl && challengeHidden && (
+        <div className="notice" role="status" data-testid="pay-verification-paused">
+          <p className="notice-title">Your bank is still waiting</p>
+          <p>Confirm this payment with your bank to finish; you have not been charged yet.</p>
+          <button type="button" className="button button-secondary" onClick={() => setChallengeHidden(false)} data-testid="pay-verification-resume">
+            Continue verification
+          </button>
+        </div>
+      )}
+      {challengeUrl && !challengeHidden && (
+        <ThreeDsChallenge
+          sessionId={sessionId}
+          challengeUrl={challengeUrl}
+          sameAppCardNetwork={!/^https?:/.test(cardUrl)}
+          amountLabel={amountLabel}
+          onFinished={challengeFinished}
+          onDismissed={() => setChallengeHidden(true)}
+        />
+      )}
     </form>
   );
 }

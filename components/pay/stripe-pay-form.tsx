@@ -8,6 +8,7 @@ import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { randomUuid } from '@/components/random-id';
 import { validateEmail } from './card-fields';
 import { paymentProblem, safeHttpUrl, type PaymentProblem } from './payment-messages';
+import { SessionExpiredNotice, useSessionExpired } from './session-expiry';
 
 export interface StripePayFormProps {
   sessionId: string;
@@ -21,6 +22,8 @@ export interface StripePayFormProps {
   publishableKey: string;
   /** A failure from an earlier attempt (e.g. a failed 3-D Secure challenge). */
   initialProblem: PaymentProblem | null;
+  /** ISO time the session expires: the Pay button is disabled from then on. */
+  expiresAt: string;
   /** How long to wait for Stripe.js before saying it could not be loaded. */
   loadTimeoutMs?: number;
 }
@@ -105,7 +108,7 @@ async function readJson<T>(res: Response): Promise<T | null> {
   }
 }
 
-function StripeCardForm({ sessionId, amountLabel, initialEmail, initialProblem }: StripePayFormProps) {
+function StripeCardForm({ sessionId, amountLabel, initialEmail, initialProblem, expiresAt }: StripePayFormProps) {
   const stripe = useStripe();
   const elements = useElements();
   const [email, setEmail] = useState(initialEmail);
@@ -113,6 +116,7 @@ function StripeCardForm({ sessionId, amountLabel, initialEmail, initialProblem }
   const [problem, setProblem] = useState<PaymentProblem | null>(initialProblem);
   const [phase, setPhase] = useState<Phase>('idle');
   const [ready, setReady] = useState(false);
+  const expired = useSessionExpired(expiresAt);
   const errorRef = useRef<HTMLDivElement>(null);
   const id = useId();
   const emailError = validateEmail(email);
@@ -126,7 +130,7 @@ function StripeCardForm({ sessionId, amountLabel, initialEmail, initialProblem }
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    if (busy || !stripe || !elements) return;
+    if (busy || expired || !stripe || !elements) return;
     setEmailTouched(true);
     if (emailError) {
       document.getElementById(`${id}-email`)?.focus();
@@ -205,7 +209,8 @@ function StripeCardForm({ sessionId, amountLabel, initialEmail, initialProblem }
       </fieldset>
 
       <div ref={errorRef} tabIndex={-1} className="pay-error-slot">
-        {problem && (
+        {expired && <SessionExpiredNotice />}
+        {problem && !expired && (
           <div className="notice notice-error" role="alert" data-testid="pay-error">
             <p className="notice-title">{problem.title}</p>
             <p>{problem.message}</p>
@@ -217,7 +222,7 @@ function StripeCardForm({ sessionId, amountLabel, initialEmail, initialProblem }
         type="submit"
         className="button button-primary button-block button-large pay-button"
         data-testid="pay-button"
-        disabled={busy || !ready}
+        disabled={busy || expired || !ready}
         aria-busy={busy}
       >
         {busy ? (
@@ -225,6 +230,8 @@ function StripeCardForm({ sessionId, amountLabel, initialEmail, initialProblem }
             <span className="spinner" aria-hidden="true" />
             <span data-testid="pay-processing">{phase === 'redirecting' ? 'Redirecting…' : 'Processing…'}</span>
           </>
+        ) : expired ? (
+          'Checkout expired'
         ) : (
           `Pay ${amountLabel}`
         )}

@@ -4,6 +4,7 @@ import { useActionState } from 'react';
 import type { ActionResult } from '@/components/dashboard/access/action-result';
 import styles from '@/components/dashboard/access/access.module.css';
 import { FormMessage } from '@/components/dashboard/access/form-message';
+import { CheckField } from '@/components/dashboard/ui/field';
 
 type PlainAction = (prev: ActionResult, form: FormData) => Promise<ActionResult>;
 
@@ -13,12 +14,9 @@ export function ReceiptsSettingForm({ save, canWrite, enabled }: { save: PlainAc
   return (
     <form action={action} className={styles.form}>
       <fieldset disabled={!canWrite}>
-        <div>
-          <label htmlFor="receipts-enabled">
-            <input id="receipts-enabled" name="receipts_enabled" type="checkbox" defaultChecked={enabled} data-testid="receipts-enabled" />{' '}
-            Email customers a receipt for each successful payment and refund
-          </label>
-        </div>
+        <CheckField id="receipts-enabled" label="Email customers a receipt for each successful payment and refund">
+          <input id="receipts-enabled" name="receipts_enabled" type="checkbox" defaultChecked={enabled} data-testid="receipts-enabled" />
+        </CheckField>
       </fieldset>
       <FormMessage state={state} success="Receipt setting saved." testId="receipts" />
       {canWrite ? (

@@ -3,7 +3,7 @@ import { getDb } from '@/db/client';
 import { env } from '@/lib/env';
 import { AppError } from '@/lib/errors';
 import { withIdempotentCall } from '@/lib/idempotency';
-import { confirmPaymentIntent, resolveAttempt } from '@/lib/payments/confirm';
+import { confirmPaymentIntent, resolveAttempt, throwIfFailed } from '@/lib/payments/confirm';
 import { getAttempt } from '@/lib/payments/intents';
 import type { AttemptOutcome } from '@/lib/payments/apply-psp-result';
 import { pspDisabledReason } from '@/lib/psp';
@@ -112,6 +112,26 @@ export async function returnFromAuthentication(sessionId: string, attemptId: str
   return payPage;
 }
 
+/** The pay page's authentication question carries nothing: the session in the path is all it asks about. */
+export const authenticationBody = z.object({}).strict();
+
+/**
+ * The pay page's question once the 3-D Secure challenge in its frame says it was answered: what
+ * became of the session's payment? The frame's word is only a hint; the attempt is resolved at
+ * its PSP (a read there, so asking twice is safe) and the answer decides: the success URL, the
+ * same challenge while it is still open, or the typed failure (authentication_failed) with which
+ * the page keeps its form and says what to do.
+ */
+export async function authenticationResult(sessionId: string): Promise<PayResult> {
+  const row = await findSessionForCustomer(sessionId);
+  if (!row) throw new AppError('resource_missing', 'This checkout session does not exist.');
+  const attempt = await getAttempt(getDb(), row.pi.latestAttemptId);
+  if (!attempt) throw new AppError('checkout_session_unexpected_state', 'This checkout has no payment waiting for verification.');
+  const outcome = await resolveAttempt(attempt.id);
+  throwIfFailed(outcome);
+  return payResult(outcome, sessionId, successUrlFor(row.session));
+}
+
 /**
  * Why the pay page cannot collect cards with Stripe's Payment Element, or null when it can:
  * charging needs the secret key (lib/psp decides that), the browser needs the publishable key.
@@ -207,10 +227,15 @@ export function payPageCsp(input: {
 }): string {
   const stripe = input.cardPsp === 'stripe';
   const connect = ["'self'"];
-  // The sandbox tokenizer may live on another origin than the app (SANDBOX_CARD_URL).
+  // The sandbox bank's 3-D Secure challenge runs in a frame of the pay page (components/pay/pay-form.tsx).
+  const frame = ["'self'"];
+  // The sandbox tokenizer and its challenge may live on another origin than the app (SANDBOX_CARD_URL).
   if (!stripe && input.sandboxCardUrl) {
     const origin = new URL(input.sandboxCardUrl).origin;
-    if (!input.appUrl || origin !== new URL(input.appUrl).origin) connect.push(origin);
+    if (!input.appUrl || origin !== new URL(input.appUrl).origin) {
+      connect.push(origin);
+      frame.push(origin);
+    }
   }
   if (stripe) connect.push(STRIPE_CSP.connect);
   const directives: [string, string[]][] = [
@@ -225,7 +250,7 @@ export function payPageCsp(input: {
     ['img-src', ["'self'", 'data:', 'blob:', 'https:']],
     ['font-src', ["'self'"]],
     ['connect-src', connect],
-    ['frame-src', stripe ? [...STRIPE_CSP.frame] : ["'none'"]],
+    ['frame-src', stripe ? [...STRIPE_CSP.frame] : frame],
     ['object-src', ["'none'"]],
     ['base-uri', ["'self'"]],
     ['form-action', ["'self'"]],

@@ -184,7 +184,8 @@ async function failAttemptForUsedToken(attemptId: string, err: PspError): Promis
   throw tokenAlreadyUsed(attempt.paymentMethodToken ?? '', err);
 }
 
-function throwIfFailed(outcome: AttemptOutcome): void {
+/** A failed attempt becomes the customer's typed error (authentication_failed or card_declined, 402). */
+export function throwIfFailed(outcome: AttemptOutcome): void {
   const { attempt } = outcome;
   if (attempt.status !== 'failed') return;
   if (attempt.failureCode === 'authentication_failed') {

@@ -64,6 +64,8 @@ export function serializeCheckoutSession(cs: CheckoutSession, pi: PaymentIntent,
     currency: cs.currency,
     line_items: cs.lineItems,
     customer_email: cs.customerEmail,
+    // As Stripe: the details the customer gave on the pay page (the email receipts go to), null before.
+    customer_details: pi.customerEmail ? { email: pi.customerEmail } : null,
     success_url: cs.successUrl,
     cancel_url: cs.cancelUrl,
     metadata: cs.metadata,

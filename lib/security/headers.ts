@@ -6,12 +6,26 @@
  */
 
 /**
- * Every page: nobody may frame it (clickjacking of the dashboard, login, signup; the 3-D Secure
- * challenge is a full-page redirect, never a frame), no plugins, no <base> pointing elsewhere.
+ * Every page: nobody may frame it (clickjacking of the dashboard, login, signup), no plugins, no
+ * <base> pointing elsewhere.
  * Scripts are not restricted here: only the pay page renders dynamically with a nonce (its own
  * policy, lib/checkout/pay.ts), the other pages are prerendered and could not carry one.
  */
 export const PAGE_CSP = "frame-ancestors 'none'; base-uri 'self'; object-src 'none'";
+
+/**
+ * The sandbox bank's 3-D Secure challenge: the pay page runs it in a frame of its own page, so the
+ * card fields stay in that page's memory through the challenge. Only this origin may frame it (the
+ * page's policy also names no other ancestor); everything else is the page policy. Browsers ignore
+ * X-Frame-Options when frame-ancestors is present (HTML's navigation rules), so next.config.mjs's
+ * DENY for every path stays as the fallback for browsers that know only that header.
+ */
+export const CHALLENGE_CSP = "frame-ancestors 'self'; base-uri 'self'; object-src 'none'";
+
+/** /sandbox/3ds/<payment>: the challenge pages, and nothing that merely starts alike. */
+export function isChallengePath(pathname: string): boolean {
+  return /^\/sandbox\/3ds\/[^/]+$/.test(pathname);
+}
 
 /** API responses are data, never documents: nothing may load or run from them. */
 export const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
@@ -54,6 +68,12 @@ export function responseSecurityHeaders(input: {
   payPageCsp?: string;
 }): Record<string, string> {
   const csp =
-    isPayPagePath(input.pathname) && input.payPageCsp ? input.payPageCsp : isApiPath(input.pathname) ? API_CSP : PAGE_CSP;
+    isPayPagePath(input.pathname) && input.payPageCsp
+      ? input.payPageCsp
+      : isApiPath(input.pathname)
+        ? API_CSP
+        : isChallengePath(input.pathname)
+          ? CHALLENGE_CSP
+          : PAGE_CSP;
   return { 'Content-Security-Policy': csp, ...(input.https ? { 'Strict-Transport-Security': HSTS } : {}) };
 }

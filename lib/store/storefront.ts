@@ -202,6 +202,7 @@ const sessionSchema = z.object({
   amount_total: z.number().int(),
   currency: z.string(),
   customer_email: z.string().nullish(),
+  customer_details: z.object({ email: z.string().nullish() }).nullish(),
   metadata: z.record(z.string(), z.string()).nullish(),
   line_items: z
     .union([
@@ -314,6 +315,11 @@ export interface StoreOrder {
   /** The browser cart this order was made from, so that cart can be emptied once paid. */
   cartId: string | null;
   lines: StoreOrderLine[];
+  /**
+   * Whether paykit emails this customer a receipt: the merchant has receipts on (its own setting)
+   * and the session has an email. The success page promises a receipt only then.
+   */
+  receiptSent: boolean;
 }
 
 const SESSION_ID = /^cs_[0-9A-Za-z]{8,64}$/;
@@ -328,16 +334,19 @@ export async function getStoreOrder(sessionId: string): Promise<StoreOrder | nul
     if (err instanceof AppError && err.code === 'resource_missing') return null;
     throw err;
   }
+  const { receiptsEnabled } = await storeMerchant();
   return {
     sessionId: session.id,
     paid: session.status === 'complete' && session.payment_status === 'paid',
     status: session.status,
     amountTotal: session.amount_total,
     currency: session.currency,
-    customerEmail: session.customer_email ?? null,
+    // The email typed on the pay page (where receipts go), else the one the store passed in.
+    customerEmail: session.customer_details?.email ?? session.customer_email ?? null,
     orderRef: session.metadata?.order_ref ?? null,
     cartId: session.metadata?.cart_id ?? null,
     lines: orderLines(session.line_items),
+    receiptSent: receiptsEnabled && !!(session.customer_details?.email ?? session.customer_email),
   };
 }
 

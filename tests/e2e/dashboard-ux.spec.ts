@@ -114,6 +114,35 @@ test.describe('merchant dashboard: reads at a glance', () => {
       await expect(page.getByTestId('payment-row-id').first()).toBeInViewport();
     });
 
+    test(`${vp.name} ${vp.width}x${vp.height}: the shared tables and forms of balances, risk, audit, webhooks and settings neither overflow nor overlap`, async ({
+      page,
+    }) => {
+      const merchant = await demoMerchant();
+      await page.setViewportSize({ width: vp.width, height: vp.height });
+      await new DashboardLogin(page).login(merchant.email, merchant.password);
+      for (const url of ['/dashboard/balances', '/dashboard/risk', '/dashboard/audit', '/dashboard/webhooks', '/dashboard/settings', '/dashboard/settings/team']) {
+        await page.goto(url);
+        await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+        expect(await layoutProblems(page), `${url} at ${vp.width}px`).toEqual([]);
+      }
+      // the one table component: a scrollable, labelled region on a laptop, label/value cards on a phone
+      await page.goto('/dashboard/audit');
+      const wrap = page.getByTestId('audit-table-wrap');
+      await expect(wrap).toHaveAttribute('role', 'region');
+      const firstCell = page.getByTestId('audit-row').first().locator('td').first();
+      const cell = await firstCell.evaluate((td) => ({ display: getComputedStyle(td).display, label: getComputedStyle(td, '::before').content }));
+      if (vp.width < 640) {
+        expect(cell.display, 'a phone row is a card of label/value lines').toBe('grid');
+        expect(cell.label).not.toBe('none');
+      } else {
+        expect(cell.display).toBe('table-cell');
+        expect(cell.label).toBe('none');
+      }
+      // no row sticks out of its box: every column fits or scrolls inside the table's own region
+      const outside = await wrap.evaluate((el) => el.scrollWidth - el.clientWidth);
+      if (vp.width < 640) expect(outside, 'phone cards need no sideways scrolling').toBeLessThanOrEqual(1);
+    });
+
     test(`${vp.name} ${vp.width}x${vp.height}: overview charts have axes and follow the date range`, async ({
       page,
       pay,

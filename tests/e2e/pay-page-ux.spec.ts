@@ -117,10 +117,23 @@ test.describe('pay page states', () => {
     await expectNoAxeViolations(page, 'completed pay page');
   });
 
-  test('while a challenge is open, the same session in another tab says verification is pending', async ({ page, context, pay, threeDs, success, email, startCheckout }) => {
+  test('the challenge opens in a dialog on the pay page; the same session in another tab says verification is pending', async ({ page, context, pay, threeDs, success, email, startCheckout }, info) => {
     const sessionId = await startCheckout();
+    const framingRefused: string[] = [];
+    page.on('console', (m) => {
+      if (/frame-ancestors|X-Frame-Options|Content Security Policy/i.test(m.text())) framingRefused.push(m.text());
+    });
     await pay.pay(email, card('4000002760003184'));
     await threeDs.expectShown();
+    // still the pay page: the challenge is in a frame of it, and the bank names the card
+    expect(page.url()).toMatch(new RegExp(`/pay/${sessionId}$`));
+    await expect(threeDs.frame.getByTestId('3ds-card')).toContainText('ending in 3184');
+    await expect(threeDs.dialog.getByRole('heading', { name: 'Confirm with your bank' })).toBeVisible();
+    // modal: the dialog is in the top layer and the form behind it is inert
+    expect(await threeDs.dialog.evaluate((d: HTMLDialogElement) => d.open && d.matches(':modal'))).toBe(true);
+    await page.keyboard.press('Escape');
+    await expect(threeDs.dialog).toBeVisible();
+    await attachScreenshot(page, info, 'pay-page-3ds-dialog');
 
     const other = await context.newPage();
     await other.goto(`/pay/${sessionId}`);
@@ -132,28 +145,36 @@ test.describe('pay page states', () => {
 
     await threeDs.complete();
     await success.expectPaid(sessionId);
-    expect(page.url()).toContain(sessionId);
+    expect(framingRefused).toEqual([]);
   });
 
-  test('a failed challenge keeps the expiry, names the card to enter again (never stores its number) and gives one instruction', async ({ page, pay, threeDs, email, startCheckout }) => {
+  test('a failed challenge keeps the card number in the form (never in storage) and gives one instruction', async ({ page, pay, threeDs, success, email, startCheckout }) => {
     const sessionId = await startCheckout();
-    await pay.pay(email, card('4000002760003184'));
+    const entered = card('4000002760003184');
+    await pay.pay(email, entered);
     await threeDs.fail();
-    await page.waitForURL(new RegExp(`/pay/${sessionId}$`));
     await expect(pay.error).toBeVisible();
-    // the card number is not kept anywhere in the browser: only its last four digits are named
-    await expect(pay.cardNumber).toHaveValue('');
-    await expect(page.getByTestId('card-reenter-hint')).toHaveText('Enter the card ending in 3184 again, with its security code.');
-    await expect(pay.cardCvc).toHaveValue('');
-    const stored = await page.evaluate(() => JSON.stringify(Object.fromEntries(Object.entries(window.sessionStorage))));
-    expect(stored).not.toContain('4000002760003184');
-    expect(stored).not.toContain('4000 0027 6000 3184');
+    await expect(threeDs.dialog).toHaveCount(0);
+    expect(page.url()).toMatch(new RegExp(`/pay/${sessionId}$`));
+    // the fields are as the customer left them
+    await expect(pay.cardNumber).toHaveValue('4000 0027 6000 3184');
+    await expect(pay.cardExpiry).toHaveValue(entered.expiry);
+    await expect(pay.cardCvc).toHaveValue(entered.cvc);
+    await expect(pay.email).toHaveValue(email);
+    // one instruction, no second hint beside it
     await expect(pay.error.locator('.notice-title')).toHaveText('Card verification failed');
-    const message = (await pay.error.locator('p').nth(1).textContent()) ?? '';
-    expect(message).toBe('Your bank could not confirm this payment. Press Pay to verify again, or enter a different card.');
-    // read once: a reload does not bring the hint back
-    await page.reload();
-    await expect(page.getByTestId('card-reenter-hint')).toHaveCount(0);
+    await expect(pay.error.locator('p')).toHaveCount(2);
+    expect(await pay.error.locator('p').nth(1).textContent()).toBe('Your bank could not confirm this payment. Press Pay to verify again, or enter a different card.');
+    await expect(page.locator('.field-hint')).toHaveCount(0);
+    await expect(page.locator('.pay-error-slot')).toBeFocused();
+    // nothing of the card was written to the browser's storage
+    const stored = await page.evaluate(() => JSON.stringify([Object.entries(window.sessionStorage), Object.entries(window.localStorage)]));
+    expect(stored).not.toMatch(/4000\s?0027|3184/);
+
+    // Pay again with the same fields: a new challenge, this time completed
+    await pay.submit();
+    await threeDs.complete();
+    await success.expectPaid(sessionId);
   });
 
   test('a canceled payment says canceled, not expired', async ({ page, pay, request, baseURL }) => {

@@ -23,6 +23,7 @@ test('a payment and a refund each send a receipt to the local mailbox, and the l
   expect(amount).toMatch(/^USD \d+\.\d{2}$/);
   await pay.pay(email, card('4242424242424242'));
   await success.expectPaid(sessionId);
+  await expect(page.getByTestId('order-receipt-note')).toHaveText(`A receipt is on its way to ${email}.`);
   const session = await api.get<{ payment_intent: string }>(`/api/v1/checkout/sessions/${sessionId}`);
 
   let merchantName = '';
@@ -96,6 +97,9 @@ test('a merchant who turns receipts off sends none, and can turn them on again',
     const sessionId = await startCheckout();
     await pay.pay(email, card('4242424242424242'));
     await success.expectPaid(sessionId);
+    // the store's thank-you page promises no receipt the merchant will not send
+    await expect(page.getByTestId('order-success')).not.toContainText(/receipt/i);
+    await expect(page.getByTestId('order-receipt-note')).toHaveCount(0);
     const { payment_intent: pi } = await api.get<{ payment_intent: string }>(`/api/v1/checkout/sessions/${sessionId}`);
     // the receipt function decided: skipped because receipts are off, and nothing in the mailbox
     await expect

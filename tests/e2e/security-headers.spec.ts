@@ -48,7 +48,7 @@ test.describe('security headers and framing', () => {
     expect((await payResponse!.headerValue('content-security-policy')) ?? '').toMatch(/script-src 'self' 'nonce-/);
   });
 
-  test('a page on another site that frames /login, /signup or /dashboard gets nothing', async ({ page, baseURL }) => {
+  test('a page on another site that frames /login, /signup, /dashboard or the 3-D Secure challenge gets nothing', async ({ page, baseURL }) => {
     const blocked: string[] = [];
     page.on('console', (m) => {
       if (/frame-ancestors|X-Frame-Options/i.test(m.text())) blocked.push(m.text());
@@ -57,11 +57,13 @@ test.describe('security headers and framing', () => {
       <iframe id="control" srcdoc="<p id='inside'>framed</p>"></iframe>
       <iframe id="login" src="${baseURL}/login"></iframe>
       <iframe id="signup" src="${baseURL}/signup"></iframe>
-      <iframe id="dashboard" src="${baseURL}/dashboard"></iframe>`);
+      <iframe id="dashboard" src="${baseURL}/dashboard"></iframe>
+      <iframe id="challenge" src="${baseURL}/sandbox/3ds/sbpay_notframeable"></iframe>`);
     // the control frame renders, so a frame that stays empty was refused, not slow
     await expect(page.frameLocator('#control').locator('#inside')).toHaveText('framed');
-    await expect.poll(() => blocked.length, { timeout: 15_000 }).toBeGreaterThanOrEqual(3);
-    for (const id of ['login', 'signup', 'dashboard']) {
+    // the 3-D Secure challenge may be framed by this app's own pages only, never by another site
+    await expect.poll(() => blocked.length, { timeout: 15_000 }).toBeGreaterThanOrEqual(4);
+    for (const id of ['login', 'signup', 'dashboard', 'challenge']) {
       const frame = await (await page.$(`#${id}`))!.contentFrame();
       expect(frame, id).not.toBeNull();
       await expect(frame!.locator('input')).toHaveCount(0);

@@ -104,6 +104,16 @@ describe('hosted pay page flow', () => {
     expect((await pay(cs.id, '4242424242424242')).body.error.code).toBe('checkout_session_unexpected_state');
   });
 
+  it("the email the customer typed on the pay page reads back as the session's customer_details (Stripe's shape), for the merchant's receipt note", async () => {
+    const cs = await newSession();
+    expect((await api.get(`/api/v1/checkout/sessions/${cs.id}`)).body.customer_details).toBeNull();
+    expect((await pay(cs.id, '4242424242424242', { email: 'Typed@Example.test' })).status).toBe(200);
+    const after = (await api.get(`/api/v1/checkout/sessions/${cs.id}`)).body;
+    expect(after.customer_details).toEqual({ email: 'typed@example.test' });
+    // the email the merchant gave at creation, if any, stays where it was
+    expect(after.customer_email).toBeNull();
+  });
+
   it('shows a decline, then accepts another card', async () => {
     const cs = await newSession();
     const declined = await pay(cs.id, '4000000000000002');

@@ -69,12 +69,28 @@ describe('pages cannot be framed', () => {
     '/store',
     '/store/cart',
     '/',
-    '/sandbox/3ds/sbpay_1',
+    '/sandbox/3ds',
+    '/sandbox/phone/254712345678',
     '/api/auth/error',
   ])('%s forbids every frame ancestor', async (path) => {
     const headers = await headersFor(`http://localhost:3000${path}`);
     expect(headers.get('content-security-policy')).toBe(PAGE_CSP);
     expect(directives(headers.get('content-security-policy')).get('frame-ancestors')).toEqual(["'none'"]);
+  });
+
+  it('the 3-D Secure challenge may be framed by this origin only (the pay page runs it in a frame)', async () => {
+    for (const path of ['/sandbox/3ds/sbpay_1', '/sandbox/3ds/sbpay_1?x=1']) {
+      const csp = directives((await headersFor(`http://localhost:3000${path}`)).get('content-security-policy'));
+      expect(csp.get('frame-ancestors')).toEqual(["'self'"]);
+      expect(csp.get('object-src')).toEqual(["'none'"]);
+      expect(csp.get('base-uri')).toEqual(["'self'"]);
+    }
+    // nothing else under /sandbox, and no look-alike path, gets the looser policy
+    for (const path of ['/sandbox/3dsx/sbpay_1', '/sandbox/3ds', '/pay/sandbox/3ds/x', '/api/sandbox/card/v1/payments/sbpay_1/3ds']) {
+      expect(directives((await headersFor(`http://localhost:3000${path}`)).get('content-security-policy')).get('frame-ancestors')).toEqual([
+        "'none'",
+      ]);
+    }
   });
 
   it('the pay page keeps its nonce policy, with no frame ancestor either', async () => {

@@ -4,7 +4,7 @@ import styles from '@/components/dashboard/access/access.module.css';
 import { formatWhen } from '@/components/dashboard/access/format';
 import { listAudit } from '@/lib/audit';
 import { requirePermission } from '../guard';
-import { TableWrap } from '@/components/dashboard/access/table-wrap';
+import { DataTable } from '@/components/dashboard/ui/data-table';
 
 export const metadata: Metadata = { title: 'Audit log' };
 export const dynamic = 'force-dynamic';
@@ -33,33 +33,23 @@ export default async function AuditPage({
             {cursor ? 'No older entries.' : 'Nothing recorded yet.'}
           </p>
         ) : (
-          <TableWrap label="Audit log entries">
-            <table className={styles.table} data-testid="audit-table">
-              <caption>Newest first, {PAGE_SIZE} per page</caption>
-              <thead>
-                <tr>
-                  <th scope="col">When</th>
-                  <th scope="col">Who</th>
-                  <th scope="col">What</th>
-                  <th scope="col">Target</th>
-                  <th scope="col">IP</th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((r) => (
-                  <tr key={r.id} data-testid="audit-row" data-action={r.action}>
-                    <td className={styles.nowrap}>{formatWhen(r.createdAt)}</td>
-                    <td>{r.actorEmail ?? 'system'}</td>
-                    <td>
-                      <code>{r.action}</code>
-                    </td>
-                    <td className={styles.mono}>{r.targetId ? `${r.targetType ?? ''} ${r.targetId}`.trim() : '—'}</td>
-                    <td className={styles.nowrap}>{r.ip ?? '—'}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </TableWrap>
+          <>
+            <p className="small muted">Newest first, {PAGE_SIZE} per page.</p>
+            <DataTable
+              caption="Audit log entries, newest first"
+              testId="audit-table"
+              rows={rows}
+              rowKey={(r) => r.id}
+              rowProps={(r) => ({ 'data-testid': 'audit-row', 'data-action': r.action })}
+              columns={[
+                { header: 'When', kind: 'nowrap', cell: (r) => formatWhen(r.createdAt) },
+                { header: 'Who', kind: 'wrap', cell: (r) => r.actorEmail ?? 'system' },
+                { header: 'What', cell: (r) => <code>{r.action}</code> },
+                { header: 'Target', kind: 'mono', cell: (r) => (r.targetId ? `${r.targetType ?? ''} ${r.targetId}`.trim() : '—') },
+                { header: 'IP', kind: 'nowrap', cell: (r) => r.ip ?? '—' },
+              ]}
+            />
+          </>
         )}
         <nav className={styles.pager} aria-label="Audit log pages">
           {cursor ? <Link href="/dashboard/audit">← Newest</Link> : <span />}

@@ -1,5 +1,6 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
+import { DataTable } from '@/components/dashboard/ui/data-table';
 import { describeFee, getBalancesView, type BalancesView } from '@/lib/dashboard/balances';
 import { AppError } from '@/lib/errors';
 import { formatMoney } from '@/lib/money';
@@ -48,35 +49,34 @@ export default async function BalancesPage({ searchParams }: { searchParams: Pro
             No balance yet: a captured payment shows up here within seconds.
           </p>
         ) : (
-          <div className={styles.tableWrap} tabIndex={0} role="region" aria-label="Balances per currency">
-            <table className={styles.table} data-testid="balances-table">
-              <caption className="visually-hidden">Available and pending balance per currency</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Currency</th>
-                  <th scope="col">Available</th>
-                  <th scope="col">Pending</th>
-                  <th scope="col">Total</th>
-                </tr>
-              </thead>
-              <tbody>
-                {balances.map((b) => (
-                  <tr key={b.currency} data-testid={`balance-${b.currency}`}>
-                    <th scope="row">{b.currency.toUpperCase()}</th>
-                    <td className={styles.amount} data-testid={`balance-available-${b.currency}`}>
-                      {formatMoney(b.availableMinor, b.currency)}
-                    </td>
-                    <td className={styles.amount} data-testid={`balance-pending-${b.currency}`}>
-                      {formatMoney(b.pendingMinor, b.currency)}
-                    </td>
-                    <td className={styles.amount} data-testid={`balance-total-${b.currency}`}>
-                      {formatMoney(b.availableMinor + b.pendingMinor, b.currency)}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            caption="Available and pending balance per currency"
+            testId="balances-table"
+            rows={balances}
+            rowKey={(b) => b.currency}
+            rowProps={(b) => ({ 'data-testid': `balance-${b.currency}` })}
+            columns={[
+              { header: 'Currency', rowHeader: true, cell: (b) => b.currency.toUpperCase() },
+              {
+                header: 'Available',
+                kind: 'amount',
+                testId: (b) => `balance-available-${b.currency}`,
+                cell: (b) => formatMoney(b.availableMinor, b.currency),
+              },
+              {
+                header: 'Pending',
+                kind: 'amount',
+                testId: (b) => `balance-pending-${b.currency}`,
+                cell: (b) => formatMoney(b.pendingMinor, b.currency),
+              },
+              {
+                header: 'Total',
+                kind: 'amount',
+                testId: (b) => `balance-total-${b.currency}`,
+                cell: (b) => formatMoney(b.availableMinor + b.pendingMinor, b.currency),
+              },
+            ]}
+          />
         )}
         <p className="small muted">Pending funds become available at the daily settlement.</p>
       </section>
@@ -88,45 +88,33 @@ export default async function BalancesPage({ searchParams }: { searchParams: Pro
             No balance transactions {startingAfter ? 'on this page' : 'yet'}.
           </p>
         ) : (
-          <div className={styles.tableWrap} tabIndex={0} role="region" aria-label="Balance transactions">
-            <table className={styles.table} data-testid="balance-transactions">
-              <caption className="visually-hidden">Balance transactions, newest first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Date</th>
-                  <th scope="col">Type</th>
-                  <th scope="col">Amount</th>
-                  <th scope="col">Fee</th>
-                  <th scope="col">Net</th>
-                  <th scope="col">Balance after</th>
-                  <th scope="col">Source</th>
-                </tr>
-              </thead>
-              <tbody>
-                {transactions.data.map((t) => (
-                  <tr key={t.id} data-testid="balance-transaction" data-type={t.type}>
-                    <td>{t.created.toISOString().replace('T', ' ').slice(0, 16)} UTC</td>
-                    <td>{TYPE_LABELS[t.type] ?? t.type}</td>
-                    <td className={styles.amount}>{formatMoney(t.amountMinor, t.currency)}</td>
-                    <td className={styles.amount}>{t.feeMinor ? formatMoney(t.feeMinor, t.currency) : '—'}</td>
-                    <td className={styles.amount}>{formatMoney(t.netMinor, t.currency)}</td>
-                    <td className={styles.amount}>{formatMoney(t.balanceAfterMinor, t.currency)}</td>
-                    <td className={styles.mono}>
-                      {t.source.paymentIntentId ? (
-                        <Link
-                          href={`/dashboard/payments/${t.source.paymentIntentId}${t.source.refundId ? `#${t.source.refundId}` : ''}`}
-                        >
-                          {t.source.refundId ?? t.source.paymentIntentId}
-                        </Link>
-                      ) : (
-                        t.id
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            caption="Balance transactions, newest first"
+            testId="balance-transactions"
+            rows={transactions.data}
+            rowKey={(t) => t.id}
+            rowProps={(t) => ({ 'data-testid': 'balance-transaction', 'data-type': t.type })}
+            columns={[
+              { header: 'Date', kind: 'nowrap', cell: (t) => `${t.created.toISOString().replace('T', ' ').slice(0, 16)} UTC` },
+              { header: 'Type', cell: (t) => TYPE_LABELS[t.type] ?? t.type },
+              { header: 'Amount', kind: 'amount', cell: (t) => formatMoney(t.amountMinor, t.currency) },
+              { header: 'Fee', kind: 'amount', cell: (t) => (t.feeMinor ? formatMoney(t.feeMinor, t.currency) : '—') },
+              { header: 'Net', kind: 'amount', cell: (t) => formatMoney(t.netMinor, t.currency) },
+              { header: 'Balance after', kind: 'amount', cell: (t) => formatMoney(t.balanceAfterMinor, t.currency) },
+              {
+                header: 'Source',
+                kind: 'mono',
+                cell: (t) =>
+                  t.source.paymentIntentId ? (
+                    <Link href={`/dashboard/payments/${t.source.paymentIntentId}${t.source.refundId ? `#${t.source.refundId}` : ''}`}>
+                      {t.source.refundId ?? t.source.paymentIntentId}
+                    </Link>
+                  ) : (
+                    t.id
+                  ),
+              },
+            ]}
+          />
         )}
         <nav className={styles.pager} aria-label="Balance transaction pages">
           {startingAfter ? <Link href="/dashboard/balances">← Newest</Link> : null}
@@ -141,25 +129,17 @@ export default async function BalancesPage({ searchParams }: { searchParams: Pro
       <section className={styles.card} aria-labelledby="fees-heading">
         <h2 id="fees-heading">Fee schedule</h2>
         <p className="small muted">Charged on each captured payment, taken from the pending balance.</p>
-        <div className={styles.tableWrap} tabIndex={0} role="region" aria-label="Fee schedule">
-          <table className={styles.table} data-testid="fee-schedule">
-            <caption className="visually-hidden">Fees per currency</caption>
-            <thead>
-              <tr>
-                <th scope="col">Currency</th>
-                <th scope="col">Fee per payment</th>
-              </tr>
-            </thead>
-            <tbody>
-              {fees.map((f) => (
-                <tr key={f.currency} data-testid={`fee-${f.currency}`}>
-                  <th scope="row">{f.currency.toUpperCase()}</th>
-                  <td>{describeFee(f.schedule, f.currency, formatMoney)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption="Fees per currency"
+          testId="fee-schedule"
+          rows={fees}
+          rowKey={(f) => f.currency}
+          rowProps={(f) => ({ 'data-testid': `fee-${f.currency}` })}
+          columns={[
+            { header: 'Currency', rowHeader: true, cell: (f) => f.currency.toUpperCase() },
+            { header: 'Fee per payment', kind: 'wrap', cell: (f) => describeFee(f.schedule, f.currency, formatMoney) },
+          ]}
+        />
       </section>
     </>
   );

@@ -2,6 +2,9 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { ActionForm } from '@/components/dashboard/action-form';
 import formStyles from '@/components/dashboard/forms.module.css';
+import { DataTable } from '@/components/dashboard/ui/data-table';
+import { Field, Fields } from '@/components/dashboard/ui/field';
+import { Stat, StatGrid } from '@/components/dashboard/ui/stat-grid';
 import { can } from '@/lib/auth/permissions';
 import { minorToMajorString } from '@/lib/dashboard/amounts';
 import { getRiskPage } from '@/lib/dashboard/risk';
@@ -53,10 +56,9 @@ export default async function RiskPage() {
             successText="Rules saved; they apply to the next payment attempt."
             testId="risk-settings-form"
           >
-            <div className={formStyles.fields}>
+            <Fields>
               {limits.map((l) => (
-                <div key={l.name} className={formStyles.field}>
-                  <label htmlFor={l.name}>{l.label}</label>
+                <Field key={l.name} id={l.name} label={l.label}>
                   <input
                     id={l.name}
                     name={l.name}
@@ -67,14 +69,13 @@ export default async function RiskPage() {
                     defaultValue={l.value}
                     data-testid={`risk-${l.name}`}
                   />
-                </div>
+                </Field>
               ))}
-            </div>
+            </Fields>
             <fieldset className={formStyles.checks}>
               <legend className={formStyles.legend}>Largest amount per payment (empty = no ceiling)</legend>
               {SUPPORTED_CURRENCIES.map((c) => (
-                <div key={c} className={formStyles.field}>
-                  <label htmlFor={`ceiling_${c}`}>{c.toUpperCase()}</label>
+                <Field key={c} id={`ceiling_${c}`} label={c.toUpperCase()}>
                   <input
                     id={`ceiling_${c}`}
                     name={`ceiling_${c}`}
@@ -84,25 +85,23 @@ export default async function RiskPage() {
                     }
                     data-testid={`risk-ceiling-${c}`}
                   />
-                </div>
+                </Field>
               ))}
             </fieldset>
           </ActionForm>
         ) : (
-          <dl className={styles.grid} data-testid="risk-settings">
+          <StatGrid testId="risk-settings">
             {limits.map((l) => (
-              <div key={l.name} className={styles.stat}>
-                <dt>{l.label}</dt>
-                <dd>{l.value}</dd>
-              </div>
+              <Stat key={l.name} label={l.label}>
+                {l.value}
+              </Stat>
             ))}
             {SUPPORTED_CURRENCIES.map((c) => (
-              <div key={c} className={styles.stat}>
-                <dt>Ceiling {c.toUpperCase()}</dt>
-                <dd>{settings.amountCeilings[c] !== undefined ? formatMoney(settings.amountCeilings[c], c) : 'none'}</dd>
-              </div>
+              <Stat key={c} label={`Ceiling ${c.toUpperCase()}`}>
+                {settings.amountCeilings[c] !== undefined ? formatMoney(settings.amountCeilings[c], c) : 'none'}
+              </Stat>
             ))}
-          </dl>
+          </StatGrid>
         )}
       </section>
 
@@ -113,27 +112,22 @@ export default async function RiskPage() {
             The blocklist is empty.
           </p>
         ) : (
-          <div className={styles.tableWrap} tabIndex={0} role="region" aria-label="Blocklist entries">
-            <table className={styles.table} data-testid="blocklist">
-              <caption className="visually-hidden">Blocked cards, emails and IP addresses</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Kind</th>
-                  <th scope="col">Value</th>
-                  <th scope="col">Reason</th>
-                  <th scope="col">Added</th>
-                  {canWrite ? <th scope="col">Remove</th> : null}
-                </tr>
-              </thead>
-              <tbody>
-                {entries.map((e) => (
-                  <tr key={e.id} data-testid="blocklist-entry">
-                    <td>{KIND_LABELS[e.kind]}</td>
-                    <td className={styles.mono}>{e.value}</td>
-                    <td className={styles.wrap}>{e.reason ?? '—'}</td>
-                    <td>{e.createdAt.toISOString().slice(0, 10)}</td>
-                    {canWrite ? (
-                      <td>
+          <DataTable
+            caption="Blocked cards, emails and IP addresses"
+            testId="blocklist"
+            rows={entries}
+            rowKey={(e) => e.id}
+            rowProps={() => ({ 'data-testid': 'blocklist-entry' })}
+            columns={[
+              { header: 'Kind', cell: (e) => KIND_LABELS[e.kind] },
+              { header: 'Value', kind: 'mono', cell: (e) => e.value },
+              { header: 'Reason', kind: 'wrap', cell: (e) => e.reason ?? '—' },
+              { header: 'Added', kind: 'nowrap', cell: (e) => e.createdAt.toISOString().slice(0, 10) },
+              ...(canWrite
+                ? [
+                    {
+                      header: 'Remove',
+                      cell: (e: (typeof entries)[number]) => (
                         <ActionForm
                           action={removeBlocklistAction}
                           submitLabel="Remove"
@@ -143,13 +137,12 @@ export default async function RiskPage() {
                         >
                           <input type="hidden" name="entryId" value={e.id} />
                         </ActionForm>
-                      </td>
-                    ) : null}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+                      ),
+                    },
+                  ]
+                : []),
+            ]}
+          />
         )}
         {canWrite ? (
           <>
@@ -161,24 +154,21 @@ export default async function RiskPage() {
               successText="Added."
               testId="add-blocklist-form"
             >
-              <div className={formStyles.fields}>
-                <div className={formStyles.field}>
-                  <label htmlFor="bl-kind">Kind</label>
+              <Fields>
+                <Field id="bl-kind" label="Kind">
                   <select id="bl-kind" name="kind" defaultValue="email" data-testid="blocklist-kind">
                     <option value="email">Email</option>
                     <option value="ip">IP address</option>
                     <option value="card_fingerprint">Card fingerprint</option>
                   </select>
-                </div>
-                <div className={formStyles.field}>
-                  <label htmlFor="bl-value">Value</label>
+                </Field>
+                <Field id="bl-value" label="Value">
                   <input id="bl-value" name="value" required data-testid="blocklist-value" />
-                </div>
-                <div className={formStyles.field}>
-                  <label htmlFor="bl-reason">Reason (optional)</label>
+                </Field>
+                <Field id="bl-reason" label="Reason (optional)">
                   <input id="bl-reason" name="reason" maxLength={200} />
-                </div>
-              </div>
+                </Field>
+              </Fields>
             </ActionForm>
           </>
         ) : null}
@@ -191,41 +181,31 @@ export default async function RiskPage() {
             No blocked attempts.
           </p>
         ) : (
-          <div className={styles.tableWrap} tabIndex={0} role="region" aria-label="Blocked attempts">
-            <table className={styles.table} data-testid="blocked-attempts">
-              <caption className="visually-hidden">Payment attempts the risk rules blocked, newest first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Time</th>
-                  <th scope="col">Amount</th>
-                  <th scope="col">Customer</th>
-                  <th scope="col">Why</th>
-                  <th scope="col">Payment</th>
-                </tr>
-              </thead>
-              <tbody>
-                {blocked.map((b) => (
-                  <tr key={b.id} data-testid="blocked-attempt">
-                    <td>{b.createdAt.toISOString().replace('T', ' ').slice(0, 16)} UTC</td>
-                    <td className={styles.amount}>{formatMoney(b.amount, b.currency)}</td>
-                    <td className={styles.wrap}>
-                      {[
-                        b.customerEmail,
-                        b.customerIp,
-                        b.card ? `${b.card.brand} •••• ${b.card.last4} (${b.card.fingerprint})` : null,
-                      ]
-                        .filter(Boolean)
-                        .join(' · ') || '—'}
-                    </td>
-                    <td className={styles.wrap}>{b.reasons.map((r) => RISK_REASON_MESSAGES[r] ?? r).join(' ')}</td>
-                    <td className={styles.mono}>
-                      <Link href={`/dashboard/payments/${b.paymentIntentId}`}>{b.paymentIntentId}</Link>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            caption="Payment attempts the risk rules blocked, newest first"
+            testId="blocked-attempts"
+            rows={blocked}
+            rowKey={(b) => b.id}
+            rowProps={() => ({ 'data-testid': 'blocked-attempt' })}
+            columns={[
+              { header: 'Time', kind: 'nowrap', cell: (b) => `${b.createdAt.toISOString().replace('T', ' ').slice(0, 16)} UTC` },
+              { header: 'Amount', kind: 'amount', cell: (b) => formatMoney(b.amount, b.currency) },
+              {
+                header: 'Customer',
+                kind: 'wrap',
+                cell: (b) =>
+                  [b.customerEmail, b.customerIp, b.card ? `${b.card.brand} •••• ${b.card.last4} (${b.card.fingerprint})` : null]
+                    .filter(Boolean)
+                    .join(' · ') || '—',
+              },
+              { header: 'Why', kind: 'wrap', cell: (b) => b.reasons.map((r) => RISK_REASON_MESSAGES[r] ?? r).join(' ') },
+              {
+                header: 'Payment',
+                kind: 'mono',
+                cell: (b) => <Link href={`/dashboard/payments/${b.paymentIntentId}`}>{b.paymentIntentId}</Link>,
+              },
+            ]}
+          />
         )}
       </section>
     </>

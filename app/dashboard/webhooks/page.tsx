@@ -4,6 +4,7 @@ import { ActionForm } from '@/components/dashboard/action-form';
 import { ConfirmActionForm } from '@/components/dashboard/confirm-action-form';
 import { CreateEndpointForm } from '@/components/dashboard/create-endpoint-form';
 import formStyles from '@/components/dashboard/forms.module.css';
+import { DataTable } from '@/components/dashboard/ui/data-table';
 import { StatusBadge } from '@/components/dashboard/status-badge';
 import { can } from '@/lib/auth/permissions';
 import { listDeadLetters, listDeliveryLog, listEndpoints, WEBHOOK_EVENT_CHOICES } from '@/lib/dashboard/webhooks';
@@ -160,33 +161,20 @@ export default async function WebhooksPage({ searchParams }: { searchParams: Pro
                   {d.attempts.length === 0 ? (
                     <p className="small muted">Not attempted yet.</p>
                   ) : (
-                    <div className={styles.tableWrap} tabIndex={0} role="region" aria-label={`Attempts of delivery ${d.id}`}>
-                      <table className={styles.table}>
-                        <caption className="visually-hidden">Attempts of delivery {d.id}</caption>
-                        <thead>
-                          <tr>
-                            <th scope="col">#</th>
-                            <th scope="col">Trigger</th>
-                            <th scope="col">Status code</th>
-                            <th scope="col">Latency</th>
-                            <th scope="col">Response</th>
-                            <th scope="col">Time</th>
-                          </tr>
-                        </thead>
-                        <tbody>
-                          {d.attempts.map((a) => (
-                            <tr key={a.attemptNumber} data-testid="delivery-attempt">
-                              <td>{a.attemptNumber}</td>
-                              <td>{a.trigger}</td>
-                              <td>{a.statusCode ?? '—'}</td>
-                              <td>{a.latencyMs} ms</td>
-                              <td className={styles.wrap}>{a.error ?? a.responseExcerpt ?? '—'}</td>
-                              <td>{when(a.createdAt)}</td>
-                            </tr>
-                          ))}
-                        </tbody>
-                      </table>
-                    </div>
+                    <DataTable
+                      caption={`Attempts of delivery ${d.id}`}
+                      rows={d.attempts}
+                      rowKey={(a) => String(a.attemptNumber)}
+                      rowProps={() => ({ 'data-testid': 'delivery-attempt' })}
+                      columns={[
+                        { header: '#', cell: (a) => a.attemptNumber },
+                        { header: 'Trigger', cell: (a) => a.trigger },
+                        { header: 'Status code', cell: (a) => a.statusCode ?? '—' },
+                        { header: 'Latency', kind: 'nowrap', cell: (a) => `${a.latencyMs} ms` },
+                        { header: 'Response', kind: 'wrap', cell: (a) => a.error ?? a.responseExcerpt ?? '—' },
+                        { header: 'Time', kind: 'nowrap', cell: (a) => when(a.createdAt) },
+                      ]}
+                    />
                   )}
                 </details>
                 {canWrite ? (

@@ -195,6 +195,7 @@ function PayPanel({
         initialEmail={view.customerEmail ?? ''}
         publishableKey={STRIPE_PUBLISHABLE_KEY}
         initialProblem={initialCardProblem}
+        expiresAt={view.expiresAt}
       />
     ) : (
       <PayForm

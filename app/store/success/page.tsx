@@ -52,7 +52,9 @@ export default async function SuccessPage({ searchParams }: { searchParams: Prom
           </div>
           <h1>Thank you — payment received</h1>
           <p className="muted">
-            {order.customerEmail ? <>A receipt is on its way to {order.customerEmail}. </> : null}
+            {order.receiptSent && order.customerEmail ? (
+              <span data-testid="order-receipt-note">A receipt is on its way to {order.customerEmail}. </span>
+            ) : null}
             {order.orderRef ? (
               <>
                 Your order reference is <strong data-testid="order-ref">{order.orderRef}</strong>.

@@ -3,6 +3,7 @@
 import { useActionState } from 'react';
 import type { ActionResult } from './action-result';
 import styles from './access.module.css';
+import { Field, Fields } from '../ui/field';
 import { FormMessage } from './form-message';
 
 type PlainAction = (prev: ActionResult, form: FormData) => Promise<ActionResult>;
@@ -15,18 +16,33 @@ export function ProfileForm({ save, canWrite, name, email, supportEmail }: { sav
   return (
     <form action={action} className={styles.form}>
       <fieldset disabled={!canWrite}>
-        <div>
-          <label htmlFor="profile-name">Business name</label>
-          <input id="profile-name" name="name" defaultValue={name} required maxLength={200} data-testid="profile-name" aria-invalid={invalid('name')} />
-          <p className={styles.hint}>Shown to customers on the pay page and in the dashboard.</p>
-        </div>
-        <div>
-          <label htmlFor="profile-support-email">Support email</label>
-          <input id="profile-support-email" name="supportEmail" type="email" defaultValue={supportEmail} data-testid="profile-support-email" aria-invalid={invalid('supportEmail')} aria-describedby="support-hint" />
-          <p id="support-hint" className={styles.hint}>
-            Where customers can reach you (optional). Your sign-up email, {email}, stays private.
-          </p>
-        </div>
+        <Field id="profile-name" label="Business name" hint="Shown to customers on the pay page and in the dashboard.">
+          <input
+            id="profile-name"
+            name="name"
+            defaultValue={name}
+            required
+            maxLength={200}
+            data-testid="profile-name"
+            aria-invalid={invalid('name')}
+            aria-describedby="profile-name-hint"
+          />
+        </Field>
+        <Field
+          id="profile-support-email"
+          label="Support email"
+          hint={<>Where customers can reach you (optional). Your sign-up email, {email}, stays private.</>}
+        >
+          <input
+            id="profile-support-email"
+            name="supportEmail"
+            type="email"
+            defaultValue={supportEmail}
+            data-testid="profile-support-email"
+            aria-invalid={invalid('supportEmail')}
+            aria-describedby="profile-support-email-hint"
+          />
+        </Field>
       </fieldset>
       <FormMessage state={state} success="Profile saved." testId="profile" />
       {canWrite ? (
@@ -45,9 +61,8 @@ export function PspRoutingForm({ save, canWrite, card, mpesa, cardOptions, mpesa
   return (
     <form action={action} className={styles.form}>
       <fieldset disabled={!canWrite}>
-        <div className={styles.inline}>
-          <div>
-            <label htmlFor="card-primary">Cards: first choice</label>
+        <Fields>
+          <Field id="card-primary" label="Cards: first choice">
             <select id="card-primary" name="card_primary" defaultValue={card[0]} data-testid="routing-card-primary">
               {cardOptions.map((p) => (
                 <option key={p} value={p}>
@@ -55,9 +70,8 @@ export function PspRoutingForm({ save, canWrite, card, mpesa, cardOptions, mpesa
                 </option>
               ))}
             </select>
-          </div>
-          <div>
-            <label htmlFor="card-fallback">Cards: fallback</label>
+          </Field>
+          <Field id="card-fallback" label="Cards: fallback">
             <select id="card-fallback" name="card_fallback" defaultValue={card[1] ?? 'none'} data-testid="routing-card-fallback">
               <option value="none">No fallback</option>
               {cardOptions.map((p) => (
@@ -66,10 +80,9 @@ export function PspRoutingForm({ save, canWrite, card, mpesa, cardOptions, mpesa
                 </option>
               ))}
             </select>
-          </div>
-        </div>
-        <div>
-          <label htmlFor="mpesa-primary">M-Pesa</label>
+          </Field>
+        </Fields>
+        <Field id="mpesa-primary" label="M-Pesa">
           <select id="mpesa-primary" name="mpesa_primary" defaultValue={mpesa[0]} data-testid="routing-mpesa-primary">
             {mpesaOptions.map((p) => (
               <option key={p} value={p}>
@@ -77,7 +90,7 @@ export function PspRoutingForm({ save, canWrite, card, mpesa, cardOptions, mpesa
               </option>
             ))}
           </select>
-        </div>
+        </Field>
       </fieldset>
       <FormMessage state={state} success="Routing preferences saved." testId="routing" />
       {canWrite ? (

@@ -6,7 +6,7 @@ import type { ActionResult } from './action-result';
 import styles from './access.module.css';
 import { FormMessage } from './form-message';
 import { SecretReveal } from './secret-reveal';
-import { TableWrap } from './table-wrap';
+import { DataTable } from '../ui/data-table';
 
 type PlainAction = (prev: ActionResult, form: FormData) => Promise<ActionResult>;
 
@@ -73,51 +73,55 @@ export function TeamTable({ rows, canWrite, changeRole, remove }: { rows: TeamRo
     <>
       <FormMessage state={roleState} success="Role updated." testId="change-role" />
       <FormMessage state={removeState} success="Member removed." testId="remove-member" />
-      <TableWrap label="Team members">
-        <table className={styles.table} data-testid="team-table">
-          <caption>{rows.length === 1 ? '1 member' : `${rows.length} members`}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Email</th>
-              <th scope="col">Role</th>
-              <th scope="col">Last sign-in</th>
-              <th scope="col">Added</th>
-              {canWrite ? <th scope="col">Remove</th> : null}
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((m) => (
-              <tr key={m.id} data-testid="team-row" data-email={m.email}>
-                <td>
-                  {m.email} {m.isYou ? <span className="muted small">(you)</span> : null}
-                </td>
-                <td>
-                  {canWrite ? (
-                    <form action={roleAction} className={styles.rowActions}>
-                      <input type="hidden" name="userId" value={m.id} />
-                      <label htmlFor={`role-${m.id}`} className="visually-hidden">
-                        Role of {m.email}
-                      </label>
-                      <select id={`role-${m.id}`} name="role" defaultValue={m.role} className={styles.select} data-testid="member-role">
-                        {ROLES.map((r) => (
-                          <option key={r} value={r}>
-                            {r}
-                          </option>
-                        ))}
-                      </select>
-                      <button type="submit" className="button button-small button-secondary" disabled={changing} aria-label={`Save role of ${m.email}`}>
-                        Save
-                      </button>
-                    </form>
-                  ) : (
-                    <span data-testid="member-role-text">{m.role}</span>
-                  )}
-                </td>
-                <td className={styles.nowrap}>{m.lastLogin}</td>
-                <td className={styles.nowrap}>{m.joined}</td>
-                {canWrite ? (
-                  <td>
-                    {m.isYou ? null : confirming === m.id ? (
+      <p className="small muted">{rows.length === 1 ? '1 member' : `${rows.length} members`}</p>
+      <DataTable
+        caption="Team members"
+        testId="team-table"
+        rows={rows}
+        rowKey={(m) => m.id}
+        rowProps={(m) => ({ 'data-testid': 'team-row', 'data-email': m.email })}
+        columns={[
+          {
+            header: 'Email',
+            kind: 'wrap',
+            cell: (m) => (
+              <>
+                {m.email} {m.isYou ? <span className="muted small">(you)</span> : null}
+              </>
+            ),
+          },
+          {
+            header: 'Role',
+            cell: (m) =>
+              canWrite ? (
+                <form action={roleAction} className={styles.rowActions}>
+                  <input type="hidden" name="userId" value={m.id} />
+                  <label htmlFor={`role-${m.id}`} className="visually-hidden">
+                    Role of {m.email}
+                  </label>
+                  <select id={`role-${m.id}`} name="role" defaultValue={m.role} className={styles.select} data-testid="member-role">
+                    {ROLES.map((r) => (
+                      <option key={r} value={r}>
+                        {r}
+                      </option>
+                    ))}
+                  </select>
+                  <button type="submit" className="button button-small button-secondary" disabled={changing} aria-label={`Save role of ${m.email}`}>
+                    Save
+                  </button>
+                </form>
+              ) : (
+                <span data-testid="member-role-text">{m.role}</span>
+              ),
+          },
+          { header: 'Last sign-in', kind: 'nowrap', cell: (m) => m.lastLogin },
+          { header: 'Added', kind: 'nowrap', cell: (m) => m.joined },
+          ...(canWrite
+            ? [
+                {
+                  header: 'Remove',
+                  cell: (m: (typeof rows)[number]) =>
+                    m.isYou ? null : confirming === m.id ? (
                       <form action={removeAction} className={styles.rowActions}>
                         <input type="hidden" name="userId" value={m.id} />
                         <button type="submit" className="button button-small button-primary" disabled={removing} data-testid="confirm-remove-member">
@@ -131,14 +135,12 @@ export function TeamTable({ rows, canWrite, changeRole, remove }: { rows: TeamRo
                       <button type="button" className="button button-small button-secondary" onClick={() => setConfirming(m.id)} aria-label={`Remove ${m.email}`} data-testid="remove-member">
                         Remove
                       </button>
-                    )}
-                  </td>
-                ) : null}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </TableWrap>
+                    ),
+                },
+              ]
+            : []),
+        ]}
+      />
     </>
   );
 }

@@ -6,8 +6,11 @@ export interface Column<T> {
   header: string;
   cell: (row: T) => ReactNode;
   /** 'mono' for ids, 'amount' for money, 'wrap' for prose that may break over lines. */
-  kind?: 'mono' | 'amount' | 'wrap';
-  testId?: string;
+  kind?: 'mono' | 'amount' | 'wrap' | 'nowrap';
+  /** A fixed test id, or one per row (e.g. the row's currency in it). */
+  testId?: string | ((row: T) => string | undefined);
+  /** The cell that names its row (a currency, a key): a row header for screen readers. */
+  rowHeader?: boolean;
 }
 
 /**
@@ -52,12 +55,21 @@ export function DataTable<T>({
         <tbody>
           {rows.map((row) => (
             <tr key={rowKey(row)} {...rowProps?.(row)}>
-              {columns.map((c) => (
-                <td key={c.header} data-label={c.header} className={c.kind ? styles[c.kind] : undefined} data-testid={c.testId}>
-                  {/* one wrapper: on a phone the cell is a label/value grid of exactly two items */}
-                  <span>{c.cell(row)}</span>
-                </td>
-              ))}
+              {columns.map((c) => {
+                const Cell = c.rowHeader ? 'th' : 'td';
+                return (
+                  <Cell
+                    key={c.header}
+                    scope={c.rowHeader ? 'row' : undefined}
+                    data-label={c.header}
+                    className={c.kind ? styles[c.kind] : undefined}
+                    data-testid={typeof c.testId === 'function' ? c.testId(row) : c.testId}
+                  >
+                    {/* one wrapper: on a phone the cell is a label/value grid of exactly two items */}
+                    <span>{c.cell(row)}</span>
+                  </Cell>
+                );
+              })}
             </tr>
           ))}
         </tbody>

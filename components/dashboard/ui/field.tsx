@@ -61,3 +61,13 @@ export function SelectFilter({
     </Field>
   );
 }
+
+/** A checkbox with its label beside it, the box its own size (never stretched like a text field). */
+export function CheckField({ id, label, children }: { id: string; label: ReactNode; children: ReactNode }) {
+  return (
+    <div className={formStyles.check}>
+      {children}
+      <label htmlFor={id}>{label}</label>
+    </div>
+  );
+}

@@ -1,6 +1,6 @@
 'use client';
 
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 
 type ChallengeResult = 'succeeded' | 'failed';
 
@@ -10,6 +10,25 @@ interface ChallengeFormProps {
   pending: boolean;
   /** The merchant's return_url with ?sandbox_payment= appended, or null when none was given. */
   redirectTo: string | null;
+}
+
+/**
+ * A merchant's pay page may run this challenge in a frame (frame-ancestors 'self' allows its own
+ * origin only); it then hears "answered" instead of being navigated. The message carries no data,
+ * so any parent may receive it ('*'): the page asks its server, which asks the card network.
+ */
+const ANSWERED_MESSAGE = 'paykit:sandbox-3ds:answered';
+
+function framed(): boolean {
+  try {
+    return window.self !== window.top;
+  } catch {
+    return true;
+  }
+}
+
+function tellFramingPage(): void {
+  window.parent.postMessage({ type: ANSWERED_MESSAGE }, '*');
 }
 
 async function submitChallenge(paymentId: string, result: ChallengeResult): Promise<boolean> {
@@ -36,11 +55,17 @@ export function ChallengeForm({ paymentId, pending, redirectTo }: ChallengeFormP
         return;
       }
       setState('done');
-      if (redirectTo) window.location.assign(redirectTo);
+      if (framed()) tellFramingPage();
+      else if (redirectTo) window.location.assign(redirectTo);
     } catch {
       setState('error');
     }
   }
+
+  // Answered elsewhere (another tab) or refused: the framing page asks the network what happened.
+  useEffect(() => {
+    if ((!pending || state === 'error') && framed()) tellFramingPage();
+  }, [pending, state]);
 
   if (!pending) {
     return (
