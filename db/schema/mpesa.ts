@@ -75,3 +75,60 @@ export const sandboxMpesaStkRequests = pgTable(
   ],
 );
 export type SandboxMpesaStkRequest = typeof sandboxMpesaStkRequests.$inferSelect;
+
+export const MPESA_REFUND_KINDS = ['reversal', 'b2c'] as const;
+export type MpesaRefundKind = (typeof MPESA_REFUND_KINDS)[number];
+
+/**
+ * Our side of an M-Pesa refund: a Reversal of the whole receipt, or a B2C BusinessPayment of part
+ * of it to the payer's number. One row per refund (keyed by the refund's PSP idempotency key),
+ * written before anything is sent, so a retry re-sends the same request (B2C: the same
+ * OriginatorConversationID, which Daraja pays once) or asks Transaction Status instead.
+ */
+export const mpesaRefunds = pgTable(
+  'mpesa_refunds',
+  {
+    /** refunds.psp_idempotency_key of the refund this is. */
+    refundKey: text().primaryKey(),
+    attemptId: text()
+      .notNull()
+      .references(() => paymentAttempts.id),
+    kind: text({ enum: MPESA_REFUND_KINDS }).notNull(),
+    amountMinor: bigint({ mode: 'number' }).notNull(),
+    /** The payer's MSISDN (B2C pays it; a reversal goes back to it by itself). */
+    phone: text().notNull(),
+    /** The STK receipt a reversal reverses. */
+    originalReceipt: text(),
+    /** B2C: ours, chosen before sending. Reversal: Daraja's, from the acknowledgement. */
+    originatorConversationId: text(),
+    conversationId: text(),
+    sentAt: timestamp({ withTimezone: true }),
+    acknowledgedAt: timestamp({ withTimezone: true }),
+    /** What the request's Result (or queue timeout) said: a hint until Transaction Status confirms it. */
+    resultCode: text(),
+    resultDesc: text(),
+    resultTransactionId: text(),
+    queueTimedOutAt: timestamp({ withTimezone: true }),
+    /** The Transaction Status query that verifies the outcome (its ids match its Result to it). */
+    statusOriginatorConversationId: text(),
+    statusConversationId: text(),
+    statusQueriedAt: timestamp({ withTimezone: true }),
+    /** The verified outcome, and the M-Pesa receipt of the reversal or payout. */
+    outcome: text({ enum: ['succeeded', 'failed'] }),
+    receiptNumber: text(),
+    failureReason: text(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    // a Result names the request by its OriginatorConversationID (and ConversationID)
+    uniqueIndex('mpesa_refunds_originator_key')
+      .on(t.originatorConversationId)
+      .where(sql`${t.originatorConversationId} is not null`),
+    // a Transaction Status Result names the status query by its OriginatorConversationID
+    uniqueIndex('mpesa_refunds_status_originator_key')
+      .on(t.statusOriginatorConversationId)
+      .where(sql`${t.statusOriginatorConversationId} is not null`),
+  ],
+);
+export type MpesaRefund = typeof mpesaRefunds.$inferSelect;
