@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { AppError } from '@/lib/errors';
 import { isOpenAttempt } from '@/lib/payments/apply-psp-result';
 import { confirmPayment } from '@/lib/payments/confirm';
+import { formatMoney } from '@/lib/money';
+import { toWholeShillings } from '@/lib/psp/daraja/format';
 import { findMpesaAttempt } from '@/lib/psp/daraja/store';
 import { openSession, paySessionOnce } from './pay';
 import { findSessionForCustomer, successUrlFor } from './sessions';
@@ -25,6 +27,25 @@ export interface MpesaPayStatus {
   phone?: string;
   redirect_url?: string;
   error?: { code: string; message: string };
+}
+
+/**
+ * Whether the pay page offers M-Pesa for an amount, and if not, why in the customer's words.
+ * M-Pesa moves whole shillings only, so a KES total with cents is paid by card (it used to be
+ * offered and then refused).
+ */
+export function mpesaOffer(amountMinor: number, currency: string): { offered: true } | { offered: false; reason: string } {
+  if (currency !== 'kes') return { offered: false, reason: 'M-Pesa is only offered for payments in KES.' };
+  try {
+    toWholeShillings(amountMinor, currency);
+    return { offered: true };
+  } catch (err) {
+    if (!(err instanceof AppError)) throw err;
+    return {
+      offered: false,
+      reason: `M-Pesa is not offered for this payment: M-Pesa moves whole shillings only, and this total is ${formatMoney(amountMinor, 'kes')}. Pay by card instead.`,
+    };
+  }
 }
 
 export function maskPhone(msisdn: string): string {
