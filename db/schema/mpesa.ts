@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { bigint, index, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { merchants } from './merchants';
-import { paymentAttempts } from './payments';
+import { checkoutSessions, paymentAttempts, paymentIntents } from './payments';
 
 /**
  * Our side of an M-Pesa Express (STK push) payment: one row per payment attempt, written in the
@@ -132,3 +132,51 @@ export const mpesaRefunds = pgTable(
   ],
 );
 export type MpesaRefund = typeof mpesaRefunds.$inferSelect;
+
+/**
+ * Pay with Paybill: the account number a checkout session's customer enters on the phone (Lipa
+ * na M-PESA > Pay Bill > business number > account number). Unique per session, so a C2B
+ * payment names exactly one session; the validation URL accepts only these, for their amount.
+ */
+export const mpesaPaybillAccounts = pgTable(
+  'mpesa_paybill_accounts',
+  {
+    /** What the customer types (BillRefNumber): short, unambiguous upper-case letters and digits. */
+    accountNumber: text().primaryKey(),
+    checkoutSessionId: text()
+      .notNull()
+      .references(() => checkoutSessions.id),
+    paymentIntentId: text()
+      .notNull()
+      .references(() => paymentIntents.id),
+    merchantId: text()
+      .notNull()
+      .references(() => merchants.id),
+    amountMinor: bigint({ mode: 'number' }).notNull(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  // the pay page finds (or makes) its session's account
+  (t) => [uniqueIndex('mpesa_paybill_accounts_session_key').on(t.checkoutSessionId)],
+);
+export type MpesaPaybillAccount = typeof mpesaPaybillAccounts.$inferSelect;
+
+export const MPESA_C2B_STATUSES = ['applied', 'unmatched'] as const;
+
+/**
+ * Every C2B payment to our shortcode that paykit has verified (by Pull Transactions), once per
+ * M-Pesa receipt (TransID): from its confirmation, or found by the Pull Transactions sweep when
+ * the confirmation never came. `applied`: it paid its session (attempt); `unmatched`: it could
+ * not (unknown account, wrong amount, session no longer payable) and waits for an operator.
+ */
+export const mpesaC2bPayments = pgTable('mpesa_c2b_payments', {
+  transId: text().primaryKey(),
+  accountNumber: text().notNull(),
+  amountMinor: bigint({ mode: 'number' }).notNull(),
+  msisdn: text().notNull(),
+  source: text({ enum: ['confirmation', 'pull'] }).notNull(),
+  status: text({ enum: MPESA_C2B_STATUSES }).notNull(),
+  attemptId: text().references(() => paymentAttempts.id),
+  note: text(),
+  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+});
+export type MpesaC2bPayment = typeof mpesaC2bPayments.$inferSelect;

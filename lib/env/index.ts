@@ -88,6 +88,8 @@ export const envSchema = z.object({
   DARAJA_CERTIFICATE_URL: url.optional(),
   /** How long a reversal or B2C waits for its Result before Transaction Status is asked. */
   DARAJA_RESULT_WAIT_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
+  /** The organisation's nominated MSISDN for Pull Transactions registration (Safaricom's test number by default). */
+  DARAJA_NOMINATED_NUMBER: z.string().regex(/^254[17]\d{8}$/, 'must be an MSISDN such as 254712345678').default('254708374149'),
   /** Stripe secret key (sk_test_... or sk_live_...); Stripe is routed only when it is set. */
   STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_/, 'must start with sk_test_, sk_live_, rk_test_ or rk_live_').optional(),
   /** Stripe publishable key (pk_...) for the Payment Element. */

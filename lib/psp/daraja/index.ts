@@ -12,6 +12,7 @@ import { createDarajaClient, DarajaError, type DarajaClient, type DarajaConfig }
 
 export * from './client';
 export * from './org-client';
+export * from './paybill';
 export * from './format';
 export * from './result-codes';
 
@@ -131,6 +132,13 @@ export function darajaCallbackToken(): string {
 export function darajaResultUrls(): { resultUrl: string; queueTimeoutUrl: string } {
   const base = `${env().APP_URL}/api/psp/daraja`;
   return { resultUrl: `${base}/result/${darajaCallbackToken()}`, queueTimeoutUrl: `${base}/timeout/${darajaCallbackToken()}` };
+}
+
+/** Our C2B ValidationURL and ConfirmationURL (and the Pull Transactions callback), under /api/psp/daraja. */
+export function darajaC2bUrls(): { validationUrl: string; confirmationUrl: string; pullCallbackUrl: string } {
+  const base = `${env().APP_URL}/api/psp/daraja/c2b`;
+  const token = darajaCallbackToken();
+  return { validationUrl: `${base}/validation/${token}`, confirmationUrl: `${base}/confirmation/${token}`, pullCallbackUrl: `${base}/confirmation/${token}` };
 }
 
 export function darajaCallbackUrl(): string {
