@@ -13,6 +13,7 @@ import { loadPayPage, type PayPageView } from '@/lib/checkout/pay-page';
 import { env } from '@/lib/env';
 import { formatMoney } from '@/lib/money';
 import { mpesaOffer, mpesaStatusForSession, type MpesaPayStatus } from '@/lib/checkout/mpesa';
+import { paybillForSession, type PaybillInstructions } from '@/lib/checkout/paybill';
 import type { CardPspName } from '@/lib/psp/routing';
 
 export const dynamic = 'force-dynamic';
@@ -31,6 +32,7 @@ export default async function PayPage({ params }: { params: Promise<{ sessionId:
   const offer = mpesaOffer(view.amountTotal, view.currency);
   const mpesa = offer.offered && view.status === 'open' ? await mpesaStatusForSession(sessionId) : null;
   const mpesaUnavailable = !offer.offered && view.currency === 'kes' ? offer.reason : null;
+  const paybill = mpesa ? await paybillForSession(sessionId) : null;
   // Stripe's Payment Element when the merchant routes cards to Stripe first; the sandbox form
   // otherwise. proxy.ts already decided (its CSP depends on it): reuse that decision.
   const cardPsp =
@@ -77,6 +79,7 @@ export default async function PayPage({ params }: { params: Promise<{ sessionId:
             cancelHref={cancelHref}
             mpesa={mpesa}
             mpesaUnavailable={mpesaUnavailable}
+            paybill={paybill}
             cardPsp={cardPsp}
           />
         </section>
@@ -98,6 +101,7 @@ function PayPanel({
   cancelHref,
   mpesa,
   mpesaUnavailable,
+  paybill,
   cardPsp,
 }: {
   view: PayPageView;
@@ -106,6 +110,8 @@ function PayPanel({
   mpesa: MpesaPayStatus | null;
   /** Why a KES payment is not offered M-Pesa (cents), shown above the card form. */
   mpesaUnavailable: string | null;
+  /** Pay with Paybill's business and account numbers (KES sessions M-Pesa can take). */
+  paybill: PaybillInstructions | null;
   cardPsp: CardPspName;
 }) {
   if (view.status === 'complete') {
@@ -227,6 +233,7 @@ function PayPanel({
         <MpesaMethodSwitch
           initialMethod={view.lastError && !mpesaFailure ? 'card' : 'mpesa'}
           card={cardForm}
+          {...(paybill ? { paybill: { sessionId: view.sessionId, amountLabel, ...paybill } } : {})}
           mpesa={
             <MpesaPanel
               sessionId={view.sessionId}
