@@ -46,11 +46,15 @@ export interface PaybillInstructions {
 export async function paybillForSession(sessionId: string): Promise<PaybillInstructions | null> {
   const row = await findSessionForCustomer(sessionId);
   if (!row || row.session.status !== 'open' || !mpesaOffer(row.session.amountTotal, row.session.currency).offered) return null;
+  // Our URLs must be registered before anyone pays to the number (idempotent; once per process):
+  // without them nobody would validate the account, so Paybill is not offered.
+  try {
+    await ensureC2bRegistered(getDaraja(), darajaC2bUrls());
+  } catch (err) {
+    console.error('[mpesa] C2B URL registration failed; Paybill not offered:', err instanceof Error ? err.message : err);
+    return null;
+  }
   const account = await paybillAccountFor(row.session);
-  // Our URLs must be registered before anyone pays to the number (idempotent; once per process).
-  await ensureC2bRegistered(getDaraja(), darajaC2bUrls()).catch((err: unknown) =>
-    console.error('[mpesa] C2B URL registration failed:', err instanceof Error ? err.message : err),
-  );
   return { businessNumber: env().DARAJA_SHORTCODE, accountNumber: account.accountNumber };
 }
 
