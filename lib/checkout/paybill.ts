@@ -145,3 +145,24 @@ export async function reconcilePaybillByPull(now = new Date()): Promise<Record<P
   }
   return counts;
 }
+
+/**
+ * At app start (instrumentation.ts): registers our C2B URLs and Pull Transactions in the
+ * background, retrying while the app (which may serve the offline Daraja itself) comes up.
+ * Idempotent at Daraja; never throws into the server (timers are unref'd).
+ */
+export function registerPaybillUrlsAtStart(delaysMs: readonly number[] = [3_000, 10_000, 30_000, 120_000]): void {
+  const tryAt = (i: number) => {
+    const timer = setTimeout(() => {
+      Promise.resolve()
+        .then(() => ensureC2bRegistered(getDaraja(), darajaC2bUrls(), true))
+        .then(() => console.log('[mpesa] C2B and Pull Transactions URLs registered'))
+        .catch((err: unknown) => {
+          if (i + 1 < delaysMs.length) tryAt(i + 1);
+          else console.warn('[mpesa] C2B URL registration failed (the Paybill cron retries):', err instanceof Error ? err.message : err);
+        });
+    }, delaysMs[i]);
+    timer.unref?.();
+  };
+  tryAt(0);
+}
