@@ -2,6 +2,7 @@ import { and, eq, like } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getDb } from '@/db/client';
 import { mpesaRefunds, outboxEvents, pspInbox, refunds } from '@/db/schema';
+import { darajaCallbackToken } from '@/lib/psp/daraja';
 import { sendRefundToPsp } from '@/lib/refunds';
 import { setMpesaFaults } from '@/sandbox/mpesa';
 import { b2cRequest, initiatorFields, resultFor, startMerchantServer, type MerchantServer } from '../helpers/daraja-sandbox';
@@ -227,5 +228,45 @@ describe('M-Pesa refunds', () => {
     expect(small.body.error).toMatchObject({ code: 'amount_too_small', param: 'amount' });
     expect(await getDb().select().from(refunds).where(eq(refunds.paymentIntentId, paid.paymentIntentId))).toHaveLength(0);
   });
-});
 
+  it('forged Results move nothing: a wrong token is a 404, unknown ids match nothing, and a forged success is not confirmed by Transaction Status', async () => {
+    const post = (token: string, body: unknown) =>
+      fetch(`${world.app.url}/api/psp/daraja/result/${token}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const forged = (ids: { originator: string; conversation: string }) => ({
+      Result: {
+        ResultType: 0,
+        ResultCode: 0,
+        ResultDesc: 'The service request is processed successfully.',
+        OriginatorConversationID: ids.originator,
+        ConversationID: ids.conversation,
+        TransactionID: 'FAKE000001',
+        ResultParameters: { ResultParameter: [{ Key: 'TransactionStatus', Value: 'Completed' }, { Key: 'Amount', Value: 100 }] },
+      },
+    });
+    expect((await post('not-the-token-000000', forged({ originator: 'x', conversation: 'y' }))).status).toBe(404);
+    const stray = await post(darajaCallbackToken(), forged({ originator: 'nobody', conversation: 'AG_nobody' }));
+    expect(stray.status).toBe(200);
+
+    // a payout Daraja never processed (queue timeout, whose notice is lost too): a forged success for its real ids
+    const { api } = await mpesaMerchant(world.app);
+    const paid = await paidByMpesa(world, api, 100_000);
+    await bookedBalance(api);
+    setMpesaFaults({ queueTimeoutNext: 1, drop: true });
+    const created = await refund(api, paid.paymentIntentId, 10_000);
+    await new Promise((r) => setTimeout(r, 300));
+    setMpesaFaults(null);
+    const { mpesa } = await refundRow(created.id);
+    expect((await post(darajaCallbackToken(), forged({ originator: mpesa.originatorConversationId!, conversation: mpesa.conversationId! }))).status).toBe(200);
+    // processed: the claim is recorded and Transaction Status asked; Daraja answers "not found"
+    const asked = await world.settle(async () => {
+      const row = (await refundRow(created.id)).mpesa;
+      if (!row.statusConversationId) return undefined;
+      const [status] = await getDb().select().from(pspInbox).where(like(pspInbox.pspEventId, `result:${row.statusConversationId}:%`));
+      return status?.processedAt ? status : undefined;
+    });
+    expect(asked.outcome).toBe('unconfirmed');
+    expect((await api.get(`/api/v1/refunds/${created.id}`)).body.status).toBe('pending');
+    expect((await refundRow(created.id)).mpesa.outcome).toBeNull();
+    expect((await phoneState(world.app, paid.phone)).messages.some((m) => /received Ksh ?100\.00/i.test(m.body))).toBe(false);
+  });
+});
