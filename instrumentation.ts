@@ -9,5 +9,8 @@ export async function register(): Promise<void> {
     validateEnvironmentOrExit();
     const { ensureOutboxRelay } = await import('./inngest/relay');
     ensureOutboxRelay();
+    // Daraja's C2B ValidationURL / ConfirmationURL for Pay with Paybill (idempotent re-registration)
+    const { registerPaybillUrlsAtStart } = await import('./lib/checkout/paybill');
+    registerPaybillUrlsAtStart();
   }
 }

@@ -1,18 +1,22 @@
 'use client';
 
 import { useId, useState, type ReactNode } from 'react';
+import { PaybillPanel, type PaybillPanelProps } from './paybill-panel';
 
 export interface MpesaMethodSwitchProps {
   /** The method shown first. */
   initialMethod: 'mpesa' | 'card';
   card: ReactNode;
   mpesa: ReactNode;
+  /** Pay with Paybill (the phone's menu): the panel's instructions; it polls only while shown. */
+  paybill?: Omit<PaybillPanelProps, 'active'>;
 }
 
 // Styles for the M-Pesa parts of the pay page (kept with the components that use them).
 const styles = `
 .pay-methods { border: 0; padding: 0; margin: 0 0 1rem; min-width: 0; }
-.pay-methods-options { display: grid; grid-template-columns: 1fr 1fr; gap: .5rem; }
+.pay-methods-options { display: grid; grid-template-columns: repeat(auto-fit, minmax(6.5rem, 1fr)); gap: .5rem; }
+.paybill-steps { margin: 0 0 1rem; padding-left: 1.25rem; line-height: 1.7; }
 .pay-method-option { display: flex; align-items: center; gap: .5rem; min-height: 44px; padding: .6rem .8rem; border: 1px solid var(--border-strong);
   border-radius: 8px; cursor: pointer; font-weight: 600; background: var(--panel); }
 .pay-method-option.is-selected { border-color: var(--brand); box-shadow: 0 0 0 1px var(--brand); }
@@ -30,8 +34,8 @@ const styles = `
  * Lets a KES customer choose M-Pesa or card. Both panels stay mounted (the inactive one hidden),
  * so switching back and forth keeps what was typed.
  */
-export function MpesaMethodSwitch({ initialMethod, card, mpesa }: MpesaMethodSwitchProps) {
-  const [method, setMethod] = useState(initialMethod);
+export function MpesaMethodSwitch({ initialMethod, card, mpesa, paybill }: MpesaMethodSwitchProps) {
+  const [method, setMethod] = useState<'mpesa' | 'card' | 'paybill'>(initialMethod);
   const id = useId();
   return (
     <>
@@ -42,6 +46,7 @@ export function MpesaMethodSwitch({ initialMethod, card, mpesa }: MpesaMethodSwi
           {(
             [
               ['mpesa', 'M-Pesa'],
+              ...(paybill ? ([['paybill', 'Paybill']] as const) : []),
               ['card', 'Card'],
             ] as const
           ).map(([value, label]) => (
@@ -65,6 +70,11 @@ export function MpesaMethodSwitch({ initialMethod, card, mpesa }: MpesaMethodSwi
       <div hidden={method !== 'mpesa'} data-testid="pay-mpesa-panel">
         {mpesa}
       </div>
+      {paybill && (
+        <div hidden={method !== 'paybill'} data-testid="pay-paybill-panel">
+          <PaybillPanel {...paybill} active={method === 'paybill'} />
+        </div>
+      )}
       <div hidden={method !== 'card'} data-testid="pay-card-panel">
         {card}
       </div>

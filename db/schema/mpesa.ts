@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { bigint, index, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { merchants } from './merchants';
-import { paymentAttempts } from './payments';
+import { checkoutSessions, paymentAttempts, paymentIntents } from './payments';
 
 /**
  * Our side of an M-Pesa Express (STK push) payment: one row per payment attempt, written in the
@@ -75,3 +75,108 @@ export const sandboxMpesaStkRequests = pgTable(
   ],
 );
 export type SandboxMpesaStkRequest = typeof sandboxMpesaStkRequests.$inferSelect;
+
+export const MPESA_REFUND_KINDS = ['reversal', 'b2c'] as const;
+export type MpesaRefundKind = (typeof MPESA_REFUND_KINDS)[number];
+
+/**
+ * Our side of an M-Pesa refund: a Reversal of the whole receipt, or a B2C BusinessPayment of part
+ * of it to the payer's number. One row per refund (keyed by the refund's PSP idempotency key),
+ * written before anything is sent, so a retry re-sends the same request (B2C: the same
+ * OriginatorConversationID, which Daraja pays once) or asks Transaction Status instead.
+ */
+export const mpesaRefunds = pgTable(
+  'mpesa_refunds',
+  {
+    /** refunds.psp_idempotency_key of the refund this is. */
+    refundKey: text().primaryKey(),
+    attemptId: text()
+      .notNull()
+      .references(() => paymentAttempts.id),
+    kind: text({ enum: MPESA_REFUND_KINDS }).notNull(),
+    amountMinor: bigint({ mode: 'number' }).notNull(),
+    /** The payer's MSISDN (B2C pays it; a reversal goes back to it by itself). */
+    phone: text().notNull(),
+    /** The STK receipt a reversal reverses. */
+    originalReceipt: text(),
+    /** B2C: ours, chosen before sending. Reversal: Daraja's, from the acknowledgement. */
+    originatorConversationId: text(),
+    conversationId: text(),
+    sentAt: timestamp({ withTimezone: true }),
+    acknowledgedAt: timestamp({ withTimezone: true }),
+    /** What the request's Result (or queue timeout) said: a hint until Transaction Status confirms it. */
+    resultCode: text(),
+    resultDesc: text(),
+    resultTransactionId: text(),
+    queueTimedOutAt: timestamp({ withTimezone: true }),
+    /** The Transaction Status query that verifies the outcome (its ids match its Result to it). */
+    statusOriginatorConversationId: text(),
+    statusConversationId: text(),
+    statusQueriedAt: timestamp({ withTimezone: true }),
+    /** The verified outcome, and the M-Pesa receipt of the reversal or payout. */
+    outcome: text({ enum: ['succeeded', 'failed'] }),
+    receiptNumber: text(),
+    failureReason: text(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    // a Result names the request by its OriginatorConversationID (and ConversationID)
+    uniqueIndex('mpesa_refunds_originator_key')
+      .on(t.originatorConversationId)
+      .where(sql`${t.originatorConversationId} is not null`),
+    // a Transaction Status Result names the status query by its OriginatorConversationID
+    uniqueIndex('mpesa_refunds_status_originator_key')
+      .on(t.statusOriginatorConversationId)
+      .where(sql`${t.statusOriginatorConversationId} is not null`),
+  ],
+);
+export type MpesaRefund = typeof mpesaRefunds.$inferSelect;
+
+/**
+ * Pay with Paybill: the account number a checkout session's customer enters on the phone (Lipa
+ * na M-PESA > Pay Bill > business number > account number). Unique per session, so a C2B
+ * payment names exactly one session; the validation URL accepts only these, for their amount.
+ */
+export const mpesaPaybillAccounts = pgTable(
+  'mpesa_paybill_accounts',
+  {
+    /** What the customer types (BillRefNumber): short, unambiguous upper-case letters and digits. */
+    accountNumber: text().primaryKey(),
+    checkoutSessionId: text()
+      .notNull()
+      .references(() => checkoutSessions.id),
+    paymentIntentId: text()
+      .notNull()
+      .references(() => paymentIntents.id),
+    merchantId: text()
+      .notNull()
+      .references(() => merchants.id),
+    amountMinor: bigint({ mode: 'number' }).notNull(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  // the pay page finds (or makes) its session's account
+  (t) => [uniqueIndex('mpesa_paybill_accounts_session_key').on(t.checkoutSessionId)],
+);
+export type MpesaPaybillAccount = typeof mpesaPaybillAccounts.$inferSelect;
+
+export const MPESA_C2B_STATUSES = ['applied', 'unmatched'] as const;
+
+/**
+ * Every C2B payment to our shortcode that paykit has verified (by Pull Transactions), once per
+ * M-Pesa receipt (TransID): from its confirmation, or found by the Pull Transactions sweep when
+ * the confirmation never came. `applied`: it paid its session (attempt); `unmatched`: it could
+ * not (unknown account, wrong amount, session no longer payable) and waits for an operator.
+ */
+export const mpesaC2bPayments = pgTable('mpesa_c2b_payments', {
+  transId: text().primaryKey(),
+  accountNumber: text().notNull(),
+  amountMinor: bigint({ mode: 'number' }).notNull(),
+  msisdn: text().notNull(),
+  source: text({ enum: ['confirmation', 'pull'] }).notNull(),
+  status: text({ enum: MPESA_C2B_STATUSES }).notNull(),
+  attemptId: text().references(() => paymentAttempts.id),
+  note: text(),
+  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+});
+export type MpesaC2bPayment = typeof mpesaC2bPayments.$inferSelect;

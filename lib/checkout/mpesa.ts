@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { AppError } from '@/lib/errors';
 import { isOpenAttempt } from '@/lib/payments/apply-psp-result';
 import { confirmPayment } from '@/lib/payments/confirm';
+import { formatMoney } from '@/lib/money';
+import { toWholeShillings } from '@/lib/psp/daraja/format';
 import { findMpesaAttempt } from '@/lib/psp/daraja/store';
 import { openSession, paySessionOnce } from './pay';
 import { findSessionForCustomer, successUrlFor } from './sessions';
@@ -25,6 +27,25 @@ export interface MpesaPayStatus {
   phone?: string;
   redirect_url?: string;
   error?: { code: string; message: string };
+}
+
+/**
+ * Whether the pay page offers M-Pesa for an amount, and if not, why in the customer's words.
+ * M-Pesa moves whole shillings only, so a KES total with cents is paid by card (it used to be
+ * offered and then refused).
+ */
+export function mpesaOffer(amountMinor: number, currency: string): { offered: true } | { offered: false; reason: string } {
+  if (currency !== 'kes') return { offered: false, reason: 'M-Pesa is only offered for payments in KES.' };
+  try {
+    toWholeShillings(amountMinor, currency);
+    return { offered: true };
+  } catch (err) {
+    if (!(err instanceof AppError)) throw err;
+    return {
+      offered: false,
+      reason: `M-Pesa is not offered for this payment: M-Pesa moves whole shillings only, and this total is ${formatMoney(amountMinor, 'kes')}. Pay by card instead.`,
+    };
+  }
 }
 
 export function maskPhone(msisdn: string): string {
@@ -84,6 +105,58 @@ export async function startMpesaForSession(input: {
     const body: MpesaPayStatus = { status: 'waiting', phone: maskPhone(started.paymentMethod.reference) };
     return body;
   });
+}
+
+/** How long the phone shows an STK prompt before M-Pesa gives up on it (ResultCode 1037). */
+export const STK_PROMPT_LIFETIME_MS = 60_000;
+
+/** Our extension of Stripe's next_action: the prompt is on the payer's phone. */
+export interface MpesaStkPushAction {
+  type: 'mpesa_stk_push';
+  mpesa_stk_push: {
+    phone: string;
+    checkout_request_id: string | null;
+    merchant_request_id: string | null;
+    /** Unix seconds: after this the prompt has expired on the phone. */
+    expires_at: number;
+  };
+}
+
+/**
+ * `POST /v1/payment_intents/:id/confirm` with `payment_method_data: {type: "mpesa", ...}`: the
+ * same confirm as the pay page (risk, attempt, STK push; Idempotency-Key by apiPost), answered
+ * with the intent in processing and where the prompt went. The outcome reaches the merchant by
+ * webhook (payment_intent.succeeded / payment_failed) or by polling the intent.
+ */
+export async function confirmPaymentIntentByMpesa(input: {
+  merchantId: string;
+  paymentIntentId: string;
+  phone: string;
+  customerEmail?: string | null;
+  customerIp?: string | null;
+}) {
+  const started = await confirmPayment({
+    method: 'mpesa',
+    merchantId: input.merchantId,
+    paymentIntentId: input.paymentIntentId,
+    paymentMethod: input.phone,
+    customerEmail: input.customerEmail ?? null,
+    customerIp: input.customerIp ?? null,
+  });
+  const row = await findMpesaAttempt(started.attempt.id);
+  const nextAction: MpesaStkPushAction | null =
+    started.paymentIntent.status === 'processing' && row
+      ? {
+          type: 'mpesa_stk_push',
+          mpesa_stk_push: {
+            phone: row.mpesa.phone,
+            checkout_request_id: row.mpesa.checkoutRequestId,
+            merchant_request_id: row.mpesa.merchantRequestId,
+            expires_at: Math.floor((row.mpesa.createdAt.getTime() + STK_PROMPT_LIFETIME_MS) / 1000),
+          },
+        }
+      : null;
+  return { paymentIntent: started.paymentIntent, attempt: started.attempt, nextAction };
 }
 
 /** What the pay page polls while the customer answers on the phone: read-only, cheap. */

@@ -76,6 +76,20 @@ export const envSchema = z.object({
   DARAJA_PASSKEY: z.string().min(8).optional(),
   /** Secret path segment of our callback URL (Daraja callbacks are unsigned); an install secret. */
   DARAJA_CALLBACK_TOKEN: z.string().regex(/^[A-Za-z0-9_-]{16,128}$/, 'must be 16-128 URL-safe characters').optional(),
+  /**
+   * Daraja's organisation APIs (Reversal, B2C, Transaction Status, C2B): the API initiator from the
+   * M-Pesa org portal, and Safaricom's public-key certificate (a PEM or DER file, or a URL) that
+   * encrypts its password into the SecurityCredential. Unset with the offline sandbox: the
+   * initiator is read from the sandbox's portal and the certificate from its URL.
+   */
+  DARAJA_INITIATOR_NAME: z.string().min(1).max(64).optional(),
+  DARAJA_INITIATOR_PASSWORD: z.string().min(1).max(256).optional(),
+  DARAJA_CERTIFICATE_PATH: z.string().min(1).optional(),
+  DARAJA_CERTIFICATE_URL: url.optional(),
+  /** How long a reversal or B2C waits for its Result before Transaction Status is asked. */
+  DARAJA_RESULT_WAIT_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
+  /** The organisation's nominated MSISDN for Pull Transactions registration (Safaricom's test number by default). */
+  DARAJA_NOMINATED_NUMBER: z.string().regex(/^254[17]\d{8}$/, 'must be an MSISDN such as 254712345678').default('254708374149'),
   /** Stripe secret key (sk_test_... or sk_live_...); Stripe is routed only when it is set. */
   STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_/, 'must start with sk_test_, sk_live_, rk_test_ or rk_live_').optional(),
   /** Stripe publishable key (pk_...) for the Payment Element. */

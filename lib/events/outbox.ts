@@ -17,6 +17,8 @@ export const EVENT_TYPES = [
   'refund.created',
   'refund.succeeded',
   'refund.failed',
+  // news from the PSP about a pending refund (an M-Pesa Result awaiting its Transaction Status check)
+  'refund.updated',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -17,7 +17,7 @@ import { storableHeaders, storeInboxMessage, type StoredCallback } from './store
 
 export { parseStkCallback, stkCallbackSchema, type ParsedStkCallback } from '@/lib/psp/daraja/callback';
 
-function sameToken(given: string, expected: string): boolean {
+export function sameToken(given: string, expected: string): boolean {
   const a = createHash('sha256').update(given).digest();
   const b = createHash('sha256').update(expected).digest();
   return timingSafeEqual(a, b);

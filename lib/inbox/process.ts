@@ -8,11 +8,13 @@ import { parseSandboxRefundCallback, SANDBOX_PSP } from '@/lib/psp/sandbox-callb
 import type { CallbackHint } from '@/lib/psp/types';
 import { confirmAttemptWithPsp, confirmRefundWithPsp, type HintOutcome } from './confirm-with-psp';
 import { processMpesaCallback, type MpesaCallbackOutcome } from './mpesa';
+import { DARAJA_RESULT_INBOX, processDarajaResult, type DarajaResultOutcome } from './daraja-results';
+import { C2B_INBOX, processC2bConfirmation, type C2bConfirmationOutcome } from './daraja-c2b';
 import { processStripeEvent, type StripeEventOutcome } from './stripe';
 import { STRIPE_PSP } from '@/lib/psp/stripe/constants';
 import { countProcessingAttempt, findStaleInboxMessages, loadInboxMessage, markInboxProcessed, recordInboxError } from './store';
 
-export type InboxOutcome = HintOutcome | MpesaCallbackOutcome | StripeEventOutcome | 'already_processed' | 'unknown_payment';
+export type InboxOutcome = HintOutcome | MpesaCallbackOutcome | DarajaResultOutcome | C2bConfirmationOutcome | StripeEventOutcome | 'already_processed' | 'unknown_payment';
 
 export interface ProcessedInboxMessage {
   inboxId: string;
@@ -78,6 +80,11 @@ const CALLBACK_PROCESSORS: Record<string, (rawBody: string) => Promise<Omit<Proc
   [SANDBOX_PSP]: processSandboxCallback,
   [STRIPE_PSP]: processStripeEvent,
   [MPESA_PSP]: processMpesaCallback,
+  [DARAJA_RESULT_INBOX.result]: (rawBody) => processDarajaResult(rawBody, 'result'),
+  [DARAJA_RESULT_INBOX.timeout]: (rawBody) => processDarajaResult(rawBody, 'timeout'),
+  [C2B_INBOX.confirmation]: processC2bConfirmation,
+  // answered (and marked processed) by the route itself; a row left unmarked by a crash has nothing more to do
+  [C2B_INBOX.validation]: () => Promise.resolve({ outcome: 'stale' as const }),
 };
 
 async function applyCallback(psp: string, rawBody: string): Promise<Omit<ProcessedInboxMessage, 'inboxId'>> {

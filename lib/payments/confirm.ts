@@ -1,5 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
+import { mpesaPaymentMethodData } from './payment-method-data';
 import { getDb } from '@/db/client';
 import { merchants, paymentAttempts, type PaymentAttempt } from '@/db/schema';
 import { env } from '@/lib/env';
@@ -16,7 +17,9 @@ import { transitionLockedAttempt, transitionPaymentIntent } from './transition';
 
 export const confirmPaymentIntentBody = z
   .object({
-    payment_method: z.string().min(1).max(200),
+    // a card token, or (payment_method_data) an M-Pesa phone to prompt: exactly one of them
+    payment_method: z.string().min(1).max(200).optional(),
+    payment_method_data: mpesaPaymentMethodData.optional(),
     receipt_email: z.string().email().max(320).optional(),
     return_url: z.string().url().max(2000).optional(),
     /** The customer's IP, when the merchant confirms server-side on their behalf (risk rules). */
@@ -27,7 +30,11 @@ export const confirmPaymentIntentBody = z
       .transform((v) => parseAddress(v)!.toString())
       .optional(),
   })
-  .strict();
+  .strict()
+  .refine((b) => (b.payment_method === undefined) !== (b.payment_method_data === undefined), {
+    message: 'Pass either payment_method or payment_method_data.',
+    path: ['payment_method'],
+  });
 
 export interface ConfirmInput extends BeginAttemptInput {
   /** A card token (card), or the phone number to prompt (mpesa). */

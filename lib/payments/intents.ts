@@ -15,6 +15,7 @@ import { metadataSchema } from '@/lib/http/validation';
 import { newId } from '@/lib/ids';
 import { byCreation, keysetPage, listObject, oneCursor, pageParams } from '@/lib/pagination';
 import { assertValidAmount, parseCurrency } from '@/lib/money';
+import { getPaymentMethodAdapter, pspsForMethod } from '@/lib/psp/registry';
 import { refundedAmounts } from '@/lib/refunds/amounts';
 import { serializePaymentIntent } from './serialize';
 
@@ -26,6 +27,8 @@ export const createPaymentIntentBody = z
     description: z.string().max(1000).optional(),
     receipt_email: z.string().email().max(320).optional(),
     metadata: metadataSchema.optional(),
+    /** The methods the intent will be confirmed with; each is checked against the amount here (M-Pesa: KES, whole shillings). */
+    payment_method_types: z.array(z.enum(['card', 'mpesa'])).min(1).max(2).optional(),
   })
   .strict();
 export type CreatePaymentIntentBody = z.output<typeof createPaymentIntentBody>;
@@ -37,6 +40,11 @@ export async function createPaymentIntent(
 ): Promise<PaymentIntent> {
   const currency = parseCurrency(input.currency);
   assertValidAmount(input.amount, currency);
+  // a method that could never take this payment is refused now, not at confirm
+  for (const method of input.payment_method_types ?? []) {
+    const [psp] = pspsForMethod(method);
+    if (psp) getPaymentMethodAdapter(psp).assertCanCharge({ amount: input.amount, currency, capture: input.capture_method === 'automatic' });
+  }
   const [pi] = await tx
     .insert(paymentIntents)
     .values({

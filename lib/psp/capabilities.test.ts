@@ -30,10 +30,10 @@ describe('declared capabilities', () => {
     expect(createSandboxCardAdapter({ baseUrl: 'http://127.0.0.1:1', acquirerKey: 'k' }).capabilities).toMatchObject({ methods: ['card'], threeDSecure: true });
   });
 
-  it('Daraja: M-Pesa in KES, asynchronous, no 3-D Secure, no refunds, and no settlement API', async () => {
+  it('Daraja: M-Pesa in KES, asynchronous, no 3-D Secure, refunds (Reversal / B2C), and no settlement API', async () => {
     const config = { baseUrl: 'http://127.0.0.1:1', consumerKey: 'k', consumerSecret: 's', shortcode: '174379', passkey: 'p', timeoutMs: 1_000 };
     const client = withDarajaResilience(createDarajaClient(config), defaultDarajaPolicies());
-    expect(client.capabilities).toEqual({ methods: ['mpesa'], currencies: ['kes'], asynchronous: true, threeDSecure: false, refunds: false });
+    expect(client.capabilities).toEqual({ methods: ['mpesa'], currencies: ['kes'], asynchronous: true, threeDSecure: false, refunds: true });
     expect(client.capabilities).toBe(DARAJA_CAPABILITIES);
     // No HTTP call is made (the base URL is closed): M-Pesa settlement is the org portal statement.
     await expect(client.settlementReport({ from: new Date(0), to: new Date() })).resolves.toEqual([]);

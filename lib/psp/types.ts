@@ -292,6 +292,11 @@ export interface PaymentMethodAdapter {
    * with retrieveRefund, or settled by the PSP's callback.
    */
   refund(pspReference: string, amount: number, idempotencyKey: string): Promise<PspRefund>;
+  /**
+   * Checks a refund can go this way at all (the method's amount rules), before anything is
+   * reserved or recorded; throws an AppError that says why not.
+   */
+  assertCanRefund?(refund: { amount: number; currency: string; amountCaptured: number }): void;
   retrieveRefund(refundReference: string): Promise<PspRefund>;
   settlementReport(range: SettlementRange): Promise<SettlementLine[]>;
   /**

@@ -89,6 +89,8 @@ export async function createRefund(merchantId: string, input: z.output<typeof cr
     );
   }
   assertValidAmount(amount, currency);
+  // the method's own rules (M-Pesa: whole shillings), before anything is reserved
+  getPaymentMethodAdapter(attempt.psp).assertCanRefund?.({ amount, currency, amountCaptured: pi.amountReceived });
   const refund = await db.transaction(async (tx) => {
     const id = newId('refund');
     const [row] = await tx
@@ -177,6 +179,24 @@ export async function applyRefundOutcome(
       });
     }
     return updated;
+  });
+}
+
+/**
+ * Puts what the PSP said about a pending refund on its timeline (and tells the merchant, as
+ * refund.updated) without changing it: an asynchronous PSP's Result before it is verified.
+ */
+export async function recordRefundPspNotice(refundId: string, notice: Record<string, unknown>): Promise<void> {
+  await getDb().transaction(async (tx) => {
+    const [refund] = await tx.select().from(refunds).where(eq(refunds.id, refundId));
+    if (!refund || !isPendingRefund(refund)) return;
+    await writeOutboxEvent(tx, {
+      type: 'refund.updated',
+      merchantId: refund.merchantId,
+      aggregateType: 'refund',
+      aggregateId: refund.id,
+      data: { object: serializeRefund(refund), psp_notice: notice },
+    });
   });
 }
 

@@ -12,7 +12,8 @@ import { cardFormFromHeaders, cardFormPspForSession, payPageImageSrc, sandboxTok
 import { loadPayPage, type PayPageView } from '@/lib/checkout/pay-page';
 import { env } from '@/lib/env';
 import { formatMoney } from '@/lib/money';
-import { mpesaStatusForSession, type MpesaPayStatus } from '@/lib/checkout/mpesa';
+import { mpesaOffer, mpesaStatusForSession, type MpesaPayStatus } from '@/lib/checkout/mpesa';
+import { paybillForSession, type PaybillInstructions } from '@/lib/checkout/paybill';
 import type { CardPspName } from '@/lib/psp/routing';
 
 export const dynamic = 'force-dynamic';
@@ -27,8 +28,11 @@ export default async function PayPage({ params }: { params: Promise<{ sessionId:
   if (!view) notFound();
   const amountLabel = formatMoney(view.amountTotal, view.currency);
   const cancelHref = safeHttpUrl(view.cancelUrl);
-  // KES sessions also offer M-Pesa; its latest attempt decides what the panel shows.
-  const mpesa = view.currency === 'kes' && view.status === 'open' ? await mpesaStatusForSession(sessionId) : null;
+  // KES sessions in whole shillings also offer M-Pesa; its latest attempt decides what the panel shows.
+  const offer = mpesaOffer(view.amountTotal, view.currency);
+  const mpesa = offer.offered && view.status === 'open' ? await mpesaStatusForSession(sessionId) : null;
+  const mpesaUnavailable = !offer.offered && view.currency === 'kes' ? offer.reason : null;
+  const paybill = mpesa ? await paybillForSession(sessionId) : null;
   // Stripe's Payment Element when the merchant routes cards to Stripe first; the sandbox form
   // otherwise. proxy.ts already decided (its CSP depends on it): reuse that decision.
   const cardPsp =
@@ -69,7 +73,15 @@ export default async function PayPage({ params }: { params: Promise<{ sessionId:
         </section>
 
         <section className="pay-panel" aria-label="Payment">
-          <PayPanel view={view} amountLabel={amountLabel} cancelHref={cancelHref} mpesa={mpesa} cardPsp={cardPsp} />
+          <PayPanel
+            view={view}
+            amountLabel={amountLabel}
+            cancelHref={cancelHref}
+            mpesa={mpesa}
+            mpesaUnavailable={mpesaUnavailable}
+            paybill={paybill}
+            cardPsp={cardPsp}
+          />
         </section>
       </main>
       <footer className="pay-footer">
@@ -88,12 +100,18 @@ function PayPanel({
   amountLabel,
   cancelHref,
   mpesa,
+  mpesaUnavailable,
+  paybill,
   cardPsp,
 }: {
   view: PayPageView;
   amountLabel: string;
   cancelHref: string | undefined;
   mpesa: MpesaPayStatus | null;
+  /** Why a KES payment is not offered M-Pesa (cents), shown above the card form. */
+  mpesaUnavailable: string | null;
+  /** Pay with Paybill's business and account numbers (KES sessions M-Pesa can take). */
+  paybill: PaybillInstructions | null;
   cardPsp: CardPspName;
 }) {
   if (view.status === 'complete') {
@@ -216,6 +234,7 @@ function PayPanel({
         <MpesaMethodSwitch
           initialMethod={view.lastError && !mpesaFailure ? 'card' : 'mpesa'}
           card={cardForm}
+          {...(paybill ? { paybill: { sessionId: view.sessionId, amountLabel, ...paybill } } : {})}
           mpesa={
             <MpesaPanel
               sessionId={view.sessionId}
@@ -232,6 +251,11 @@ function PayPanel({
   return (
     <>
       <h2 className="pay-panel-heading">Pay with card</h2>
+      {mpesaUnavailable && (
+        <p className="muted" data-testid="mpesa-unavailable">
+          {mpesaUnavailable}
+        </p>
+      )}
       {cardForm}
     </>
   );

@@ -4,6 +4,7 @@ import { stkCallbackHint } from './callback';
 import { DARAJA_CAPABILITIES, DarajaError } from './client';
 import { accountReference, normalizeMsisdn, toWholeShillings } from './format';
 import { interpretResultCode } from './result-codes';
+import { refundByDaraja, retrieveMpesaRefund, type DarajaRefundDeps } from './refunds';
 import { findMpesaPayment, insertMpesaPayment, recordPushAccepted, recordQueryResult } from './store';
 
 /**
@@ -12,18 +13,21 @@ import { findMpesaPayment, insertMpesaPayment, recordPushAccepted, recordQueryRe
  * resolution workflow prompts it. A payment is paid ONLY on an STK query's answer: callbacks are
  * unsigned, so they only tell us when to ask.
  *
- * No capture, no cancel, no refund through this API yet: M-Pesa reversals (Reversal / B2C) will
- * plug into `refund` as an asynchronous refund (pending, settled by Daraja's result callback).
+ * No capture and no cancel (M-Pesa has neither). Refunds are asynchronous (refunds.ts): a Reversal
+ * of the whole receipt or a B2C payout of part of it, pending until Daraja's Result is confirmed by
+ * Transaction Status.
  */
 
 const NOT_SENT = 'M-Pesa could not accept this request. Nothing was sent to your phone or charged; try again shortly.';
 
 export const MPESA_CAPABILITIES: PaymentMethodCapabilities = { ...DARAJA_CAPABILITIES, manualCapture: false, cancel: false };
 
-export interface DarajaMethodDeps {
-  client: () => import('./client').DarajaClient;
+export interface DarajaMethodDeps extends DarajaRefundDeps {
   callbackUrl: () => string;
 }
+
+/** B2C pays from KES 10 (Daraja's limit rule). */
+const MIN_B2C_MINOR = 10_00;
 
 export function darajaMethodAdapter(name: string, deps: DarajaMethodDeps): PaymentMethodAdapter {
   return {
@@ -104,8 +108,16 @@ export function darajaMethodAdapter(name: string, deps: DarajaMethodDeps): Payme
     },
     capture: () => notSupported(name, 'capture'),
     cancel: () => notSupported(name, 'cancel'),
-    refund: () => notSupported(name, 'refund'),
-    retrieveRefund: () => notSupported(name, 'refund'),
+    assertCanRefund(refund) {
+      toWholeShillings(refund.amount, refund.currency);
+      // a partial refund is a B2C payout, which M-Pesa makes from KES 10 (a full one reverses any amount)
+      if (refund.amount < refund.amountCaptured && refund.amount < MIN_B2C_MINOR) {
+        throw new AppError('amount_too_small', 'A partial M-Pesa refund is paid by B2C, which starts at KES 10.00.', { param: 'amount' });
+      }
+    },
+    refund: (pspReference, amount, idempotencyKey) =>
+      refundByDaraja(deps, { paymentReference: pspReference, amountMinor: amount, refundKey: idempotencyKey }),
+    retrieveRefund: (reference) => retrieveMpesaRefund(reference),
     settlementReport: (range) => deps.client().settlementReport(range),
     parseCallback: stkCallbackHint,
   };

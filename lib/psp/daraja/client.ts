@@ -3,6 +3,7 @@ import { PspError, type PspCapabilities, type SettlementLine, type SettlementRan
 import { darajaPassword, darajaTimestamp } from './format';
 import { networkErrorCode, requestNeverLeft } from '@/lib/psp/network';
 import { SPIKE_ARREST_ERROR_CODE, STILL_PROCESSING_ERROR_CODE } from './result-codes';
+import { createOrgApis, type DarajaOrgApis } from './org-client';
 
 /**
  * A Daraja (Safaricom M-Pesa API) client for M-Pesa Express: OAuth client-credentials token,
@@ -64,16 +65,16 @@ export class DarajaError extends PspError {
 }
 
 /**
- * M-Pesa Express: Kenyan shillings only, asynchronous (the customer answers a prompt on the
- * phone; the outcome comes by callback or STK query), no 3-D Secure, and no refunds through this
- * API (a reversal is a separate, manual Daraja product).
+ * M-Pesa: Kenyan shillings only, asynchronous (the customer answers a prompt on the phone; the
+ * outcome comes by callback or STK query), no 3-D Secure; refunds by Reversal (the whole receipt)
+ * or B2C (part of it), both asynchronous.
  */
 export const DARAJA_CAPABILITIES: PspCapabilities = {
   methods: ['mpesa'],
   currencies: ['kes'],
   asynchronous: true,
   threeDSecure: false,
-  refunds: false,
+  refunds: true,
 };
 
 export interface DarajaClient {
@@ -86,6 +87,10 @@ export interface DarajaClient {
   settlementReport(range: SettlementRange): Promise<SettlementLine[]>;
   stkPush(request: StkPushRequest): Promise<StkPushAccepted>;
   stkQuery(checkoutRequestId: string): Promise<StkQueryAnswer>;
+  /** Reversal, B2C, Transaction Status, C2B registration and Pull Transactions (org-client.ts). */
+  readonly org: DarajaOrgApis;
+  /** The cached OAuth token (for the sandbox portal read of credential.ts). */
+  accessToken(): Promise<string>;
   /** For tests and diagnostics: how many tokens were fetched so far. */
   readonly tokensFetched: number;
 }
@@ -232,12 +237,22 @@ export function createDarajaClient(config: DarajaConfig): DarajaClient {
     };
   }
 
+  async function orgPost(what: string, path: string, payload: unknown): Promise<unknown> {
+    const { status, body } = await authorizedPost(what, path, payload);
+    if (status !== 200) throw failure(what, status, body);
+    return body;
+  }
+  const unexpected = (what: string) =>
+    new DarajaError('bad_response', `Daraja: ${what} answer has an unexpected shape`, true, 200, undefined, false);
+
   return {
     get tokensFetched() {
       return tokensFetched;
     },
     capabilities: DARAJA_CAPABILITIES,
     settlementReport: () => Promise.resolve([]),
+    org: createOrgApis(orgPost, config.shortcode, unexpected),
+    accessToken,
 
     // NOT idempotent at Daraja (there is no idempotency key): callers retry only refusals that
     // Daraja never acted on (spike arrest, not connected), never a timeout after sending.

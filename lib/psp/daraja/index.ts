@@ -11,6 +11,8 @@ import { PspError } from '@/lib/psp/types';
 import { createDarajaClient, DarajaError, type DarajaClient, type DarajaConfig } from './client';
 
 export * from './client';
+export * from './org-client';
+export * from './paybill';
 export * from './format';
 export * from './result-codes';
 
@@ -75,6 +77,9 @@ export function withDarajaResilience(client: DarajaClient, policies: DarajaPolic
       return client.tokensFetched;
     },
     capabilities: client.capabilities,
+    // Not retried here: a reversal may not be re-sent blindly; the refund flow asks Transaction Status instead.
+    org: client.org,
+    accessToken: () => client.accessToken(),
     settlementReport: (range) => client.settlementReport(range),
     stkPush: (request) => run(policies.push, () => client.stkPush(request)),
     stkQuery: (id) => run(policies.query, () => client.stkQuery(id)),
@@ -117,6 +122,23 @@ export function resetDaraja(): void {
 /** The secret path segment of our callback URL: an install secret of its own, never derived from another value. */
 export function darajaCallbackToken(): string {
   return requireSecret('DARAJA_CALLBACK_TOKEN');
+}
+
+/**
+ * Where Daraja POSTs the Results of reversals, B2C and Transaction Status queries, and their queue
+ * timeouts. Not under /mpesa: Safaricom refuses URLs containing "mpesa" (and other words) for C2B,
+ * so every Daraja URL but the STK callback lives under /api/psp/daraja.
+ */
+export function darajaResultUrls(): { resultUrl: string; queueTimeoutUrl: string } {
+  const base = `${env().APP_URL}/api/psp/daraja`;
+  return { resultUrl: `${base}/result/${darajaCallbackToken()}`, queueTimeoutUrl: `${base}/timeout/${darajaCallbackToken()}` };
+}
+
+/** Our C2B ValidationURL and ConfirmationURL (and the Pull Transactions callback), under /api/psp/daraja. */
+export function darajaC2bUrls(): { validationUrl: string; confirmationUrl: string; pullCallbackUrl: string } {
+  const base = `${env().APP_URL}/api/psp/daraja/c2b`;
+  const token = darajaCallbackToken();
+  return { validationUrl: `${base}/validation/${token}`, confirmationUrl: `${base}/confirmation/${token}`, pullCallbackUrl: `${base}/confirmation/${token}` };
 }
 
 export function darajaCallbackUrl(): string {

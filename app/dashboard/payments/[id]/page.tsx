@@ -257,6 +257,8 @@ export default async function PaymentDetailPage({ params }: { params: Promise<{ 
               { header: 'Amount', kind: 'amount', cell: (r) => formatMoney(r.amount, r.currency) },
               { header: 'Status', cell: (r) => `${r.status}${r.failureReason ? ` (${r.failureReason})` : ''}` },
               { header: 'Reason', cell: (r) => r.reason?.replaceAll('_', ' ') ?? '—' },
+              // the PSP's id of the refund: for M-Pesa, the receipt of the reversal or payout
+              { header: 'PSP reference', kind: 'mono', cell: (r) => (r.status === 'succeeded' && r.pspReference) || '—' },
               { header: 'Created', cell: (r) => when(r.createdAt) },
             ]}
           />
