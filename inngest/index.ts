@@ -11,6 +11,7 @@ import { defineExpireCheckoutSessions } from './functions/expire-checkout-sessio
 import { defineRecordDeadLetter } from './functions/record-dead-letter';
 import { defineResolvePendingPayment } from './functions/resolve-pending-payment';
 import { defineReverseLateSuccesses } from './functions/reverse-late-successes';
+import { defineRecoverStrandedAttempts } from './functions/recover-stranded-attempts';
 import { defineWebhookDeliver } from './functions/webhook-deliver';
 import { defineWebhookFanOut } from './functions/webhook-fan-out';
 import { defineReconcileMpesaPaybill } from './functions/reconcile-mpesa-paybill';
@@ -27,6 +28,7 @@ export function defineFunctions(client: Inngest): InngestFunction.Any[] {
     defineSweepPspInbox(client),
     defineResolvePendingPayment(client),
     defineReverseLateSuccesses(client),
+    defineRecoverStrandedAttempts(client),
     defineExpireCheckoutSessions(client),
     defineLedgerPostCapture(client),
     defineLedgerPostRefundOutcome(client),

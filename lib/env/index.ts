@@ -145,6 +145,11 @@ export const envSchema = z.object({
   PAYMENT_CALLBACK_TIMEOUT_MS: positiveMs.optional(),
   PAYMENT_RESOLUTION_DEADLINE_MS: positiveMs.optional(),
   PAYMENT_QUERY_BACKOFF_MS: positiveMs.optional(),
+  /**
+   * A confirm that recorded its attempt and never applied the PSP's answer (the app died) is
+   * handed to resolution after this long (lib/payments/stranded.ts): longer than any live confirm.
+   */
+  STRANDED_ATTEMPT_AFTER_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(120_000),
   /** Replaces the webhook retry schedule: one wait per retry, "1000,5000,..." (lib/webhooks/schedule.ts). */
   WEBHOOK_RETRY_DELAYS_MS: z
     .string()

@@ -11,6 +11,7 @@ import { failOver, openRoute, planPaymentRoute, routingReason, type Route } from
 import { PspError, type CallbackHint, type PaymentMethodAdapter, type PaymentMethodDetails, type PaymentMethodType, type PspPayment } from '@/lib/psp/types';
 import { applyPspPayment, failOpenAttempt, isOpenAttempt, type AttemptOutcome } from './apply-psp-result';
 import { assertConfirmable, beginAttempt, type BeginAttemptInput } from './begin-attempt';
+import { awaitPspAnswer } from './stranded';
 import { getPaymentIntent, lockPaymentIntent } from './intents';
 import { CONFIRMABLE_STATUSES } from './state-machine';
 import { transitionLockedAttempt, transitionPaymentIntent } from './transition';
@@ -157,12 +158,7 @@ async function handleBeginFailure(attempt: PaymentAttempt, adapter: PaymentMetho
     console.error(`[psp] begin of ${attempt.id} at ${adapter.name} failed without a charge: ${err.kind} ${err.message}`);
     throw new AppError('psp_unavailable', wording.notSentError, { cause: err });
   }
-  await getDb().transaction(async (tx) => {
-    const pi = await lockPaymentIntent(tx, attempt.merchantId, attempt.paymentIntentId);
-    const [current] = await tx.select().from(paymentAttempts).where(eq(paymentAttempts.id, attempt.id));
-    if (!current || current.status !== 'pending') return;
-    if (CONFIRMABLE_STATUSES.includes(pi.status)) await transitionPaymentIntent(tx, pi, 'processing');
-  });
+  await awaitPspAnswer(attempt);
   if (!(err instanceof PspError)) throw err;
   console.error(`[psp] begin of ${attempt.id} at ${adapter.name} has an unknown outcome: ${err.kind} ${err.message}`);
   throw new AppError('psp_unavailable', wording.unknown, { cause: err });
