@@ -183,5 +183,7 @@ describe('Charges through the official SDK', () => {
     const missing = await stripe.charges.retrieve('ch_doesnotexist000000').catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
     expect(missing).toMatchObject({ statusCode: 404, code: 'resource_missing' });
+    const badCursor = await stripe.charges.list({ starting_after: 'ch_doesnotexist000000' }).catch((e: unknown) => e);
+    expect(badCursor).toMatchObject({ statusCode: 404, param: 'starting_after', message: "No such charge: 'ch_doesnotexist000000'" });
   });
 });
