@@ -1,17 +1,19 @@
 import type { z } from 'zod';
 import type { Tx } from '@/db/client';
 import type { Merchant } from '@/db/schema';
-import { authenticateSecretKey } from '@/lib/auth/api-keys';
-import { normalizeError, toApiErrorBody } from '@/lib/errors';
+import { authenticatePublishableKey, authenticateSecretKey, isPublishableAuthorization } from '@/lib/auth/api-keys';
+import { AppError, normalizeError, toApiErrorBody } from '@/lib/errors';
 import { withIdempotency, withIdempotentCall, type StoredResponse } from '@/lib/idempotency';
 import { enforceApiRateLimit, retryAfterHeader } from '@/lib/rate-limit';
-import { readJsonBody } from './body';
+import { readApiBody } from './body';
 import { newRequestId } from './request-id';
 import { withRequestLog } from './request-log';
+import { responseStripeVersion } from './stripe-version';
 import { checkPathParams, parseInput } from './validation';
 
 export { readJsonBody } from './body';
 export { newRequestId } from './request-id';
+export { STRIPE_API_VERSION } from './stripe-version';
 
 /** What a handler of the public API returns: a JSON body and, optionally, a status. */
 export interface ApiResult {
@@ -25,6 +27,8 @@ export interface ApiContext<Body, Params> {
   params: Params;
   body: Body;
   query: URLSearchParams;
+  /** The caller used the merchant's publishable key (only routes that allow it: GetOptions.publishable). */
+  publishable: boolean;
 }
 
 interface RouteContext<Params> {
@@ -35,7 +39,11 @@ type Handler<Body, Params, T> = (ctx: ApiContext<Body, Params>, tx: T) => Promis
 
 interface GetOptions<Params> {
   handler: Handler<undefined, Params, undefined>;
+  /** Also admit the merchant's publishable key (Stripe.js's reads); the handler sees ctx.publishable. */
+  publishable?: boolean;
 }
+
+type Effects = 'atomic' | 'external';
 
 interface PostOptions<S extends z.ZodType, Params> {
   body: S;
@@ -43,7 +51,7 @@ interface PostOptions<S extends z.ZodType, Params> {
    * atomic: the handler only writes to the database; it runs in the same transaction that stores
    * the idempotent response. external: it calls a PSP between its own transactions.
    */
-  effects: 'atomic' | 'external';
+  effects: Effects | ((body: z.output<S>) => Effects);
   /** How long a concurrent request with the same key is refused with 409. */
   lockMs?: number;
   handler: Handler<z.output<S>, Params, Tx | undefined>;
@@ -61,17 +69,44 @@ export function jsonTextResponse(status: number, json: string, headers: Record<s
   });
 }
 
-export function errorResponse(err: unknown, requestId: string): Response {
+/**
+ * The headers every answer of the public API carries, as Stripe's do: `Request-Id`, and
+ * `Stripe-Version` (the caller's, echoed, or the one we follow).
+ */
+export function apiHeaders(request: Request | undefined, requestId: string): Record<string, string> {
+  return { 'request-id': requestId, 'stripe-version': responseStripeVersion(request?.headers.get('stripe-version') ?? null) };
+}
+
+export function errorResponse(err: unknown, requestId: string, request?: Request): Response {
   const appError = normalizeError(err);
-  return jsonResponse(appError.status, toApiErrorBody(appError), { 'request-id': requestId, ...retryAfterHeader(err) });
+  return jsonResponse(appError.status, toApiErrorBody(appError), { ...apiHeaders(request, requestId), ...retryAfterHeader(err) });
+}
+
+/**
+ * A method the route does not serve: 405 in Stripe's error shape with the usual headers. Every
+ * route file under app/api/v1 exports it for the methods it does not serve (Next.js would
+ * answer them with an empty 405); tests/integration/api-wire.test.ts checks they all do.
+ */
+export async function methodNotAllowed(request: Request): Promise<Response> {
+  const path = new URL(request.url).pathname;
+  return errorResponse(new AppError('method_not_allowed', `The ${request.method} method is not allowed on ${path}.`), newRequestId(), request);
+}
+
+/** An unknown route of the public API (the catch-all route): 404 invalid_request_error, as Stripe's. */
+export async function routeNotFound(request: Request): Promise<Response> {
+  const path = new URL(request.url).pathname;
+  const message = `Unrecognized request URL (${request.method}: ${path}). The API reference lists the routes: /docs/api.`;
+  return errorResponse(new AppError('route_not_found', message), newRequestId(), request);
 }
 
 /** What every API request passes first: the caller's secret key, its rate limit, the path params' text checks. */
-async function admit<Params>(request: Request, context: RouteContext<Params>) {
-  const merchant = await authenticateSecretKey(request.headers.get('authorization'));
+async function admit<Params>(request: Request, context: RouteContext<Params>, allowPublishable = false) {
+  const authorization = request.headers.get('authorization');
+  const publishable = allowPublishable && isPublishableAuthorization(authorization);
+  const merchant = publishable ? await authenticatePublishableKey(authorization) : await authenticateSecretKey(authorization);
   await enforceApiRateLimit(request);
   const params = checkPathParams(await context.params);
-  return { merchant, params, query: new URL(request.url).searchParams };
+  return { merchant, params, query: new URL(request.url).searchParams, publishable };
 }
 
 /** GET route of the public API: authenticate, run, shape errors. */
@@ -79,11 +114,11 @@ export function apiGet<Params = Record<string, never>>(options: GetOptions<Param
   return withRequestLog(async (request: Request, context: RouteContext<Params>): Promise<Response> => {
     const requestId = newRequestId();
     try {
-      const { merchant, params, query } = await admit(request, context);
-      const result = await options.handler({ request, merchant, params, body: undefined, query }, undefined);
-      return jsonResponse(result.status ?? 200, result.body, { 'request-id': requestId });
+      const { merchant, params, query, publishable } = await admit(request, context, options.publishable);
+      const result = await options.handler({ request, merchant, params, body: undefined, query, publishable }, undefined);
+      return jsonResponse(result.status ?? 200, result.body, apiHeaders(request, requestId));
     } catch (err) {
-      return errorResponse(err, requestId);
+      return errorResponse(err, requestId, request);
     }
   });
 }
@@ -99,39 +134,49 @@ export function apiPost<S extends z.ZodType, Params = Record<string, never>>(opt
   return withRequestLog(async (request: Request, context: RouteContext<Params>): Promise<Response> => {
     const requestId = newRequestId();
     try {
-      const { merchant, params, query } = await admit(request, context);
-      const body = parseInput(options.body, await readJsonBody(request));
-      const ctx: ApiContext<z.output<S>, Params> = { request, merchant, params, body, query };
+      const { merchant, params, query, publishable } = await admit(request, context);
+      const { input, encoding } = await readApiBody(request);
+      const body = parseInput(options.body, input, 'api', encoding);
+      const ctx: ApiContext<z.output<S>, Params> = { request, merchant, params, body, query, publishable };
+      const effects = typeof options.effects === 'function' ? options.effects(body) : options.effects;
       const key = request.headers.get('idempotency-key');
       if (key === null) {
-        const result = await runWithoutKey(options, ctx);
-        return jsonResponse(result.status ?? 200, result.body, { 'request-id': requestId });
+        const result = await runWithoutKey(options, effects, ctx);
+        return jsonResponse(result.status ?? 200, result.body, apiHeaders(request, requestId));
       }
       const scope = {
         merchantId: merchant.id,
         key,
-        endpoint: `POST ${new URL(request.url).pathname}`,
+        endpoint: `POST ${canonicalApiPath(new URL(request.url).pathname)}`,
         body,
         lockMs: options.lockMs,
       };
       const toStored = (r: ApiResult): StoredResponse => ({ status: r.status ?? 200, body: r.body });
       const outcome =
-        options.effects === 'atomic'
+        effects === 'atomic'
           ? await withIdempotency(scope, async (tx) => toStored(await options.handler(ctx, tx)))
           : await withIdempotentCall(scope, async () => toStored(await options.handler(ctx, undefined)));
       return jsonTextResponse(outcome.status, outcome.bodyJson, {
-        'request-id': requestId,
+        ...apiHeaders(request, requestId),
         'idempotency-key': key,
         ...(outcome.replayed ? { 'idempotent-replayed': 'true' } : {}),
       });
     } catch (err) {
-      return errorResponse(err, requestId);
+      return errorResponse(err, requestId, request);
     }
   });
 }
 
-async function runWithoutKey<S extends z.ZodType, Params>(options: PostOptions<S, Params>, ctx: ApiContext<z.output<S>, Params>) {
-  if (options.effects === 'atomic') {
+/**
+ * `/v1/x` and `/api/v1/x` are one endpoint (next.config.mjs rewrites the first to the second), so
+ * an Idempotency-Key used on one spelling is the same key on the other.
+ */
+export function canonicalApiPath(pathname: string): string {
+  return pathname.startsWith('/v1/') ? `/api${pathname}` : pathname;
+}
+
+async function runWithoutKey<S extends z.ZodType, Params>(options: PostOptions<S, Params>, effects: Effects, ctx: ApiContext<z.output<S>, Params>) {
+  if (effects === 'atomic') {
     const { getDb } = await import('@/db/client');
     return getDb().transaction((tx) => options.handler(ctx, tx));
   }
