@@ -16,6 +16,7 @@ import { metadataSchema } from '@/lib/http/validation';
 import { newId, randomToken } from '@/lib/ids';
 import { expandParam } from '@/lib/api-objects/expand-param';
 import { getPaymentMethod, isPaymentMethodId } from '@/lib/payment-methods';
+import type { PaymentMethodType } from '@/lib/psp/types';
 import { getPaymentMethodAdapter, methodTypesForCurrency, PAYMENT_METHOD_TYPES, pspsForMethod } from '@/lib/psp/registry';
 import { confirmParams } from './confirm-params';
 import { byCreation, createdCondition, createdParam, keysetPage, listObject, oneCursor, pageParams } from '@/lib/pagination';
@@ -114,7 +115,7 @@ export async function createPaymentIntent(tx: Tx, merchantId: string, input: New
   assertValidAmount(input.amount, currency);
   // a method that could never take this payment is refused now, not at confirm
   for (const method of input.payment_method_types ?? input.allowed_payment_method_types ?? []) {
-    const [psp] = pspsForMethod(method);
+    const [psp] = pspsForMethod(method as PaymentMethodType);
     if (psp) getPaymentMethodAdapter(psp).assertCanCharge({ amount: input.amount, currency, capture: input.capture_method === 'automatic' });
   }
   // a named PaymentMethod must be the merchant's; a token is checked by its PSP at confirmation
