@@ -25,6 +25,9 @@ export const ID_PREFIXES = {
   apiRequestLogEntry: 'arl',
   receipt: 'rcpt',
   mailboxMessage: 'msg',
+  operator: 'opr',
+  operatorAuditEntry: 'oaud',
+  payout: 'po',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;
