@@ -13,6 +13,7 @@ import { defineResolvePendingPayment } from './functions/resolve-pending-payment
 import { defineReverseLateSuccesses } from './functions/reverse-late-successes';
 import { defineWebhookDeliver } from './functions/webhook-deliver';
 import { defineWebhookFanOut } from './functions/webhook-fan-out';
+import { definePayoutsRun } from './functions/payouts-run';
 
 /**
  * Every Inngest function the app serves, one per file under inngest/functions/. Each file exports
@@ -33,6 +34,7 @@ export function defineFunctions(client: Inngest): InngestFunction.Any[] {
     defineSettleBalances(client),
     defineRecordDeadLetter(client),
     defineSendReceipt(client),
+    definePayoutsRun(client),
   ];
 }
 
