@@ -2,3 +2,4 @@ export * from './payouts';
 export * from './schedule';
 export * from './report';
 export * from './api';
+export * from './dashboard';

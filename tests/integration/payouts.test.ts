@@ -4,13 +4,17 @@ import { getDb } from '@/db/client';
 import { outboxEvents, payoutItems, payouts, payoutSettings } from '@/db/schema';
 import { newId } from '@/lib/ids';
 import { recordCapture, recordRefund, settlePendingBalances } from '@/lib/ledger';
+import { listAudit } from '@/lib/audit';
 import {
   createPayout,
+  getPayoutSettings,
+  payOutNow,
   payoutReport,
   payoutReportCsv,
   periodKeyFor,
   requestManualPayout,
   runScheduledPayouts,
+  updatePayoutSettings,
 } from '@/lib/payouts';
 import { getBalances, setOverdraftLimit } from '@/lib/wallet';
 import { assertLedgerInvariants } from '../helpers/ledger-invariants';
@@ -238,5 +242,40 @@ describe('payouts API (Stripe-shaped)', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.error).toMatchObject({ type: 'invalid_request_error', param: 'payout' });
     expect((await api.get('/api/v1/payouts?status=lost')).status).toBe(400);
+  });
+});
+
+describe('dashboard payout settings and manual payouts', () => {
+  const actorOf = (m: Awaited<ReturnType<typeof createTestMerchant>>, role: 'owner' | 'developer' | 'viewer' = 'owner') => ({
+    user: { id: m.userId, email: m.email, role, merchantId: m.merchant.id },
+    ip: '203.0.113.9',
+  });
+
+  it('only the owner changes the schedule; bad input is refused and changes nothing; changes are audited', async () => {
+    const m = await createTestMerchant('Settings Owner');
+    await expect(updatePayoutSettings(actorOf(m, 'developer'), { interval: 'weekly', bankAccountHolder: '', bankAccountLast4: '' })).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(updatePayoutSettings(actorOf(m), { interval: 'weekly', bankAccountHolder: '', bankAccountLast4: '12a4' })).rejects.toMatchObject({ code: 'parameter_invalid', param: 'bankAccountLast4' });
+    await expect(updatePayoutSettings(actorOf(m), { interval: 'hourly' as 'daily', bankAccountHolder: '', bankAccountLast4: '' })).rejects.toMatchObject({ param: 'interval' });
+    expect(await getPayoutSettings(m.merchant.id)).toEqual({ interval: 'daily', bankAccountHolder: null, bankAccountLast4: null });
+    await updatePayoutSettings(actorOf(m), { interval: 'manual', bankAccountHolder: ' Jane Doe ', bankAccountLast4: '1234' });
+    expect(await getPayoutSettings(m.merchant.id)).toEqual({ interval: 'manual', bankAccountHolder: 'Jane Doe', bankAccountLast4: '1234' });
+    expect((await listAudit(m.merchant.id)).rows.map((r) => r.action)).toContain('payouts.settings_update');
+  });
+
+  it('"pay out now" works on the manual schedule only, for the owner, once per request key', async () => {
+    const m = await createTestMerchant('Pay Now');
+    await capture(m.merchant.id, 2_500);
+    await settlePendingBalances('2031-07-01');
+    const request = { currency: 'usd', requestKey: 'form-render-0001' };
+    await expect(payOutNow(actorOf(m), request)).rejects.toMatchObject({ code: 'parameter_invalid', param: 'interval' });
+    await updatePayoutSettings(actorOf(m), { interval: 'manual', bankAccountHolder: '', bankAccountLast4: '' });
+    await expect(payOutNow(actorOf(m, 'viewer'), request)).rejects.toMatchObject({ code: 'forbidden' });
+    const amount = await available(m.merchant.id);
+    const [a, b] = await Promise.all([payOutNow(actorOf(m), request), payOutNow(actorOf(m), request)]);
+    expect(a.id).toBe(b.id);
+    expect(a.amountMinor).toBe(amount);
+    expect(await payoutsOf(m.merchant.id)).toHaveLength(1);
+    await expect(payOutNow(actorOf(m), { currency: 'xyz', requestKey: 'form-render-0002' })).rejects.toMatchObject({ code: 'currency_unsupported' });
+    await assertLedgerInvariants();
   });
 });
