@@ -9,6 +9,9 @@ import { usePathname } from 'next/navigation';
  */
 export const ADMIN_NAV = [
   { href: '/admin', label: 'Overview', testId: 'admin-nav-overview' },
+  { href: '/admin/merchants', label: 'Merchants', testId: 'admin-nav-merchants' },
+  { href: '/admin/dead-letters', label: 'Dead letters', testId: 'admin-nav-dead-letters' },
+  { href: '/admin/psp-health', label: 'PSP health', testId: 'admin-nav-psp-health' },
   { href: '/admin/audit', label: 'Audit', testId: 'admin-nav-audit' },
 ] as const;
 
