@@ -7,12 +7,15 @@ import { EnvError, parseEnv } from '@/lib/env';
 import { AppError } from '@/lib/errors';
 import { createMerchant, listMerchants } from '@/lib/merchants';
 import { createOperator, listOperators } from '@/lib/admin/operators';
+import { runScheduledPayouts } from '@/lib/payouts';
 import {
   ADMIN_USAGE,
   createdMerchantJson,
   createdOperatorJson,
   formatCreatedOperator,
   formatOperatorTable,
+  formatPayoutRun,
+  payoutRunJson,
   operatorListJson,
   formatCreatedMerchant,
   formatMerchantTable,
@@ -65,6 +68,11 @@ async function execute(command: AdminCommand): Promise<void> {
       const password = command.passwordStdin ? await readPasswordFromStdin() : undefined;
       const created = await withDatabase(() => createOperator({ email: command.email, password }));
       console.log(command.json ? JSON.stringify(createdOperatorJson(created, password !== undefined)) : formatCreatedOperator(created, password !== undefined));
+      return;
+    }
+    case 'payouts-run': {
+      const run = await withDatabase(() => runScheduledPayouts());
+      console.log(command.json ? JSON.stringify(payoutRunJson(run)) : formatPayoutRun(run));
       return;
     }
     case 'operators-list': {

@@ -27,6 +27,8 @@ const CATEGORY: Record<string, ReportCategory> = {
   refund_failed: 'refund_failure',
   reversal: 'reversal',
   settlement: 'settlement',
+  // reconciliation's settlement of matched lines (branch recon): shown as one settlement line
+  recon_settlement: 'settlement',
 };
 
 type Row = {

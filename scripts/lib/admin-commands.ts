@@ -1,5 +1,6 @@
 import type { Merchant, Operator } from '@/db/schema';
 import type { CreatedOperator } from '@/lib/admin/operators';
+import type { PayoutRun } from '@/lib/payouts';
 import type { CreatedMerchant } from '@/lib/merchants';
 import { UsageError, parseStrict } from './args';
 
@@ -17,6 +18,10 @@ Commands:
       12 characters). With --json, prints one JSON object: {operator_id, email, password}.
   operators list [--json]
       List platform operators (id, email, created, last sign-in).
+  payouts run [--json]
+      Run the payout schedule now (what the 01:00 UTC cron does): pay each daily or weekly
+      merchant its available balance for the current period, then book due bank transfers.
+      Safe to repeat: one payout per merchant, currency and period.
   help
       Show this help.
 
@@ -28,7 +33,8 @@ export type AdminCommand =
   | { kind: 'merchants-create'; name: string; email: string; json: boolean }
   | { kind: 'merchants-list'; json: boolean }
   | { kind: 'operators-create'; email: string; passwordStdin: boolean; json: boolean }
-  | { kind: 'operators-list'; json: boolean };
+  | { kind: 'operators-list'; json: boolean }
+  | { kind: 'payouts-run'; json: boolean };
 
 /** Parses argv (after `admin.ts`); throws UsageError for anything it does not understand. */
 export function parseAdminCommand(argv: string[]): AdminCommand {
@@ -43,6 +49,12 @@ export function parseAdminCommand(argv: string[]): AdminCommand {
   if (values.help || group === 'help') return { kind: 'help' };
   if (group === undefined) throw new UsageError('No command given.');
   if (group === 'operators') return parseOperatorsCommand(action, extra, values);
+  if (group === 'payouts') {
+    if (action !== 'run') throw new UsageError(action === undefined ? 'payouts needs a subcommand: run.' : `Unknown payouts subcommand: ${action}`);
+    if (extra.length > 0) throw new UsageError(`Unexpected argument: ${extra[0]}`);
+    rejectOptions(values, ['name', 'email', 'password-stdin'], 'payouts run');
+    return { kind: 'payouts-run', json: values.json === true };
+  }
   if (group !== 'merchants') throw new UsageError(`Unknown command: ${group}`);
   if (extra.length > 0) throw new UsageError(`Unexpected argument: ${extra[0]}`);
   const json = values.json === true;
@@ -149,4 +161,23 @@ export function formatOperatorTable(operators: Operator[]): string {
   return operatorListJson(operators)
     .map((o) => `${o.id}  ${o.email}  created ${o.created}  last sign-in ${o.last_login ?? 'never'}${o.disabled ? '  (disabled)' : ''}`)
     .join('\n');
+}
+
+/** The --json shape of a payout run. */
+export function payoutRunJson(run: PayoutRun) {
+  return {
+    created: run.created.map((c) => ({ payout_id: c.payoutId, merchant_id: c.merchantId, currency: c.currency, amount: c.amountMinor })),
+    skipped: run.skipped.map((s) => ({ merchant_id: s.merchantId, currency: s.currency, reason: s.reason })),
+    paid: run.paid,
+  };
+}
+
+export function formatPayoutRun(run: PayoutRun): string {
+  return [
+    `Payouts created: ${run.created.length}`,
+    ...run.created.map((c) => `  ${c.payoutId}  ${c.merchantId}  ${c.amountMinor} ${c.currency}`),
+    `Skipped: ${run.skipped.length}`,
+    ...run.skipped.map((s) => `  ${s.merchantId} ${s.currency}: ${s.reason}`),
+    `Bank transfers booked (paid): ${run.paid.length}`,
+  ].join('\n');
 }

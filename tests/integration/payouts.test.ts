@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDb } from '@/db/client';
@@ -278,4 +280,28 @@ describe('dashboard payout settings and manual payouts', () => {
     await expect(payOutNow(actorOf(m), { currency: 'xyz', requestKey: 'form-render-0002' })).rejects.toMatchObject({ code: 'currency_unsupported' });
     await assertLedgerInvariants();
   });
+});
+
+describe('npm run admin -- payouts run', () => {
+  it('runs the schedule now and prints the run as JSON; a second run creates nothing', async () => {
+    const m = await createTestMerchant('CLI Payouts');
+    await capture(m.merchant.id, 3_300);
+    await settlePendingBalances(new Date().toISOString().slice(0, 10));
+    const amount = await available(m.merchant.id);
+    const run = (args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(path.resolve('node_modules/.bin/tsx'), ['scripts/admin.ts', ...args], { env: { ...process.env } }, (err, stdout, stderr) =>
+          resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        );
+      });
+    const first = await run(['payouts', 'run', '--json']);
+    expect(first.code, first.stderr).toBe(0);
+    const json = JSON.parse(first.stdout) as { created: { payout_id: string; merchant_id: string; amount: number }[]; paid: string[] };
+    const mine = json.created.filter((c) => c.merchant_id === m.merchant.id);
+    expect(mine).toEqual([expect.objectContaining({ amount, currency: 'usd' })]);
+    expect(json.paid).toContain(mine[0]!.payout_id);
+    const second = JSON.parse((await run(['payouts', 'run', '--json'])).stdout) as { created: { merchant_id: string }[] };
+    expect(second.created.filter((c) => c.merchant_id === m.merchant.id)).toEqual([]);
+    expect((await run(['payouts', 'go'])).code).toBe(2);
+  }, 120_000);
 });
