@@ -19,10 +19,11 @@ function errorText(error: Record<string, unknown>): string {
 export default async function AdminDeadLettersPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
   await requireOperator();
   const params = await searchParams;
-  const openOnly = params.all !== '1';
+  // replayed letters stay listed by default, so a replay's outcome stays on screen beside its row
+  const openOnly = params.open === '1';
   const before = params.before && /^dl_[0-9A-Za-z]+$/.test(params.before) ? params.before : undefined;
   const { rows, nextCursor } = await listAllDeadLetters({ openOnly, before });
-  const base = openOnly ? '/admin/dead-letters' : '/admin/dead-letters?all=1';
+  const base = openOnly ? '/admin/dead-letters?open=1' : '/admin/dead-letters';
   return (
     <>
       <h1>Dead letters</h1>
@@ -31,7 +32,7 @@ export default async function AdminDeadLettersPage({ searchParams }: { searchPar
         <p className="muted">
           Background runs that failed for good. Replay starts the failed work again with the same event; every function is
           idempotent on the record it applies, so work that already happened is not repeated.{' '}
-          {openOnly ? <Link href="/admin/dead-letters?all=1">Show replayed ones too</Link> : <Link href="/admin/dead-letters">Show open ones only</Link>}
+          {openOnly ? <Link href="/admin/dead-letters">Show replayed ones too</Link> : <Link href="/admin/dead-letters?open=1">Show only those not yet replayed</Link>}
         </p>
         {rows.length === 0 ? (
           <p className="empty-state" data-testid="admin-dead-letters-empty">
@@ -50,7 +51,7 @@ export default async function AdminDeadLettersPage({ searchParams }: { searchPar
               { header: 'Function', kind: 'mono', cell: (d) => d.functionId },
               { header: 'Event', kind: 'mono', cell: (d) => d.eventName },
               { header: 'Error', kind: 'wrap', cell: (d) => errorText(d.error) },
-              { header: 'Replayed', cell: (d) => formatWhen(d.replayedAt, 'never') },
+              { header: 'Replayed', testId: 'dead-letter-replayed', cell: (d) => formatWhen(d.replayedAt, 'never') },
               {
                 header: 'Action',
                 cell: (d) => (
@@ -64,7 +65,7 @@ export default async function AdminDeadLettersPage({ searchParams }: { searchPar
         )}
         <nav className={styles.pager} aria-label="Dead letter pages">
           {before ? <Link href={base}>← Newest</Link> : null}
-          {nextCursor ? <Link href={`${base}${openOnly ? '?' : '&'}before=${nextCursor}`}>Older →</Link> : null}
+          {nextCursor ? <Link href={`${base}${openOnly ? '&' : '?'}before=${nextCursor}`}>Older →</Link> : null}
         </nav>
       </section>
     </>
