@@ -7,6 +7,7 @@ import { writeOutboxEvent } from '@/lib/events/outbox';
 import { newId } from '@/lib/ids';
 import { assertValidAmount, type Currency } from '@/lib/money';
 import { lockWallet } from '@/lib/wallet';
+import { serializePayout } from './api';
 
 /** The sandbox bank account every merchant is paid to until it names its own (test data). */
 export const TEST_BANK_ACCOUNT_LAST4 = '6789';
@@ -99,7 +100,8 @@ export async function createPayout(input: { merchantId: string; currency: Curren
       merchantId: input.merchantId,
       aggregateType: 'payout',
       aggregateId: id,
-      data: { payoutId: id, merchantId: input.merchantId, currency: input.currency, amountMinor, periodKey: input.periodKey },
+      // data.object is what the merchant's webhook and GET /v1/events show, as for every event
+      data: { object: serializePayout(payout) },
     });
     return { created: true, payout };
   });
@@ -135,7 +137,7 @@ export async function markPayoutPaid(payoutId: string, now = new Date()): Promis
       merchantId: payout.merchantId,
       aggregateType: 'payout',
       aggregateId: payout.id,
-      data: { payoutId: payout.id, merchantId: payout.merchantId, currency, amountMinor: payout.amountMinor },
+      data: { object: serializePayout(paid) },
     });
     return { paid: true, payout: paid };
   });

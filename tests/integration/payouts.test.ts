@@ -47,7 +47,7 @@ async function payoutsOf(merchantId: string) {
 }
 
 async function eventsOf(payoutId: string) {
-  return getDb().select({ type: outboxEvents.type }).from(outboxEvents).where(eq(outboxEvents.aggregateId, payoutId));
+  return getDb().select({ type: outboxEvents.type, data: outboxEvents.data }).from(outboxEvents).where(eq(outboxEvents.aggregateId, payoutId));
 }
 
 async function platformBalance(accountId: string): Promise<number> {
@@ -78,7 +78,11 @@ describe('scheduled payouts', () => {
     const [payout, ...more] = await payoutsOf(m.merchant.id);
     expect(more).toEqual([]);
     expect(payout).toMatchObject({ amountMinor: before, status: 'paid', periodKey: 'daily:2031-01-06', bankAccountLast4: '6789' });
-    expect((await eventsOf(payout!.id)).map((e) => e.type).sort()).toEqual(['payout.created', 'payout.paid']);
+    const events = await eventsOf(payout!.id);
+    expect(events.map((e) => e.type).sort()).toEqual(['payout.created', 'payout.paid']);
+    // each event carries the payout as it was then, for the merchant's webhook
+    expect(events.find((e) => e.type === 'payout.created')?.data).toMatchObject({ object: { id: payout!.id, object: 'payout', amount: before, status: 'in_transit' } });
+    expect(events.find((e) => e.type === 'payout.paid')?.data).toMatchObject({ object: { id: payout!.id, status: 'paid' } });
 
     const report = await payoutReport(payout!);
     expect(report).toEqual([
