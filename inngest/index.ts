@@ -15,6 +15,7 @@ import { defineRecoverStrandedAttempts } from './functions/recover-stranded-atte
 import { defineWebhookDeliver } from './functions/webhook-deliver';
 import { defineWebhookFanOut } from './functions/webhook-fan-out';
 import { defineReconcileMpesaPaybill } from './functions/reconcile-mpesa-paybill';
+import { definePayoutsRun } from './functions/payouts-run';
 
 /**
  * Every Inngest function the app serves, one per file under inngest/functions/. Each file exports
@@ -37,6 +38,7 @@ export function defineFunctions(client: Inngest): InngestFunction.Any[] {
     defineRecordDeadLetter(client),
     defineSendReceipt(client),
     defineReconcileMpesaPaybill(client),
+    definePayoutsRun(client),
   ];
 }
 

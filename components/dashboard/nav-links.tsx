@@ -8,6 +8,7 @@ const LINKS = [
   { href: '/dashboard/payments', label: 'Payments' },
   { href: '/dashboard/disputes', label: 'Disputes' },
   { href: '/dashboard/balances', label: 'Balances' },
+  { href: '/dashboard/payouts', label: 'Payouts' },
   { href: '/dashboard/webhooks', label: 'Webhooks' },
   { href: '/dashboard/risk', label: 'Risk' },
   { href: '/dashboard/developers', label: 'Developers' },

@@ -124,12 +124,15 @@ export async function replayDeadLetter(
   id: string,
   replay: DeadLetterReplayer,
 ): Promise<{ letter: DeadLetterRow; runId: string | null }> {
-  const letter = await getMerchantDeadLetter(merchantId, id);
+  return replayLetter(await getMerchantDeadLetter(merchantId, id), replay);
+}
+
+/**
+ * Replays a dead letter already authorized by the caller (a merchant's own, above, or any letter
+ * for a platform operator, lib/admin) and stamps replayed_at.
+ */
+export async function replayLetter(letter: DeadLetterRow, replay: DeadLetterReplayer): Promise<{ letter: DeadLetterRow; runId: string | null }> {
   const { runId } = await replay(letter);
-  const [updated] = await getDb()
-    .update(deadLetters)
-    .set({ replayedAt: sql`now()` })
-    .where(and(eq(deadLetters.id, letter.id), eq(deadLetters.merchantId, merchantId)))
-    .returning();
+  const [updated] = await getDb().update(deadLetters).set({ replayedAt: sql`now()` }).where(eq(deadLetters.id, letter.id)).returning();
   return { letter: updated ?? letter, runId };
 }

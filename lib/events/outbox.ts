@@ -19,13 +19,15 @@ export const EVENT_TYPES = [
   'refund.failed',
   // news from the PSP about a pending refund (an M-Pesa Result awaiting its Transaction Status check)
   'refund.updated',
+  'payout.created',
+  'payout.paid',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 export interface OutboxWrite {
   type: EventType;
   merchantId: string;
-  aggregateType: 'payment_intent' | 'checkout_session' | 'refund';
+  aggregateType: 'payment_intent' | 'checkout_session' | 'refund' | 'payout';
   aggregateId: string;
   data: Record<string, unknown>;
 }

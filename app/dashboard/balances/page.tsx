@@ -17,6 +17,7 @@ const TYPE_LABELS: Record<string, string> = {
   refund_failed: 'Refund failed (returned)',
   settlement: 'Settlement (pending → available)',
   reversal: 'Reversal',
+  payout: 'Payout to your bank',
 };
 
 export default async function BalancesPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {

@@ -1,0 +1,5 @@
+export * from './payouts';
+export * from './schedule';
+export * from './report';
+export * from './api';
+export * from './dashboard';

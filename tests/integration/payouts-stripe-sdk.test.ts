@@ -1,0 +1,59 @@
+import Stripe from 'stripe';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getDb } from '@/db/client';
+import { newId } from '@/lib/ids';
+import { recordCapture, settlePendingBalances } from '@/lib/ledger';
+import { createPayout } from '@/lib/payouts';
+import { createTestMerchant, startTestApp, type TestApp } from '../helpers/test-app';
+
+// The payouts API read by the official Stripe SDK. Until the /v1 mount (branch s-wire) is merged,
+// the SDK's requests to /v1/... are sent to our /api/v1/... by a thin HTTP client; the SDK's own
+// request building, auth header, list pagination and response parsing are all real.
+class ApiPrefixHttpClient extends Stripe.HttpClient {
+  private readonly inner = Stripe.createNodeHttpClient();
+  override getClientName(): string {
+    return this.inner.getClientName();
+  }
+  override makeRequest(...args: Parameters<Stripe.HttpClient['makeRequest']>) {
+    const [host, port, path, ...rest] = args;
+    return this.inner.makeRequest(host, port, path.replace(/^\/v1\//, '/api/v1/'), ...rest);
+  }
+}
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await startTestApp();
+});
+afterAll(() => app.close());
+
+function sdk(secretKey: string): Stripe {
+  const url = new URL(app.url);
+  return new Stripe(secretKey, { host: url.hostname, port: Number(url.port), protocol: 'http', httpClient: new ApiPrefixHttpClient(), maxNetworkRetries: 0 });
+}
+
+describe('payouts through the official stripe SDK', () => {
+  it('lists (auto-paginating), retrieves, and lists a payout’s balance transactions', async () => {
+    const m = await createTestMerchant('SDK Payouts');
+    const ids: string[] = [];
+    for (const [i, day] of ['2032-01-02', '2032-01-03', '2032-01-04'].entries()) {
+      await recordCapture(getDb(), { eventId: newId('event'), merchantId: m.merchant.id, paymentIntentId: newId('paymentIntent'), currency: 'usd', psp: 'sandbox_card', amountMinor: 1_000 * (i + 1) });
+      await settlePendingBalances(`sdk-${day}`);
+      const outcome = await createPayout({ merchantId: m.merchant.id, currency: 'usd', periodKey: `daily:${day}` });
+      ids.push(outcome.payout!.id);
+    }
+    const stripe = sdk(m.secretKey);
+    const seen: string[] = [];
+    for await (const p of stripe.payouts.list({ limit: 2 })) seen.push(p.id);
+    expect(seen.sort()).toEqual([...ids].sort());
+
+    const payout: Stripe.Payout = await stripe.payouts.retrieve(ids[2]!);
+    expect(payout).toMatchObject({ id: ids[2], object: 'payout', currency: 'usd', status: 'in_transit', method: 'standard', type: 'bank_account' });
+    expect(typeof payout.arrival_date).toBe('number');
+
+    const txns = await stripe.balanceTransactions.list({ payout: ids[2]!, limit: 100 });
+    expect(txns.data.map((t) => t.type).sort()).toEqual(['payout', 'settlement']);
+    expect(txns.data.find((t) => t.type === 'payout')?.net).toBe(-payout.amount);
+
+    await expect(stripe.payouts.retrieve('po_doesnotexist000000')).rejects.toMatchObject({ type: 'StripeInvalidRequestError', statusCode: 404, code: 'resource_missing' });
+  });
+});
