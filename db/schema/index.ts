@@ -16,3 +16,5 @@ export * from './mpesa';
 export * from './disputes';
 export * from './sandbox-mpesa';
 export * from './receipts';
+export * from './customers';
+export * from './catalog';

@@ -17,13 +17,16 @@ export const EVENT_TYPES = [
   'refund.created',
   'refund.succeeded',
   'refund.failed',
+  'customer.created',
+  'customer.updated',
+  'customer.deleted',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 export interface OutboxWrite {
   type: EventType;
   merchantId: string;
-  aggregateType: 'payment_intent' | 'checkout_session' | 'refund';
+  aggregateType: 'payment_intent' | 'checkout_session' | 'refund' | 'customer';
   aggregateId: string;
   data: Record<string, unknown>;
 }

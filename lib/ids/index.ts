@@ -25,6 +25,9 @@ export const ID_PREFIXES = {
   apiRequestLogEntry: 'arl',
   receipt: 'rcpt',
   mailboxMessage: 'msg',
+  customer: 'cus',
+  price: 'price',
+  lineItem: 'li',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -1,6 +1,7 @@
 import { env } from '@/lib/env';
-import { apiPost, requireTx } from '@/lib/http/api';
-import { createCheckoutSession, createCheckoutSessionBody } from '@/lib/checkout/sessions';
+import { apiGet, apiPost, requireTx } from '@/lib/http/api';
+import { parseInput } from '@/lib/http/validation';
+import { createCheckoutSession, createCheckoutSessionBody, listCheckoutSessions, listCheckoutSessionsQuery } from '@/lib/checkout/sessions';
 import { serializeCheckoutSession } from '@/lib/payments/serialize';
 
 export const dynamic = 'force-dynamic';
@@ -9,7 +10,13 @@ export const POST = apiPost({
   body: createCheckoutSessionBody,
   effects: 'atomic',
   handler: async ({ merchant, body }, tx) => {
-    const { session, paymentIntent } = await createCheckoutSession(requireTx(tx), merchant.id, body);
+    const { session, paymentIntent } = await createCheckoutSession(requireTx(tx), merchant.id, body, env().APP_URL);
     return { body: serializeCheckoutSession(session, paymentIntent, env().APP_URL) };
   },
+});
+
+export const GET = apiGet({
+  handler: async ({ merchant, query }) => ({
+    body: await listCheckoutSessions(merchant.id, parseInput(listCheckoutSessionsQuery, Object.fromEntries(query)), env().APP_URL),
+  }),
 });

@@ -1,0 +1,13 @@
+import { z } from 'zod';
+import { env } from '@/lib/env';
+import { apiPost } from '@/lib/http/api';
+import { expireCheckoutSessionNow } from '@/lib/checkout/sessions';
+
+export const dynamic = 'force-dynamic';
+
+export const POST = apiPost<z.ZodObject<Record<string, never>>, { id: string }>({
+  body: z.object({}).strict(),
+  // cancels the session's PaymentIntent, which may ask the PSP to void a 3-D Secure payment
+  effects: 'external',
+  handler: async ({ merchant, params }) => ({ body: await expireCheckoutSessionNow(merchant.id, params.id, env().APP_URL) }),
+});
