@@ -16,5 +16,6 @@ export * from './mpesa';
 export * from './disputes';
 export * from './sandbox-mpesa';
 export * from './receipts';
+export * from './payment-methods';
 export * from './customers';
 export * from './catalog';

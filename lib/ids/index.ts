@@ -25,6 +25,7 @@ export const ID_PREFIXES = {
   apiRequestLogEntry: 'arl',
   receipt: 'rcpt',
   mailboxMessage: 'msg',
+  paymentMethod: 'pm',
   customer: 'cus',
   price: 'price',
   lineItem: 'li',

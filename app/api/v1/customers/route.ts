@@ -1,5 +1,5 @@
-import { apiGet, apiPost, requireTx } from '@/lib/http/api';
-import { parseInput } from '@/lib/http/validation';
+import { apiGet, apiPost, methodNotAllowed, requireTx } from '@/lib/http/api';
+import { parseQuery } from '@/lib/http/validation';
 import { createCustomer, createCustomerBody, listCustomers, listCustomersQuery, serializeCustomer } from '@/lib/customers';
 
 export const dynamic = 'force-dynamic';
@@ -12,6 +12,10 @@ export const POST = apiPost({
 
 export const GET = apiGet({
   handler: async ({ merchant, query }) => ({
-    body: await listCustomers(merchant.id, parseInput(listCustomersQuery, Object.fromEntries(query))),
+    body: await listCustomers(merchant.id, parseQuery(listCustomersQuery, query)),
   }),
 });
+
+export const DELETE = methodNotAllowed;
+export const PUT = methodNotAllowed;
+export const PATCH = methodNotAllowed;

@@ -1,5 +1,5 @@
-import { apiGet, apiPost, requireTx } from '@/lib/http/api';
-import { parseInput } from '@/lib/http/validation';
+import { apiGet, apiPost, methodNotAllowed, requireTx } from '@/lib/http/api';
+import { parseQuery } from '@/lib/http/validation';
 import { createProduct, createProductBody, listProducts, listProductsQuery, serializeProduct } from '@/lib/catalog';
 
 export const dynamic = 'force-dynamic';
@@ -11,5 +11,9 @@ export const POST = apiPost({
 });
 
 export const GET = apiGet({
-  handler: async ({ merchant, query }) => ({ body: await listProducts(merchant.id, parseInput(listProductsQuery, Object.fromEntries(query))) }),
+  handler: async ({ merchant, query }) => ({ body: await listProducts(merchant.id, parseQuery(listProductsQuery, query)) }),
 });
+
+export const DELETE = methodNotAllowed;
+export const PUT = methodNotAllowed;
+export const PATCH = methodNotAllowed;

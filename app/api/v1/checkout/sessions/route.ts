@@ -1,6 +1,6 @@
 import { env } from '@/lib/env';
-import { apiGet, apiPost, requireTx } from '@/lib/http/api';
-import { parseInput } from '@/lib/http/validation';
+import { apiGet, apiPost, methodNotAllowed, requireTx } from '@/lib/http/api';
+import { parseQuery } from '@/lib/http/validation';
 import { createCheckoutSession, createCheckoutSessionBody, listCheckoutSessions, listCheckoutSessionsQuery } from '@/lib/checkout/sessions';
 import { serializeCheckoutSession } from '@/lib/payments/serialize';
 
@@ -17,6 +17,10 @@ export const POST = apiPost({
 
 export const GET = apiGet({
   handler: async ({ merchant, query }) => ({
-    body: await listCheckoutSessions(merchant.id, parseInput(listCheckoutSessionsQuery, Object.fromEntries(query)), env().APP_URL),
+    body: await listCheckoutSessions(merchant.id, parseQuery(listCheckoutSessionsQuery, query), env().APP_URL),
   }),
 });
+
+export const DELETE = methodNotAllowed;
+export const PUT = methodNotAllowed;
+export const PATCH = methodNotAllowed;

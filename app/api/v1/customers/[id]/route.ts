@@ -1,4 +1,4 @@
-import { apiDelete, apiGet, apiPost, requireTx } from '@/lib/http/api';
+import { apiDelete, apiGet, apiPost, methodNotAllowed, requireTx } from '@/lib/http/api';
 import { deleteCustomerNow, retrieveCustomerJson, serializeCustomer, updateCustomer, updateCustomerBody } from '@/lib/customers';
 
 export const dynamic = 'force-dynamic';
@@ -18,3 +18,6 @@ export const POST = apiPost<typeof updateCustomerBody, { id: string }>({
 export const DELETE = apiDelete<{ id: string }>({
   handler: async ({ merchant, params }) => ({ body: await deleteCustomerNow(merchant.id, params.id) }),
 });
+
+export const PUT = methodNotAllowed;
+export const PATCH = methodNotAllowed;

@@ -1,4 +1,4 @@
-import { apiGet, apiPost, requireTx } from '@/lib/http/api';
+import { apiGet, apiPost, methodNotAllowed, requireTx } from '@/lib/http/api';
 import { retrievePriceJson, serializePrice, updatePrice, updatePriceBody } from '@/lib/catalog';
 
 export const dynamic = 'force-dynamic';
@@ -12,3 +12,7 @@ export const POST = apiPost<typeof updatePriceBody, { id: string }>({
   effects: 'atomic',
   handler: async ({ merchant, params, body }, tx) => ({ body: serializePrice(await updatePrice(requireTx(tx), merchant.id, params.id, body)) }),
 });
+
+export const DELETE = methodNotAllowed;
+export const PUT = methodNotAllowed;
+export const PATCH = methodNotAllowed;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { env } from '@/lib/env';
-import { apiPost } from '@/lib/http/api';
+import { apiPost, methodNotAllowed } from '@/lib/http/api';
 import { expireCheckoutSessionNow } from '@/lib/checkout/sessions';
 
 export const dynamic = 'force-dynamic';
@@ -11,3 +11,8 @@ export const POST = apiPost<z.ZodObject<Record<string, never>>, { id: string }>(
   effects: 'external',
   handler: async ({ merchant, params }) => ({ body: await expireCheckoutSessionNow(merchant.id, params.id, env().APP_URL) }),
 });
+
+export const GET = methodNotAllowed;
+export const DELETE = methodNotAllowed;
+export const PUT = methodNotAllowed;
+export const PATCH = methodNotAllowed;
