@@ -17,6 +17,8 @@ export interface BeginAttemptInput {
   customerIp?: string | null;
   /** Where the customer returns after 3-D Secure; the attempt id is appended. */
   returnUrl?: string;
+  /** A saved card charged without the customer (off_session): the PSP declines instead of asking for 3-D Secure. */
+  offSession?: boolean;
 }
 
 export function assertConfirmable(pi: PaymentIntent): void {
@@ -73,6 +75,7 @@ export async function beginAttempt(
         pspIdempotencyKey: `${attemptId}:${adapter.beginKey}`,
         paymentMethodType: method.type,
         paymentMethodToken: method.card ? method.reference : null,
+        offSession: input.offSession ?? false,
         card: method.card ? { ...method.card } : null,
         customerIp: input.customerIp ?? null,
         customerEmail: email,

@@ -78,6 +78,7 @@ export async function confirmPayment(input: ConfirmInput & { method: PaymentMeth
         returnUrl: attempt.nextAction?.redirect_to_url.return_url || undefined,
         merchantId: input.merchantId,
         merchantName: merchant?.name ?? 'paykit',
+        ...(attempt.offSession ? { offSession: true } : {}),
       });
     } catch (err) {
       // Fail over only when the request never left this PSP: it cannot have charged.
@@ -187,6 +188,12 @@ async function failAttemptForUsedToken(attemptId: string, err: PspError): Promis
 function throwIfFailed(outcome: AttemptOutcome): void {
   const { attempt } = outcome;
   if (attempt.status !== 'failed') return;
+  if (attempt.failureCode === 'authentication_required') {
+    // off session: the issuer wants the cardholder, who is not there (Stripe's authentication_required)
+    throw new AppError('authentication_required', attempt.failureMessage ?? 'This payment requires the customer to authenticate.', {
+      declineCode: 'authentication_required',
+    });
+  }
   if (attempt.failureCode === 'authentication_failed') {
     throw new AppError('authentication_failed', attempt.failureMessage ?? 'Authentication failed.', {
       declineCode: attempt.declineCode ?? undefined,
@@ -220,6 +227,7 @@ export async function resolveAttempt(attemptId: string, hint?: CallbackHint): Pr
       pspReference: attempt.pspReference,
       paymentMethodToken: attempt.paymentMethodToken,
       capture: pi.captureMethod === 'automatic',
+      ...(attempt.offSession ? { offSession: true } : {}),
       ...(attempt.nextAction?.redirect_to_url.return_url ? { returnUrl: attempt.nextAction.redirect_to_url.return_url } : {}),
     },
     hint,
