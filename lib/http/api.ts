@@ -39,13 +39,15 @@ interface GetOptions<Params> {
   handler: Handler<undefined, Params, undefined>;
 }
 
+type Effects = 'atomic' | 'external';
+
 interface PostOptions<S extends z.ZodType, Params> {
   body: S;
   /**
    * atomic: the handler only writes to the database; it runs in the same transaction that stores
    * the idempotent response. external: it calls a PSP between its own transactions.
    */
-  effects: 'atomic' | 'external';
+  effects: Effects | ((body: z.output<S>) => Effects);
   /** How long a concurrent request with the same key is refused with 409. */
   lockMs?: number;
   handler: Handler<z.output<S>, Params, Tx | undefined>;
@@ -130,9 +132,10 @@ export function apiPost<S extends z.ZodType, Params = Record<string, never>>(opt
       const { input, encoding } = await readApiBody(request);
       const body = parseInput(options.body, input, 'api', encoding);
       const ctx: ApiContext<z.output<S>, Params> = { request, merchant, params, body, query };
+      const effects = typeof options.effects === 'function' ? options.effects(body) : options.effects;
       const key = request.headers.get('idempotency-key');
       if (key === null) {
-        const result = await runWithoutKey(options, ctx);
+        const result = await runWithoutKey(options, effects, ctx);
         return jsonResponse(result.status ?? 200, result.body, apiHeaders(request, requestId));
       }
       const scope = {
@@ -144,7 +147,7 @@ export function apiPost<S extends z.ZodType, Params = Record<string, never>>(opt
       };
       const toStored = (r: ApiResult): StoredResponse => ({ status: r.status ?? 200, body: r.body });
       const outcome =
-        options.effects === 'atomic'
+        effects === 'atomic'
           ? await withIdempotency(scope, async (tx) => toStored(await options.handler(ctx, tx)))
           : await withIdempotentCall(scope, async () => toStored(await options.handler(ctx, undefined)));
       return jsonTextResponse(outcome.status, outcome.bodyJson, {
@@ -166,8 +169,8 @@ export function canonicalApiPath(pathname: string): string {
   return pathname.startsWith('/v1/') ? `/api${pathname}` : pathname;
 }
 
-async function runWithoutKey<S extends z.ZodType, Params>(options: PostOptions<S, Params>, ctx: ApiContext<z.output<S>, Params>) {
-  if (options.effects === 'atomic') {
+async function runWithoutKey<S extends z.ZodType, Params>(options: PostOptions<S, Params>, effects: Effects, ctx: ApiContext<z.output<S>, Params>) {
+  if (effects === 'atomic') {
     const { getDb } = await import('@/db/client');
     return getDb().transaction((tx) => options.handler(ctx, tx));
   }
