@@ -270,6 +270,7 @@ export async function createCheckoutSession(
     receipt_email: intentData?.receipt_email ?? customerEmail,
     // payment_intent_data[metadata] goes on the intent, as Stripe's; paykit's older sessions put the session's there too
     metadata: intentData?.metadata ?? input.metadata,
+    ...(customer ? { customer: customer.id } : {}),
     checkoutSessionId: sessionId,
   });
   const [session] = await tx
