@@ -117,3 +117,15 @@ describe('who a saved card may pay for', () => {
     expect(err).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
   });
 });
+
+describe('expanding customer', () => {
+  it('expands a payment intent’s customer and a charge’s customer', async () => {
+    const { customer, pm } = await savedCard('4242424242424242');
+    const pi = await s.stripe.paymentIntents.create({ amount: 1200, currency: 'usd', customer: customer.id, payment_method: pm.id, confirm: true, off_session: true });
+    const expanded = await s.stripe.paymentIntents.retrieve(pi.id, { expand: ['customer', 'latest_charge'] });
+    expect(expanded.customer).toMatchObject({ id: customer.id, object: 'customer', email: customer.email });
+    const charge = expanded.latest_charge as Stripe.Charge;
+    const chargeWithCustomer = await s.stripe.charges.retrieve(charge.id, { expand: ['customer'] });
+    expect((chargeWithCustomer.customer as Stripe.Customer).id).toBe(customer.id);
+  });
+});
