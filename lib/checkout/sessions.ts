@@ -405,6 +405,8 @@ function serializeLineItem(cs: CheckoutSession, li: LineItemJson, index: number)
   return {
     id: li.id ?? `li_${cs.id.slice(3)}${index}`,
     object: 'item' as const,
+    adjustable_quantity: null,
+    metadata: {},
     description: li.name,
     quantity: li.quantity,
     currency: cs.currency,
