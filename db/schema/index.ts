@@ -19,3 +19,5 @@ export * from './receipts';
 export * from './payment-methods';
 export * from './operators';
 export * from './payouts';
+export * from './customers';
+export * from './catalog';

@@ -6,7 +6,7 @@ import { formatMoney } from '@/lib/money';
 import { toWholeShillings } from '@/lib/psp/daraja/format';
 import { findMpesaAttempt } from '@/lib/psp/daraja/store';
 import { openSession, paySessionOnce } from './pay';
-import { findSessionForCustomer, successUrlFor } from './sessions';
+import { assertSessionOffers, findSessionForCustomer, successUrlFor } from './sessions';
 
 /**
  * The hosted pay page's M-Pesa calls (the customer's browser, authenticated by the session id)
@@ -93,6 +93,7 @@ export async function startMpesaForSession(input: {
 }): Promise<{ status: number; body: unknown; replayed: boolean }> {
   const { session } = await openSession(input.sessionId);
   if (session.currency !== 'kes') throw new AppError('currency_unsupported', 'M-Pesa is only offered for payments in KES.', { param: 'currency' });
+  assertSessionOffers(session, 'mpesa');
   return paySessionOnce({ session, idempotencyKey: input.idempotencyKey, action: 'mpesa', body: { phone: input.phone, email: input.email ?? null } }, async () => {
     const started = await confirmPayment({
       method: 'mpesa',

@@ -21,13 +21,16 @@ export const EVENT_TYPES = [
   'refund.updated',
   'payout.created',
   'payout.paid',
+  'customer.created',
+  'customer.updated',
+  'customer.deleted',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 export interface OutboxWrite {
   type: EventType;
   merchantId: string;
-  aggregateType: 'payment_intent' | 'checkout_session' | 'refund' | 'payout';
+  aggregateType: 'payment_intent' | 'checkout_session' | 'refund' | 'payout' | 'customer';
   aggregateId: string;
   data: Record<string, unknown>;
 }

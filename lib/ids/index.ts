@@ -29,6 +29,9 @@ export const ID_PREFIXES = {
   operator: 'opr',
   operatorAuditEntry: 'oaud',
   payout: 'po',
+  customer: 'cus',
+  price: 'price',
+  lineItem: 'li',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

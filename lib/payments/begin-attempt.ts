@@ -20,6 +20,8 @@ export interface BeginAttemptInput {
   returnUrl?: string;
   /** The PaymentMethod (`pm_`) named at confirmation; without one, a card token becomes a new one. */
   paymentMethodId?: string;
+  /** A saved card charged without the customer (off_session): the PSP declines instead of asking for 3-D Secure. */
+  offSession?: boolean;
 }
 
 export function assertConfirmable(pi: PaymentIntent): void {
@@ -78,6 +80,7 @@ export async function beginAttempt(
         paymentMethodType: method.type,
         paymentMethodToken: method.card ? method.reference : null,
         paymentMethodId,
+        offSession: input.offSession ?? false,
         card: method.card ? { ...method.card } : null,
         customerIp: input.customerIp ?? null,
         customerEmail: email,

@@ -4,6 +4,7 @@ import { merchants, paymentAttempts, type PaymentAttempt } from '@/db/schema';
 import { env } from '@/lib/env';
 import { AppError } from '@/lib/errors';
 import { getPaymentMethod, isPaymentMethodId } from '@/lib/payment-methods';
+import { assertPaymentMethodUsable } from '@/lib/payment-methods/saved-cards';
 import { getPaymentMethodAdapter } from '@/lib/psp/registry';
 import { failOver, openRoute, planPaymentRoute, routingReason, type Route } from '@/lib/psp/router';
 import { PspError, type CallbackHint, type PaymentMethodAdapter, type PaymentMethodDetails, type PaymentMethodType, type PspPayment } from '@/lib/psp/types';
@@ -48,6 +49,8 @@ export async function confirmWithParams(merchantId: string, paymentIntentId: str
     if (!pm.pspToken) {
       throw new AppError('payment_method_invalid', `The PaymentMethod '${pm.id}' cannot be charged: it keeps no token to charge with.`, { param: 'payment_method' });
     }
+    // a saved card pays only for its own customer (lib/payment-methods/saved-cards)
+    assertPaymentMethodUsable(pm, pi, params.off_session ?? false);
     token = pm.pspToken;
     paymentMethodId = pm.id;
   } else if (named) {
@@ -58,7 +61,11 @@ export async function confirmWithParams(merchantId: string, paymentIntentId: str
   if (!pi.paymentMethodTypes.includes('card')) {
     throw new AppError('payment_method_invalid', `This PaymentIntent takes ${pi.paymentMethodTypes.join(', ')}, not card.`, { param: 'payment_method' });
   }
+  if (params.off_session && !paymentMethodId) {
+    throw new AppError('payment_method_invalid', 'off_session payments need a PaymentMethod saved to the customer (attached), not a card token.', { param: 'off_session' });
+  }
   return confirmPaymentIntent({
+    ...(params.off_session ? { offSession: true } : {}),
     merchantId,
     paymentIntentId,
     paymentMethod: token,
@@ -113,6 +120,7 @@ export async function confirmPayment(input: ConfirmInput & { method: PaymentMeth
         returnUrl: attempt.nextAction?.redirect_to_url.return_url || undefined,
         merchantId: input.merchantId,
         merchantName: merchant?.name ?? 'paykit',
+        ...(attempt.offSession ? { offSession: true } : {}),
       });
     } catch (err) {
       // Fail over only when the request never left this PSP: it cannot have charged.
@@ -218,6 +226,12 @@ async function failAttemptForUsedToken(attemptId: string, err: PspError): Promis
 export function throwIfFailed(outcome: AttemptOutcome): void {
   const { attempt } = outcome;
   if (attempt.status !== 'failed') return;
+  if (attempt.failureCode === 'authentication_required') {
+    // off session: the issuer wants the cardholder, who is not there (Stripe's authentication_required)
+    throw new AppError('authentication_required', attempt.failureMessage ?? 'This payment requires the customer to authenticate.', {
+      declineCode: 'authentication_required',
+    });
+  }
   if (attempt.failureCode === 'authentication_failed') {
     throw new AppError('authentication_failed', attempt.failureMessage ?? 'Authentication failed.', {
       declineCode: attempt.declineCode ?? undefined,
@@ -251,6 +265,7 @@ export async function resolveAttempt(attemptId: string, hint?: CallbackHint): Pr
       pspReference: attempt.pspReference,
       paymentMethodToken: attempt.paymentMethodToken,
       capture: pi.captureMethod === 'automatic',
+      ...(attempt.offSession ? { offSession: true } : {}),
       ...(attempt.nextAction?.redirect_to_url.return_url ? { returnUrl: attempt.nextAction.redirect_to_url.return_url } : {}),
     },
     hint,

@@ -10,6 +10,7 @@ import {
   type PaymentAttempt,
   type PaymentIntent,
 } from '@/db/schema';
+import { requireLiveCustomer } from '@/lib/customers';
 import { AppError } from '@/lib/errors';
 import { writeOutboxEvent } from '@/lib/events/outbox';
 import { metadataSchema } from '@/lib/http/validation';
@@ -67,7 +68,7 @@ export const createPaymentIntentBody = z
       ctx.addIssue({ code: 'custom', path: ['automatic_payment_methods'], message: 'cannot be enabled together with payment_method_types' });
     }
     if (!body.confirm) {
-      for (const key of ['payment_method_data', 'return_url', 'customer_ip'] as const) {
+      for (const key of ['payment_method_data', 'return_url', 'customer_ip', 'off_session'] as const) {
         if (body[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'can only be passed with confirm=true' });
       }
     }
@@ -120,6 +121,8 @@ export async function createPaymentIntent(tx: Tx, merchantId: string, input: New
   }
   // a named PaymentMethod must be the merchant's; a token is checked by its PSP at confirmation
   if (input.payment_method && isPaymentMethodId(input.payment_method)) await getPaymentMethod(tx, merchantId, input.payment_method);
+  // a named customer must be the merchant's and not deleted
+  if (input.customer) await requireLiveCustomer(tx, merchantId, input.customer, { param: 'customer' });
   const id = newId('paymentIntent');
   const [pi] = await tx
     .insert(paymentIntents)
@@ -251,6 +254,7 @@ export async function updatePaymentIntent(tx: Tx, merchantId: string, id: string
   const amount = body.amount ?? pi.amount;
   if (body.amount !== undefined || body.currency !== undefined) assertValidAmount(amount, currency);
   if (body.payment_method && isPaymentMethodId(body.payment_method)) await getPaymentMethod(tx, merchantId, body.payment_method);
+  if (body.customer) await requireLiveCustomer(tx, merchantId, body.customer, { param: 'customer' });
   const metadata = mergedMetadata(pi.metadata, body.metadata);
   const [updated] = await tx
     .update(paymentIntents)

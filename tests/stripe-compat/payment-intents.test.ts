@@ -16,6 +16,8 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 describe('PaymentIntents through the official SDK', () => {
   it('creates with confirm: true and a payment method: succeeded, with a ch_ latest_charge and a pm_ payment_method', async () => {
+    // a payment intent's customer must exist (lib/customers)
+    const customerId = (await stripe.customers.create({ email: 'buyer@example.test' })).id;
     const pi = await stripe.paymentIntents.create({
       amount: 2500,
       currency: 'usd',
@@ -24,7 +26,7 @@ describe('PaymentIntents through the official SDK', () => {
       allowed_payment_method_types: ['card'],
       receipt_email: 'Buyer@Example.test',
       statement_descriptor: 'PAYKIT SHOP',
-      customer: 'cus_0123456789abcdef',
+      customer: customerId,
       metadata: { order: '42' },
       return_url: 'https://shop.example/return',
     });
@@ -33,7 +35,7 @@ describe('PaymentIntents through the official SDK', () => {
       status: 'succeeded',
       amount_received: 2500,
       livemode: false,
-      customer: 'cus_0123456789abcdef',
+      customer: customerId,
       receipt_email: 'buyer@example.test',
       statement_descriptor: 'PAYKIT SHOP',
       payment_method_types: ['card'],
@@ -67,7 +69,7 @@ describe('PaymentIntents through the official SDK', () => {
       payment_method: pi.payment_method,
       payment_method_details: { type: 'card', card: { brand: 'visa', last4: '4242' } },
       outcome: { type: 'authorized', network_status: 'approved_by_network', risk_level: 'normal', seller_message: 'Payment complete.' },
-      customer: 'cus_0123456789abcdef',
+      customer: customerId,
       receipt_email: 'buyer@example.test',
     });
   });
@@ -147,7 +149,7 @@ describe('PaymentIntents through the official SDK', () => {
   });
 
   it('lists by created range, customer and ending_before, and auto-paginates', async () => {
-    const customer = 'cus_listcustomer0001';
+    const customer = (await stripe.customers.create({ email: 'lister@example.test' })).id;
     const mine: string[] = [];
     for (let i = 0; i < 5; i++) mine.push((await stripe.paymentIntents.create({ amount: 100 + i, currency: 'usd', customer })).id);
     const byCustomer = await stripe.paymentIntents.list({ customer, limit: 2 }).autoPagingToArray({ limit: 100 });

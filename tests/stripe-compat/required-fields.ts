@@ -42,7 +42,37 @@ const CARD = {
   generated_from: true, networks: true, regulated_status: true, three_d_secure_usage: true, wallet: true,
 } satisfies KeyList<Stripe.PaymentMethod.Card>;
 
-const REQUIRED = { payment_intent: PAYMENT_INTENT, charge: CHARGE, payment_method: PAYMENT_METHOD, card: CARD };
+const CUSTOMER = {
+  id: true, object: true, balance: true, created: true, default_source: true, description: true, email: true,
+  invoice_settings: true, livemode: true, metadata: true, shipping: true,
+} satisfies KeyList<Stripe.Customer>;
+
+const PRODUCT = {
+  id: true, object: true, active: true, created: true, description: true, images: true, livemode: true, marketing_features: true,
+  metadata: true, name: true, package_dimensions: true, shippable: true, tax_details: true, type: true, updated: true, url: true,
+} satisfies KeyList<Stripe.Product>;
+
+const PRICE = {
+  id: true, object: true, active: true, billing_scheme: true, created: true, currency: true, custom_unit_amount: true,
+  livemode: true, lookup_key: true, metadata: true, nickname: true, product: true, recurring: true, tax_behavior: true,
+  tiers_mode: true, transform_quantity: true, type: true, unit_amount: true, unit_amount_decimal: true,
+} satisfies KeyList<Stripe.Price>;
+
+const LINE_ITEM = {
+  id: true, object: true, adjustable_quantity: true, amount_discount: true, amount_subtotal: true, amount_tax: true,
+  amount_total: true, currency: true, description: true, metadata: true, price: true, quantity: true,
+} satisfies KeyList<Stripe.LineItem>;
+
+const REQUIRED = {
+  payment_intent: PAYMENT_INTENT,
+  charge: CHARGE,
+  payment_method: PAYMENT_METHOD,
+  card: CARD,
+  customer: CUSTOMER,
+  product: PRODUCT,
+  price: PRICE,
+  line_item: LINE_ITEM,
+};
 
 /** Asserts at run time that the object has every field the SDK's type for it requires. */
 export function expectStripeFields(kind: keyof typeof REQUIRED, object: object): void {

@@ -28,10 +28,11 @@ export default async function PayPage({ params }: { params: Promise<{ sessionId:
   if (!view) notFound();
   const amountLabel = formatMoney(view.amountTotal, view.currency);
   const cancelHref = safeHttpUrl(view.cancelUrl);
-  // KES sessions in whole shillings also offer M-Pesa; its latest attempt decides what the panel shows.
+  // KES sessions in whole shillings that allow M-Pesa also offer it; its latest attempt decides what the panel shows.
+  const mpesaAllowed = view.paymentMethodTypes.includes('mpesa');
   const offer = mpesaOffer(view.amountTotal, view.currency);
-  const mpesa = offer.offered && view.status === 'open' ? await mpesaStatusForSession(sessionId) : null;
-  const mpesaUnavailable = !offer.offered && view.currency === 'kes' ? offer.reason : null;
+  const mpesa = mpesaAllowed && offer.offered && view.status === 'open' ? await mpesaStatusForSession(sessionId) : null;
+  const mpesaUnavailable = mpesaAllowed && !offer.offered && view.currency === 'kes' ? offer.reason : null;
   const paybill = mpesa ? await paybillForSession(sessionId) : null;
   // Stripe's Payment Element when the merchant routes cards to Stripe first; the sandbox form
   // otherwise. proxy.ts already decided (its CSP depends on it): reuse that decision.
