@@ -1,6 +1,7 @@
 import type { Tx } from '@/db/client';
 import { outboxEvents } from '@/db/schema';
 import { newId } from '@/lib/ids';
+import { currentEventRequest } from './request-context';
 
 export const EVENT_TYPES = [
   'payment_intent.created',
@@ -17,23 +18,35 @@ export const EVENT_TYPES = [
   'refund.created',
   'refund.succeeded',
   'refund.failed',
+  // Stripe's names for what the events above announce, beside them (the older names stay for
+  // receivers that already consume them): a charge is the view of a payment's attempt.
+  'charge.succeeded',
+  'charge.captured',
+  'charge.refunded',
+  'charge.refund.updated',
+  'refund.updated',
+  'customer.created',
+  'customer.updated',
+  'customer.deleted',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 export interface OutboxWrite {
   type: EventType;
   merchantId: string;
-  aggregateType: 'payment_intent' | 'checkout_session' | 'refund';
+  aggregateType: 'payment_intent' | 'checkout_session' | 'refund' | 'charge' | 'customer';
   aggregateId: string;
   data: Record<string, unknown>;
 }
 
 /**
  * Records an event in the outbox. Must be called with the transaction that makes the state
- * change, so the event exists if and only if the change committed.
+ * change, so the event exists if and only if the change committed. The API request running it
+ * (if any) is recorded as the event's `request`.
  */
 export async function writeOutboxEvent(tx: Tx, event: OutboxWrite): Promise<string> {
   const id = newId('event');
+  const request = currentEventRequest();
   await tx.insert(outboxEvents).values({
     id,
     type: event.type,
@@ -41,6 +54,31 @@ export async function writeOutboxEvent(tx: Tx, event: OutboxWrite): Promise<stri
     aggregateType: event.aggregateType,
     aggregateId: event.aggregateId,
     data: event.data,
+    requestId: request?.requestId ?? null,
+    requestIdempotencyKey: request?.idempotencyKey ?? null,
   });
   return id;
+}
+
+export type CustomerEventType = Extract<EventType, `customer.${string}`>;
+
+/**
+ * The customer events (customer.created / updated / deleted), for lib/customers: call it in the
+ * transaction that writes the customer, with the customer as the API returns it (for `deleted`,
+ * the object as it was). `previousAttributes` (updated only) holds the changed fields' old values,
+ * Stripe's data.previous_attributes.
+ */
+export function writeCustomerEvent(
+  tx: Tx,
+  type: CustomerEventType,
+  customer: { id: string; merchantId: string; object: Record<string, unknown> },
+  previousAttributes?: Record<string, unknown>,
+): Promise<string> {
+  return writeOutboxEvent(tx, {
+    type,
+    merchantId: customer.merchantId,
+    aggregateType: 'customer',
+    aggregateId: customer.id,
+    data: { object: customer.object, ...(previousAttributes ? { previous_attributes: previousAttributes } : {}) },
+  });
 }

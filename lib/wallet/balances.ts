@@ -74,7 +74,7 @@ type LineRow = {
  */
 export async function listBalanceTransactions(
   merchantId: string,
-  options: Partial<PageRequest> = {},
+  options: Partial<PageRequest> & { onlyId?: string } = {},
   db: DbOrTx = getDb(),
 ): Promise<BalanceTransactionPage> {
   const limit = options.limit ?? 10;
@@ -100,11 +100,19 @@ export async function listBalanceTransactions(
       select *, sum(pending_delta + available_delta) over (partition by currency order by seq) as balance_after from lines
     )
     select * from running
-     where ${cursorSeq}::bigint is null or (case when ${older} then seq < ${cursorSeq}::bigint else seq > ${cursorSeq}::bigint end)
+     where (${cursorSeq}::bigint is null or (case when ${older} then seq < ${cursorSeq}::bigint else seq > ${cursorSeq}::bigint end))
+       and (${options.onlyId ?? null}::text is null or id = ${options.onlyId ?? null}::text)
      order by case when ${older} then seq end desc, seq asc
      limit ${limit + 1}`);
   const page = finishPage([...rows], limit, start.toward);
   return { data: page.rows.map(toBalanceTransaction), hasMore: page.hasMore };
+}
+
+/** One balance transaction (its running balance computed as in the list). */
+export async function getBalanceTransaction(merchantId: string, id: string, db: DbOrTx = getDb()): Promise<BalanceTransaction> {
+  const { data } = await listBalanceTransactions(merchantId, { limit: 1, onlyId: id }, db);
+  if (!data[0]) throw new AppError('resource_missing', `No such balance transaction: '${id}'`, { param: 'id' });
+  return data[0];
 }
 
 async function seqOf(db: DbOrTx, merchantId: string, journalTransactionId: string, param: 'starting_after' | 'ending_before'): Promise<number> {

@@ -1,0 +1,8 @@
+import { apiGet } from '@/lib/http/api';
+import { balanceTransactionJson } from '@/lib/wallet/api';
+
+export const dynamic = 'force-dynamic';
+
+export const GET = apiGet<{ id: string }>({
+  handler: async ({ merchant, params }) => ({ body: await balanceTransactionJson(merchant.id, params.id) }),
+});

@@ -1,0 +1,6 @@
+import { openApiResponse } from '@/lib/api-docs/serve';
+
+export const dynamic = 'force-dynamic';
+
+/** GET /v1/openapi.json (and /api/v1/openapi.json): the public API's OpenAPI 3.1 document; no key needed. */
+export const GET = openApiResponse;
