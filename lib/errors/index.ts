@@ -60,6 +60,8 @@ export interface AppErrorOptions {
    * this state (the code's usual 400): e.g. a cancel while the payment is at the PSP.
    */
   conflict?: boolean;
+  /** The payment intent a card error belongs to, as the API shows it (Stripe puts it inside the error). */
+  paymentIntent?: unknown;
 }
 
 export class AppError extends Error {
@@ -67,6 +69,7 @@ export class AppError extends Error {
   readonly param: string | undefined;
   readonly declineCode: string | undefined;
   readonly conflict: boolean;
+  readonly paymentIntent: unknown;
 
   constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -75,6 +78,7 @@ export class AppError extends Error {
     this.param = options.param;
     this.declineCode = options.declineCode;
     this.conflict = options.conflict ?? false;
+    this.paymentIntent = options.paymentIntent;
   }
 
   get status(): number {
@@ -86,11 +90,39 @@ export class AppError extends Error {
   }
 }
 
+/** Stripe's error object: `payment_intent` rides along on card errors, `doc_url` where Stripe documents the code. */
 export interface ApiErrorBody {
-  error: { type: string; code: string; message: string; param?: string; decline_code?: string };
+  error: {
+    type: string;
+    code: string;
+    message: string;
+    param?: string;
+    decline_code?: string;
+    doc_url?: string;
+    payment_intent?: unknown;
+  };
+}
+
+/** Our codes that are also Stripe's documented error codes (https://docs.stripe.com/error-codes): those get a doc_url. */
+const STRIPE_DOCUMENTED_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'parameter_missing',
+  'parameter_unknown',
+  'amount_too_small',
+  'amount_too_large',
+  'payment_intent_unexpected_state',
+  'token_already_used',
+  'card_declined',
+  'resource_missing',
+  'idempotency_key_in_use',
+  'rate_limit',
+]);
+
+export function errorDocUrl(code: ErrorCode): string | undefined {
+  return STRIPE_DOCUMENTED_CODES.has(code) ? `https://docs.stripe.com/error-codes/${code.replaceAll('_', '-')}` : undefined;
 }
 
 export function toApiErrorBody(err: AppError): ApiErrorBody {
+  const docUrl = errorDocUrl(err.code);
   return {
     error: {
       type: err.type,
@@ -98,6 +130,8 @@ export function toApiErrorBody(err: AppError): ApiErrorBody {
       message: err.message,
       ...(err.param ? { param: err.param } : {}),
       ...(err.declineCode ? { decline_code: err.declineCode } : {}),
+      ...(docUrl ? { doc_url: docUrl } : {}),
+      ...(err.paymentIntent !== undefined ? { payment_intent: err.paymentIntent } : {}),
     },
   };
 }

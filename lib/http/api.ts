@@ -2,16 +2,18 @@ import type { z } from 'zod';
 import type { Tx } from '@/db/client';
 import type { Merchant } from '@/db/schema';
 import { authenticateSecretKey } from '@/lib/auth/api-keys';
-import { normalizeError, toApiErrorBody } from '@/lib/errors';
+import { AppError, normalizeError, toApiErrorBody } from '@/lib/errors';
 import { withIdempotency, withIdempotentCall, type StoredResponse } from '@/lib/idempotency';
 import { enforceApiRateLimit, retryAfterHeader } from '@/lib/rate-limit';
-import { readJsonBody } from './body';
+import { readApiBody } from './body';
 import { newRequestId } from './request-id';
 import { withRequestLog } from './request-log';
+import { responseStripeVersion } from './stripe-version';
 import { checkPathParams, parseInput } from './validation';
 
 export { readJsonBody } from './body';
 export { newRequestId } from './request-id';
+export { STRIPE_API_VERSION } from './stripe-version';
 
 /** What a handler of the public API returns: a JSON body and, optionally, a status. */
 export interface ApiResult {
@@ -61,9 +63,34 @@ export function jsonTextResponse(status: number, json: string, headers: Record<s
   });
 }
 
-export function errorResponse(err: unknown, requestId: string): Response {
+/**
+ * The headers every answer of the public API carries, as Stripe's do: `Request-Id`, and
+ * `Stripe-Version` (the caller's, echoed, or the one we follow).
+ */
+export function apiHeaders(request: Request | undefined, requestId: string): Record<string, string> {
+  return { 'request-id': requestId, 'stripe-version': responseStripeVersion(request?.headers.get('stripe-version') ?? null) };
+}
+
+export function errorResponse(err: unknown, requestId: string, request?: Request): Response {
   const appError = normalizeError(err);
-  return jsonResponse(appError.status, toApiErrorBody(appError), { 'request-id': requestId, ...retryAfterHeader(err) });
+  return jsonResponse(appError.status, toApiErrorBody(appError), { ...apiHeaders(request, requestId), ...retryAfterHeader(err) });
+}
+
+/**
+ * A method the route does not serve: 405 in Stripe's error shape with the usual headers. Every
+ * route file under app/api/v1 exports it for the methods it does not serve (Next.js would
+ * answer them with an empty 405); tests/integration/api-wire.test.ts checks they all do.
+ */
+export async function methodNotAllowed(request: Request): Promise<Response> {
+  const path = new URL(request.url).pathname;
+  return errorResponse(new AppError('method_not_allowed', `The ${request.method} method is not allowed on ${path}.`), newRequestId(), request);
+}
+
+/** An unknown route of the public API (the catch-all route): 404 invalid_request_error, as Stripe's. */
+export async function routeNotFound(request: Request): Promise<Response> {
+  const path = new URL(request.url).pathname;
+  const message = `Unrecognized request URL (${request.method}: ${path}). The API reference lists the routes: /docs/api.`;
+  return errorResponse(new AppError('route_not_found', message), newRequestId(), request);
 }
 
 /** What every API request passes first: the caller's secret key, its rate limit, the path params' text checks. */
@@ -81,9 +108,9 @@ export function apiGet<Params = Record<string, never>>(options: GetOptions<Param
     try {
       const { merchant, params, query } = await admit(request, context);
       const result = await options.handler({ request, merchant, params, body: undefined, query }, undefined);
-      return jsonResponse(result.status ?? 200, result.body, { 'request-id': requestId });
+      return jsonResponse(result.status ?? 200, result.body, apiHeaders(request, requestId));
     } catch (err) {
-      return errorResponse(err, requestId);
+      return errorResponse(err, requestId, request);
     }
   });
 }
@@ -100,17 +127,18 @@ export function apiPost<S extends z.ZodType, Params = Record<string, never>>(opt
     const requestId = newRequestId();
     try {
       const { merchant, params, query } = await admit(request, context);
-      const body = parseInput(options.body, await readJsonBody(request));
+      const { input, encoding } = await readApiBody(request);
+      const body = parseInput(options.body, input, 'api', encoding);
       const ctx: ApiContext<z.output<S>, Params> = { request, merchant, params, body, query };
       const key = request.headers.get('idempotency-key');
       if (key === null) {
         const result = await runWithoutKey(options, ctx);
-        return jsonResponse(result.status ?? 200, result.body, { 'request-id': requestId });
+        return jsonResponse(result.status ?? 200, result.body, apiHeaders(request, requestId));
       }
       const scope = {
         merchantId: merchant.id,
         key,
-        endpoint: `POST ${new URL(request.url).pathname}`,
+        endpoint: `POST ${canonicalApiPath(new URL(request.url).pathname)}`,
         body,
         lockMs: options.lockMs,
       };
@@ -120,14 +148,22 @@ export function apiPost<S extends z.ZodType, Params = Record<string, never>>(opt
           ? await withIdempotency(scope, async (tx) => toStored(await options.handler(ctx, tx)))
           : await withIdempotentCall(scope, async () => toStored(await options.handler(ctx, undefined)));
       return jsonTextResponse(outcome.status, outcome.bodyJson, {
-        'request-id': requestId,
+        ...apiHeaders(request, requestId),
         'idempotency-key': key,
         ...(outcome.replayed ? { 'idempotent-replayed': 'true' } : {}),
       });
     } catch (err) {
-      return errorResponse(err, requestId);
+      return errorResponse(err, requestId, request);
     }
   });
+}
+
+/**
+ * `/v1/x` and `/api/v1/x` are one endpoint (next.config.mjs rewrites the first to the second), so
+ * an Idempotency-Key used on one spelling is the same key on the other.
+ */
+export function canonicalApiPath(pathname: string): string {
+  return pathname.startsWith('/v1/') ? `/api${pathname}` : pathname;
 }
 
 async function runWithoutKey<S extends z.ZodType, Params>(options: PostOptions<S, Params>, ctx: ApiContext<z.output<S>, Params>) {

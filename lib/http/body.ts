@@ -1,4 +1,5 @@
 import { AppError } from '@/lib/errors';
+import { decodeForm } from './form';
 
 /** Largest request body the API accepts. */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -47,12 +48,34 @@ export async function readTextBody(request: Request, maxBytes = MAX_BODY_BYTES):
   return new TextDecoder('utf-8').decode(await readBytes(request, maxBytes));
 }
 
+/** How an API request's body was encoded: form bodies and query strings carry only strings, so parseInput coerces them. */
+export type InputEncoding = 'json' | 'form';
+
+export interface ApiBody {
+  input: unknown;
+  encoding: InputEncoding;
+}
+
 /**
  * The request's JSON body ({} when empty). Typed 400s for a body that is too large, not UTF-8,
  * not JSON, or sent with another content type. Strings with NULs or lone surrogates (which JSON
  * escapes like "\u0000" and "\ud800" produce) are refused later, by parseInput.
  */
 export async function readJsonBody(request: Request): Promise<unknown> {
+  const body = await readBody(request, false);
+  return body.input;
+}
+
+/**
+ * The body of a public API request: JSON, or `application/x-www-form-urlencoded` with Stripe's
+ * bracket notation (what the official Stripe SDKs send), decoded by decodeForm. Same size limit
+ * and the same typed 400s either way.
+ */
+export async function readApiBody(request: Request): Promise<ApiBody> {
+  return readBody(request, true);
+}
+
+async function readBody(request: Request, formAllowed: boolean): Promise<ApiBody> {
   const bytes = await readBytes(request);
   let text: string;
   try {
@@ -61,13 +84,19 @@ export async function readJsonBody(request: Request): Promise<unknown> {
   } catch {
     throw new AppError('body_invalid_json', 'The request body is not valid UTF-8.');
   }
-  if (text.trim() === '') return {};
-  const type = request.headers.get('content-type') ?? '';
+  const type = (request.headers.get('content-type') ?? '').toLowerCase();
+  if (formAllowed && type.includes('application/x-www-form-urlencoded')) return { input: decodeForm(text), encoding: 'form' };
+  if (text.trim() === '') return { input: {}, encoding: 'json' };
   if (type && !type.includes('application/json')) {
-    throw new AppError('body_invalid_json', 'Send the request body as JSON with Content-Type: application/json.');
+    throw new AppError(
+      'body_invalid_json',
+      formAllowed
+        ? 'Send the request body as JSON (Content-Type: application/json) or form-encoded (Content-Type: application/x-www-form-urlencoded).'
+        : 'Send the request body as JSON with Content-Type: application/json.',
+    );
   }
   try {
-    return JSON.parse(text) as unknown;
+    return { input: JSON.parse(text) as unknown, encoding: 'json' };
   } catch {
     throw new AppError('body_invalid_json', 'The request body is not valid JSON.');
   }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AppError } from '@/lib/errors';
+import { coerceFormInput, decodeQuery } from './form';
 
 /**
  * Who reads the message of a refused input: a developer calling the API (Stripe's wording, naming
@@ -13,11 +14,26 @@ export type IssueAudience = 'api' | 'form';
  * in the input (object keys included) is checked first, so no schema can let through text that
  * Postgres refuses (NUL) or that is not valid Unicode (an unpaired surrogate), now or later.
  */
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown, audience: IssueAudience = 'api'): z.output<S> {
+export function parseInput<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+  audience: IssueAudience = 'api',
+  encoding: 'json' | 'form' = 'json',
+): z.output<S> {
   assertStorableText(input);
-  const result = schema.safeParse(input);
+  // Form input (a urlencoded body, a query string) holds only strings: coerced to the schema's
+  // numbers, booleans and arrays here, once, so every schema validates it as it validates JSON.
+  const result = schema.safeParse(encoding === 'form' ? coerceFormInput(schema, input) : input);
   if (result.success) return result.data;
   throw zodErrorToAppError(result.error, audience);
+}
+
+/**
+ * A GET request's query string, decoded with Stripe's bracket notation (`expand[]=latest_charge`,
+ * `created[gte]=1700000000`) and validated like a form body.
+ */
+export function parseQuery<S extends z.ZodType>(schema: S, query: URLSearchParams): z.output<S> {
+  return parseInput(schema, decodeQuery(query), 'api', 'form');
 }
 
 /** parseInput for the dashboard's, the sign-up's and the store's forms. */

@@ -25,6 +25,7 @@ export const ID_PREFIXES = {
   apiRequestLogEntry: 'arl',
   receipt: 'rcpt',
   mailboxMessage: 'msg',
+  paymentMethod: 'pm',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -49,14 +49,20 @@ const ROUTES = Object.entries(routeModules)
   .map(([file, load]) => toRoute(file, load))
   .sort((a, b) => a.rank - b.rank);
 
+/** next.config.mjs's rewrite: the public API at /v1/* is served by the /api/v1/* routes. */
+export function rewritePath(pathname: string): string {
+  return pathname === '/v1' || pathname.startsWith('/v1/') ? `/api${pathname}` : pathname;
+}
+
 async function dispatch(request: Request): Promise<Response> {
-  const { pathname } = new URL(request.url);
+  const pathname = rewritePath(new URL(request.url).pathname);
   for (const route of ROUTES) {
     const match = route.pattern.exec(pathname);
     if (!match) continue;
     const mod = await route.load();
     const handler = mod[request.method as Method];
-    if (!handler) return new Response('method not allowed', { status: 405 });
+    // What Next.js answers for a method the route file does not export: an empty 405.
+    if (!handler) return new Response(null, { status: 405 });
     const params = Object.fromEntries(route.names.map((n, i) => [n, decodeURIComponent(match[i + 1] ?? '')]));
     return handler(request, { params: Promise.resolve(params as never) });
   }

@@ -1,5 +1,5 @@
-import { apiGet, apiPost, requireTx } from '@/lib/http/api';
-import { parseInput } from '@/lib/http/validation';
+import { apiGet, apiPost, methodNotAllowed, requireTx } from '@/lib/http/api';
+import { parseQuery } from '@/lib/http/validation';
 import { createPaymentIntent, createPaymentIntentBody, listPaymentIntents, listPaymentIntentsQuery } from '@/lib/payments/intents';
 import { serializePaymentIntent } from '@/lib/payments/serialize';
 
@@ -15,6 +15,10 @@ export const POST = apiPost({
 
 export const GET = apiGet({
   handler: async ({ merchant, query }) => ({
-    body: await listPaymentIntents(merchant.id, parseInput(listPaymentIntentsQuery, Object.fromEntries(query))),
+    body: await listPaymentIntents(merchant.id, parseQuery(listPaymentIntentsQuery, query)),
   }),
 });
+
+export const DELETE = methodNotAllowed;
+export const PUT = methodNotAllowed;
+export const PATCH = methodNotAllowed;

@@ -1,5 +1,5 @@
-import { apiGet, apiPost } from '@/lib/http/api';
-import { parseInput } from '@/lib/http/validation';
+import { apiGet, apiPost, methodNotAllowed } from '@/lib/http/api';
+import { parseQuery } from '@/lib/http/validation';
 import { createRefund, createRefundBody, listRefunds, listRefundsQuery, serializeRefund } from '@/lib/refunds';
 
 export const dynamic = 'force-dynamic';
@@ -13,6 +13,10 @@ export const POST = apiPost({
 
 export const GET = apiGet({
   handler: async ({ merchant, query }) => ({
-    body: await listRefunds(merchant.id, parseInput(listRefundsQuery, Object.fromEntries(query))),
+    body: await listRefunds(merchant.id, parseQuery(listRefundsQuery, query)),
   }),
 });
+
+export const DELETE = methodNotAllowed;
+export const PUT = methodNotAllowed;
+export const PATCH = methodNotAllowed;

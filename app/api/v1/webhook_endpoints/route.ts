@@ -1,5 +1,5 @@
-import { apiGet, apiPost, requireTx } from '@/lib/http/api';
-import { parseInput } from '@/lib/http/validation';
+import { apiGet, apiPost, methodNotAllowed, requireTx } from '@/lib/http/api';
+import { parseQuery } from '@/lib/http/validation';
 import { pageQuery } from '@/lib/pagination';
 import { createWebhookEndpoint, createWebhookEndpointBody, listWebhookEndpoints } from '@/lib/webhooks/endpoints';
 
@@ -12,5 +12,9 @@ export const POST = apiPost({
 });
 
 export const GET = apiGet({
-  handler: async ({ merchant, query }) => ({ body: await listWebhookEndpoints(merchant.id, parseInput(pageQuery, Object.fromEntries(query))) }),
+  handler: async ({ merchant, query }) => ({ body: await listWebhookEndpoints(merchant.id, parseQuery(pageQuery, query)) }),
 });
+
+export const DELETE = methodNotAllowed;
+export const PUT = methodNotAllowed;
+export const PATCH = methodNotAllowed;

@@ -1,5 +1,5 @@
 import { env } from '@/lib/env';
-import { apiPost, requireTx } from '@/lib/http/api';
+import { apiPost, methodNotAllowed, requireTx } from '@/lib/http/api';
 import { createCheckoutSession, createCheckoutSessionBody } from '@/lib/checkout/sessions';
 import { serializeCheckoutSession } from '@/lib/payments/serialize';
 
@@ -13,3 +13,8 @@ export const POST = apiPost({
     return { body: serializeCheckoutSession(session, paymentIntent, env().APP_URL) };
   },
 });
+
+export const GET = methodNotAllowed;
+export const DELETE = methodNotAllowed;
+export const PUT = methodNotAllowed;
+export const PATCH = methodNotAllowed;

@@ -1,4 +1,4 @@
-import { apiGet } from '@/lib/http/api';
+import { apiGet, methodNotAllowed } from '@/lib/http/api';
 import { getMerchantEvent } from '@/lib/events/query';
 import { listDeliveriesForEvent, serializeEvent } from '@/lib/webhooks/deliveries';
 
@@ -10,3 +10,8 @@ export const GET = apiGet<{ id: string }>({
     return { body: { ...serializeEvent(event), deliveries: await listDeliveriesForEvent(event.id) } };
   },
 });
+
+export const POST = methodNotAllowed;
+export const DELETE = methodNotAllowed;
+export const PUT = methodNotAllowed;
+export const PATCH = methodNotAllowed;

@@ -1,4 +1,4 @@
-import { apiDelete, apiGet } from '@/lib/http/api';
+import { apiDelete, apiGet, methodNotAllowed } from '@/lib/http/api';
 import { deleteWebhookEndpoint, getWebhookEndpoint, serializeEndpoint } from '@/lib/webhooks/endpoints';
 
 export const dynamic = 'force-dynamic';
@@ -10,3 +10,7 @@ export const GET = apiGet<{ id: string }>({
 export const DELETE = apiDelete<{ id: string }>({
   handler: async ({ merchant, params }) => ({ body: await deleteWebhookEndpoint(merchant.id, params.id) }),
 });
+
+export const POST = methodNotAllowed;
+export const PUT = methodNotAllowed;
+export const PATCH = methodNotAllowed;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { deadLetterReplayer } from '@/inngest/dead-letter-replay';
 import { replayDeadLetter, serializeDeadLetter } from '@/lib/dead-letters';
-import { apiPost } from '@/lib/http/api';
+import { apiPost, methodNotAllowed } from '@/lib/http/api';
 
 export const dynamic = 'force-dynamic';
 
@@ -13,3 +13,8 @@ export const POST = apiPost<z.ZodObject<Record<string, never>>, { id: string }>(
     return { body: { ...serializeDeadLetter(letter), replay_run: runId } };
   },
 });
+
+export const GET = methodNotAllowed;
+export const DELETE = methodNotAllowed;
+export const PUT = methodNotAllowed;
+export const PATCH = methodNotAllowed;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { apiPost } from '@/lib/http/api';
+import { apiPost, methodNotAllowed } from '@/lib/http/api';
 import { redeliverEvent } from '@/lib/webhooks/redeliver';
 
 export const dynamic = 'force-dynamic';
@@ -11,3 +11,8 @@ export const POST = apiPost<z.ZodObject<Record<string, never>>, { id: string }>(
     body: { object: 'list', data: await redeliverEvent(merchant.id, params.id) },
   }),
 });
+
+export const GET = methodNotAllowed;
+export const DELETE = methodNotAllowed;
+export const PUT = methodNotAllowed;
+export const PATCH = methodNotAllowed;

@@ -1,4 +1,4 @@
-import { apiPost } from '@/lib/http/api';
+import { apiPost, methodNotAllowed } from '@/lib/http/api';
 import { capturePaymentIntent, capturePaymentIntentBody } from '@/lib/payments/cancel-capture';
 import { retrievePaymentIntentJson } from '@/lib/payments/intents';
 
@@ -12,3 +12,8 @@ export const POST = apiPost<typeof capturePaymentIntentBody, { id: string }>({
     return { body: await retrievePaymentIntentJson(merchant.id, params.id) };
   },
 });
+
+export const GET = methodNotAllowed;
+export const DELETE = methodNotAllowed;
+export const PUT = methodNotAllowed;
+export const PATCH = methodNotAllowed;

@@ -1,4 +1,4 @@
-import { apiPost } from '@/lib/http/api';
+import { apiPost, methodNotAllowed } from '@/lib/http/api';
 import { confirmPaymentIntent, confirmPaymentIntentBody } from '@/lib/payments/confirm';
 import { serializePaymentIntent } from '@/lib/payments/serialize';
 
@@ -20,3 +20,8 @@ export const POST = apiPost<typeof confirmPaymentIntentBody, { id: string }>({
     return { body: serializePaymentIntent(paymentIntent, attempt) };
   },
 });
+
+export const GET = methodNotAllowed;
+export const DELETE = methodNotAllowed;
+export const PUT = methodNotAllowed;
+export const PATCH = methodNotAllowed;

@@ -1,0 +1,25 @@
+CREATE TABLE "payment_methods" (
+	"id" text PRIMARY KEY NOT NULL,
+	"merchant_id" text NOT NULL,
+	"type" text NOT NULL,
+	"card" jsonb,
+	"psp_token" text,
+	"psp" text,
+	"customer_id" text,
+	"billing_details" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"metadata" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+ALTER TABLE "payment_attempts" ADD COLUMN "payment_method_id" text;--> statement-breakpoint
+ALTER TABLE "payment_intents" ADD COLUMN "client_secret" text;--> statement-breakpoint
+ALTER TABLE "payment_intents" ADD COLUMN "customer_id" text;--> statement-breakpoint
+ALTER TABLE "payment_intents" ADD COLUMN "payment_method_id" text;--> statement-breakpoint
+ALTER TABLE "payment_intents" ADD COLUMN "payment_method_types" jsonb DEFAULT '["card"]'::jsonb NOT NULL;--> statement-breakpoint
+ALTER TABLE "payment_intents" ADD COLUMN "automatic_payment_methods" jsonb;--> statement-breakpoint
+ALTER TABLE "payment_intents" ADD COLUMN "statement_descriptor" text;--> statement-breakpoint
+ALTER TABLE "payment_methods" ADD CONSTRAINT "payment_methods_merchant_id_merchants_id_fk" FOREIGN KEY ("merchant_id") REFERENCES "public"."merchants"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+CREATE INDEX "payment_methods_merchant_customer_idx" ON "payment_methods" USING btree ("merchant_id","customer_id","created_at" DESC NULLS LAST);--> statement-breakpoint
+CREATE INDEX "payment_intents_merchant_customer_idx" ON "payment_intents" USING btree ("merchant_id","customer_id","created_at" DESC NULLS LAST);--> statement-breakpoint
+-- Intents created before client secrets existed get one too (122 random bits from gen_random_uuid).
+UPDATE "payment_intents" SET "client_secret" = "id" || '_secret_' || replace(gen_random_uuid()::text, '-', '') WHERE "client_secret" IS NULL;
