@@ -211,7 +211,6 @@ export async function applyRefundOutcome(
         data: { object },
       });
       await writeRefundUpdatedEvents(tx, updated, { status: refund.status });
-      if (updated.status === 'succeeded') await writeChargeRefundedEvent(tx, updated);
     }
     return updated;
   });
@@ -228,39 +227,20 @@ async function writeRefundUpdatedEvents(tx: Tx, refund: Refund, previous: Record
   }
 }
 
-/**
- * Stripe's charge.refunded, when a refund's money has gone back: the charge with its
- * amount_refunded after this refund (the charges module shapes the rest of the object).
- */
-async function writeChargeRefundedEvent(tx: Tx, refund: Refund): Promise<void> {
-  if (!refund.paymentAttemptId) return;
-  const amountRefunded = (await refundedAmounts(tx, [refund.paymentIntentId])).get(refund.paymentIntentId) ?? 0;
-  const charge = await chargeObjectForEvent(tx, refund.paymentAttemptId, amountRefunded);
-  await writeOutboxEvent(tx, {
-    type: 'charge.refunded',
-    merchantId: refund.merchantId,
-    aggregateType: 'charge',
-    aggregateId: chargeIdOfAttempt(refund.paymentAttemptId),
-    data: { object: charge },
-  });
-}
-
 /** Updates a refund's metadata (Stripe's merge: '' removes a key); refund.updated announces it. */
-export async function updateRefund(merchantId: string, id: string, input: z.output<typeof updateRefundBody>): Promise<Refund> {
-  return getDb().transaction(async (tx) => {
-    const [refund] = await tx
-      .select()
-      .from(refunds)
-      .where(and(eq(refunds.id, id), eq(refunds.merchantId, merchantId)))
-      .for('update');
-    if (!refund) throw new AppError('resource_missing', `No such refund: '${id}'`, { param: 'id' });
-    if (input.metadata === undefined) return refund;
-    const metadata = mergeMetadata(refund.metadata, input.metadata);
-    const [updated] = await tx.update(refunds).set({ metadata, updatedAt: new Date() }).where(eq(refunds.id, refund.id)).returning();
-    if (!updated) throw new Error(`refund ${id} vanished under its row lock`);
-    await writeRefundUpdatedEvents(tx, updated, { metadata: refund.metadata });
-    return updated;
-  });
+export async function updateRefund(tx: Tx, merchantId: string, id: string, input: z.output<typeof updateRefundBody>): Promise<Refund> {
+  const [refund] = await tx
+    .select()
+    .from(refunds)
+    .where(and(eq(refunds.id, id), eq(refunds.merchantId, merchantId)))
+    .for('update');
+  if (!refund) throw new AppError('resource_missing', `No such refund: '${id}'`, { param: 'id' });
+  if (input.metadata === undefined) return refund;
+  const metadata = mergeMetadata(refund.metadata, input.metadata);
+  const [updated] = await tx.update(refunds).set({ metadata, updatedAt: new Date() }).where(eq(refunds.id, refund.id)).returning();
+  if (!updated) throw new Error(`refund ${id} vanished under its row lock`);
+  await writeRefundUpdatedEvents(tx, updated, { metadata: refund.metadata });
+  return updated;
 }
 
 export async function getRefund(merchantId: string, id: string): Promise<Refund> {

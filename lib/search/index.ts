@@ -17,7 +17,16 @@ export { parseSearchQuery, MAX_CLAUSES, MAX_QUERY_LENGTH, type SearchQuery, type
 
 export interface SearchColumn {
   kind: FieldKind;
-  column: AnyPgColumn;
+  /** A column of the searched table, or an expression over its row (a related row's value). */
+  column: AnyPgColumn | SQL;
+  /**
+   * For a string field whose API values are not the stored ones: each API value and the stored
+   * values it stands for (a charge's `succeeded` is several attempt states). An API value not
+   * listed matches nothing.
+   */
+  values?: Record<string, readonly string[]>;
+  /** Compared case-insensitively (email addresses). */
+  caseInsensitive?: boolean;
 }
 
 export type SearchColumns = Record<string, SearchColumn>;
@@ -66,6 +75,11 @@ function clauseSql(clause: SearchClause, columns: SearchColumns): SQL {
     }[clause.op];
   } else if (target.kind === 'integer') {
     condition = sql`${target.column} ${SQL_OPS[clause.op]} ${clause.value}::bigint`;
+  } else if (target.values) {
+    const stored = target.values[clause.value as string] ?? [];
+    condition = stored.length ? sql`${target.column} in (${sql.join(stored.map((v) => sql`${v}::text`), sql`, `)})` : sql`false`;
+  } else if (target.caseInsensitive) {
+    condition = sql`lower(${target.column}) = lower(${clause.value}::text)`;
   } else {
     condition = sql`${target.column} = ${clause.value}::text`;
   }
