@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, index, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { merchants } from './merchants';
 
 export const PAYMENT_INTENT_STATUSES = [
@@ -116,6 +116,8 @@ export const paymentAttempts = pgTable(
     paymentMethodToken: text(),
     /** The PaymentMethod (`pm_`) this attempt charged. */
     paymentMethodId: text(),
+    /** Charged without the cardholder present (off_session): the PSP declines rather than asks for 3-D Secure. */
+    offSession: boolean().notNull().default(false),
     card: jsonb().$type<CardDetailsJson | null>(),
     customerIp: text(),
     customerEmail: text(),
@@ -151,7 +153,14 @@ export const paymentAttempts = pgTable(
 export type PaymentAttempt = typeof paymentAttempts.$inferSelect;
 
 export interface LineItemJson {
+  /** li_ id (Stripe's line item id); absent on sessions created before line items had ids. */
+  id?: string;
   name: string;
+  description?: string;
+  /** The Price the line was bought at (line_items[].price), or absent for inline prices (price_data). */
+  price?: string;
+  /** The Product of that price. */
+  product?: string;
   quantity: number;
   unit_amount: number;
   amount_total: number;
@@ -176,6 +185,11 @@ export const checkoutSessions = pgTable(
     successUrl: text().notNull(),
     cancelUrl: text().notNull(),
     customerEmail: text(),
+    /** The cus_ customer the session pays for (Stripe's customer), when the merchant named one. */
+    customerId: text(),
+    /** The payment method types the pay page may offer (payment_method_types); null: every type the currency allows. */
+    paymentMethodTypes: jsonb().$type<string[] | null>(),
+    clientReferenceId: text(),
     metadata: jsonb().$type<Record<string, string>>().notNull().default({}),
     expiresAt: timestamp({ withTimezone: true }).notNull(),
     completedAt: timestamp({ withTimezone: true }),

@@ -22,8 +22,18 @@ export const sandboxCardTokens = pgTable('sandbox_card_tokens', {
    * account can read or charge it.
    */
   account: text(),
-  /** Stripe's pm_card_* test payment methods: shared by every account and never used up. */
+  /**
+   * Never used up: Stripe's pm_card_* test payment methods (shared by every account), and cards
+   * on file (card_on_file, below), which only their own account may charge.
+   */
   reusable: boolean().notNull().default(false),
+  /**
+   * A card on file: the reusable credential the network issues in exchange for a single-use
+   * token when a merchant saves the card for a customer. Bound to the token's account.
+   */
+  cardOnFile: boolean().notNull().default(false),
+  /** The single-use token a card on file was issued for (one card on file per token). */
+  sourceTokenId: text().unique(),
   /** Set by the one payment request that used the token: a token is single use. */
   usedAt: timestamp({ withTimezone: true }),
   /** That request's Idempotency-Key: its retries are the same use, any other key is refused. */
@@ -53,6 +63,8 @@ export const sandboxCardPayments = pgTable(
     declineCode: text(),
     declineMessage: text(),
     threeDsStatus: text({ enum: ['not_required', 'pending', 'succeeded', 'failed'] }).notNull(),
+    /** The merchant charged a saved card without the cardholder present (no 3-D Secure possible). */
+    offSession: boolean().notNull().default(false),
     returnUrl: text(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),

@@ -59,26 +59,3 @@ export async function writeOutboxEvent(tx: Tx, event: OutboxWrite): Promise<stri
   });
   return id;
 }
-
-export type CustomerEventType = Extract<EventType, `customer.${string}`>;
-
-/**
- * The customer events (customer.created / updated / deleted), for lib/customers: call it in the
- * transaction that writes the customer, with the customer as the API returns it (for `deleted`,
- * the object as it was). `previousAttributes` (updated only) holds the changed fields' old values,
- * Stripe's data.previous_attributes.
- */
-export function writeCustomerEvent(
-  tx: Tx,
-  type: CustomerEventType,
-  customer: { id: string; merchantId: string; object: Record<string, unknown> },
-  previousAttributes?: Record<string, unknown>,
-): Promise<string> {
-  return writeOutboxEvent(tx, {
-    type,
-    merchantId: customer.merchantId,
-    aggregateType: 'customer',
-    aggregateId: customer.id,
-    data: { object: customer.object, ...(previousAttributes ? { previous_attributes: previousAttributes } : {}) },
-  });
-}

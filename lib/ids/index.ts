@@ -26,6 +26,9 @@ export const ID_PREFIXES = {
   receipt: 'rcpt',
   mailboxMessage: 'msg',
   paymentMethod: 'pm',
+  customer: 'cus',
+  price: 'price',
+  lineItem: 'li',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -52,21 +52,37 @@ export function serializeAttempt(a: PaymentAttempt) {
   };
 }
 
+/** The methods a session offers: those the merchant named (payment_method_types), else all its currency allows. */
+export function sessionPaymentMethodTypes(cs: Pick<CheckoutSession, 'paymentMethodTypes' | 'currency'>): string[] {
+  return cs.paymentMethodTypes ?? (cs.currency === 'kes' ? ['card', 'mpesa'] : ['card']);
+}
+
+/**
+ * Stripe's Checkout Session object. `line_items` stays on the object as paykit's older sessions
+ * carried it (an array); Stripe's list of line items is GET /v1/checkout/sessions/:id/line_items.
+ */
 export function serializeCheckoutSession(cs: CheckoutSession, pi: PaymentIntent, appUrl: string) {
   return {
     id: cs.id,
     object: 'checkout.session' as const,
+    mode: 'payment' as const,
     url: cs.status === 'open' ? `${appUrl}/pay/${cs.id}` : null,
     status: cs.status,
     payment_status: pi.status === 'succeeded' || pi.status === 'requires_capture' ? ('paid' as const) : ('unpaid' as const),
     payment_intent: cs.paymentIntentId,
+    amount_subtotal: cs.amountTotal,
     amount_total: cs.amountTotal,
     currency: cs.currency,
     line_items: cs.lineItems,
+    customer: cs.customerId,
     customer_email: cs.customerEmail,
+    customer_details: cs.customerEmail ? { email: cs.customerEmail } : null,
+    client_reference_id: cs.clientReferenceId,
+    payment_method_types: sessionPaymentMethodTypes(cs),
     success_url: cs.successUrl,
     cancel_url: cs.cancelUrl,
     metadata: cs.metadata,
+    livemode: false,
     expires_at: unix(cs.expiresAt),
     created: unix(cs.createdAt),
   };

@@ -1,7 +1,7 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import { getDb } from '@/db/client';
 import { products } from '@/db/schema';
-import { newId } from '@/lib/ids';
+import { createProduct } from '@/lib/catalog';
 
 export interface DemoProduct {
   name: string;
@@ -60,8 +60,9 @@ export const DEMO_PRODUCTS: readonly DemoProduct[] = [
 ];
 
 /**
- * Inserts the demo products the merchant does not have yet (matched by name), so it is safe to
- * run on every start and restores a product that was deleted. Returns how many were inserted.
+ * Inserts the demo products the merchant does not have yet (matched by name), each with its
+ * one-time default price (lib/catalog, as the API's default_price_data), so it is safe to run on
+ * every start and restores a product that was deleted. Returns how many were inserted.
  */
 export async function ensureDemoProducts(merchantId: string): Promise<number> {
   const db = getDb();
@@ -73,6 +74,16 @@ export async function ensureDemoProducts(merchantId: string): Promise<number> {
   const have = new Set(existing.map((p) => p.name));
   const missing = DEMO_PRODUCTS.map((p, sortOrder) => ({ ...p, sortOrder })).filter((p) => !have.has(p.name));
   if (missing.length === 0) return 0;
-  await db.insert(products).values(missing.map((p) => ({ id: newId('product'), merchantId, ...p })));
+  await db.transaction(async (tx) => {
+    for (const p of missing) {
+      await createProduct(tx, merchantId, {
+        name: p.name,
+        description: p.description,
+        image: p.image,
+        sortOrder: p.sortOrder,
+        default_price_data: { currency: p.currency, unit_amount: p.unitAmount },
+      });
+    }
+  });
   return missing.length;
 }

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { getDb } from '@/db/client';
-import { products } from '@/db/schema';
+import { prices, products } from '@/db/schema';
 import { AppError } from '@/lib/errors';
 import { resetEnvCache } from '@/lib/env';
 import { createMerchant } from '@/lib/merchants';
@@ -91,7 +91,8 @@ class FakeApi {
   }
 
   private render(s: FakeSession, status = s.status) {
-    const items = s.body.line_items as { name: string; quantity: number; unit_amount: number }[];
+    // The real API prices `price` lines from the catalogue; the fake knows the test's prices.
+    const items = (s.body.line_items as { price: string; quantity: number }[]).map((li) => ({ ...PRICES[li.price]!, quantity: li.quantity }));
     return {
       id: s.id,
       object: 'checkout.session',
@@ -100,7 +101,7 @@ class FakeApi {
       status,
       payment_status: s.payment_status,
       amount_total: items.reduce((sum, i) => sum + i.unit_amount * i.quantity, 0),
-      currency: s.body.currency,
+      currency: 'usd',
       customer_email: s.body.customer_email ?? null,
       metadata: s.body.metadata,
       line_items: items.map((i) => ({ ...i, amount_total: i.unit_amount * i.quantity })),
@@ -108,6 +109,11 @@ class FakeApi {
     };
   }
 }
+
+const PRICES: Record<string, { name: string; unit_amount: number }> = {
+  price_mug0000001: { name: 'Mug', unit_amount: 1500 },
+  price_tee0000001: { name: 'T-shirt', unit_amount: 2400 },
+};
 
 const api = new FakeApi();
 let merchantId = '';
@@ -122,49 +128,34 @@ beforeAll(async () => {
   resetEnvCache();
   // Another merchant's product must never be sellable through this store.
   const other = await createMerchant({ name: 'Other Shop', email: `other-${Date.now()}@example.com` });
+  const product = (id: string, owner: string, name: string, image: string, sortOrder = 0, active = true) => ({
+    id,
+    merchantId: owner,
+    name,
+    description: name,
+    image,
+    sortOrder,
+    active,
+    defaultPriceId: id.replace('prod_', 'price_') + '0000001',
+  });
   await getDb()
     .insert(products)
     .values([
-      {
-        id: 'prod_mug',
-        merchantId,
-        name: 'Mug',
-        description: 'A mug',
-        unitAmount: 1500,
-        currency: 'usd',
-        image: '/products/mug.svg',
-        sortOrder: 1,
-      },
-      {
-        id: 'prod_tee',
-        merchantId,
-        name: 'T-shirt',
-        description: 'A tee',
-        unitAmount: 2400,
-        currency: 'usd',
-        image: '/products/tee.svg',
-        sortOrder: 2,
-      },
-      {
-        id: 'prod_old',
-        merchantId,
-        name: 'Old poster',
-        description: 'Retired',
-        unitAmount: 900,
-        currency: 'usd',
-        image: '/products/poster.svg',
-        active: false,
-      },
-      {
-        id: 'prod_foreign',
-        merchantId: other.merchant.id,
-        name: 'Not ours',
-        description: 'x',
-        unitAmount: 100,
-        currency: 'usd',
-        image: '/x.svg',
-      },
+      product('prod_mug', merchantId, 'Mug', '/products/mug.svg', 1),
+      product('prod_tee', merchantId, 'T-shirt', '/products/tee.svg', 2),
+      product('prod_old', merchantId, 'Old poster', '/products/poster.svg', 0, false),
+      product('prod_foreign', other.merchant.id, 'Not ours', '/x.svg'),
     ]);
+  const price = (productId: string, owner: string, unitAmount: number) => ({
+    id: productId.replace('prod_', 'price_') + '0000001',
+    merchantId: owner,
+    productId,
+    unitAmount,
+    currency: 'usd',
+  });
+  await getDb()
+    .insert(prices)
+    .values([price('prod_mug', merchantId, 1500), price('prod_tee', merchantId, 2400), price('prod_old', merchantId, 900), price('prod_foreign', other.merchant.id, 100)]);
 });
 
 afterAll(async () => {
@@ -183,7 +174,7 @@ describe('listStoreProducts', () => {
   it('lists only the store merchant’s active products, in catalogue order', async () => {
     const list = await listStoreProducts();
     expect(list.map((p) => p.id)).toEqual(['prod_mug', 'prod_tee']);
-    expect(list[0]).toMatchObject({ name: 'Mug', unitAmount: 1500, currency: 'usd', image: '/products/mug.svg' });
+    expect(list[0]).toMatchObject({ name: 'Mug', priceId: 'price_mug0000001', unitAmount: 1500, currency: 'usd', image: '/products/mug.svg' });
   });
 });
 
@@ -203,11 +194,12 @@ describe('createStoreCheckout', () => {
     const req = posts()[0];
     expect(req?.url).toBe('/api/v1/checkout/sessions');
     expect(req?.headers.authorization).toBe(`Bearer ${process.env.STORE_SECRET_KEY}`);
+    // Stripe's shape: each line names the product's default price, never an amount
     expect(req?.body).toMatchObject({
-      currency: 'usd',
+      mode: 'payment',
       line_items: [
-        { name: 'Mug', quantity: 2, unit_amount: 1500 },
-        { name: 'T-shirt', quantity: 1, unit_amount: 2400 },
+        { price: 'price_mug0000001', quantity: 2 },
+        { price: 'price_tee0000001', quantity: 1 },
       ],
       customer_email: 'buyer@example.com',
       success_url: `${process.env.APP_URL}/store/success?session_id={CHECKOUT_SESSION_ID}`,

@@ -4,11 +4,11 @@
  * creates a checkout session through the public API over HTTP with its secret key.
  */
 import { createHash } from 'node:crypto';
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { parseFormInput } from '@/lib/http/validation';
 import { getDb } from '@/db/client';
-import { products, type Merchant } from '@/db/schema';
+import { prices, products, type Merchant, type Price, type Product } from '@/db/schema';
 import { authenticateSecretKey } from '@/lib/auth/api-keys';
 import { env } from '@/lib/env';
 import { AppError } from '@/lib/errors';
@@ -16,6 +16,8 @@ import { assertValidAmount, parseCurrency, sumMinor } from '@/lib/money';
 
 export interface StoreProduct {
   id: string;
+  /** The product's default price: what the store sells it at, named in the checkout's line items. */
+  priceId: string;
   name: string;
   description: string;
   unitAmount: number;
@@ -51,8 +53,27 @@ export async function storeMerchant(): Promise<Merchant> {
   return authenticateSecretKey(`Bearer ${storeSecretKey()}`);
 }
 
-function toStoreProduct(p: typeof products.$inferSelect): StoreProduct {
-  return { id: p.id, name: p.name, description: p.description, unitAmount: p.unitAmount, currency: p.currency, image: p.image };
+const PLACEHOLDER_IMAGE = '/products/placeholder.svg';
+
+function toStoreProduct({ product: p, price }: { product: Product; price: Price }): StoreProduct {
+  return {
+    id: p.id,
+    priceId: price.id,
+    name: p.name,
+    description: p.description ?? '',
+    unitAmount: price.unitAmount,
+    currency: price.currency,
+    image: p.image ?? p.images[0] ?? PLACEHOLDER_IMAGE,
+  };
+}
+
+/** A merchant's products with their default price, for the shelf (active ones) and for pricing a cart. */
+function productsWithPrices(merchantId: string, where: SQL | undefined) {
+  return getDb()
+    .select({ product: products, price: prices })
+    .from(products)
+    .innerJoin(prices, eq(prices.id, products.defaultPriceId))
+    .where(and(eq(products.merchantId, merchantId), where));
 }
 
 /** Active products of the store's merchant, in catalogue order. */
@@ -67,11 +88,10 @@ export async function loadStorefront(): Promise<Storefront> {
 }
 
 async function loadActiveProducts(merchantId: string): Promise<StoreProduct[]> {
-  const rows = await getDb()
-    .select()
-    .from(products)
-    .where(and(eq(products.merchantId, merchantId), eq(products.active, true)))
-    .orderBy(asc(products.sortOrder), asc(products.name));
+  const rows = await productsWithPrices(merchantId, and(eq(products.active, true), eq(prices.active, true))).orderBy(
+    asc(products.sortOrder),
+    asc(products.name),
+  );
   return rows.map(toStoreProduct);
 }
 
@@ -93,6 +113,7 @@ export type StoreCheckoutInput = z.input<typeof storeCheckoutInput>;
 
 export interface PricedLine {
   productId: string;
+  priceId: string;
   name: string;
   quantity: number;
   unitAmount: number;
@@ -128,19 +149,15 @@ export async function priceCart(
   items: readonly { productId: string; quantity: number }[],
 ): Promise<PricedCart> {
   const wanted = normalizeItems(items);
-  const rows = await getDb()
-    .select()
-    .from(products)
-    .where(
-      and(
-        eq(products.merchantId, merchantId),
-        inArray(
-          products.id,
-          wanted.map((w) => w.productId),
-        ),
-      ),
-    );
-  const byId = new Map(rows.map((r) => [r.id, r]));
+  const rows = await productsWithPrices(
+    merchantId,
+    inArray(
+      products.id,
+      wanted.map((w) => w.productId),
+    ),
+  );
+  const byId = new Map(rows.map((r) => [r.product.id, toStoreProduct(r)]));
+  const activeIds = new Set(rows.filter((r) => r.product.active && r.price.active).map((r) => r.product.id));
   const lines: PricedLine[] = [];
   for (const item of wanted) {
     const product = byId.get(item.productId);
@@ -149,7 +166,7 @@ export async function priceCart(
         param: 'items',
       });
     }
-    if (!product.active) {
+    if (!activeIds.has(product.id)) {
       throw new AppError(
         'parameter_invalid',
         `"${product.name}" is no longer available. Remove it from your cart and try again.`,
@@ -158,9 +175,16 @@ export async function priceCart(
         },
       );
     }
-    lines.push({ productId: product.id, name: product.name, quantity: item.quantity, unitAmount: product.unitAmount, image: product.image });
+    lines.push({
+      productId: product.id,
+      priceId: product.priceId,
+      name: product.name,
+      quantity: item.quantity,
+      unitAmount: product.unitAmount,
+      image: product.image,
+    });
   }
-  const currencies = new Set(rows.map((r) => r.currency.toLowerCase()));
+  const currencies = new Set(lines.map((l) => byId.get(l.productId)!.currency.toLowerCase()));
   if (currencies.size !== 1) {
     throw new AppError('parameter_invalid', 'Items priced in different currencies cannot be bought together.', {
       param: 'items',
@@ -181,7 +205,7 @@ export function orderIdempotencyKey(cartId: string, cart: PricedCart, email: str
   const material = JSON.stringify({
     cartId,
     currency: cart.currency,
-    lines: cart.lines.map((l) => [l.productId, l.quantity, l.unitAmount]),
+    lines: cart.lines.map((l) => [l.productId, l.priceId, l.quantity, l.unitAmount]),
     email: email?.toLowerCase() ?? null,
     generation,
   });
@@ -272,8 +296,9 @@ export async function createStoreCheckout(input: StoreCheckoutInput): Promise<St
   const cart = await priceCart(merchant.id, items);
   const appUrl = env().APP_URL;
   const body = {
-    line_items: cart.lines.map((l) => ({ name: l.name, quantity: l.quantity, unit_amount: l.unitAmount, images: [new URL(l.image, appUrl).href] })),
-    currency: cart.currency,
+    // Stripe's shape: each line names the product's price; paykit prices it again from the catalogue.
+    mode: 'payment',
+    line_items: cart.lines.map((l) => ({ price: l.priceId, quantity: l.quantity })),
     success_url: `${appUrl}/store/success?session_id={CHECKOUT_SESSION_ID}`,
     cancel_url: `${appUrl}/store/cart`,
     ...(email ? { customer_email: email } : {}),

@@ -76,7 +76,10 @@ describe('POST /api/v1/checkout/sessions', () => {
     [{ line_items: [{ name: 'x', quantity: 0, unit_amount: 100 }] }, 'parameter_invalid'],
     [{ line_items: [{ name: 'x', quantity: 1, unit_amount: -1 }] }, 'amount_too_small'],
     [{ line_items: [{ name: 'x', quantity: 999, unit_amount: 99_999_999 }] }, 'amount_too_large'],
-    [{ line_items: [{ name: 'x', quantity: 1, unit_amount: 100, price: 1 }] }, 'parameter_unknown'],
+    [{ line_items: [{ name: 'x', quantity: 1, unit_amount: 100, tax: 1 }] }, 'parameter_unknown'],
+    // `price` names a catalogue Price (Stripe's shape): a number is not one
+    [{ line_items: [{ quantity: 1, price: 1 }] }, 'parameter_invalid'],
+    [{ line_items: [{ name: 'x', quantity: 1, unit_amount: 100, price: 'price_12345678' }] }, 'parameter_invalid'],
     [{ success_url: 'javascript:alert(1)' }, 'parameter_invalid'],
     [{ cancel_url: undefined }, 'parameter_missing'],
     [{ currency: 'zzz' }, 'currency_unsupported'],

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDb } from '@/db/client';
-import { apiKeys, merchants, products, users } from '@/db/schema';
+import { apiKeys, merchants, prices, products, users } from '@/db/schema';
 import { DEMO_MERCHANT_EMAIL, credentialsFilePath, seedDemo } from '@/db/seed';
 import { authenticateSecretKey } from '@/lib/auth/api-keys';
 import { verifyPassword } from '@/lib/auth/passwords';
@@ -33,6 +33,13 @@ const demoMerchantCount = async () =>
   (await getDb().select().from(merchants).where(eq(merchants.email, DEMO_MERCHANT_EMAIL))).length;
 
 const productsOf = (merchantId: string) => getDb().select().from(products).where(eq(products.merchantId, merchantId));
+/** Each product with its default price: the demo catalogue is sold at prices (lib/catalog). */
+const pricedProductsOf = (merchantId: string) =>
+  getDb()
+    .select({ product: products, price: prices })
+    .from(products)
+    .innerJoin(prices, eq(prices.id, products.defaultPriceId))
+    .where(eq(products.merchantId, merchantId));
 
 describe('seedDemo', () => {
   it('creates the demo merchant, working credentials, a private credentials file and the catalogue', async () => {
@@ -51,12 +58,12 @@ describe('seedDemo', () => {
       secret_key: seeded.secretKey,
     });
 
-    const rows = await productsOf(seeded.merchantId);
-    expect(rows.map((p) => p.name).sort()).toEqual(DEMO_PRODUCTS.map((p) => p.name).sort());
-    for (const p of rows) {
-      expect(p.currency).toBe('USD');
-      expect(Number.isInteger(p.unitAmount) && p.unitAmount > 0).toBe(true);
-      await expect(fs.access(path.join(process.cwd(), 'public', p.image))).resolves.toBeUndefined();
+    const rows = await pricedProductsOf(seeded.merchantId);
+    expect(rows.map((r) => r.product.name).sort()).toEqual(DEMO_PRODUCTS.map((p) => p.name).sort());
+    for (const { product, price } of rows) {
+      expect(price).toMatchObject({ currency: 'usd', active: true, productId: product.id, merchantId: seeded.merchantId });
+      expect(price.unitAmount).toBe(DEMO_PRODUCTS.find((p) => p.name === product.name)!.unitAmount);
+      await expect(fs.access(path.join(process.cwd(), 'public', product.image!))).resolves.toBeUndefined();
     }
   });
 
@@ -73,11 +80,17 @@ describe('seedDemo', () => {
   it('restores a deleted demo product without duplicating the others', async () => {
     const { merchantId } = await seedDemo({ dataDir });
     const name = DEMO_PRODUCTS[0]!.name;
+    const [gone] = await getDb()
+      .select()
+      .from(products)
+      .where(and(eq(products.merchantId, merchantId), eq(products.name, name)));
+    await getDb().delete(prices).where(eq(prices.productId, gone!.id));
     await getDb()
       .delete(products)
       .where(and(eq(products.merchantId, merchantId), eq(products.name, name)));
     await seedDemo({ dataDir });
     expect(await productsOf(merchantId)).toHaveLength(DEMO_PRODUCTS.length);
+    expect(await pricedProductsOf(merchantId)).toHaveLength(DEMO_PRODUCTS.length);
   });
 
   it('issues new working credentials for the existing merchant when the file is missing', async () => {
