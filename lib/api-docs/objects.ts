@@ -185,6 +185,46 @@ export const customer = z
   })
   .meta({ id: 'Customer' });
 
+export const product = z
+  .looseObject({
+    id: id('prod'),
+    object: z.literal('product'),
+    active: z.boolean(),
+    name: z.string(),
+    description: z.string().nullable(),
+    images: z.array(z.string()),
+    default_price: z.unknown().nullable(),
+    metadata,
+    created: unix,
+  })
+  .meta({ id: 'Product' });
+
+export const price = z
+  .looseObject({
+    id: id('price'),
+    object: z.literal('price'),
+    active: z.boolean(),
+    currency,
+    product: z.unknown(),
+    type: z.literal('one_time'),
+    unit_amount: amount.nullable(),
+    metadata,
+    created: unix,
+  })
+  .meta({ id: 'Price' });
+
+export const lineItem = z
+  .looseObject({
+    id: z.string(),
+    object: z.literal('item'),
+    amount_total: amount,
+    currency,
+    description: z.string().nullable(),
+    price: z.unknown().nullable(),
+    quantity: z.number().int().nullable(),
+  })
+  .meta({ id: 'LineItem' });
+
 export const deleted = (object: string) => z.object({ id: z.string(), object: z.literal(object), deleted: z.literal(true) });
 
 /** Stripe's list of objects (`GET /v1/<resource>`). */

@@ -10,7 +10,9 @@
  * the reference at /docs/api always list every route.
  */
 import { z } from 'zod';
-import { createCheckoutSessionBody } from '@/lib/checkout/sessions';
+import { createProductBody, createPriceBody, listPricesQuery, listProductsQuery, updatePriceBody, updateProductBody } from '@/lib/catalog';
+import { createCheckoutSessionBody, listCheckoutSessionsQuery, listLineItemsQuery } from '@/lib/checkout/sessions';
+import { createCustomerBody, listCustomersQuery, updateCustomerBody } from '@/lib/customers';
 import { listDeadLettersQuery } from '@/lib/dead-letters';
 import { listDisputesQuery } from '@/lib/disputes';
 import { listEventsQuery } from '@/lib/events/query';
@@ -38,7 +40,26 @@ export const API_OPERATIONS: ApiOperation[] = [
   op('POST', '/v1/payment_intents/{id}/cancel', 'PaymentIntents', 'Cancel a PaymentIntent', { body: cancelPaymentIntentBody, response: objects.paymentIntent }),
   // Checkout Sessions
   op('POST', '/v1/checkout/sessions', 'Checkout Sessions', 'Create a Checkout Session', { body: createCheckoutSessionBody, response: objects.checkoutSession }),
+  op('GET', '/v1/checkout/sessions', 'Checkout Sessions', 'List Checkout Sessions', { query: listCheckoutSessionsQuery, response: objects.list(objects.checkoutSession) }),
   op('GET', '/v1/checkout/sessions/{id}', 'Checkout Sessions', 'Retrieve a Checkout Session', { response: objects.checkoutSession }),
+  op('POST', '/v1/checkout/sessions/{id}/expire', 'Checkout Sessions', 'Expire a Checkout Session', { body: noBody, response: objects.checkoutSession }),
+  op('GET', '/v1/checkout/sessions/{id}/line_items', 'Checkout Sessions', "List a Checkout Session's line items", { query: listLineItemsQuery, response: objects.list(objects.lineItem) }),
+  // Customers
+  op('POST', '/v1/customers', 'Customers', 'Create a customer', { body: createCustomerBody, response: objects.customer }),
+  op('GET', '/v1/customers', 'Customers', 'List customers', { query: listCustomersQuery, response: objects.list(objects.customer) }),
+  op('GET', '/v1/customers/search', 'Customers', 'Search customers', { query: searchParams, response: objects.searchResult(objects.customer), description: "Fields: email (case-insensitive), name, phone, created, metadata['key']." }),
+  op('GET', '/v1/customers/{id}', 'Customers', 'Retrieve a customer', { response: objects.customer }),
+  op('POST', '/v1/customers/{id}', 'Customers', 'Update a customer', { body: updateCustomerBody, response: objects.customer }),
+  op('DELETE', '/v1/customers/{id}', 'Customers', 'Delete a customer', { response: objects.deleted('customer') }),
+  // Products and Prices
+  op('POST', '/v1/products', 'Products', 'Create a product', { body: createProductBody, response: objects.product }),
+  op('GET', '/v1/products', 'Products', 'List products', { query: listProductsQuery, response: objects.list(objects.product) }),
+  op('GET', '/v1/products/{id}', 'Products', 'Retrieve a product', { response: objects.product }),
+  op('POST', '/v1/products/{id}', 'Products', 'Update a product', { body: updateProductBody, response: objects.product }),
+  op('POST', '/v1/prices', 'Prices', 'Create a price', { body: createPriceBody, response: objects.price }),
+  op('GET', '/v1/prices', 'Prices', 'List prices', { query: listPricesQuery, response: objects.list(objects.price) }),
+  op('GET', '/v1/prices/{id}', 'Prices', 'Retrieve a price', { response: objects.price }),
+  op('POST', '/v1/prices/{id}', 'Prices', 'Update a price', { body: updatePriceBody, response: objects.price }),
   // Refunds
   op('POST', '/v1/refunds', 'Refunds', 'Create a refund', { body: createRefundBody, response: objects.refund, description: 'Refunds a payment_intent or a charge, in full or in part. A refund the balance cannot cover is refused with balance_insufficient.' }),
   op('GET', '/v1/refunds', 'Refunds', 'List refunds', { query: listRefundsQuery, response: objects.list(objects.refund) }),

@@ -4,7 +4,7 @@ import { getDb, type DbOrTx, type Tx } from '@/db/client';
 import { paymentAttempts, refunds, type PaymentIntent, type Refund } from '@/db/schema';
 import { AppError } from '@/lib/errors';
 import { writeOutboxEvent } from '@/lib/events/outbox';
-import { mergeMetadata } from '@/lib/http/metadata';
+import { mergeMetadata } from '@/lib/customers';
 import { metadataSchema } from '@/lib/http/validation';
 import { newId } from '@/lib/ids';
 import { byCreation, keysetPage, listObject, oneCursor, pageParams } from '@/lib/pagination';

@@ -1,6 +1,7 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import { getDb } from '@/db/client';
-import { paymentIntents, type PaymentIntent } from '@/db/schema';
+import { customers, paymentIntents, type Customer, type PaymentIntent } from '@/db/schema';
+import { serializeCustomer } from '@/lib/customers';
 import { serializePaymentIntent } from '@/lib/payments/serialize';
 import { refundedAmounts } from '@/lib/refunds/amounts';
 import { searchPage, type SearchColumns, type SearchParams } from './index';
@@ -37,3 +38,25 @@ export async function searchPaymentIntents(merchantId: string, params: SearchPar
   });
 }
 
+
+export const CUSTOMER_SEARCH: SearchColumns = {
+  email: { kind: 'string', column: customers.email, caseInsensitive: true },
+  name: { kind: 'string', column: customers.name },
+  phone: { kind: 'string', column: customers.phone },
+  created: { kind: 'timestamp', column: customers.createdAt },
+  metadata: { kind: 'metadata', column: customers.metadata },
+};
+
+/** GET /v1/customers/search: the merchant's live customers (deleted ones are gone, as in Stripe). */
+export async function searchCustomers(merchantId: string, params: SearchParams) {
+  return searchPage<Customer, ReturnType<typeof serializeCustomer>>({
+    url: '/v1/customers/search',
+    params,
+    table: customers,
+    id: customers.id,
+    keys: [customers.createdAt, customers.id],
+    scope: and(eq(customers.merchantId, merchantId), isNull(customers.deletedAt)),
+    columns: CUSTOMER_SEARCH,
+    serialize: serializeCustomer,
+  });
+}

@@ -6,7 +6,7 @@ import { env } from '@/lib/env';
 import { AppError } from '@/lib/errors';
 import { EVENT_TYPES } from '@/lib/events/outbox';
 import { STRIPE_API_VERSION } from '@/lib/http/stripe-version';
-import { mergeMetadata } from '@/lib/http/metadata';
+import { mergeMetadata } from '@/lib/customers';
 import { metadataSchema } from '@/lib/http/validation';
 import { newId, randomToken } from '@/lib/ids';
 import { byCreation, keysetPage, listObject, type PageRequest } from '@/lib/pagination';

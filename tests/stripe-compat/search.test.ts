@@ -90,3 +90,22 @@ describe('GET /v1/payment_intents/search with the official SDK', () => {
     expect((await s.stripe.paymentIntents.search({ query: `metadata['order']:'1'` })).data.map((pi) => pi.id)).not.toContain(ids.small);
   });
 });
+
+describe('GET /v1/customers/search with the official SDK', () => {
+  it('finds live customers by email (any case), name and metadata, and pages', async () => {
+    const shop = s.client((await createTestMerchant()).secretKey);
+    const jane = await shop.customers.create({ email: 'jane@example.com', name: 'Jane Doe', metadata: { tier: 'gold' } });
+    const joe = await shop.customers.create({ email: 'joe@example.com', name: 'Joe Bloggs', metadata: { tier: 'gold' } });
+    const gone = await shop.customers.create({ email: 'gone@example.com', metadata: { tier: 'gold' } });
+    await shop.customers.del(gone.id);
+
+    const byEmail = await shop.customers.search({ query: "email:'JANE@example.com'" });
+    expect(byEmail).toMatchObject({ object: 'search_result', url: '/v1/customers/search', has_more: false });
+    expect(byEmail.data.map((c) => c.id)).toEqual([jane.id]);
+    expect((await shop.customers.search({ query: "name:'Joe Bloggs'" })).data.map((c) => c.id)).toEqual([joe.id]);
+    const gold = await shop.customers.search({ query: "metadata['tier']:'gold'", limit: 1 }).autoPagingToArray({ limit: 10 });
+    expect(gold.map((c) => c.id).sort()).toEqual([jane.id, joe.id].sort());
+    expect((await shop.customers.search({ query: "email:'jane@example.com' OR email:'joe@example.com'" })).data).toHaveLength(2);
+    await expect(shop.customers.search({ query: 'amount>1' })).rejects.toMatchObject({ statusCode: 400, param: 'query' });
+  });
+});
