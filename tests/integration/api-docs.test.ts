@@ -81,3 +81,21 @@ describe('the OpenAPI document', () => {
     expect(refund.response.find((f) => f.name === 'status')).toMatchObject({ type: '"pending" | "succeeded" | "failed"', required: true });
   });
 });
+
+describe('GET /v1/openapi.json', () => {
+  it('serves the document without a key, on both spellings of the API path', async () => {
+    const { startTestApp } = await import('../helpers/test-app');
+    const app = await startTestApp();
+    try {
+      for (const path of ['/v1/openapi.json', '/api/v1/openapi.json']) {
+        const res = await fetch(`${app.url}${path}`);
+        expect(res.status, path).toBe(200);
+        expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+        expect(await res.json()).toEqual(JSON.parse(JSON.stringify(buildOpenApiDocument())));
+      }
+      expect((await fetch(`${app.url}/v1/openapi.json`, { method: 'POST' })).status).toBe(405);
+    } finally {
+      await app.close();
+    }
+  });
+});
