@@ -62,6 +62,8 @@ export const createCheckoutSessionBody = z
     customer_email: z.string().email().max(320).optional(),
     client_reference_id: z.string().min(1).max(200).optional(),
     payment_method_types: z.array(z.enum(PAYMENT_METHOD_TYPES)).min(1).max(PAYMENT_METHOD_TYPES.length).optional(),
+    /** The newer SDKs' name for payment_method_types (stripe-node 23 sends only this one). */
+    allowed_payment_method_types: z.array(z.enum(PAYMENT_METHOD_TYPES)).min(1).max(PAYMENT_METHOD_TYPES.length).optional(),
     payment_intent_data: z
       .object({
         capture_method: z.enum(['automatic', 'automatic_async', 'manual']).optional(),
@@ -250,7 +252,10 @@ export async function createCheckoutSession(
   appUrl: string,
 ): Promise<{ session: CheckoutSession; paymentIntent: PaymentIntent }> {
   const { items, total, currency } = await priceLines(tx, merchantId, input, appUrl);
-  const paymentMethodTypes = methodTypesFor(input.payment_method_types, currency);
+  if (input.payment_method_types && input.allowed_payment_method_types) {
+    throw new AppError('parameter_invalid', 'Pass one of payment_method_types or allowed_payment_method_types.', { param: 'allowed_payment_method_types' });
+  }
+  const paymentMethodTypes = methodTypesFor(input.payment_method_types ?? input.allowed_payment_method_types, currency);
   const customer = input.customer ? await requireLiveCustomer(tx, merchantId, input.customer, { param: 'customer', forUpdate: true }) : null;
   const customerEmail = input.customer_email ?? customer?.email ?? undefined;
   const createdAt = new Date();

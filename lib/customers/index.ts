@@ -1,7 +1,7 @@
 import { and, eq, isNull, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { getDb, type DbOrTx, type Tx } from '@/db/client';
-import { customers, type Customer } from '@/db/schema';
+import { customers, paymentMethods, type Customer } from '@/db/schema';
 import { AppError } from '@/lib/errors';
 import { writeOutboxEvent } from '@/lib/events/outbox';
 import { metadataSchema } from '@/lib/http/validation';
@@ -149,7 +149,9 @@ function previousAttributes(before: Customer, after: Customer): Record<string, u
 
 /**
  * Deletes a customer (Stripe's DELETE /v1/customers/:id). Deleting twice answers the same deleted
- * object and writes one customer.deleted event.
+ * object and writes one customer.deleted event. Its saved cards are detached in the same
+ * transaction (customer and card-on-file reference both dropped, as detach does in
+ * lib/payment-methods/saved-cards), so nothing can charge them once the customer is gone.
  */
 export async function deleteCustomer(tx: Tx, merchantId: string, id: string) {
   const [current] = await tx
@@ -159,6 +161,10 @@ export async function deleteCustomer(tx: Tx, merchantId: string, id: string) {
     .for('update');
   if (!current || !hasPrefix(id, 'customer')) throw noSuchCustomer(id);
   if (current.deletedAt) return serializeDeletedCustomer(current);
+  await tx
+    .update(paymentMethods)
+    .set({ customerId: null, pspToken: null })
+    .where(and(eq(paymentMethods.merchantId, merchantId), eq(paymentMethods.customerId, current.id)));
   const [row] = await tx.update(customers).set({ deletedAt: new Date(), updatedAt: new Date() }).where(eq(customers.id, id)).returning();
   if (!row) throw new Error(`customer ${id} vanished under its row lock`);
   await writeOutboxEvent(tx, {

@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   body_invalid_json: { status: 400, type: 'invalid_request_error' },
   payment_intent_unexpected_state: { status: 400, type: 'invalid_request_error' },
   checkout_session_unexpected_state: { status: 400, type: 'invalid_request_error' },
+  payment_method_unexpected_state: { status: 400, type: 'invalid_request_error' },
   payment_method_invalid: { status: 400, type: 'invalid_request_error' },
   token_already_used: { status: 400, type: 'invalid_request_error' },
   refund_not_supported: { status: 400, type: 'invalid_request_error' },
@@ -27,6 +28,8 @@ export const ERROR_CODES = {
   card_declined: { status: 402, type: 'card_error' },
   payment_blocked: { status: 402, type: 'card_error' },
   authentication_failed: { status: 402, type: 'card_error' },
+  /** An off-session charge of a saved card the issuer wants authenticated: bring the customer back. */
+  authentication_required: { status: 402, type: 'card_error' },
   insufficient_balance: { status: 402, type: 'invalid_request_error' },
   // 403
   forbidden: { status: 403, type: 'invalid_request_error' },

@@ -40,13 +40,15 @@ interface GetOptions<Params> {
   handler: Handler<undefined, Params, undefined>;
 }
 
+type Effects = 'atomic' | 'external';
+
 interface PostOptions<S extends z.ZodType, Params> {
   body: S;
   /**
    * atomic: the handler only writes to the database; it runs in the same transaction that stores
    * the idempotent response. external: it calls a PSP between its own transactions.
    */
-  effects: 'atomic' | 'external';
+  effects: Effects | ((body: z.output<S>) => Effects);
   /** How long a concurrent request with the same key is refused with 409. */
   lockMs?: number;
   handler: Handler<z.output<S>, Params, Tx | undefined>;
@@ -133,11 +135,12 @@ export function apiPost<S extends z.ZodType, Params = Record<string, never>>(opt
       const { input, encoding } = await readApiBody(request);
       const body = parseInput(options.body, input, 'api', encoding);
       const ctx: ApiContext<z.output<S>, Params> = { request, merchant, params, body, query };
+      const effects = typeof options.effects === 'function' ? options.effects(body) : options.effects;
       const key = request.headers.get('idempotency-key');
       // every event the handler writes carries this request (Stripe's event.request)
       const eventRequest = { requestId, idempotencyKey: key };
       if (key === null) {
-        const result = await runWithEventRequest(eventRequest, () => runWithoutKey(options, ctx));
+        const result = await runWithEventRequest(eventRequest, () => runWithoutKey(options, effects, ctx));
         return jsonResponse(result.status ?? 200, result.body, apiHeaders(request, requestId));
       }
       const scope = {
@@ -149,7 +152,7 @@ export function apiPost<S extends z.ZodType, Params = Record<string, never>>(opt
       };
       const toStored = (r: ApiResult): StoredResponse => ({ status: r.status ?? 200, body: r.body });
       const outcome = await runWithEventRequest(eventRequest, () =>
-        options.effects === 'atomic'
+        effects === 'atomic'
           ? withIdempotency(scope, async (tx) => toStored(await options.handler(ctx, tx)))
           : withIdempotentCall(scope, async () => toStored(await options.handler(ctx, undefined))),
       );
@@ -172,8 +175,8 @@ export function canonicalApiPath(pathname: string): string {
   return pathname.startsWith('/v1/') ? `/api${pathname}` : pathname;
 }
 
-async function runWithoutKey<S extends z.ZodType, Params>(options: PostOptions<S, Params>, ctx: ApiContext<z.output<S>, Params>) {
-  if (options.effects === 'atomic') {
+async function runWithoutKey<S extends z.ZodType, Params>(options: PostOptions<S, Params>, effects: Effects, ctx: ApiContext<z.output<S>, Params>) {
+  if (effects === 'atomic') {
     const { getDb } = await import('@/db/client');
     return getDb().transaction((tx) => options.handler(ctx, tx));
   }

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import { getDb } from '@/db/client';
@@ -128,4 +128,30 @@ export function listObject<Row, Out>(url: string, page: Page<Row>, serialize: (r
 export function nextCursor<Row>(page: Page<Row>, idOf: (row: Row) => string): string | null {
   const last = page.rows.at(-1);
   return page.hasMore && last ? idOf(last) : null;
+}
+
+/**
+ * Stripe's `created` list filter: a unix timestamp (exactly that second) or a range
+ * (`created[gte]=1700000000&created[lt]=1700086400`). Form input arrives as text; parseInput's
+ * form coercion turns it into these numbers.
+ */
+const unixSeconds = z.number().int().min(0).max(253402300799);
+export const createdParam = z.union([
+  unixSeconds,
+  z.object({ gt: unixSeconds.optional(), gte: unixSeconds.optional(), lt: unixSeconds.optional(), lte: unixSeconds.optional() }).strict(),
+]);
+export type CreatedParam = z.output<typeof createdParam>;
+
+/** The SQL condition of a `created` filter on a timestamp column (undefined without one). */
+export function createdCondition(column: AnyPgColumn, created: CreatedParam | undefined): SQL | undefined {
+  if (created === undefined) return undefined;
+  const at = (s: number) => new Date(s * 1000);
+  // whole seconds, as the API shows `created`: "gt 100" is from 101.000, "lte 100" is up to 100.999...
+  if (typeof created === 'number') return and(gte(column, at(created)), lt(column, at(created + 1)));
+  return and(
+    created.gt !== undefined ? gte(column, at(created.gt + 1)) : undefined,
+    created.gte !== undefined ? gte(column, at(created.gte)) : undefined,
+    created.lt !== undefined ? lt(column, at(created.lt)) : undefined,
+    created.lte !== undefined ? lt(column, at(created.lte + 1)) : undefined,
+  );
 }

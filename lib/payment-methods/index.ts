@@ -1,8 +1,10 @@
 import { and, eq, inArray } from 'drizzle-orm';
-import type { DbOrTx } from '@/db/client';
+import { getDb, type DbOrTx } from '@/db/client';
 import { paymentMethods, type CardDetailsJson, type PaymentMethodRow } from '@/db/schema';
+import { z } from 'zod';
+import { expandParam } from '@/lib/api-objects/expand-param';
 import { AppError } from '@/lib/errors';
-import { newId } from '@/lib/ids';
+import { hasPrefix, newId } from '@/lib/ids';
 import type { CardDetails, PaymentMethodDetails } from '@/lib/psp/types';
 
 /**
@@ -121,16 +123,26 @@ export async function paymentMethodForAttempt(
   db: DbOrTx,
   merchantId: string,
   method: PaymentMethodDetails,
-  named: PaymentMethodRow | null,
+  namedId: string | null,
   psp: string,
 ): Promise<string | null> {
-  if (named) return named.id;
+  if (namedId) return namedId;
   if (!method.card) return null;
   const pm = await insertPaymentMethod(db, { merchantId, type: 'card', card: cardJson(method.card), pspToken: method.reference, psp });
   return pm.id;
 }
 
-/** Is this a PaymentMethod id rather than a PSP token? */
+/**
+ * Is this one of our PaymentMethod ids rather than a PSP token? Stripe's test names
+ * (`pm_card_visa`, `pm_card_chargeDeclined`) are tokens of the sandbox card network, not ids.
+ */
 export function isPaymentMethodId(value: string): boolean {
-  return value.startsWith('pm_');
+  return hasPrefix(value, 'paymentMethod');
+}
+
+export const retrievePaymentMethodQuery = z.object({ expand: expandParam }).strict();
+
+/** GET /v1/payment_methods/:id */
+export async function retrievePaymentMethodJson(merchantId: string, id: string): Promise<PaymentMethodJson> {
+  return serializePaymentMethod(await getPaymentMethod(getDb(), merchantId, id));
 }

@@ -133,7 +133,8 @@ async function applyToOpenAttempt(
       const message = declineMessage(declineCode);
       const updated = await transitionLockedAttempt(tx, attempt, 'failed', {
         ...base,
-        failureCode: declineCode === 'authentication_failed' ? 'authentication_failed' : 'card_declined',
+        // Stripe's codes: authentication errors are their own code, every other decline is card_declined
+        failureCode: declineCode === 'authentication_failed' || declineCode === 'authentication_required' ? declineCode : 'card_declined',
         declineCode,
         failureMessage: message,
       });

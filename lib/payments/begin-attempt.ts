@@ -3,6 +3,7 @@ import { getDb } from '@/db/client';
 import { paymentAttempts, paymentIntents, type PaymentAttempt, type PaymentIntent } from '@/db/schema';
 import { AppError } from '@/lib/errors';
 import { newId } from '@/lib/ids';
+import { paymentMethodForAttempt } from '@/lib/payment-methods';
 import type { PaymentMethodAdapter, PaymentMethodDetails } from '@/lib/psp/types';
 import { blockMessage, checkRisk } from '@/lib/risk';
 import { assertNoAttemptInFlight } from './apply-psp-result';
@@ -17,6 +18,10 @@ export interface BeginAttemptInput {
   customerIp?: string | null;
   /** Where the customer returns after 3-D Secure; the attempt id is appended. */
   returnUrl?: string;
+  /** The PaymentMethod (`pm_`) named at confirmation; without one, a card token becomes a new one. */
+  paymentMethodId?: string;
+  /** A saved card charged without the customer (off_session): the PSP declines instead of asking for 3-D Secure. */
+  offSession?: boolean;
 }
 
 export function assertConfirmable(pi: PaymentIntent): void {
@@ -57,6 +62,7 @@ export async function beginAttempt(
       ...(method.phone ? { phone: method.phone } : {}),
     });
     const attemptId = newId('paymentAttempt');
+    const paymentMethodId = await paymentMethodForAttempt(tx, pi.merchantId, method, input.paymentMethodId ?? null, adapter.name);
     const blocked = risk.decision === 'block';
     const returnUrl = input.returnUrl ? appendParam(input.returnUrl, 'payment_attempt', attemptId) : '';
     const [attempt] = await tx
@@ -73,6 +79,8 @@ export async function beginAttempt(
         pspIdempotencyKey: `${attemptId}:${adapter.beginKey}`,
         paymentMethodType: method.type,
         paymentMethodToken: method.card ? method.reference : null,
+        paymentMethodId,
+        offSession: input.offSession ?? false,
         card: method.card ? { ...method.card } : null,
         customerIp: input.customerIp ?? null,
         customerEmail: email,
@@ -88,6 +96,7 @@ export async function beginAttempt(
     if (blocked) {
       await transitionPaymentIntent(tx, pi, 'requires_payment_method', {
         latestAttemptId: attempt.id,
+        paymentMethodId,
         customerEmail: email,
         lastPaymentError: { type: 'card_error', code: 'payment_blocked', message: blockMessage(risk.reasons), payment_attempt: attempt.id },
       });
@@ -95,7 +104,7 @@ export async function beginAttempt(
     }
     await tx
       .update(paymentIntents)
-      .set({ latestAttemptId: attempt.id, customerEmail: email, updatedAt: new Date() })
+      .set({ latestAttemptId: attempt.id, paymentMethodId, customerEmail: email, updatedAt: new Date() })
       .where(eq(paymentIntents.id, pi.id));
     return { attempt, blocked: null };
   });

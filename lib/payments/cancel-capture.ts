@@ -2,6 +2,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { getDb, type Tx } from '@/db/client';
 import { checkoutSessions, paymentAttempts, type PaymentAttempt, type PaymentIntent } from '@/db/schema';
+import { expandParam } from '@/lib/api-objects/expand-param';
 import { env } from '@/lib/env';
 import { AppError, invariant } from '@/lib/errors';
 import { writeOutboxEvent } from '@/lib/events/outbox';
@@ -16,11 +17,12 @@ import { transitionAttempt, transitionLockedAttempt, transitionPaymentIntent } f
 export const cancelPaymentIntentBody = z
   .object({
     cancellation_reason: z.enum(['duplicate', 'fraudulent', 'requested_by_customer', 'abandoned']).optional(),
+    expand: expandParam,
   })
   .strict();
 
 export const capturePaymentIntentBody = z
-  .object({ amount_to_capture: z.number().optional() })
+  .object({ amount_to_capture: z.number().optional(), expand: expandParam })
   .strict();
 
 /** How long a cancel or capture may hold its claim on an attempt before another request may take over (a crashed request). */

@@ -1,37 +1,67 @@
 import { and, eq } from 'drizzle-orm';
-import { z } from 'zod';
 import { getDb } from '@/db/client';
 import { merchants, paymentAttempts, type PaymentAttempt } from '@/db/schema';
 import { env } from '@/lib/env';
-import { parseAddress } from '@/lib/http/trust-proxy';
 import { AppError } from '@/lib/errors';
+import { getPaymentMethod, isPaymentMethodId } from '@/lib/payment-methods';
 import { getPaymentMethodAdapter } from '@/lib/psp/registry';
 import { failOver, openRoute, planPaymentRoute, routingReason, type Route } from '@/lib/psp/router';
 import { PspError, type CallbackHint, type PaymentMethodAdapter, type PaymentMethodDetails, type PaymentMethodType, type PspPayment } from '@/lib/psp/types';
 import { applyPspPayment, failOpenAttempt, isOpenAttempt, type AttemptOutcome } from './apply-psp-result';
 import { assertConfirmable, beginAttempt, type BeginAttemptInput } from './begin-attempt';
+import type { ConfirmParams } from './confirm-params';
 import { getPaymentIntent, lockPaymentIntent } from './intents';
 import { CONFIRMABLE_STATUSES } from './state-machine';
 import { transitionLockedAttempt, transitionPaymentIntent } from './transition';
 
-export const confirmPaymentIntentBody = z
-  .object({
-    payment_method: z.string().min(1).max(200),
-    receipt_email: z.string().email().max(320).optional(),
-    return_url: z.string().url().max(2000).optional(),
-    /** The customer's IP, when the merchant confirms server-side on their behalf (risk rules). */
-    customer_ip: z
-      .string()
-      .refine((v) => parseAddress(v) !== null, 'must be an IPv4 or IPv6 address')
-      // stored as the risk rules compare it: ::ffff:1.2.3.4 is 1.2.3.4
-      .transform((v) => parseAddress(v)!.toString())
-      .optional(),
-  })
-  .strict();
+export { confirmPaymentIntentBody, confirmParams, paymentMethodDataParam, type ConfirmParams } from './confirm-params';
 
 export interface ConfirmInput extends BeginAttemptInput {
   /** A card token (card), or the phone number to prompt (mpesa). */
   paymentMethod: string;
+}
+
+/**
+ * Confirms a PaymentIntent with the API's parameters: the PaymentMethod or token named, or the one
+ * the intent was created with. A `pm_` id charges with the PSP token the PaymentMethod keeps, and
+ * the attempt records it; a token becomes a new PaymentMethod when the attempt is recorded.
+ */
+export async function confirmWithParams(merchantId: string, paymentIntentId: string, params: ConfirmParams): Promise<AttemptOutcome> {
+  const db = getDb();
+  const pi = await getPaymentIntent(db, merchantId, paymentIntentId);
+  assertConfirmable(pi);
+  const named = params.payment_method_data ? null : (params.payment_method ?? pi.paymentMethodId);
+  let token: string;
+  let paymentMethodId: string | undefined;
+  if (params.payment_method_data) {
+    if (params.payment_method) {
+      throw new AppError('parameter_invalid', 'Pass either payment_method or payment_method_data, not both.', { param: 'payment_method_data' });
+    }
+    token = params.payment_method_data.card.token;
+  } else if (named && isPaymentMethodId(named)) {
+    const pm = await getPaymentMethod(db, merchantId, named);
+    if (!pm.pspToken) {
+      throw new AppError('payment_method_invalid', `The PaymentMethod '${pm.id}' cannot be charged: it keeps no token to charge with.`, { param: 'payment_method' });
+    }
+    token = pm.pspToken;
+    paymentMethodId = pm.id;
+  } else if (named) {
+    token = named;
+  } else {
+    throw new AppError('parameter_missing', 'You must provide a payment_method (or payment_method_data) to confirm this PaymentIntent.', { param: 'payment_method' });
+  }
+  if (!pi.paymentMethodTypes.includes('card')) {
+    throw new AppError('payment_method_invalid', `This PaymentIntent takes ${pi.paymentMethodTypes.join(', ')}, not card.`, { param: 'payment_method' });
+  }
+  return confirmPaymentIntent({
+    merchantId,
+    paymentIntentId,
+    paymentMethod: token,
+    paymentMethodId,
+    customerEmail: params.receipt_email,
+    customerIp: params.customer_ip,
+    returnUrl: params.return_url,
+  });
 }
 
 export interface PaymentConfirmed extends AttemptOutcome {
@@ -78,6 +108,7 @@ export async function confirmPayment(input: ConfirmInput & { method: PaymentMeth
         returnUrl: attempt.nextAction?.redirect_to_url.return_url || undefined,
         merchantId: input.merchantId,
         merchantName: merchant?.name ?? 'paykit',
+        ...(attempt.offSession ? { offSession: true } : {}),
       });
     } catch (err) {
       // Fail over only when the request never left this PSP: it cannot have charged.
@@ -187,6 +218,12 @@ async function failAttemptForUsedToken(attemptId: string, err: PspError): Promis
 function throwIfFailed(outcome: AttemptOutcome): void {
   const { attempt } = outcome;
   if (attempt.status !== 'failed') return;
+  if (attempt.failureCode === 'authentication_required') {
+    // off session: the issuer wants the cardholder, who is not there (Stripe's authentication_required)
+    throw new AppError('authentication_required', attempt.failureMessage ?? 'This payment requires the customer to authenticate.', {
+      declineCode: 'authentication_required',
+    });
+  }
   if (attempt.failureCode === 'authentication_failed') {
     throw new AppError('authentication_failed', attempt.failureMessage ?? 'Authentication failed.', {
       declineCode: attempt.declineCode ?? undefined,
@@ -220,6 +257,7 @@ export async function resolveAttempt(attemptId: string, hint?: CallbackHint): Pr
       pspReference: attempt.pspReference,
       paymentMethodToken: attempt.paymentMethodToken,
       capture: pi.captureMethod === 'automatic',
+      ...(attempt.offSession ? { offSession: true } : {}),
       ...(attempt.nextAction?.redirect_to_url.return_url ? { returnUrl: attempt.nextAction.redirect_to_url.return_url } : {}),
     },
     hint,

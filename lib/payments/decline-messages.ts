@@ -13,6 +13,8 @@ const CUSTOMER_MESSAGES: Record<string, string> = {
   processing_error: 'An error occurred while processing your card. Try again in a little bit.',
   authentication_failed: 'We could not authenticate your payment. Choose another payment method and try again.',
   do_not_honor: 'Your card was declined.',
+  // an off-session charge of a saved card: the issuer wants the customer back to authenticate
+  authentication_required: 'Your bank needs you to confirm this payment. Return to the merchant to complete it.',
 };
 
 export function declineMessage(declineCode: string | undefined): string {

@@ -1,31 +1,63 @@
+import { chargeIdOf } from '@/lib/api-objects/charge-id';
 import type { CheckoutSession, PaymentAttempt, PaymentIntent } from '@/db/schema';
 
 const unix = (d: Date | null): number | null => (d ? Math.floor(d.getTime() / 1000) : null);
 
+/**
+ * Stripe's PaymentIntent object (every required field of the SDK's Stripe.PaymentIntent), plus our
+ * extensions: latest_attempt, checkout_session, amount_refunded. `latest_charge` is the latest
+ * attempt seen as a charge; `payment_method` the PaymentMethod (`pm_`) it is confirmed with.
+ * livemode is false: every API key is a test key (lib/auth/api-keys createSecretKey).
+ */
 export function serializePaymentIntent(pi: PaymentIntent, latestAttempt?: PaymentAttempt | null, amountRefunded = 0) {
   return {
     id: pi.id,
     object: 'payment_intent' as const,
+    allowed_payment_method_types: null,
     amount: pi.amount,
     amount_capturable: pi.amountCapturable,
     amount_received: pi.amountReceived,
     amount_refunded: amountRefunded,
-    currency: pi.currency,
-    status: pi.status,
-    capture_method: pi.captureMethod,
-    description: pi.description,
-    receipt_email: pi.customerEmail,
-    metadata: pi.metadata,
-    last_payment_error: pi.lastPaymentError ?? null,
-    latest_attempt: pi.latestAttemptId,
-    payment_method: latestAttempt?.card
-      ? { type: 'card', card: { brand: latestAttempt.card.brand, last4: latestAttempt.card.last4, fingerprint: latestAttempt.card.fingerprint } }
-      : null,
-    next_action: pi.status === 'requires_action' ? (latestAttempt?.nextAction ?? null) : null,
-    checkout_session: pi.checkoutSessionId,
-    cancellation_reason: pi.cancellationReason,
+    application: null,
+    application_fee_amount: null,
+    automatic_payment_methods: pi.automaticPaymentMethods ?? null,
     canceled_at: unix(pi.canceledAt),
+    cancellation_reason: pi.cancellationReason,
+    capture_method: pi.captureMethod,
+    client_secret: pi.clientSecret,
+    confirmation_method: 'automatic' as const,
     created: unix(pi.createdAt),
+    currency: pi.currency,
+    customer: pi.customerId,
+    customer_account: null,
+    description: pi.description,
+    excluded_payment_method_types: null,
+    last_payment_error: pi.lastPaymentError ?? null,
+    latest_charge: pi.latestAttemptId ? chargeIdOf(pi.latestAttemptId) : null,
+    livemode: false,
+    managed_payments: null,
+    metadata: pi.metadata,
+    next_action: pi.status === 'requires_action' ? (latestAttempt?.nextAction ?? null) : null,
+    on_behalf_of: null,
+    payment_method: pi.paymentMethodId ?? latestAttempt?.paymentMethodId ?? null,
+    payment_method_configuration_details: null,
+    payment_method_options: {},
+    payment_method_types: pi.paymentMethodTypes,
+    payment_record: null,
+    processing: null,
+    receipt_email: pi.customerEmail,
+    review: null,
+    setup_future_usage: null,
+    shipping: null,
+    source: null,
+    statement_descriptor: pi.statementDescriptor,
+    statement_descriptor_suffix: null,
+    status: pi.status,
+    transfer_data: null,
+    transfer_group: null,
+    // ours
+    latest_attempt: pi.latestAttemptId,
+    checkout_session: pi.checkoutSessionId,
   };
 }
 export type PaymentIntentJson = ReturnType<typeof serializePaymentIntent>;

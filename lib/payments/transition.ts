@@ -19,7 +19,7 @@ const EVENT_FOR_STATUS: Partial<Record<PaymentIntentStatus, EventType>> = {
 export type PaymentIntentPatch = Partial<
   Pick<
     PaymentIntent,
-    'amountCapturable' | 'amountReceived' | 'lastPaymentError' | 'latestAttemptId' | 'cancellationReason' | 'canceledAt' | 'customerEmail'
+    'amountCapturable' | 'amountReceived' | 'lastPaymentError' | 'latestAttemptId' | 'cancellationReason' | 'canceledAt' | 'customerEmail' | 'paymentMethodId'
   >
 >;
 

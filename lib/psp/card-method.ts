@@ -31,6 +31,14 @@ export function cardMethodAdapter(
       const info = await psp.retrieveCardToken(paymentMethod, merchantId);
       return { type: 'card', reference: info.token, card: info.card, riskLevel: info.riskLevel, ...(info.used ? { used: true } : {}) };
     },
+    ...(psp.saveCard
+      ? {
+          async savePaymentMethod(reference: string, merchantId: string, idempotencyKey: string) {
+            const info = await psp.saveCard!(reference, merchantId, idempotencyKey);
+            return { type: 'card' as const, reference: info.token, card: info.card, riskLevel: info.riskLevel };
+          },
+        }
+      : {}),
     // Which card PSP may charge a currency is the router's choice (it skips those that cannot).
     assertCanCharge: () => undefined,
     begin: (request) =>
@@ -42,6 +50,7 @@ export function cardMethodAdapter(
         capture: request.capture,
         returnUrl: request.returnUrl,
         merchantId: request.merchantId,
+        ...(request.offSession ? { offSession: true } : {}),
       }),
     async resolve(attempt): Promise<PspPayment | null> {
       if (attempt.pspReference) return psp.retrieve(attempt.pspReference);
@@ -54,6 +63,7 @@ export function cardMethodAdapter(
         capture: attempt.capture,
         returnUrl: attempt.returnUrl,
         merchantId: attempt.merchantId,
+        ...(attempt.offSession ? { offSession: true } : {}),
       });
     },
     capture: (ref, amount, key) => psp.capture(ref, amount, key),

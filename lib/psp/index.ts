@@ -51,6 +51,8 @@ export function withResilience(adapter: CardPspAdapter, policy: ResilientPolicy,
     cancel: (ref, key) => run(() => adapter.cancel(ref, key)),
     refund: (ref, amount, key) => run(() => adapter.refund(ref, amount, key)),
     retrieveRefund: (ref) => run(() => adapter.retrieveRefund(ref)),
+    // Safe to retry: the idempotency key returns the card on file already issued.
+    ...(adapter.saveCard ? { saveCard: (token: string, merchantId: string, key: string) => run(() => adapter.saveCard!(token, merchantId, key)) } : {}),
     capabilities: adapter.capabilities ?? NO_CAPABILITIES,
     // A read: retrying it is always safe.
     settlementReport: (range) =>

@@ -83,3 +83,12 @@ function unavailableMethod(name: string, reason: string, capabilities: PaymentMe
     parseCallback: () => null,
   };
 }
+
+/** Every payment method type some registered PSP takes (Stripe's payment_method_types values, mpesa ours). */
+export const PAYMENT_METHOD_TYPES = [...new Set(Object.values(REGISTRY).map((e) => (e as RegistryEntry).method))] as [PaymentMethodType, ...PaymentMethodType[]];
+
+/** The method types a PSP of the registry can charge in this currency (automatic_payment_methods). */
+export function methodTypesForCurrency(currency: string): PaymentMethodType[] {
+  const lower = currency.toLowerCase();
+  return PAYMENT_METHOD_TYPES.filter((method) => pspsForMethod(method).some((name) => REGISTRY[name].capabilities.currencies.includes(lower)));
+}

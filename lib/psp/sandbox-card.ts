@@ -244,6 +244,14 @@ export function createSandboxCardAdapter(options: SandboxCardAdapterOptions = {}
       return { token: wire.id, card: toCardDetails(wire.card), riskLevel: wire.risk_level, used: wire.used };
     },
 
+    // Safe to retry: the same Idempotency-Key (and the same token) returns the card on file
+    // already issued; the network lets one token become one card on file and never also a charge.
+    async saveCard(token: string, merchantId: string, idempotencyKey: string): Promise<CardTokenInfo> {
+      const path = `/tokens/${encodeURIComponent(token)}/card_on_file`;
+      const wire = await call(wireToken, 'save card', path, { body: {}, idempotencyKey, merchantId });
+      return { token: wire.id, card: toCardDetails(wire.card), riskLevel: wire.risk_level };
+    },
+
     // Safe to retry: the same Idempotency-Key makes the sandbox return the first payment (and a
     // retry is not a second use of the single-use token).
     async authorize(request: AuthorizeRequest): Promise<PspPayment> {
@@ -253,6 +261,7 @@ export function createSandboxCardAdapter(options: SandboxCardAdapterOptions = {}
         currency: request.currency,
         capture: request.capture,
         return_url: request.returnUrl,
+        ...(request.offSession ? { off_session: true } : {}),
       };
       return toPspPayment(
         await call(sandboxWirePayment, 'authorize', '/payments', {

@@ -37,6 +37,11 @@ export interface AuthorizeRequest {
    * Absent: the platform account itself.
    */
   merchantId?: string;
+  /**
+   * The merchant charges a saved card without the cardholder present (Stripe's off_session): an
+   * issuer that wants 3-D Secure declines (authentication_required) instead of asking.
+   */
+  offSession?: boolean;
 }
 
 /**
@@ -152,6 +157,12 @@ export interface CardPspAdapter {
   settlementReport?(range: SettlementRange): Promise<SettlementLine[]>;
   /** The card behind a token, as `merchantId` may see it (another merchant's token is "no such token"). */
   retrieveCardToken(token: string, merchantId?: string): Promise<CardTokenInfo>;
+  /**
+   * Saves a card for later charges: exchanges a single-use token for the PSP's reusable card on
+   * file, bound to the same merchant. Safe to retry with the same idempotency key. Absent: this
+   * PSP cannot save cards.
+   */
+  saveCard?(token: string, merchantId: string, idempotencyKey: string): Promise<CardTokenInfo>;
   authorize(request: AuthorizeRequest): Promise<PspPayment>;
   retrieve(pspReference: string): Promise<PspPayment>;
   capture(pspReference: string, amount: number, idempotencyKey: string): Promise<PspPayment>;
@@ -201,6 +212,8 @@ export interface BeginRequest {
   capture: boolean;
   returnUrl?: string;
   merchantId: string;
+  /** A saved card charged without the cardholder (off_session). */
+  offSession?: boolean;
   /** Shown to the customer where the method shows a payee (the M-Pesa prompt's account reference). */
   merchantName: string;
 }
@@ -216,6 +229,8 @@ export interface AttemptAtPsp {
   paymentMethodToken: string | null;
   returnUrl?: string;
   capture: boolean;
+  /** The attempt was begun off session: a re-sent authorize must say so too (same request). */
+  offSession?: boolean;
 }
 
 /** What a callback from the PSP says, before anyone believes it (the adapter's resolve decides). */
@@ -267,6 +282,11 @@ export interface PaymentMethodAdapter {
    * no such payment method; an AppError explains invalid input. Nothing is charged.
    */
   readPaymentMethod(paymentMethod: string, merchantId: string): Promise<PaymentMethodDetails>;
+  /**
+   * Saves the payment method for reuse (a card token becomes a card on file at the PSP) and
+   * returns it as the PSP now describes it. Absent: this method cannot be saved.
+   */
+  savePaymentMethod?(reference: string, merchantId: string, idempotencyKey: string): Promise<PaymentMethodDetails>;
   /**
    * Checks a payment can go this way at all (currency, capture method), before any attempt is
    * recorded; throws an AppError that says why not.

@@ -25,10 +25,13 @@ export interface CreatePaymentInput {
   currency: string;
   capture: boolean;
   returnUrl: string | null;
+  /** The merchant charges a saved card without the cardholder (no 3-D Secure can be asked). */
+  offSession: boolean;
 }
 
 function requestHash(input: CreatePaymentInput, account: Account): string {
-  const canonical = JSON.stringify([input.token, input.amount, input.currency, input.capture, input.returnUrl, account]);
+  // off_session joins the hash only when set, so requests made before it existed keep their hash
+  const canonical = JSON.stringify([input.token, input.amount, input.currency, input.capture, input.returnUrl, account, ...(input.offSession ? ['off_session'] : [])]);
   return createHash('sha256').update(canonical).digest('hex');
 }
 
@@ -55,10 +58,12 @@ async function replay(existing: SandboxCardPayment, hash: string): Promise<Payme
   return withCard(existing);
 }
 
-function askIssuer(token: SandboxCardToken, cardholderAuthenticated: boolean): IssuerDecision {
+function askIssuer(token: SandboxCardToken, cardholderAuthenticated: boolean, offSession = false): IssuerDecision {
   return routeAuthorization(token.brand as CardBrand, {
     issuerProfile: token.issuerProfile as IssuerProfile,
     cardholderAuthenticated,
+    offSession,
+    cardOnFile: token.cardOnFile,
   });
 }
 
@@ -98,7 +103,7 @@ export async function createPayment(
   if (!token) throw invalidRequest('resource_missing', `No such token: '${input.token}'`, 'token');
   // Only a fast refusal: the conditional update in insertPaymentUsingToken is what decides.
   if (token.usedByIdempotencyKey !== null && token.usedByIdempotencyKey !== idempotencyKey) throw tokenAlreadyUsed(token.id);
-  const decision = askIssuer(token, false);
+  const decision = askIssuer(token, false, input.offSession);
   const row: NewSandboxPayment = {
     id: `sbxpay_${randomToken(24)}`,
     idempotencyKey,
@@ -108,6 +113,7 @@ export async function createPayment(
     currency: input.currency,
     captureAutomatically: input.capture,
     returnUrl: input.returnUrl,
+    offSession: input.offSession,
     threeDsStatus: 'not_required',
     ...outcomeColumns(decision, input.amount, input.capture),
   };

@@ -8,7 +8,7 @@ import { invalidRequest, SandboxError } from './errors';
 import { getRefund, refundPayment } from './refunds';
 import { serializePayment, serializeRefund, serializeSettlementLine, serializeTokenForAcquirer, serializeTokenForBrowser } from './serialize';
 import { settlementLines } from './settlements';
-import { getToken, tokenizeCard, type Account } from './tokenizer';
+import { getToken, saveCardOnFile, tokenizeCard, type Account } from './tokenizer';
 
 /**
  * The sandbox card network's HTTP API as a plain fetch-style handler: the Next route delegates to
@@ -47,6 +47,7 @@ const createPaymentBody = z.object({
     .transform((c) => c.toLowerCase())
     .refine(isCurrency, 'unsupported currency'),
   capture: z.boolean().default(true),
+  off_session: z.boolean().default(false),
   // Only http(s): the 3-D Secure page sends the browser there, so javascript: URLs must never pass.
   return_url: z
     .url({ protocol: /^https?$/ })
@@ -133,14 +134,22 @@ const ROUTES: readonly Route[] = [
     handle: async ({ request, params }) => serializeTokenForAcquirer(await getToken(params[0]!, accountOf(request))),
   },
   {
+    // Saves the card for later (merchant-initiated) charges: the token becomes a card on file.
+    method: 'POST',
+    path: /^tokens\/([^/]+)\/card_on_file$/,
+    access: 'acquirer',
+    handle: async ({ request, params }) =>
+      serializeTokenForAcquirer(await saveCardOnFile(params[0]!, accountOf(request), idempotencyKey(request))),
+  },
+  {
     method: 'POST',
     path: /^payments$/,
     access: 'acquirer',
     handle: async ({ request, body }) => {
       const key = idempotencyKey(request);
       const input = parseWith(createPaymentBody, await body());
-      const { return_url: returnUrl, ...rest } = input;
-      return serializePayment(await createPayment({ ...rest, returnUrl: returnUrl ?? null }, key, accountOf(request)));
+      const { return_url: returnUrl, off_session: offSession, ...rest } = input;
+      return serializePayment(await createPayment({ ...rest, returnUrl: returnUrl ?? null, offSession }, key, accountOf(request)));
     },
   },
   {

@@ -17,7 +17,7 @@ export function serializeCard(token: SandboxCardToken) {
 
 /** What the browser gets back from the tokenizer: no fraud signal, that is for the acquirer's clients. */
 export function serializeTokenForBrowser(token: SandboxCardToken) {
-  return { id: token.id, object: 'token', used: token.usedAt !== null, card: serializeCard(token) } as const;
+  return { id: token.id, object: 'token', used: token.usedAt !== null, reusable: token.reusable, card: serializeCard(token) } as const;
 }
 
 export function serializeTokenForAcquirer(token: SandboxCardToken) {
@@ -39,6 +39,7 @@ export function serializePayment({ payment, token }: PaymentWithCard) {
     capture: payment.captureAutomatically,
     card: serializeCard(token),
     return_url: payment.returnUrl,
+    off_session: payment.offSession,
     created: Math.floor(payment.createdAt.getTime() / 1000),
     ...(payment.declineCode ? { decline_code: payment.declineCode } : {}),
     ...(payment.declineMessage ? { decline_message: payment.declineMessage } : {}),

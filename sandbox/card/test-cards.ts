@@ -11,6 +11,8 @@ export const ISSUER_PROFILES = [
   'incorrect_cvc',
   'processing_error',
   'authentication_required',
+  /** Asks for 3-D Secure on session; charged off session from a card on file it needs none (Stripe's 3155). */
+  'authentication_unless_on_file',
   /** Authorizes normally; the issuer refuses every refund (the card was closed since). */
   'refund_fails',
 ] as const;
@@ -36,6 +38,7 @@ const TEST_CARD_BEHAVIOURS: ReadonlyMap<string, CardBehaviour> = new Map([
   ['4000000000000127', { issuerProfile: 'incorrect_cvc', riskLevel: 'normal' }],
   ['4000000000000119', { issuerProfile: 'processing_error', riskLevel: 'normal' }],
   ['4000002760003184', { issuerProfile: 'authentication_required', riskLevel: 'normal' }],
+  ['4000002500003155', { issuerProfile: 'authentication_unless_on_file', riskLevel: 'normal' }],
   // The issuer would approve it; the network's fraud signal says never charge it.
   ['4100000000000019', { issuerProfile: 'approve', riskLevel: 'highest' }],
   ['4000000000005126', { issuerProfile: 'refund_fails', riskLevel: 'normal' }],
@@ -66,6 +69,7 @@ export const TEST_PAYMENT_METHODS: Readonly<Record<string, TestPaymentMethod>> =
   pm_card_chargeDeclinedIncorrectCvc: { number: '4000000000000127', brand: 'visa' },
   pm_card_chargeDeclinedProcessingError: { number: '4000000000000119', brand: 'visa' },
   pm_card_threeDSecure2Required: { number: '4000002760003184', brand: 'visa' },
+  pm_card_authenticationRequiredOnSetup: { number: '4000002500003155', brand: 'visa' },
   pm_card_radarBlock: { number: '4100000000000019', brand: 'visa' },
   pm_card_refundFail: { number: '4000000000005126', brand: 'visa' },
 };

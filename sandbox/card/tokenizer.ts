@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import { getDb } from '@/db/client';
 import { sandboxCardTokens, type SandboxCardToken } from '@/db/schema';
 import { randomToken } from '@/lib/ids';
@@ -10,7 +10,7 @@ import {
   passesLuhn,
   type CardBrand,
 } from './card-number';
-import { cardError, notFound } from './errors';
+import { cardError, invalidRequest, notFound } from './errors';
 import { cardFingerprint } from './fingerprint';
 import { behaviourForNumber, testPaymentMethod } from './test-cards';
 
@@ -138,11 +138,45 @@ async function findStoredToken(id: string): Promise<SandboxCardToken | undefined
 export async function findToken(id: string, account: Account): Promise<SandboxCardToken | undefined> {
   const token = (await findStoredToken(id)) ?? (await ensureTestPaymentMethodToken(id));
   if (!token) return undefined;
-  return token.reusable || token.account === account ? token : undefined;
+  // A card on file is reusable but, like a token, only its own account's
+  const sharedTestCard = token.reusable && !token.cardOnFile;
+  return sharedTestCard || token.account === account ? token : undefined;
 }
 
 export async function getToken(id: string, account: Account): Promise<SandboxCardToken> {
   const token = await findToken(id, account);
   if (!token) throw notFound('token', id);
   return token;
+}
+
+/**
+ * Saves a card for later charges: exchanges an unused single-use token for a reusable card on
+ * file (`card_...`) of the same account, in one transaction under the token's row lock, so a
+ * token becomes at most one card on file and is never also charged. Safe to retry: the same
+ * Idempotency-Key (or the same token again) returns the card on file already issued. Shared test
+ * cards (pm_card_*) are already reusable and come back as they are.
+ */
+export async function saveCardOnFile(tokenId: string, account: Account, idempotencyKey: string): Promise<SandboxCardToken> {
+  const visible = await findToken(tokenId, account);
+  if (!visible) throw notFound('token', tokenId);
+  if (visible.reusable) return visible;
+  return getDb().transaction(async (tx) => {
+    const [token] = await tx.select().from(sandboxCardTokens).where(eq(sandboxCardTokens.id, tokenId)).for('update');
+    if (!token) throw notFound('token', tokenId);
+    const [issued] = await tx.select().from(sandboxCardTokens).where(eq(sandboxCardTokens.sourceTokenId, token.id));
+    if (issued) return issued;
+    const taken = await tx
+      .update(sandboxCardTokens)
+      .set({ usedAt: new Date(), usedByIdempotencyKey: `card_on_file:${idempotencyKey}` })
+      .where(and(eq(sandboxCardTokens.id, token.id), isNull(sandboxCardTokens.usedByIdempotencyKey)))
+      .returning({ id: sandboxCardTokens.id });
+    if (taken.length === 0) throw invalidRequest('token_already_used', `You cannot use a token more than once: '${tokenId}'.`, 'token');
+    const { id: _source, usedAt: _usedAt, usedByIdempotencyKey: _usedBy, createdAt: _createdAt, ...card } = token;
+    const [saved] = await tx
+      .insert(sandboxCardTokens)
+      .values({ ...card, id: `card_${randomToken(24)}`, reusable: true, cardOnFile: true, sourceTokenId: token.id })
+      .returning();
+    if (!saved) throw new Error('card on file insert returned no row');
+    return saved;
+  });
 }

@@ -112,11 +112,10 @@ describe('confirm with test payment methods', () => {
       customer_ip: '198.51.100.1',
     });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({
-      status: 'succeeded',
-      amount_received: 2000,
-      payment_method: { type: 'card', card: { brand: 'visa', last4: '4242' } },
-    });
+    expect(res.body).toMatchObject({ status: 'succeeded', amount_received: 2000, payment_method: expect.stringMatching(/^pm_/) });
+    // Stripe's shape: payment_method is an id; the PaymentMethod holds the card as the network read it
+    const pm = await api.get(`/v1/payment_methods/${res.body.payment_method}`);
+    expect(pm.body).toMatchObject({ object: 'payment_method', type: 'card', card: { brand: 'visa', last4: '4242' } });
     const attempts = await getDb().select().from(paymentAttempts).where(eq(paymentAttempts.paymentIntentId, pi.id));
     expect(attempts).toHaveLength(1);
     expect(attempts[0]).toMatchObject({ status: 'succeeded', riskDecision: 'allow', psp: 'sandbox_card' });
@@ -147,11 +146,8 @@ describe('confirm with test payment methods', () => {
     expect(after.last_payment_error).toMatchObject({ code: 'card_declined', decline_code: declineCode });
     const retry = await api.post(`/api/v1/payment_intents/${pi.id}/confirm`, { payment_method: 'pm_card_mastercard' });
     expect(retry.status).toBe(200);
-    expect(retry.body).toMatchObject({
-      status: 'succeeded',
-      last_payment_error: null,
-      payment_method: { card: { brand: 'mastercard' } },
-    });
+    expect(retry.body).toMatchObject({ status: 'succeeded', last_payment_error: null });
+    expect((await api.get(`/v1/payment_methods/${retry.body.payment_method}`)).body.card).toMatchObject({ brand: 'mastercard' });
   });
 
   it('blocks pm_card_radarBlock before it reaches the network', async () => {

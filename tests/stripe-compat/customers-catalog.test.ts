@@ -120,6 +120,8 @@ describe('checkout sessions in Stripe shape', () => {
     const product = await s.stripe.products.create({ name: 'Tote', default_price_data: { currency: 'usd', unit_amount: 1800 } });
     const customer = await s.stripe.customers.create({ email: 'buyer@example.test' });
     const expiresAt = Math.floor(Date.now() / 1000) + 3600;
+    // payment_method_types as the older SDKs (and most integrations) send it; stripe-node 23 types
+    // only allowed_payment_method_types, which is accepted as the same thing
     const session: Stripe.Checkout.Session = await s.stripe.checkout.sessions.create({
       mode: 'payment',
       line_items: [
@@ -133,7 +135,7 @@ describe('checkout sessions in Stripe shape', () => {
       payment_intent_data: { capture_method: 'manual', metadata: { order: 'O-7' } },
       expires_at: expiresAt,
       client_reference_id: 'cart-7',
-    });
+    } as Stripe.Checkout.SessionCreateParams);
     expect(session).toMatchObject({
       object: 'checkout.session',
       mode: 'payment',
@@ -176,6 +178,26 @@ describe('checkout sessions in Stripe shape', () => {
       success_url: 'https://shop.example.test/ok',
       cancel_url: 'https://shop.example.test/cart',
     });
+    expect(session.payment_method_types).toEqual(['card']);
+    const kes = await s.stripe.checkout.sessions.create({
+      mode: 'payment',
+      line_items: [{ price_data: { currency: 'kes', unit_amount: 10000, product_data: { name: 'Chai' } }, quantity: 1 }],
+      allowed_payment_method_types: ['mpesa'],
+      success_url: 'https://shop.example.test/ok',
+      cancel_url: 'https://shop.example.test/cart',
+    });
+    expect(kes.payment_method_types).toEqual(['mpesa']);
+    const mpesaInUsd = await s.stripe.checkout.sessions
+      .create({
+        mode: 'payment',
+        line_items: [{ price_data: { currency: 'usd', unit_amount: 100, product_data: { name: 'X' } }, quantity: 1 }],
+        allowed_payment_method_types: ['mpesa'],
+        success_url: 'https://shop.example.test/ok',
+        cancel_url: 'https://shop.example.test/cart',
+      })
+      .catch((e: unknown) => e);
+    expect((mpesaInUsd as Stripe.errors.StripeError).param).toBe('payment_method_types');
+
     const expired = await s.stripe.checkout.sessions.expire(session.id);
     expect(expired).toMatchObject({ id: session.id, status: 'expired', url: null });
     expect((await s.stripe.paymentIntents.retrieve(session.payment_intent as string)).status).toBe('canceled');

@@ -1,3 +1,4 @@
+import { expandResponse } from '@/lib/api-objects/expand';
 import { apiPost, methodNotAllowed } from '@/lib/http/api';
 import { cancelPaymentIntent, cancelPaymentIntentBody } from '@/lib/payments/cancel-capture';
 import { retrievePaymentIntentJson } from '@/lib/payments/intents';
@@ -9,7 +10,7 @@ export const POST = apiPost<typeof cancelPaymentIntentBody, { id: string }>({
   effects: 'external',
   handler: async ({ merchant, params, body }) => {
     await cancelPaymentIntent(merchant.id, params.id, body.cancellation_reason);
-    return { body: await retrievePaymentIntentJson(merchant.id, params.id) };
+    return { body: await expandResponse(merchant.id, await retrievePaymentIntentJson(merchant.id, params.id), body.expand) };
   },
 });
 

@@ -1,3 +1,4 @@
+import { expandResponse } from '@/lib/api-objects/expand';
 import { apiPost, methodNotAllowed } from '@/lib/http/api';
 import { capturePaymentIntent, capturePaymentIntentBody } from '@/lib/payments/cancel-capture';
 import { retrievePaymentIntentJson } from '@/lib/payments/intents';
@@ -9,7 +10,7 @@ export const POST = apiPost<typeof capturePaymentIntentBody, { id: string }>({
   effects: 'external',
   handler: async ({ merchant, params, body }) => {
     await capturePaymentIntent(merchant.id, params.id, body.amount_to_capture);
-    return { body: await retrievePaymentIntentJson(merchant.id, params.id) };
+    return { body: await expandResponse(merchant.id, await retrievePaymentIntentJson(merchant.id, params.id), body.expand) };
   },
 });
 

@@ -1,6 +1,8 @@
+import { expandResponse } from '@/lib/api-objects/expand';
+import { withCardErrorIntent } from '@/lib/api-objects/payment-intent';
 import { apiPost, methodNotAllowed } from '@/lib/http/api';
-import { confirmPaymentIntent, confirmPaymentIntentBody } from '@/lib/payments/confirm';
-import { serializePaymentIntent } from '@/lib/payments/serialize';
+import { confirmPaymentIntentBody, confirmWithParams } from '@/lib/payments/confirm';
+import { retrievePaymentIntentJson } from '@/lib/payments/intents';
 
 export const dynamic = 'force-dynamic';
 
@@ -9,15 +11,8 @@ export const POST = apiPost<typeof confirmPaymentIntentBody, { id: string }>({
   effects: 'external',
   lockMs: 120_000,
   handler: async ({ merchant, params, body }) => {
-    const { paymentIntent, attempt } = await confirmPaymentIntent({
-      merchantId: merchant.id,
-      paymentIntentId: params.id,
-      paymentMethod: body.payment_method,
-      customerEmail: body.receipt_email,
-      customerIp: body.customer_ip,
-      returnUrl: body.return_url,
-    });
-    return { body: serializePaymentIntent(paymentIntent, attempt) };
+    await withCardErrorIntent(merchant.id, params.id, () => confirmWithParams(merchant.id, params.id, body));
+    return { body: await expandResponse(merchant.id, await retrievePaymentIntentJson(merchant.id, params.id), body.expand) };
   },
 });
 

@@ -1,0 +1,20 @@
+import { getDb } from '@/db/client';
+import { getPaymentMethod, serializePaymentMethod } from '@/lib/payment-methods';
+import { retrievePaymentIntentJson } from '@/lib/payments/intents';
+import { retrieveChargeJson } from './charge';
+
+/** Loads the object an id names, for one merchant (another merchant's id is a 404, as on retrieve). */
+export type Expander = (merchantId: string, id: string) => Promise<unknown>;
+
+const paymentMethod: Expander = async (merchantId, id) => serializePaymentMethod(await getPaymentMethod(getDb(), merchantId, id));
+const charge: Expander = (merchantId, id) => retrieveChargeJson(merchantId, id);
+const paymentIntent: Expander = (merchantId, id) => retrievePaymentIntentJson(merchantId, id);
+
+/**
+ * What `expand[]` may expand: object type -> field -> loader. Add a line here for a new
+ * expandable field (customer, balance_transaction); lib/api-objects/expand.ts refuses the rest.
+ */
+export const EXPANDERS: Record<string, Record<string, Expander>> = {
+  payment_intent: { latest_charge: charge, payment_method: paymentMethod },
+  charge: { payment_intent: paymentIntent },
+};

@@ -1,0 +1,43 @@
+import { getDb } from '@/db/client';
+import { AppError } from '@/lib/errors';
+import { confirmWithParams } from '@/lib/payments/confirm';
+import { assertClientSecret, createPaymentIntent, getPaymentIntent, retrievePaymentIntentJson, type CreatePaymentIntentBody } from '@/lib/payments/intents';
+
+/**
+ * Runs a confirmation and, when it ends in a card error (a decline, a failed authentication, a
+ * risk block), puts the intent as it now stands inside the error, as Stripe does
+ * (`error.payment_intent`), so the SDK's StripeCardError carries it. The error is stored by the
+ * idempotency layer like any answer, so a replay shows the same intent.
+ */
+export async function withCardErrorIntent<T>(merchantId: string, paymentIntentId: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (!(err instanceof AppError) || err.type !== 'card_error') throw err;
+    const paymentIntent = await retrievePaymentIntentJson(merchantId, paymentIntentId);
+    throw new AppError(err.code, err.message, {
+      param: err.param,
+      declineCode: err.declineCode,
+      cause: err,
+      conflict: err.conflict,
+      paymentIntent,
+    });
+  }
+}
+
+/** GET /payment_intents/:id with Stripe.js's `client_secret`: it must be this intent's. */
+export async function retrieveWithClientSecret(merchantId: string, id: string, clientSecret: string | undefined) {
+  if (clientSecret !== undefined) assertClientSecret(await getPaymentIntent(getDb(), merchantId, id), clientSecret);
+  return retrievePaymentIntentJson(merchantId, id);
+}
+
+/**
+ * POST /payment_intents with confirm=true: the intent is created in its own transaction, then
+ * confirmed as POST /:id/confirm would (the PSP is called outside any transaction). A decline
+ * leaves the intent created, in requires_payment_method, as Stripe's does.
+ */
+export async function createAndConfirmPaymentIntent(merchantId: string, body: CreatePaymentIntentBody) {
+  const pi = await getDb().transaction((tx) => createPaymentIntent(tx, merchantId, body));
+  await withCardErrorIntent(merchantId, pi.id, () => confirmWithParams(merchantId, pi.id, body));
+  return retrievePaymentIntentJson(merchantId, pi.id);
+}
