@@ -173,6 +173,21 @@ export const dispute = z
 
 export const deadLetter = z.looseObject({ id: z.string(), object: z.literal('dead_letter') }).meta({ id: 'DeadLetter' });
 
+export const paymentMethod = z
+  .looseObject({
+    id: id('pm'),
+    object: z.literal('payment_method'),
+    type: z.string(),
+    card: z
+      .looseObject({ brand: z.string(), last4: z.string(), exp_month: z.number().int(), exp_year: z.number().int(), fingerprint: z.string().nullable() })
+      .nullable()
+      .optional(),
+    customer: z.string().nullable(),
+    metadata,
+    created: unix,
+  })
+  .meta({ id: 'PaymentMethod' });
+
 export const customer = z
   .looseObject({
     id: id('cus'),

@@ -17,9 +17,23 @@ import { listDeadLettersQuery } from '@/lib/dead-letters';
 import { listDisputesQuery } from '@/lib/disputes';
 import { listEventsQuery } from '@/lib/events/query';
 import { pageQuery } from '@/lib/pagination';
+import { listChargesQuery, retrieveChargeQuery } from '@/lib/api-objects/charge';
+import { retrievePaymentMethodQuery } from '@/lib/payment-methods';
+import {
+  attachPaymentMethodBody,
+  createPaymentMethodBody,
+  detachPaymentMethodBody,
+  listCustomerPaymentMethodsQuery,
+  listPaymentMethodsQuery,
+} from '@/lib/payment-methods/saved-cards';
 import { cancelPaymentIntentBody, capturePaymentIntentBody } from '@/lib/payments/cancel-capture';
 import { confirmPaymentIntentBody } from '@/lib/payments/confirm';
-import { createPaymentIntentBody, listPaymentIntentsQuery } from '@/lib/payments/intents';
+import {
+  createPaymentIntentBody,
+  listPaymentIntentsQuery,
+  retrievePaymentIntentQuery,
+  updatePaymentIntentBody,
+} from '@/lib/payments/intents';
 import { createRefundBody, listRefundsQuery, updateRefundBody } from '@/lib/refunds';
 import { searchParams } from '@/lib/search';
 import { listBalanceTransactionsQuery } from '@/lib/wallet/api';
@@ -34,10 +48,22 @@ export const API_OPERATIONS: ApiOperation[] = [
   op('POST', '/v1/payment_intents', 'PaymentIntents', 'Create a PaymentIntent', { body: createPaymentIntentBody, response: objects.paymentIntent }),
   op('GET', '/v1/payment_intents', 'PaymentIntents', 'List PaymentIntents', { query: listPaymentIntentsQuery, response: objects.list(objects.paymentIntent) }),
   op('GET', '/v1/payment_intents/search', 'PaymentIntents', 'Search PaymentIntents', { query: searchParams, response: objects.searchResult(objects.paymentIntent), description: "Fields: status, amount, currency, created, email (the receipt email), customer, metadata['key']." }),
-  op('GET', '/v1/payment_intents/{id}', 'PaymentIntents', 'Retrieve a PaymentIntent', { response: objects.paymentIntent }),
+  op('GET', '/v1/payment_intents/{id}', 'PaymentIntents', 'Retrieve a PaymentIntent', { query: retrievePaymentIntentQuery, response: objects.paymentIntent, description: 'With a publishable key, pass the client_secret (as Stripe.js does).' }),
+  op('POST', '/v1/payment_intents/{id}', 'PaymentIntents', 'Update a PaymentIntent', { body: updatePaymentIntentBody, response: objects.paymentIntent, description: 'Before confirmation only.' }),
   op('POST', '/v1/payment_intents/{id}/confirm', 'PaymentIntents', 'Confirm a PaymentIntent', { body: confirmPaymentIntentBody, response: objects.paymentIntent }),
   op('POST', '/v1/payment_intents/{id}/capture', 'PaymentIntents', 'Capture a PaymentIntent', { body: capturePaymentIntentBody, response: objects.paymentIntent }),
   op('POST', '/v1/payment_intents/{id}/cancel', 'PaymentIntents', 'Cancel a PaymentIntent', { body: cancelPaymentIntentBody, response: objects.paymentIntent }),
+  // Charges
+  op('GET', '/v1/charges', 'Charges', 'List charges', { query: listChargesQuery, response: objects.list(objects.charge) }),
+  op('GET', '/v1/charges/search', 'Charges', 'Search charges', { query: searchParams, response: objects.searchResult(objects.charge), description: "Fields: status (succeeded, pending, failed), amount, currency, created, customer, payment_intent, metadata['key'] (the payment intent's)." }),
+  op('GET', '/v1/charges/{id}', 'Charges', 'Retrieve a charge', { query: retrieveChargeQuery, response: objects.charge }),
+  // PaymentMethods
+  op('POST', '/v1/payment_methods', 'PaymentMethods', 'Create a PaymentMethod (from a card token)', { body: createPaymentMethodBody, response: objects.paymentMethod }),
+  op('GET', '/v1/payment_methods', 'PaymentMethods', "List a customer's PaymentMethods", { query: listPaymentMethodsQuery, response: objects.list(objects.paymentMethod) }),
+  op('GET', '/v1/payment_methods/{id}', 'PaymentMethods', 'Retrieve a PaymentMethod', { query: retrievePaymentMethodQuery, response: objects.paymentMethod }),
+  op('POST', '/v1/payment_methods/{id}/attach', 'PaymentMethods', 'Attach a PaymentMethod to a customer', { body: attachPaymentMethodBody, response: objects.paymentMethod }),
+  op('POST', '/v1/payment_methods/{id}/detach', 'PaymentMethods', 'Detach a PaymentMethod from its customer', { body: detachPaymentMethodBody, response: objects.paymentMethod }),
+  op('GET', '/v1/customers/{id}/payment_methods', 'PaymentMethods', "List a customer's PaymentMethods", { query: listCustomerPaymentMethodsQuery, response: objects.list(objects.paymentMethod) }),
   // Checkout Sessions
   op('POST', '/v1/checkout/sessions', 'Checkout Sessions', 'Create a Checkout Session', { body: createCheckoutSessionBody, response: objects.checkoutSession }),
   op('GET', '/v1/checkout/sessions', 'Checkout Sessions', 'List Checkout Sessions', { query: listCheckoutSessionsQuery, response: objects.list(objects.checkoutSession) }),

@@ -3,9 +3,8 @@ import { z } from 'zod';
 import { getDb } from '@/db/client';
 import { paymentAttempts, paymentDisputes, type PaymentDispute } from '@/db/schema';
 import { AppError } from '@/lib/errors';
-import { createdCondition, createdFilter } from '@/lib/events/query';
-import { keysetPage, listObject, oneCursor, pageParams } from '@/lib/pagination';
-import { attemptIdOfCharge, chargeIdOfAttempt } from '@/lib/refunds/charge-link';
+import { createdCondition, createdParam, keysetPage, listObject, oneCursor, pageParams } from '@/lib/pagination';
+import { attemptIdOf, chargeIdOf } from '@/lib/api-objects/charge-id';
 
 /**
  * The disputes (chargebacks) PSPs reported to us (lib/inbox records them from Stripe's
@@ -19,7 +18,7 @@ export const listDisputesQuery = z
     ...pageParams,
     payment_intent: z.string().min(1).max(100).optional(),
     charge: z.string().min(1).max(100).optional(),
-    created: createdFilter.optional(),
+    created: createdParam.optional(),
   })
   .strict()
   .superRefine(oneCursor);
@@ -76,7 +75,7 @@ export async function listDisputes(merchantId: string, query: z.output<typeof li
             getDb()
               .select({ id: paymentAttempts.paymentIntentId })
               .from(paymentAttempts)
-              .where(eq(paymentAttempts.id, attemptIdOfCharge(query.charge) ?? '')),
+              .where(eq(paymentAttempts.id, attemptIdOf(query.charge) ?? '')),
           )
         : undefined,
       createdCondition(paymentDisputes.disputedAt, query.created),
@@ -92,7 +91,7 @@ async function chargesOf(paymentIntentIds: string[]): Promise<Map<string, string
     .select({ paymentIntentId: paymentAttempts.paymentIntentId, id: paymentAttempts.id })
     .from(paymentAttempts)
     .where(and(inArray(paymentAttempts.paymentIntentId, [...new Set(paymentIntentIds)]), eq(paymentAttempts.status, 'succeeded')));
-  return new Map(rows.map((r) => [r.paymentIntentId, chargeIdOfAttempt(r.id)]));
+  return new Map(rows.map((r) => [r.paymentIntentId, chargeIdOf(r.id)]));
 }
 
 export async function disputeJson(merchantId: string, id: string) {

@@ -22,6 +22,7 @@ export const EVENT_TYPES = [
   // receivers that already consume them): a charge is the view of a payment's attempt.
   'charge.succeeded',
   'charge.captured',
+  'charge.failed',
   'charge.refunded',
   'charge.refund.updated',
   'refund.updated',

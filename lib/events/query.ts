@@ -1,10 +1,9 @@
-import { and, eq, gte, inArray, like, lt, type SQL } from 'drizzle-orm';
-import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import { and, eq, inArray, like, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { getDb } from '@/db/client';
 import { outboxEvents, type OutboxEvent } from '@/db/schema';
 import { AppError } from '@/lib/errors';
-import { keysetPage, listObject, oneCursor, pageParams } from '@/lib/pagination';
+import { createdCondition, createdParam, keysetPage, listObject, oneCursor, pageParams } from '@/lib/pagination';
 import { EVENT_TYPES } from './outbox';
 import { serializeEvents, type EventObject } from './serialize';
 
@@ -17,17 +16,12 @@ const eventTypeFilter = z
     'must be an event type, or a prefix with a wildcard such as payment_intent.*',
   );
 
-const unixSeconds = z.coerce.number().int().min(0).max(253_402_300_799);
-
-/** Stripe's range filter on `created`: an exact unix time or any of gt/gte/lt/lte. */
-export const createdFilter = z.union([unixSeconds, z.object({ gt: unixSeconds, gte: unixSeconds, lt: unixSeconds, lte: unixSeconds }).partial().strict()]);
-
 export const listEventsQuery = z
   .object({
     ...pageParams,
     type: eventTypeFilter.optional(),
     types: z.array(z.enum(EVENT_TYPES)).min(1).max(20).optional(),
-    created: createdFilter.optional(),
+    created: createdParam.optional(),
   })
   .strict()
   .superRefine(oneCursor)
@@ -48,20 +42,6 @@ export async function getMerchantEvent(merchantId: string, id: string): Promise<
 export async function merchantEventJson(merchantId: string, id: string): Promise<EventObject> {
   const [event] = await serializeEvents([await getMerchantEvent(merchantId, id)]);
   return event!;
-}
-
-const toDate = (seconds: number) => new Date(seconds * 1000);
-
-/** The SQL of a `created` filter on a timestamp column (whole seconds, as the API speaks them). */
-export function createdCondition(column: AnyPgColumn, created: z.output<typeof createdFilter> | undefined): SQL | undefined {
-  if (created === undefined) return undefined;
-  if (typeof created === 'number') return and(gte(column, toDate(created)), lt(column, toDate(created + 1)));
-  return and(
-    created.gt !== undefined ? gte(column, toDate(created.gt + 1)) : undefined,
-    created.gte !== undefined ? gte(column, toDate(created.gte)) : undefined,
-    created.lt !== undefined ? lt(column, toDate(created.lt)) : undefined,
-    created.lte !== undefined ? lt(column, toDate(created.lte + 1)) : undefined,
-  );
 }
 
 function typeCondition(query: z.output<typeof listEventsQuery>): SQL | undefined {

@@ -14,13 +14,15 @@ import { getPaymentIntent } from '@/lib/payments/intents';
 import { getPaymentMethodAdapter, paymentMethodCapabilities } from '@/lib/psp/registry';
 import { PspError, type PspRefund } from '@/lib/psp/types';
 import { refundedAmounts } from './amounts';
-import { attemptIdOfCharge, attemptOfCharge, chargeIdOfAttempt } from './charge-link';
+import { retrieveChargeJson } from '@/lib/api-objects/charge';
+import { attemptIdOf, chargeIdOf } from '@/lib/api-objects/charge-id';
+import { attemptOfCharge } from './charge-link';
 import { canTransitionRefund, isPendingRefund } from './state-machine';
 
 export { refundedAmounts } from './amounts';
-export { attemptOfCharge, chargeIdOfAttempt } from './charge-link';
+export { attemptOfCharge } from './charge-link';
 
-const chargeIdOfRefund = (r: Refund): string | null => (r.paymentAttemptId ? chargeIdOfAttempt(r.paymentAttemptId) : null);
+const chargeIdOfRefund = (r: Refund): string | null => (r.paymentAttemptId ? chargeIdOf(r.paymentAttemptId) : null);
 
 /** Stripe's refund parameters: the payment is named by its payment_intent or by its charge (ch_), one of them. */
 export const createRefundBody = z
@@ -94,7 +96,7 @@ export async function createRefund(merchantId: string, input: z.output<typeof cr
   }
   const currency = parseCurrency(pi.currency);
   const attempt = await succeededAttempt(db, pi);
-  if (input.charge !== undefined && chargeIdOfAttempt(attempt.id) !== input.charge) {
+  if (input.charge !== undefined && chargeIdOf(attempt.id) !== input.charge) {
     throw new AppError('payment_intent_unexpected_state', `Charge ${input.charge} did not succeed, so it has nothing to refund.`, { param });
   }
   if (!paymentMethodCapabilities(attempt.psp).refunds) {
@@ -211,6 +213,7 @@ export async function applyRefundOutcome(
         data: { object },
       });
       await writeRefundUpdatedEvents(tx, updated, { status: refund.status });
+      if (updated.status === 'succeeded') await writeChargeRefundedEvent(tx, updated);
     }
     return updated;
   });
@@ -225,6 +228,19 @@ async function writeRefundUpdatedEvents(tx: Tx, refund: Refund, previous: Record
   for (const type of ['refund.updated', 'charge.refund.updated'] as const) {
     await writeOutboxEvent(tx, { type, merchantId: refund.merchantId, aggregateType: 'refund', aggregateId: refund.id, data });
   }
+}
+
+/** Stripe's charge.refunded, once a refund's money has gone back: the charge with its amount_refunded after it. */
+async function writeChargeRefundedEvent(tx: Tx, refund: Refund): Promise<void> {
+  if (!refund.paymentAttemptId) return;
+  const chargeId = chargeIdOf(refund.paymentAttemptId);
+  await writeOutboxEvent(tx, {
+    type: 'charge.refunded',
+    merchantId: refund.merchantId,
+    aggregateType: 'charge',
+    aggregateId: chargeId,
+    data: { object: await retrieveChargeJson(refund.merchantId, chargeId, tx) },
+  });
 }
 
 /** Updates a refund's metadata (Stripe's merge: '' removes a key); refund.updated announces it. */
@@ -265,7 +281,7 @@ export async function listRefunds(merchantId: string, query: z.output<typeof lis
     filter: and(
       query.payment_intent ? eq(refunds.paymentIntentId, query.payment_intent) : undefined,
       // an unknown charge lists nothing, as an unknown payment_intent does
-      query.charge ? eq(refunds.paymentAttemptId, attemptIdOfCharge(query.charge) ?? '') : undefined,
+      query.charge ? eq(refunds.paymentAttemptId, attemptIdOf(query.charge) ?? '') : undefined,
     ),
     unknownCursor: { error: 'refund' },
   });

@@ -114,9 +114,8 @@ export interface SearchSpec<Row extends { id: string }, Out> {
   /** Whose objects: the merchant's. A page token of another scope is refused. */
   scope: SQL | undefined;
   columns: SearchColumns;
-  serialize: (row: Row) => Out;
-  /** Serializes a page at once (expansions load in one query); defaults to `serialize` per row. */
-  serializeAll?: (rows: Row[]) => Promise<Out[]>;
+  /** Serializes a page at once, so what the objects show beside their row is read in one query per page. */
+  serialize: (rows: Row[]) => Promise<Out[]>;
 }
 
 /** One page of search results in Stripe's `search_result` shape, newest first. */
@@ -141,7 +140,7 @@ export async function searchPage<Row extends { id: string }, Out>(spec: SearchSp
   return {
     object: 'search_result',
     url: spec.url,
-    data: spec.serializeAll ? await spec.serializeAll(page.rows) : page.rows.map(spec.serialize),
+    data: await spec.serialize(page.rows),
     has_more: page.hasMore,
     next_page: page.hasMore && last ? encodePage(last.id) : null,
   };

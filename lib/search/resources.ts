@@ -1,6 +1,7 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { getDb } from '@/db/client';
-import { customers, paymentIntents, type Customer, type PaymentIntent } from '@/db/schema';
+import { customers, paymentAttempts, paymentIntents, type Customer, type PaymentAttempt, type PaymentIntent } from '@/db/schema';
+import { CHARGE_STATUS, chargeFacts, serializeCharge, type ChargeJson } from '@/lib/api-objects/charge';
 import { serializeCustomer } from '@/lib/customers';
 import { serializePaymentIntent } from '@/lib/payments/serialize';
 import { refundedAmounts } from '@/lib/refunds/amounts';
@@ -30,8 +31,7 @@ export async function searchPaymentIntents(merchantId: string, params: SearchPar
     keys: [paymentIntents.createdAt, paymentIntents.id],
     scope: eq(paymentIntents.merchantId, merchantId),
     columns: PAYMENT_INTENT_SEARCH,
-    serialize: (pi) => serializePaymentIntent(pi),
-    serializeAll: async (rows) => {
+    serialize: async (rows) => {
       const refunded = await refundedAmounts(getDb(), rows.map((pi) => pi.id));
       return rows.map((pi) => serializePaymentIntent(pi, null, refunded.get(pi.id) ?? 0));
     },
@@ -57,6 +57,45 @@ export async function searchCustomers(merchantId: string, params: SearchParams) 
     keys: [customers.createdAt, customers.id],
     scope: and(eq(customers.merchantId, merchantId), isNull(customers.deletedAt)),
     columns: CUSTOMER_SEARCH,
-    serialize: serializeCustomer,
+    serialize: async (rows) => rows.map(serializeCustomer),
+  });
+}
+
+/** A charge's status is several attempt states (lib/api-objects/charge.ts CHARGE_STATUS), searched as Stripe names them. */
+const CHARGE_STATUS_VALUES: Record<string, string[]> = {};
+for (const [attemptStatus, chargeStatus] of Object.entries(CHARGE_STATUS)) (CHARGE_STATUS_VALUES[chargeStatus] ??= []).push(attemptStatus);
+
+// a charge's customer and metadata are its payment intent's
+const intentOfAttempt = (column: typeof paymentIntents.customerId | typeof paymentIntents.metadata) =>
+  sql`(select ${column} from ${paymentIntents} where ${paymentIntents.id} = ${paymentAttempts.paymentIntentId})`;
+
+export const CHARGE_SEARCH: SearchColumns = {
+  status: { kind: 'string', column: paymentAttempts.status, values: CHARGE_STATUS_VALUES },
+  amount: { kind: 'integer', column: paymentAttempts.amount },
+  currency: { kind: 'string', column: paymentAttempts.currency },
+  created: { kind: 'timestamp', column: paymentAttempts.createdAt },
+  payment_intent: { kind: 'string', column: paymentAttempts.paymentIntentId },
+  customer: { kind: 'string', column: intentOfAttempt(paymentIntents.customerId) },
+  metadata: { kind: 'metadata', column: intentOfAttempt(paymentIntents.metadata) },
+};
+
+/** GET /v1/charges/search: a page of charges serialized as GET /v1/charges does (facts read once per page). */
+export async function searchCharges(merchantId: string, params: SearchParams) {
+  const db = getDb();
+  return searchPage<PaymentAttempt, ChargeJson>({
+    url: '/v1/charges/search',
+    params,
+    table: paymentAttempts,
+    id: paymentAttempts.id,
+    keys: [paymentAttempts.createdAt, paymentAttempts.id],
+    scope: eq(paymentAttempts.merchantId, merchantId),
+    columns: CHARGE_SEARCH,
+    serialize: async (rows) => {
+      const intentIds = [...new Set(rows.map((a) => a.paymentIntentId))];
+      const intents = intentIds.length ? await db.select().from(paymentIntents).where(inArray(paymentIntents.id, intentIds)) : [];
+      const byId = new Map(intents.map((pi) => [pi.id, pi]));
+      const facts = await chargeFacts(db, merchantId, intentIds);
+      return rows.map((a) => serializeCharge(a, byId.get(a.paymentIntentId)!, facts));
+    },
   });
 }
