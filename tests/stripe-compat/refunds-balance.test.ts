@@ -38,6 +38,15 @@ describe('refunds with the official SDK', () => {
     const second = await stripe.refunds.create({ charge: first.charge as string, amount: 2_000 });
     expect(second).toMatchObject({ amount: 2_000, payment_intent: pi.id, charge: first.charge, status: 'succeeded' });
 
+    // Stripe's charge.refunded for each, the charge's amount_refunded growing; charge.refund.updated carries the refund
+    const chargeRefunded = (await stripe.events.list({ type: 'charge.refunded' })).data.map((e) => e.data.object as Stripe.Charge);
+    expect(chargeRefunded.map((c) => [c.id, c.amount_refunded])).toEqual([
+      [first.charge, 5_000],
+      [first.charge, 3_000],
+    ]);
+    const refundUpdated = (await stripe.events.list({ type: 'charge.refund.updated' })).data.map((e) => (e.data.object as Stripe.Refund).id);
+    expect(refundUpdated).toEqual([second.id, first.id]);
+
     const byCharge = await stripe.refunds.list({ charge: first.charge as string });
     expect(byCharge.data.map((r) => r.id)).toEqual([second.id, first.id]);
     expect((await stripe.refunds.list({ payment_intent: pi.id })).data).toHaveLength(2);

@@ -152,7 +152,12 @@ describe('events, listed and retrieved with the official SDK', () => {
     await merchant.paymentIntents.cancel(canceled.id);
 
     const all = await merchant.events.list({ limit: 2 }).autoPagingToArray({ limit: 100 });
-    expect(all.map((e) => e.type).sort()).toEqual(['payment_intent.canceled', 'payment_intent.created', 'payment_intent.created', 'payment_intent.succeeded'].sort());
+    expect(all.map((e) => e.type).sort()).toEqual(
+      ['charge.succeeded', 'payment_intent.canceled', 'payment_intent.created', 'payment_intent.created', 'payment_intent.succeeded'].sort(),
+    );
+    // the charge event carries the charge the intent's latest_charge names
+    const charge = all.find((e) => e.type === 'charge.succeeded')!.data.object as Stripe.Charge;
+    expect(charge).toMatchObject({ object: 'charge', id: paid.latest_charge, payment_intent: paid.id, amount: 4200, captured: true, paid: true, status: 'succeeded' });
     for (const e of all) {
       expect(e).toMatchObject({ object: 'event', api_version: STRIPE_API_VERSION, livemode: false, pending_webhooks: 0 });
       expect(e.request?.id).toMatch(/^req_[0-9a-f]{32}$/);
@@ -164,12 +169,13 @@ describe('events, listed and retrieved with the official SDK', () => {
     expect(succeeded.data).toHaveLength(1);
     expect((succeeded.data[0]!.data.object as Stripe.PaymentIntent).id).toBe(paid.id);
     expect((await merchant.events.list({ type: 'payment_intent.*' })).data).toHaveLength(4);
+    expect((await merchant.events.list({ type: 'charge.*' })).data.map((e) => e.type)).toEqual(['charge.succeeded']);
     expect((await merchant.events.list({ types: ['payment_intent.canceled', 'payment_intent.succeeded'] })).data.map((e) => e.type).sort()).toEqual([
       'payment_intent.canceled',
       'payment_intent.succeeded',
     ]);
     const since = all.at(-1)!.created;
-    expect((await merchant.events.list({ created: { gte: since } })).data.length).toBe(4);
+    expect((await merchant.events.list({ created: { gte: since } })).data.length).toBe(5);
     expect((await merchant.events.list({ created: { lt: since } })).data).toHaveLength(0);
 
     const one = await merchant.events.retrieve(succeeded.data[0]!.id);
