@@ -109,3 +109,17 @@ describe('GET /v1/customers/search with the official SDK', () => {
     await expect(shop.customers.search({ query: 'amount>1' })).rejects.toMatchObject({ statusCode: 400, param: 'query' });
   });
 });
+
+describe('GET /v1/charges/search with the official SDK', () => {
+  it("finds charges by Stripe's status, amount and the intent's metadata", async () => {
+    const succeeded = await stripe.charges.search({ query: "status:'succeeded'", limit: 100 });
+    expect(succeeded).toMatchObject({ object: 'search_result', url: '/v1/charges/search' });
+    expect(succeeded.data.map((c) => c.payment_intent).sort()).toEqual(idsOf('small', 'mid', 'big'));
+    expect(succeeded.data.every((c) => c.object === 'charge' && c.id.startsWith('ch_') && c.paid)).toBe(true);
+    const web = await stripe.charges.search({ query: "metadata['channel']:'web' AND amount>1000" });
+    expect(web.data.map((c) => c.payment_intent)).toEqual([ids.mid]);
+    expect((await stripe.charges.search({ query: `payment_intent:'${ids.big}'` })).data.map((c) => c.amount)).toEqual([9_000]);
+    expect((await stripe.charges.search({ query: "status:'failed'" })).data).toEqual([]);
+    await expect(stripe.charges.search({ query: "email:'x@example.com'" })).rejects.toMatchObject({ statusCode: 400, param: 'query' });
+  });
+});
