@@ -6,6 +6,7 @@ import { usePathname } from 'next/navigation';
 const LINKS = [
   { href: '/dashboard', label: 'Overview' },
   { href: '/dashboard/payments', label: 'Payments' },
+  { href: '/dashboard/customers', label: 'Customers' },
   { href: '/dashboard/disputes', label: 'Disputes' },
   { href: '/dashboard/balances', label: 'Balances' },
   { href: '/dashboard/webhooks', label: 'Webhooks' },

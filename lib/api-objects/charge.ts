@@ -206,6 +206,12 @@ export async function listCharges(merchantId: string, query: z.output<typeof lis
     scope: eq(paymentAttempts.merchantId, merchantId),
     filter: and(...filters),
     unknownCursor: { error: 'charge' },
+  }).catch((err: unknown) => {
+    // the pager names the attempt id it looked for; the caller sent a charge id
+    if (err instanceof AppError && err.code === 'resource_missing' && (err.param === 'starting_after' || err.param === 'ending_before')) {
+      throw missingCharge(err.param === 'starting_after' ? query.starting_after! : query.ending_before!, err.param);
+    }
+    throw err;
   });
   const intentIds = [...new Set(page.rows.map((a) => a.paymentIntentId))];
   const intents = intentIds.length ? await db.select().from(paymentIntents).where(inArray(paymentIntents.id, intentIds)) : [];

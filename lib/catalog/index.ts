@@ -86,6 +86,8 @@ export function serializeProduct(p: Product) {
     url: null,
     marketing_features: [],
     package_dimensions: null,
+    tax_details: null,
+    type: 'service' as const,
   };
 }
 

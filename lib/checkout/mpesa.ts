@@ -4,7 +4,7 @@ import { isOpenAttempt } from '@/lib/payments/apply-psp-result';
 import { confirmPayment } from '@/lib/payments/confirm';
 import { findMpesaAttempt } from '@/lib/psp/daraja/store';
 import { openSession, paySessionOnce } from './pay';
-import { findSessionForCustomer, successUrlFor } from './sessions';
+import { assertSessionOffers, findSessionForCustomer, successUrlFor } from './sessions';
 
 /**
  * The hosted pay page's M-Pesa calls (the customer's browser, authenticated by the session id)
@@ -72,6 +72,7 @@ export async function startMpesaForSession(input: {
 }): Promise<{ status: number; body: unknown; replayed: boolean }> {
   const { session } = await openSession(input.sessionId);
   if (session.currency !== 'kes') throw new AppError('currency_unsupported', 'M-Pesa is only offered for payments in KES.', { param: 'currency' });
+  assertSessionOffers(session, 'mpesa');
   return paySessionOnce({ session, idempotencyKey: input.idempotencyKey, action: 'mpesa', body: { phone: input.phone, email: input.email ?? null } }, async () => {
     const started = await confirmPayment({
       method: 'mpesa',

@@ -1,4 +1,5 @@
 import { getAttempt } from '@/lib/payments/intents';
+import { sessionPaymentMethodTypes } from '@/lib/payments/serialize';
 import { cardBrandName } from '@/lib/receipts/method-label';
 import { getDb } from '@/db/client';
 import type { LineItemJson } from '@/db/schema';
@@ -26,6 +27,8 @@ export interface PayPageView {
   amountTotal: number;
   currency: string;
   lineItems: LineItemJson[];
+  /** The methods the session offers (payment_method_types, else all the currency allows). */
+  paymentMethodTypes: string[];
   customerEmail: string | null;
   successUrl: string;
   cancelUrl: string;
@@ -56,6 +59,7 @@ export async function loadPayPage(sessionId: string): Promise<PayPageView | null
     amountTotal: session.amountTotal,
     currency: session.currency,
     lineItems: session.lineItems,
+    paymentMethodTypes: sessionPaymentMethodTypes(session),
     customerEmail: session.customerEmail ?? pi.customerEmail,
     successUrl: successUrlFor(session),
     cancelUrl: session.cancelUrl,

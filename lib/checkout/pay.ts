@@ -9,7 +9,7 @@ import type { AttemptOutcome } from '@/lib/payments/apply-psp-result';
 import { pspDisabledReason } from '@/lib/psp';
 import { planPaymentRoute } from '@/lib/psp/router';
 import { isCardPspName, type CardPspName } from '@/lib/psp/routing';
-import { findSessionForCustomer, isExpired, successUrlFor } from './sessions';
+import { assertSessionOffers, findSessionForCustomer, isExpired, successUrlFor } from './sessions';
 
 export const payWithCardBody = z
   .object({
@@ -71,6 +71,7 @@ export async function payCheckoutSession(input: {
   idempotencyKey: string;
 }): Promise<{ status: number; body: unknown; replayed: boolean }> {
   const { session } = await openSession(input.sessionId);
+  assertSessionOffers(session, 'card');
   return paySessionOnce({ session, idempotencyKey: input.idempotencyKey, action: 'confirm', body: { token: input.token, email: input.email } }, async () => {
     const outcome = await confirmPaymentIntent({
       merchantId: session.merchantId,

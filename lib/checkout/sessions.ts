@@ -11,7 +11,7 @@ import { assertValidAmount, parseCurrency, sumMinor, type Currency } from '@/lib
 import { byCreation, keysetPage, listObject, oneCursor, pageParams } from '@/lib/pagination';
 import { cancelPaymentIntent } from '@/lib/payments/cancel-capture';
 import { createPaymentIntent } from '@/lib/payments/intents';
-import { serializeCheckoutSession } from '@/lib/payments/serialize';
+import { serializeCheckoutSession, sessionPaymentMethodTypes } from '@/lib/payments/serialize';
 
 export const DEFAULT_SESSION_TTL_MS = 24 * 60 * 60 * 1000;
 
@@ -270,6 +270,9 @@ export async function createCheckoutSession(
     receipt_email: intentData?.receipt_email ?? customerEmail,
     // payment_intent_data[metadata] goes on the intent, as Stripe's; paykit's older sessions put the session's there too
     metadata: intentData?.metadata ?? input.metadata,
+    ...(customer ? { customer: customer.id } : {}),
+    // the intent takes what the session offers, so its API confirm refuses the rest too
+    ...(paymentMethodTypes ? { payment_method_types: paymentMethodTypes } : {}),
     checkoutSessionId: sessionId,
   });
   const [session] = await tx
@@ -323,6 +326,14 @@ export async function findSessionForCustomer(id: string) {
     .innerJoin(merchants, eq(merchants.id, checkoutSessions.merchantId))
     .where(eq(checkoutSessions.id, id));
   return row ?? null;
+}
+
+/** The pay page charges only with the methods the session offers (payment_method_types). */
+export function assertSessionOffers(session: CheckoutSession, type: 'card' | 'mpesa'): void {
+  const offered = sessionPaymentMethodTypes(session);
+  if (!offered.includes(type)) {
+    throw new AppError('payment_method_invalid', `This checkout takes ${offered.join(' or ')}, not ${type}.`, { param: 'payment_method' });
+  }
 }
 
 /** `{CHECKOUT_SESSION_ID}` in a success URL is replaced by the session id, as Stripe does. */
@@ -394,6 +405,8 @@ function serializeLineItem(cs: CheckoutSession, li: LineItemJson, index: number)
   return {
     id: li.id ?? `li_${cs.id.slice(3)}${index}`,
     object: 'item' as const,
+    adjustable_quantity: null,
+    metadata: {},
     description: li.name,
     quantity: li.quantity,
     currency: cs.currency,

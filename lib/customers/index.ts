@@ -49,6 +49,11 @@ export function serializeCustomer(c: Customer) {
     metadata: c.metadata,
     livemode: false,
     created: unix(c.createdAt),
+    // Stripe's fields for what paykit does not keep (balances, invoices, shipping)
+    balance: 0,
+    default_source: null,
+    invoice_settings: { custom_fields: null, default_payment_method: null, footer: null, rendering_options: null },
+    shipping: null,
   };
 }
 

@@ -132,10 +132,12 @@ function filterConditions(merchantId: string, f: Partial<PaymentFilters>): SQL[]
 /** A merchant's payments, newest first, filtered, with the method, PSP and card of the latest attempt. */
 export async function listMerchantPayments(
   merchantId: string,
-  options: Partial<PaymentFilters> & { before?: string; limit?: number } = {},
+  options: Partial<PaymentFilters> & { before?: string; limit?: number; customerId?: string } = {},
 ): Promise<{ rows: PaymentRow[]; nextCursor: string | null }> {
   const db = getDb();
   const conditions = filterConditions(merchantId, options);
+  // a customer's page lists that customer's payments (the Customers section)
+  if (options.customerId) conditions.push(eq(paymentIntents.customerId, options.customerId));
   const page = await keysetPage({
     request: { limit: Math.min(Math.max(options.limit ?? 25, 1), 500), starting_after: options.before },
     table: paymentIntents,

@@ -21,6 +21,11 @@ export const confirmParams = {
   payment_method_data: paymentMethodDataParam.optional(),
   receipt_email: z.string().email().max(320).optional(),
   return_url: z.string().url().max(2000).optional(),
+  /**
+   * The customer is not present: charge their saved card (a PaymentMethod attached to the
+   * intent's customer). An issuer that wants 3-D Secure then declines (authentication_required).
+   */
+  off_session: z.boolean().optional(),
   /** The customer's IP, when the merchant confirms server-side on their behalf (risk rules). */
   customer_ip: z
     .string()

@@ -4,6 +4,7 @@ import { merchants, paymentAttempts, type PaymentAttempt } from '@/db/schema';
 import { env } from '@/lib/env';
 import { AppError } from '@/lib/errors';
 import { getPaymentMethod, isPaymentMethodId } from '@/lib/payment-methods';
+import { assertPaymentMethodUsable } from '@/lib/payment-methods/saved-cards';
 import { getPaymentMethodAdapter } from '@/lib/psp/registry';
 import { failOver, openRoute, planPaymentRoute, routingReason, type Route } from '@/lib/psp/router';
 import { PspError, type CallbackHint, type PaymentMethodAdapter, type PaymentMethodDetails, type PaymentMethodType, type PspPayment } from '@/lib/psp/types';
@@ -43,6 +44,8 @@ export async function confirmWithParams(merchantId: string, paymentIntentId: str
     if (!pm.pspToken) {
       throw new AppError('payment_method_invalid', `The PaymentMethod '${pm.id}' cannot be charged: it keeps no token to charge with.`, { param: 'payment_method' });
     }
+    // a saved card pays only for its own customer (lib/payment-methods/saved-cards)
+    assertPaymentMethodUsable(pm, pi, params.off_session ?? false);
     token = pm.pspToken;
     paymentMethodId = pm.id;
   } else if (named) {
@@ -53,7 +56,11 @@ export async function confirmWithParams(merchantId: string, paymentIntentId: str
   if (!pi.paymentMethodTypes.includes('card')) {
     throw new AppError('payment_method_invalid', `This PaymentIntent takes ${pi.paymentMethodTypes.join(', ')}, not card.`, { param: 'payment_method' });
   }
+  if (params.off_session && !paymentMethodId) {
+    throw new AppError('payment_method_invalid', 'off_session payments need a PaymentMethod saved to the customer (attached), not a card token.', { param: 'off_session' });
+  }
   return confirmPaymentIntent({
+    ...(params.off_session ? { offSession: true } : {}),
     merchantId,
     paymentIntentId,
     paymentMethod: token,

@@ -10,6 +10,7 @@ import {
   type PaymentAttempt,
   type PaymentIntent,
 } from '@/db/schema';
+import { requireLiveCustomer } from '@/lib/customers';
 import { AppError } from '@/lib/errors';
 import { writeOutboxEvent } from '@/lib/events/outbox';
 import { metadataSchema } from '@/lib/http/validation';
@@ -34,6 +35,8 @@ const statementDescriptorParam = z
   .regex(/^[^<>\\'"*]*$/, 'must not contain < > \\ \' " *')
   .regex(/[A-Za-z]/, 'must contain at least one letter');
 
+const methodTypesParam = z.array(z.enum(PAYMENT_METHOD_TYPES)).min(1).max(10);
+
 export const createPaymentIntentBody = z
   .object({
     amount: z.number(),
@@ -42,7 +45,9 @@ export const createPaymentIntentBody = z
     description: z.string().max(1000).optional(),
     metadata: metadataSchema.optional(),
     customer: customerIdParam.optional(),
-    payment_method_types: z.array(z.enum(PAYMENT_METHOD_TYPES)).min(1).max(10).optional(),
+    payment_method_types: methodTypesParam.optional(),
+    /** The newer SDKs' name (API 2026-10-28) for payment_method_types; the same list. */
+    allowed_payment_method_types: methodTypesParam.optional(),
     automatic_payment_methods: z
       .object({ enabled: z.boolean(), allow_redirects: z.enum(['always', 'never']).optional() })
       .strict()
@@ -55,11 +60,14 @@ export const createPaymentIntentBody = z
   })
   .strict()
   .superRefine((body, ctx) => {
-    if (body.payment_method_types && body.automatic_payment_methods?.enabled) {
+    if (body.payment_method_types && body.allowed_payment_method_types) {
+      ctx.addIssue({ code: 'custom', path: ['allowed_payment_method_types'], message: 'cannot be combined with payment_method_types (they are the same list)' });
+    }
+    if ((body.payment_method_types || body.allowed_payment_method_types) && body.automatic_payment_methods?.enabled) {
       ctx.addIssue({ code: 'custom', path: ['automatic_payment_methods'], message: 'cannot be enabled together with payment_method_types' });
     }
     if (!body.confirm) {
-      for (const key of ['payment_method_data', 'return_url', 'customer_ip'] as const) {
+      for (const key of ['payment_method_data', 'return_url', 'customer_ip', 'off_session'] as const) {
         if (body[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'can only be passed with confirm=true' });
       }
     }
@@ -77,6 +85,7 @@ export interface NewPaymentIntent {
   customer?: string;
   payment_method?: string;
   payment_method_types?: string[];
+  allowed_payment_method_types?: string[];
   automatic_payment_methods?: { enabled: boolean; allow_redirects?: 'always' | 'never' };
   statement_descriptor?: string;
   checkoutSessionId?: string;
@@ -92,7 +101,8 @@ function newClientSecret(paymentIntentId: string): string {
  * type some PSP charges in the currency, or card.
  */
 function methodTypesOf(input: NewPaymentIntent, currency: string): string[] {
-  if (input.payment_method_types) return [...new Set(input.payment_method_types)];
+  const named = input.payment_method_types ?? input.allowed_payment_method_types;
+  if (named) return [...new Set(named)];
   if (input.automatic_payment_methods?.enabled) {
     const types = methodTypesForCurrency(currency);
     return types.length > 0 ? types : ['card'];
@@ -105,6 +115,8 @@ export async function createPaymentIntent(tx: Tx, merchantId: string, input: New
   assertValidAmount(input.amount, currency);
   // a named PaymentMethod must be the merchant's; a token is checked by its PSP at confirmation
   if (input.payment_method && isPaymentMethodId(input.payment_method)) await getPaymentMethod(tx, merchantId, input.payment_method);
+  // a named customer must be the merchant's and not deleted
+  if (input.customer) await requireLiveCustomer(tx, merchantId, input.customer, { param: 'customer' });
   const id = newId('paymentIntent');
   const [pi] = await tx
     .insert(paymentIntents)
@@ -217,7 +229,7 @@ export const updatePaymentIntentBody = z
     metadata: z.union([z.literal(''), z.record(z.string().min(1).max(40), z.string().max(500))]).optional(),
     customer: customerIdParam.optional(),
     payment_method: z.string().min(1).max(200).optional(),
-    payment_method_types: z.array(z.enum(PAYMENT_METHOD_TYPES)).min(1).max(10).optional(),
+    payment_method_types: methodTypesParam.optional(),
     statement_descriptor: statementDescriptorParam.optional(),
     capture_method: z.enum(['automatic', 'manual']).optional(),
     expand: expandParam,
@@ -236,6 +248,7 @@ export async function updatePaymentIntent(tx: Tx, merchantId: string, id: string
   const amount = body.amount ?? pi.amount;
   if (body.amount !== undefined || body.currency !== undefined) assertValidAmount(amount, currency);
   if (body.payment_method && isPaymentMethodId(body.payment_method)) await getPaymentMethod(tx, merchantId, body.payment_method);
+  if (body.customer) await requireLiveCustomer(tx, merchantId, body.customer, { param: 'customer' });
   const metadata = mergedMetadata(pi.metadata, body.metadata);
   const [updated] = await tx
     .update(paymentIntents)

@@ -13,7 +13,7 @@ export function serializePaymentIntent(pi: PaymentIntent, latestAttempt?: Paymen
   return {
     id: pi.id,
     object: 'payment_intent' as const,
-    allowed_payment_method_types: null,
+    allowed_payment_method_types: pi.automaticPaymentMethods?.enabled ? null : pi.paymentMethodTypes,
     amount: pi.amount,
     amount_capturable: pi.amountCapturable,
     amount_received: pi.amountReceived,

@@ -24,6 +24,9 @@ describe('card routing', () => {
     expect(acceptsPaymentMethod('stripe', 'tok_abc')).toBe(false);
     expect(acceptsPaymentMethod('sandbox_card', 'pm_1Abc')).toBe(false);
     expect(acceptsPaymentMethod('sandbox_card', 'pm_card_visa')).toBe(true);
+    // a saved card (the sandbox's card on file) is charged only where it was saved
+    expect(acceptsPaymentMethod('sandbox_card', 'card_abc')).toBe(true);
+    expect(acceptsPaymentMethod('stripe', 'card_abc')).toBe(false);
     expect(planCardRoute({ preference: ['stripe', 'sandbox_card'], disabled: allEnabled, paymentMethod: 'tok_x' }).order).toEqual(['sandbox_card']);
     expect(planCardRoute({ preference: ['sandbox_card', 'stripe'], disabled: allEnabled, paymentMethod: 'pm_1Xyz' }).order).toEqual(['stripe']);
   });

@@ -30,10 +30,11 @@ export function capabilityGap(capabilities: PspCapabilities, currency: string | 
 
 /**
  * A token belongs to the PSP that issued it: a sandbox tok_ cannot be charged at Stripe, a
- * Stripe pm_ id (other than the shared pm_card_* test ids) not at the sandbox.
+ * Stripe pm_ id (other than the shared pm_card_* test ids) not at the sandbox. A sandbox card on
+ * file (card_, a saved card) is charged only where it was saved, never failed over elsewhere.
  */
 export function acceptsPaymentMethod(psp: CardPspName, paymentMethod: string): boolean {
-  if (psp === 'sandbox_card') return paymentMethod.startsWith('tok_') || paymentMethod.startsWith('pm_card_');
+  if (psp === 'sandbox_card') return paymentMethod.startsWith('tok_') || paymentMethod.startsWith('pm_card_') || paymentMethod.startsWith('card_');
   return paymentMethod.startsWith('pm_');
 }
 

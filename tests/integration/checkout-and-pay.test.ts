@@ -274,3 +274,27 @@ describe('risk checks on the pay page', () => {
     }
   });
 });
+
+describe('a session pays only with the methods it offers (payment_method_types)', () => {
+  it('refuses a card on an M-Pesa-only session and M-Pesa on a card-only one, recording no attempt', async () => {
+    const mpesaOnly = await newSession({ currency: 'kes', line_items: [{ name: 'Chai', quantity: 1, unit_amount: 10000 }], payment_method_types: ['mpesa'] });
+    const card = await pay(mpesaOnly.id, '4242424242424242');
+    expect(card.status).toBe(400);
+    expect(card.body.error.code).toBe('payment_method_invalid');
+    expect((await loadPayPage(mpesaOnly.id))!.paymentMethodTypes).toEqual(['mpesa']);
+
+    const cardOnly = await newSession({ currency: 'kes', line_items: [{ name: 'Chai', quantity: 1, unit_amount: 10000 }], payment_method_types: ['card'] });
+    const res = await fetch(`${app.url}/api/pay/${cardOnly.id}/mpesa`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': crypto.randomUUID(), 'x-forwarded-for': freshIp() },
+      body: JSON.stringify({ phone: '254708374149' }),
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as any).error.code).toBe('payment_method_invalid');
+    for (const id of [mpesaOnly.payment_intent, cardOnly.payment_intent]) {
+      expect(await getDb().select().from(paymentAttempts).where(eq(paymentAttempts.paymentIntentId, id))).toEqual([]);
+    }
+    // a KES session that names no types offers both
+    expect((await newSession({ currency: 'kes', line_items: [{ name: 'Chai', quantity: 1, unit_amount: 10000 }] })).payment_method_types).toEqual(['card', 'mpesa']);
+  });
+});

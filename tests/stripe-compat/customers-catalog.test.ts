@@ -1,5 +1,6 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectStripeFields } from './required-fields';
 import { startStripeApp, type StripeApp } from './stripe-app';
 
 /**
@@ -14,7 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => s.close());
 
-/** Required fields of the SDK's own types, checked at run time (the SDK does not). */
+/** Fields a checkout session must carry (its SDK type requires ~80; these are the ones integrations read). */
 function expectFields<T extends object>(obj: T, keys: readonly (keyof T)[]): void {
   for (const k of keys) expect(obj, `missing ${String(k)}`).toHaveProperty(k as string);
 }
@@ -29,7 +30,7 @@ describe('customers', () => {
     });
     expect(created.id).toMatch(/^cus_[0-9A-Za-z]{24}$/);
     expect(created).toMatchObject({ object: 'customer', email: 'ada@example.test', name: 'Ada Lovelace', phone: '+254700000001', livemode: false });
-    expectFields(created, ['id', 'object', 'created', 'email', 'name', 'phone', 'metadata', 'livemode', 'description']);
+    expectStripeFields('customer', created);
 
     const updated = await s.stripe.customers.update(created.id, { name: 'Ada King', metadata: { tier: '', vip: 'yes' } });
     expect(updated.name).toBe('Ada King');
@@ -82,14 +83,14 @@ describe('products and prices', () => {
     });
     expect(product.id).toMatch(/^prod_/);
     expect(product).toMatchObject({ object: 'product', name: 'Mug', active: true, images: ['https://cdn.example.test/mug.png'] });
-    expectFields(product, ['id', 'object', 'active', 'created', 'default_price', 'description', 'images', 'livemode', 'metadata', 'name', 'updated']);
+    expectStripeFields('product', product);
     const defaultPrice = await s.stripe.prices.retrieve(product.default_price as string);
     expect(defaultPrice).toMatchObject({ object: 'price', unit_amount: 1400, currency: 'usd', product: product.id, type: 'one_time', active: true });
 
     const price: Stripe.Price = await s.stripe.prices.create({ product: product.id, unit_amount: 1200, currency: 'usd', nickname: 'sale' });
     expect(price.id).toMatch(/^price_/);
     expect(Number(String(price.unit_amount_decimal))).toBe(1200);
-    expectFields(price, ['id', 'object', 'active', 'billing_scheme', 'created', 'currency', 'livemode', 'metadata', 'nickname', 'product', 'recurring', 'type', 'unit_amount']);
+    expectStripeFields('price', price);
 
     const off = await s.stripe.prices.update(price.id, { active: false });
     expect(off.active).toBe(false);
@@ -163,6 +164,7 @@ describe('checkout sessions in Stripe shape', () => {
       ['Gift wrap', 1, 500, null],
     ]);
     expect(items.data[0]!.id).toMatch(/^li_/);
+    for (const li of items.data) expectStripeFields('line_item', li);
     const page = await s.stripe.checkout.sessions.listLineItems(session.id, { limit: 1, starting_after: items.data[0]!.id });
     expect(page.data.map((li) => li.description)).toEqual(['Gift wrap']);
 

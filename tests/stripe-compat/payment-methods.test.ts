@@ -1,6 +1,7 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestMerchant, tokenizeCard } from '../helpers/test-app';
+import { expectStripeFields } from './required-fields';
 import { startStripeApp, type StripeApp } from './stripe-app';
 
 /** PaymentMethods through the official SDK: create from a card token, attach, list, detach. */
@@ -26,6 +27,8 @@ describe('payment methods', () => {
     expect(pm).toMatchObject({ object: 'payment_method', type: 'card', customer: null, card: { brand: 'mastercard', last4: '4444' } });
     expect(pm.billing_details.name).toBe('Grace Hopper');
     expect(pm.card!.fingerprint).toEqual(expect.any(String));
+    expectStripeFields('payment_method', pm);
+    expectStripeFields('card', pm.card!);
 
     const attached = await s.stripe.paymentMethods.attach(pm.id, { customer: customer.id });
     expect(attached).toMatchObject({ id: pm.id, customer: customer.id, card: { last4: '4444' } });

@@ -67,6 +67,18 @@ describe('wire format', () => {
     expect(res.json).toMatchObject({ amount: 1400, capture_method: 'manual', metadata: { order: '42', 0: 'zero' } });
   });
 
+  it("takes older SDKs' payment_method_types[] and automatic_payment_methods[enabled] as form fields", async () => {
+    const named = await raw('POST', '/v1/payment_intents', { body: 'amount=100&currency=kes&payment_method_types[]=mpesa&payment_method_types[]=card' });
+    expect(named.json).toMatchObject({ payment_method_types: ['mpesa', 'card'], automatic_payment_methods: null });
+    const automatic = await raw('POST', '/v1/payment_intents', { body: 'amount=100&currency=kes&automatic_payment_methods[enabled]=true' });
+    expect(automatic.json).toMatchObject({ automatic_payment_methods: { enabled: true }, allowed_payment_method_types: null });
+    expect(automatic.json.payment_method_types).toEqual(expect.arrayContaining(['card', 'mpesa']));
+    const both = await raw('POST', '/v1/payment_intents', { body: 'amount=100&currency=usd&automatic_payment_methods[enabled]=true&payment_method_types[0]=card' });
+    expect(both.json.error).toMatchObject({ code: 'parameter_invalid', param: 'automatic_payment_methods' });
+    const unknownType = await raw('POST', '/v1/payment_intents', { body: 'amount=100&currency=usd&payment_method_types[0]=ideal' });
+    expect(unknownType.json.error).toMatchObject({ code: 'parameter_invalid', param: 'payment_method_types.0' });
+  });
+
   it('refuses form input the schema refuses, with the same error as JSON', async () => {
     const form = await raw('POST', '/v1/payment_intents', { body: 'amount=12.5.1&currency=usd' });
     const json = await raw('POST', '/v1/payment_intents', { body: JSON.stringify({ amount: '12.5.1', currency: 'usd' }), type: 'application/json' });

@@ -28,7 +28,7 @@ export default async function PayPage({ params }: { params: Promise<{ sessionId:
   const amountLabel = formatMoney(view.amountTotal, view.currency);
   const cancelHref = safeHttpUrl(view.cancelUrl);
   // KES sessions also offer M-Pesa; its latest attempt decides what the panel shows.
-  const mpesa = view.currency === 'kes' && view.status === 'open' ? await mpesaStatusForSession(sessionId) : null;
+  const mpesa = view.currency === 'kes' && view.status === 'open' && view.paymentMethodTypes.includes('mpesa') ? await mpesaStatusForSession(sessionId) : null;
   // Stripe's Payment Element when the merchant routes cards to Stripe first; the sandbox form
   // otherwise. proxy.ts already decided (its CSP depends on it): reuse that decision.
   const cardPsp =
