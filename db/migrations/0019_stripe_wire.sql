@@ -42,3 +42,7 @@ BEGIN
   END IF;
   RETURN NEW;
 END $$;
+--> statement-breakpoint
+-- Publishable keys: every merchant gets one (existing ones too, from the default).
+ALTER TABLE "merchants" ADD COLUMN "publishable_key" text DEFAULT ('pk_test_' || replace(gen_random_uuid()::text, '-', '')) NOT NULL;--> statement-breakpoint
+ALTER TABLE "merchants" ADD CONSTRAINT "merchants_publishableKey_unique" UNIQUE("publishable_key");

@@ -8,6 +8,15 @@ export const merchants = pgTable('merchants', {
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   /** Settings: email customers a receipt for each payment and refund (lib/receipts). */
   receiptsEnabled: boolean().notNull().default(true),
+  /**
+   * The merchant's publishable key (`pk_test_...`): public by design (the customer's browser holds
+   * it, as Stripe.js's), so kept as is. It can only read a PaymentIntent whose client_secret it
+   * also presents.
+   */
+  publishableKey: text()
+    .notNull()
+    .unique()
+    .default(sql`('pk_test_' || replace(gen_random_uuid()::text, '-', ''))`),
 });
 export type Merchant = typeof merchants.$inferSelect;
 

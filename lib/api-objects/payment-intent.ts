@@ -25,10 +25,28 @@ export async function withCardErrorIntent<T>(merchantId: string, paymentIntentId
   }
 }
 
-/** GET /payment_intents/:id with Stripe.js's `client_secret`: it must be this intent's. */
-export async function retrieveWithClientSecret(merchantId: string, id: string, clientSecret: string | undefined) {
+/**
+ * GET /payment_intents/:id. With Stripe.js's `client_secret` it must be this intent's; with the
+ * publishable key it is required, and the answer is the part of the intent the customer's browser
+ * may see (as Stripe's: no metadata, customer, or charge and attempt ids).
+ */
+export async function retrieveWithClientSecret(merchantId: string, id: string, clientSecret: string | undefined, publishable = false) {
+  if (publishable && clientSecret === undefined) {
+    throw new AppError('parameter_missing', 'A publishable key can only retrieve a PaymentIntent with its client_secret.', { param: 'client_secret' });
+  }
   if (clientSecret !== undefined) assertClientSecret(await getPaymentIntent(getDb(), merchantId, id), clientSecret);
-  return retrievePaymentIntentJson(merchantId, id);
+  const json = await retrievePaymentIntentJson(merchantId, id);
+  return publishable ? publishableView(json) : json;
+}
+
+const PUBLISHABLE_FIELDS = [
+  'id', 'object', 'amount', 'amount_details', 'automatic_payment_methods', 'canceled_at', 'cancellation_reason', 'capture_method',
+  'client_secret', 'confirmation_method', 'created', 'currency', 'description', 'last_payment_error', 'livemode', 'next_action',
+  'payment_method', 'payment_method_types', 'processing', 'receipt_email', 'setup_future_usage', 'shipping', 'source', 'status',
+] as const;
+
+function publishableView(json: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(PUBLISHABLE_FIELDS.filter((k) => Object.hasOwn(json, k)).map((k) => [k, json[k]]));
 }
 
 /**

@@ -60,6 +60,28 @@ export async function authenticateSecretKey(authorization: string | null): Promi
   return row.merchant;
 }
 
+const PUBLISHABLE_FORMAT = /^pk_(test|live)_[0-9A-Za-z]{16,128}$/;
+
+/** Is this `Authorization` header a publishable key's (`Bearer pk_...`)? */
+export function isPublishableAuthorization(authorization: string | null): boolean {
+  return /^Bearer\s+pk_/i.test(authorization?.trim() ?? '');
+}
+
+/**
+ * Resolves `Authorization: Bearer pk_...` to its merchant, or throws a 401. A publishable key is
+ * public: the routes that accept it (a PaymentIntent retrieve) also require the object's client
+ * secret and show less of it.
+ */
+export async function authenticatePublishableKey(authorization: string | null): Promise<Merchant> {
+  const key = /^Bearer\s+(\S+)$/i.exec(authorization?.trim() ?? '')?.[1];
+  if (!key || !PUBLISHABLE_FORMAT.test(key)) {
+    throw new AppError('api_key_invalid', 'Invalid API key format. Expected `Authorization: Bearer pk_test_...`.');
+  }
+  const [merchant] = await getDb().select().from(merchants).where(eq(merchants.publishableKey, key)).limit(1);
+  if (!merchant) throw new AppError('api_key_invalid', `Invalid API key provided: ${redactKey(key)}`);
+  return merchant;
+}
+
 // ---- Dashboard key management (developers page). Every function is scoped to the actor's
 // merchant: another merchant's key id behaves exactly like an unknown one.
 

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { Tx } from '@/db/client';
 import type { Merchant } from '@/db/schema';
-import { authenticateSecretKey } from '@/lib/auth/api-keys';
+import { authenticatePublishableKey, authenticateSecretKey, isPublishableAuthorization } from '@/lib/auth/api-keys';
 import { AppError, normalizeError, toApiErrorBody } from '@/lib/errors';
 import { runWithEventRequest } from '@/lib/events/request-context';
 import { withIdempotency, withIdempotentCall, type StoredResponse } from '@/lib/idempotency';
@@ -28,6 +28,8 @@ export interface ApiContext<Body, Params> {
   params: Params;
   body: Body;
   query: URLSearchParams;
+  /** The caller used the merchant's publishable key (only routes that allow it: GetOptions.publishable). */
+  publishable: boolean;
 }
 
 interface RouteContext<Params> {
@@ -38,6 +40,8 @@ type Handler<Body, Params, T> = (ctx: ApiContext<Body, Params>, tx: T) => Promis
 
 interface GetOptions<Params> {
   handler: Handler<undefined, Params, undefined>;
+  /** Also admit the merchant's publishable key (Stripe.js's reads); the handler sees ctx.publishable. */
+  publishable?: boolean;
 }
 
 type Effects = 'atomic' | 'external';
@@ -97,11 +101,13 @@ export async function routeNotFound(request: Request): Promise<Response> {
 }
 
 /** What every API request passes first: the caller's secret key, its rate limit, the path params' text checks. */
-async function admit<Params>(request: Request, context: RouteContext<Params>) {
-  const merchant = await authenticateSecretKey(request.headers.get('authorization'));
+async function admit<Params>(request: Request, context: RouteContext<Params>, allowPublishable = false) {
+  const authorization = request.headers.get('authorization');
+  const publishable = allowPublishable && isPublishableAuthorization(authorization);
+  const merchant = publishable ? await authenticatePublishableKey(authorization) : await authenticateSecretKey(authorization);
   await enforceApiRateLimit(request);
   const params = checkPathParams(await context.params);
-  return { merchant, params, query: new URL(request.url).searchParams };
+  return { merchant, params, query: new URL(request.url).searchParams, publishable };
 }
 
 /** GET route of the public API: authenticate, run, shape errors. */
@@ -109,10 +115,12 @@ export function apiGet<Params = Record<string, never>>(options: GetOptions<Param
   return withRequestLog(async (request: Request, context: RouteContext<Params>): Promise<Response> => {
     const requestId = newRequestId();
     try {
-      const { merchant, params, query } = await admit(request, context);
+      const { merchant, params, query, publishable } = await admit(request, context, options.publishable);
       // a DELETE's events name this request too (customer.deleted)
       const eventRequest = { requestId, idempotencyKey: null };
-      const result = await runWithEventRequest(eventRequest, () => options.handler({ request, merchant, params, body: undefined, query }, undefined));
+      const result = await runWithEventRequest(eventRequest, () =>
+        options.handler({ request, merchant, params, body: undefined, query, publishable }, undefined),
+      );
       return jsonResponse(result.status ?? 200, result.body, apiHeaders(request, requestId));
     } catch (err) {
       return errorResponse(err, requestId, request);
@@ -131,10 +139,10 @@ export function apiPost<S extends z.ZodType, Params = Record<string, never>>(opt
   return withRequestLog(async (request: Request, context: RouteContext<Params>): Promise<Response> => {
     const requestId = newRequestId();
     try {
-      const { merchant, params, query } = await admit(request, context);
+      const { merchant, params, query, publishable } = await admit(request, context);
       const { input, encoding } = await readApiBody(request);
       const body = parseInput(options.body, input, 'api', encoding);
-      const ctx: ApiContext<z.output<S>, Params> = { request, merchant, params, body, query };
+      const ctx: ApiContext<z.output<S>, Params> = { request, merchant, params, body, query, publishable };
       const effects = typeof options.effects === 'function' ? options.effects(body) : options.effects;
       const key = request.headers.get('idempotency-key');
       // every event the handler writes carries this request (Stripe's event.request)

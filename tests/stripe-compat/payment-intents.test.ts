@@ -166,6 +166,27 @@ describe('PaymentIntents through the official SDK', () => {
   });
 });
 
+describe("Stripe.js's retrieve: publishable key and client secret", () => {
+  it('reads the intent with its client secret, shows the browser its part only, and refuses without or with a wrong secret', async () => {
+    const pi = await stripe.paymentIntents.create({ amount: 1900, currency: 'usd', metadata: { internal: 'yes' }, customer: 'cus_0123456789abcdef' });
+    const browser = s.client(s.merchant.merchant.publishableKey);
+    const seen = await browser.paymentIntents.retrieve(pi.id, { client_secret: pi.client_secret! });
+    expect(seen).toMatchObject({ id: pi.id, amount: 1900, status: 'requires_payment_method', client_secret: pi.client_secret });
+    expect(seen).not.toHaveProperty('metadata');
+    expect(seen).not.toHaveProperty('customer');
+    const other = await stripe.paymentIntents.create({ amount: 100, currency: 'usd' });
+    for (const params of [{}, { client_secret: other.client_secret! }, { client_secret: `${pi.id}_secret_wrongwrongwrongwrong0000` }]) {
+      const err = await browser.paymentIntents.retrieve(pi.id, params).catch((e: unknown) => e);
+      expect(err, JSON.stringify(params)).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+    }
+    // the publishable key reads nothing else
+    const list = await browser.paymentIntents.list().catch((e: unknown) => e);
+    expect(list).toBeInstanceOf(Stripe.errors.StripeAuthenticationError);
+    // a secret key presenting the client secret reads the whole intent
+    expect((await stripe.paymentIntents.retrieve(pi.id, { client_secret: pi.client_secret! })).metadata).toEqual({ internal: 'yes' });
+  });
+});
+
 describe('Charges through the official SDK', () => {
   it('lists charges by payment intent, failed attempts included, newest first', async () => {
     const pi = await stripe.paymentIntents.create({ amount: 5100, currency: 'usd' });

@@ -1,4 +1,5 @@
 import { expandResponse } from '@/lib/api-objects/expand';
+import { AppError } from '@/lib/errors';
 import { retrieveWithClientSecret } from '@/lib/api-objects/payment-intent';
 import { apiGet, apiPost, methodNotAllowed, requireTx } from '@/lib/http/api';
 import { parseQuery } from '@/lib/http/validation';
@@ -7,9 +8,16 @@ import { retrievePaymentIntentJson, retrievePaymentIntentQuery, updatePaymentInt
 export const dynamic = 'force-dynamic';
 
 export const GET = apiGet<{ id: string }>({
-  handler: async ({ merchant, params, query }) => {
+  // Stripe.js retrieves with the publishable key and the client secret
+  publishable: true,
+  handler: async ({ merchant, params, query, publishable }) => {
     const input = parseQuery(retrievePaymentIntentQuery, query);
-    return { body: await expandResponse(merchant.id, await retrieveWithClientSecret(merchant.id, params.id, input.client_secret), input.expand) };
+    // the browser's view expands nothing: the expandable objects are the merchant's
+    if (publishable && input.expand?.length) {
+      throw new AppError('parameter_invalid', 'expand is not available with a publishable key.', { param: 'expand' });
+    }
+    const body = await retrieveWithClientSecret(merchant.id, params.id, input.client_secret, publishable);
+    return { body: await expandResponse(merchant.id, body, input.expand) };
   },
 });
 
