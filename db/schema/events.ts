@@ -16,6 +16,10 @@ export const outboxEvents = pgTable(
     aggregateType: text().notNull(),
     aggregateId: text().notNull(),
     data: jsonb().$type<Record<string, unknown>>().notNull(),
+    /** The API request that caused the event (Stripe's event.request.id); null for background work. */
+    requestId: text(),
+    /** That request's Idempotency-Key (event.request.idempotency_key). */
+    requestIdempotencyKey: text(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     sentAt: timestamp({ withTimezone: true }),
   },

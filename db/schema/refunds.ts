@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
-import { bigint, index, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, index, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { merchants } from './merchants';
-import { paymentIntents } from './payments';
+import { paymentAttempts, paymentIntents } from './payments';
 
 export const REFUND_STATUSES = ['pending', 'succeeded', 'failed'] as const;
 export type RefundStatus = (typeof REFUND_STATUSES)[number];
@@ -16,6 +16,8 @@ export const refunds = pgTable(
     paymentIntentId: text()
       .notNull()
       .references(() => paymentIntents.id),
+    /** The attempt that took the money (Stripe's charge: the refund's `charge` is derived from it). */
+    paymentAttemptId: text().references(() => paymentAttempts.id),
     amount: bigint({ mode: 'number' }).notNull(),
     currency: text().notNull(),
     status: text({ enum: REFUND_STATUSES }).notNull(),
@@ -25,6 +27,7 @@ export const refunds = pgTable(
     pspIdempotencyKey: text().notNull(),
     pspReference: text(),
     failureReason: text(),
+    metadata: jsonb().$type<Record<string, string>>().notNull().default({}),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },

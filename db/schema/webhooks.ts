@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { outboxEvents } from './events';
 import { merchants } from './merchants';
 
@@ -18,6 +18,7 @@ export const webhookEndpoints = pgTable(
     secret: text().notNull(),
     status: text({ enum: ['enabled', 'disabled'] }).notNull().default('enabled'),
     disabledReason: text(),
+    metadata: jsonb().$type<Record<string, string>>().notNull().default({}),
     consecutiveFailures: integer().notNull().default(0),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     deletedAt: timestamp({ withTimezone: true }),

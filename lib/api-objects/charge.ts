@@ -28,7 +28,7 @@ interface ChargeFacts {
   disputed: Set<string>;
 }
 
-const CHARGE_STATUS: Record<PaymentAttempt['status'], 'succeeded' | 'pending' | 'failed'> = {
+export const CHARGE_STATUS: Record<PaymentAttempt['status'], 'succeeded' | 'pending' | 'failed'> = {
   pending: 'pending',
   requires_action: 'pending',
   authorized: 'succeeded',
@@ -133,7 +133,7 @@ function paymentMethodDetails(a: PaymentAttempt) {
   return { type: a.paymentMethodType };
 }
 
-async function chargeFacts(db: DbOrTx, merchantId: string, intentIds: string[]): Promise<ChargeFacts> {
+export async function chargeFacts(db: DbOrTx, merchantId: string, intentIds: string[]): Promise<ChargeFacts> {
   const ids = [...new Set(intentIds)];
   if (ids.length === 0) return { refunded: new Map(), balanceTransactions: new Map(), receiptIds: new Map(), disputed: new Set() };
   const [refunded, postings, receiptRows, disputes] = await Promise.all([

@@ -17,6 +17,8 @@ export const ERROR_CODES = {
   payment_method_invalid: { status: 400, type: 'invalid_request_error' },
   token_already_used: { status: 400, type: 'invalid_request_error' },
   refund_not_supported: { status: 400, type: 'invalid_request_error' },
+  /** Stripe's code for a refund the merchant's balance cannot cover. */
+  balance_insufficient: { status: 400, type: 'invalid_request_error' },
   idempotency_key_reused: { status: 400, type: 'idempotency_error' },
   idempotency_key_invalid: { status: 400, type: 'idempotency_error' },
   // 401

@@ -1,6 +1,7 @@
 import type { Tx } from '@/db/client';
 import { outboxEvents } from '@/db/schema';
 import { newId } from '@/lib/ids';
+import { currentEventRequest } from './request-context';
 
 export const EVENT_TYPES = [
   'payment_intent.created',
@@ -21,6 +22,13 @@ export const EVENT_TYPES = [
   'refund.updated',
   'payout.created',
   'payout.paid',
+  // Stripe's names for what the events above announce, beside them (the older names stay for
+  // receivers that already consume them): a charge is the view of a payment's attempt.
+  'charge.succeeded',
+  'charge.captured',
+  'charge.failed',
+  'charge.refunded',
+  'charge.refund.updated',
   'customer.created',
   'customer.updated',
   'customer.deleted',
@@ -30,17 +38,19 @@ export type EventType = (typeof EVENT_TYPES)[number];
 export interface OutboxWrite {
   type: EventType;
   merchantId: string;
-  aggregateType: 'payment_intent' | 'checkout_session' | 'refund' | 'payout' | 'customer';
+  aggregateType: 'payment_intent' | 'checkout_session' | 'refund' | 'charge' | 'payout' | 'customer';
   aggregateId: string;
   data: Record<string, unknown>;
 }
 
 /**
  * Records an event in the outbox. Must be called with the transaction that makes the state
- * change, so the event exists if and only if the change committed.
+ * change, so the event exists if and only if the change committed. The API request running it
+ * (if any) is recorded as the event's `request`.
  */
 export async function writeOutboxEvent(tx: Tx, event: OutboxWrite): Promise<string> {
   const id = newId('event');
+  const request = currentEventRequest();
   await tx.insert(outboxEvents).values({
     id,
     type: event.type,
@@ -48,6 +58,8 @@ export async function writeOutboxEvent(tx: Tx, event: OutboxWrite): Promise<stri
     aggregateType: event.aggregateType,
     aggregateId: event.aggregateId,
     data: event.data,
+    requestId: request?.requestId ?? null,
+    requestIdempotencyKey: request?.idempotencyKey ?? null,
   });
   return id;
 }

@@ -3,6 +3,7 @@ import type { Tx } from '@/db/client';
 import type { Merchant } from '@/db/schema';
 import { authenticatePublishableKey, authenticateSecretKey, isPublishableAuthorization } from '@/lib/auth/api-keys';
 import { AppError, normalizeError, toApiErrorBody } from '@/lib/errors';
+import { runWithEventRequest } from '@/lib/events/request-context';
 import { withIdempotency, withIdempotentCall, type StoredResponse } from '@/lib/idempotency';
 import { enforceApiRateLimit, retryAfterHeader } from '@/lib/rate-limit';
 import { readApiBody } from './body';
@@ -115,7 +116,11 @@ export function apiGet<Params = Record<string, never>>(options: GetOptions<Param
     const requestId = newRequestId();
     try {
       const { merchant, params, query, publishable } = await admit(request, context, options.publishable);
-      const result = await options.handler({ request, merchant, params, body: undefined, query, publishable }, undefined);
+      // a DELETE's events name this request too (customer.deleted)
+      const eventRequest = { requestId, idempotencyKey: null };
+      const result = await runWithEventRequest(eventRequest, () =>
+        options.handler({ request, merchant, params, body: undefined, query, publishable }, undefined),
+      );
       return jsonResponse(result.status ?? 200, result.body, apiHeaders(request, requestId));
     } catch (err) {
       return errorResponse(err, requestId, request);
@@ -140,8 +145,10 @@ export function apiPost<S extends z.ZodType, Params = Record<string, never>>(opt
       const ctx: ApiContext<z.output<S>, Params> = { request, merchant, params, body, query, publishable };
       const effects = typeof options.effects === 'function' ? options.effects(body) : options.effects;
       const key = request.headers.get('idempotency-key');
+      // every event the handler writes carries this request (Stripe's event.request)
+      const eventRequest = { requestId, idempotencyKey: key };
       if (key === null) {
-        const result = await runWithoutKey(options, effects, ctx);
+        const result = await runWithEventRequest(eventRequest, () => runWithoutKey(options, effects, ctx));
         return jsonResponse(result.status ?? 200, result.body, apiHeaders(request, requestId));
       }
       const scope = {
@@ -152,10 +159,11 @@ export function apiPost<S extends z.ZodType, Params = Record<string, never>>(opt
         lockMs: options.lockMs,
       };
       const toStored = (r: ApiResult): StoredResponse => ({ status: r.status ?? 200, body: r.body });
-      const outcome =
+      const outcome = await runWithEventRequest(eventRequest, () =>
         effects === 'atomic'
-          ? await withIdempotency(scope, async (tx) => toStored(await options.handler(ctx, tx)))
-          : await withIdempotentCall(scope, async () => toStored(await options.handler(ctx, undefined)));
+          ? withIdempotency(scope, async (tx) => toStored(await options.handler(ctx, tx)))
+          : withIdempotentCall(scope, async () => toStored(await options.handler(ctx, undefined))),
+      );
       return jsonTextResponse(outcome.status, outcome.bodyJson, {
         ...apiHeaders(request, requestId),
         'idempotency-key': key,

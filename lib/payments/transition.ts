@@ -2,6 +2,8 @@ import { and, eq } from 'drizzle-orm';
 import type { Tx } from '@/db/client';
 import { paymentAttempts, paymentIntents, type AttemptStatus, type PaymentAttempt, type PaymentIntent, type PaymentIntentStatus } from '@/db/schema';
 import { AppError, invariant } from '@/lib/errors';
+import { chargeIdOf } from '@/lib/api-objects/charge-id';
+import { retrieveChargeJson } from '@/lib/api-objects/charge';
 import { writeOutboxEvent, type EventType } from '@/lib/events/outbox';
 import { serializePaymentIntent } from './serialize';
 import { canTransition, canTransitionAttempt } from './state-machine';
@@ -59,7 +61,34 @@ export async function transitionPaymentIntent(
       data: { object: serializePaymentIntent(updated), previous_status: current.status },
     });
   }
+  await writeChargeEvent(tx, current, updated);
   return updated;
+}
+
+/**
+ * Stripe announces the charge beside its intent: charge.succeeded when the attempt took the money
+ * (authorized or captured at once), charge.captured when a held authorization is captured,
+ * charge.failed when the attempt failed. Written in the same transaction as the intent's event,
+ * with the charge as GET /v1/charges/:id shows it after this change (the attempt moved first).
+ */
+async function writeChargeEvent(tx: Tx, before: PaymentIntent, after: PaymentIntent): Promise<void> {
+  if (!after.latestAttemptId) return;
+  let type: EventType | null = null;
+  if (after.status === 'succeeded' && before.status === 'requires_capture') type = 'charge.captured';
+  else if (after.status === 'succeeded' || after.status === 'requires_capture') type = 'charge.succeeded';
+  else if (after.status === 'requires_payment_method') {
+    const [attempt] = await tx.select({ status: paymentAttempts.status }).from(paymentAttempts).where(eq(paymentAttempts.id, after.latestAttemptId));
+    if (attempt?.status === 'failed') type = 'charge.failed';
+  }
+  if (!type) return;
+  const chargeId = chargeIdOf(after.latestAttemptId);
+  await writeOutboxEvent(tx, {
+    type,
+    merchantId: after.merchantId,
+    aggregateType: 'charge',
+    aggregateId: chargeId,
+    data: { object: await retrieveChargeJson(after.merchantId, chargeId, tx) },
+  });
 }
 
 /** Postconditions on every write: received <= amount, capturable <= amount, all non-negative. */

@@ -1,9 +1,10 @@
 import { and, eq, lt } from 'drizzle-orm';
 import { z } from 'zod';
-import { getDb, type DbOrTx } from '@/db/client';
+import { getDb, type DbOrTx, type Tx } from '@/db/client';
 import { paymentAttempts, refunds, type PaymentIntent, type Refund } from '@/db/schema';
 import { AppError } from '@/lib/errors';
 import { writeOutboxEvent } from '@/lib/events/outbox';
+import { mergeMetadata } from '@/lib/customers';
 import { metadataSchema } from '@/lib/http/validation';
 import { newId } from '@/lib/ids';
 import { byCreation, keysetPage, listObject, oneCursor, pageParams } from '@/lib/pagination';
@@ -13,30 +14,54 @@ import { getPaymentIntent } from '@/lib/payments/intents';
 import { getPaymentMethodAdapter, paymentMethodCapabilities } from '@/lib/psp/registry';
 import { PspError, type PspRefund } from '@/lib/psp/types';
 import { refundedAmounts } from './amounts';
+import { retrieveChargeJson } from '@/lib/api-objects/charge';
+import { attemptIdOf, chargeIdOf } from '@/lib/api-objects/charge-id';
+import { attemptOfCharge } from './charge-link';
 import { canTransitionRefund, isPendingRefund } from './state-machine';
 
 export { refundedAmounts } from './amounts';
+export { attemptOfCharge } from './charge-link';
 
+const chargeIdOfRefund = (r: Refund): string | null => (r.paymentAttemptId ? chargeIdOf(r.paymentAttemptId) : null);
+
+/** Stripe's refund parameters: the payment is named by its payment_intent or by its charge (ch_), one of them. */
 export const createRefundBody = z
   .object({
-    payment_intent: z.string().min(1).max(100),
+    payment_intent: z.string().min(1).max(100).optional(),
+    charge: z.string().min(1).max(100).optional(),
     amount: z.number().optional(),
     reason: z.enum(['duplicate', 'fraudulent', 'requested_by_customer']).optional(),
     metadata: metadataSchema.optional(),
   })
+  .strict()
+  .superRefine((body, ctx) => {
+    if (body.payment_intent === undefined && body.charge === undefined) {
+      ctx.addIssue({ code: 'invalid_type', expected: 'string', path: ['payment_intent'], message: 'received undefined: pass payment_intent or charge' });
+    } else if (body.payment_intent !== undefined && body.charge !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['charge'], message: 'pass payment_intent or charge, not both' });
+    }
+  });
+
+/** POST /v1/refunds/:id: only the metadata of a refund can change (Stripe's rule too). */
+export const updateRefundBody = z
+  .object({ metadata: z.record(z.string().min(1).max(40), z.string().max(500)).optional() })
   .strict();
 
-export function serializeRefund(r: Refund) {
+export function serializeRefund(r: Refund, chargeId: string | null = chargeIdOfRefund(r)) {
   return {
     id: r.id,
     object: 'refund' as const,
     amount: r.amount,
-    currency: r.currency,
-    payment_intent: r.paymentIntentId,
-    status: r.status,
-    reason: r.reason,
-    failure_reason: r.failureReason,
+    balance_transaction: null,
+    charge: chargeId,
     created: Math.floor(r.createdAt.getTime() / 1000),
+    currency: r.currency,
+    metadata: r.metadata,
+    payment_intent: r.paymentIntentId,
+    reason: r.reason,
+    receipt_number: null,
+    status: r.status,
+    failure_reason: r.failureReason,
   };
 }
 
@@ -57,24 +82,29 @@ async function succeededAttempt(db: DbOrTx, pi: PaymentIntent) {
  */
 export async function createRefund(merchantId: string, input: z.output<typeof createRefundBody>): Promise<Refund> {
   const db = getDb();
-  const pi = await getPaymentIntent(db, merchantId, input.payment_intent).catch(() => {
-    throw new AppError('resource_missing', `No such payment_intent: '${input.payment_intent}'`, { param: 'payment_intent' });
+  const param = input.charge !== undefined ? 'charge' : 'payment_intent';
+  const paymentIntentId = input.charge !== undefined ? (await attemptOfCharge(db, merchantId, input.charge)).paymentIntentId : input.payment_intent!;
+  const pi = await getPaymentIntent(db, merchantId, paymentIntentId).catch(() => {
+    throw new AppError('resource_missing', `No such payment_intent: '${paymentIntentId}'`, { param });
   });
   if (pi.status !== 'succeeded') {
     throw new AppError(
       'payment_intent_unexpected_state',
       `This PaymentIntent has no captured funds to refund (status ${pi.status}).`,
-      { param: 'payment_intent' },
+      { param },
     );
   }
   const currency = parseCurrency(pi.currency);
   const attempt = await succeededAttempt(db, pi);
+  if (input.charge !== undefined && chargeIdOf(attempt.id) !== input.charge) {
+    throw new AppError('payment_intent_unexpected_state', `Charge ${input.charge} did not succeed, so it has nothing to refund.`, { param });
+  }
   if (!paymentMethodCapabilities(attempt.psp).refunds) {
     // The method cannot refund through its PSP (M-Pesa: Daraja's Reversal/B2C, not called yet).
     throw new AppError(
       'refund_not_supported',
       `Refunds of ${attempt.psp} payments are not supported yet; refund the customer through the PSP directly.`,
-      { param: 'payment_intent' },
+      { param },
     );
   }
   // the capture must be on the books before money is taken back from it
@@ -99,10 +129,12 @@ export async function createRefund(merchantId: string, input: z.output<typeof cr
         id,
         merchantId,
         paymentIntentId: pi.id,
+        paymentAttemptId: attempt.id,
         amount,
         currency,
         status: 'pending',
         reason: input.reason ?? null,
+        metadata: input.metadata ?? {},
         psp: attempt.psp,
         pspIdempotencyKey: `${id}:refund`,
       })
@@ -116,7 +148,11 @@ export async function createRefund(merchantId: string, input: z.output<typeof cr
       data: { object: serializeRefund(row) },
     });
     // Checks captured - refunded under the payment's ledger lock, and the balance under the wallet lock.
-    await recordRefund(tx, { eventId, refundId: id, merchantId, paymentIntentId: pi.id, currency, amountMinor: amount });
+    await recordRefund(tx, { eventId, refundId: id, merchantId, paymentIntentId: pi.id, currency, amountMinor: amount }).catch((err: unknown) => {
+      // Stripe's answer to a refund the balance cannot cover (an invalid request, not a card error)
+      if (err instanceof AppError && err.code === 'insufficient_balance') throw new AppError('balance_insufficient', err.message, { param: 'amount', cause: err });
+      throw err;
+    });
     return row;
   });
   return sendRefundToPsp(refund.id);
@@ -170,13 +206,16 @@ export async function applyRefundOutcome(
       .returning();
     if (!updated) throw new Error(`refund ${refundId} not found`);
     if (updated.status !== 'pending') {
+      const object = serializeRefund(updated);
       await writeOutboxEvent(tx, {
         type: updated.status === 'succeeded' ? 'refund.succeeded' : 'refund.failed',
         merchantId: updated.merchantId,
         aggregateType: 'refund',
         aggregateId: updated.id,
-        data: { object: serializeRefund(updated) },
+        data: { object },
       });
+      await writeRefundUpdatedEvents(tx, updated, { status: refund.status });
+      if (updated.status === 'succeeded') await writeChargeRefundedEvent(tx, updated);
     }
     return updated;
   });
@@ -200,6 +239,46 @@ export async function recordRefundPspNotice(refundId: string, notice: Record<str
   });
 }
 
+/**
+ * Stripe's refund.updated and charge.refund.updated (both carry the refund), written with the
+ * change they announce. `previous` holds the changed fields' old values.
+ */
+async function writeRefundUpdatedEvents(tx: Tx, refund: Refund, previous: Record<string, unknown>): Promise<void> {
+  const data = { object: serializeRefund(refund), previous_attributes: previous };
+  for (const type of ['refund.updated', 'charge.refund.updated'] as const) {
+    await writeOutboxEvent(tx, { type, merchantId: refund.merchantId, aggregateType: 'refund', aggregateId: refund.id, data });
+  }
+}
+
+/** Stripe's charge.refunded, once a refund's money has gone back: the charge with its amount_refunded after it. */
+async function writeChargeRefundedEvent(tx: Tx, refund: Refund): Promise<void> {
+  if (!refund.paymentAttemptId) return;
+  const chargeId = chargeIdOf(refund.paymentAttemptId);
+  await writeOutboxEvent(tx, {
+    type: 'charge.refunded',
+    merchantId: refund.merchantId,
+    aggregateType: 'charge',
+    aggregateId: chargeId,
+    data: { object: await retrieveChargeJson(refund.merchantId, chargeId, tx) },
+  });
+}
+
+/** Updates a refund's metadata (Stripe's merge: '' removes a key); refund.updated announces it. */
+export async function updateRefund(tx: Tx, merchantId: string, id: string, input: z.output<typeof updateRefundBody>): Promise<Refund> {
+  const [refund] = await tx
+    .select()
+    .from(refunds)
+    .where(and(eq(refunds.id, id), eq(refunds.merchantId, merchantId)))
+    .for('update');
+  if (!refund) throw new AppError('resource_missing', `No such refund: '${id}'`, { param: 'id' });
+  if (input.metadata === undefined) return refund;
+  const metadata = mergeMetadata(refund.metadata, input.metadata);
+  const [updated] = await tx.update(refunds).set({ metadata, updatedAt: new Date() }).where(eq(refunds.id, refund.id)).returning();
+  if (!updated) throw new Error(`refund ${id} vanished under its row lock`);
+  await writeRefundUpdatedEvents(tx, updated, { metadata: refund.metadata });
+  return updated;
+}
+
 export async function getRefund(merchantId: string, id: string): Promise<Refund> {
   const [r] = await getDb()
     .select()
@@ -210,7 +289,7 @@ export async function getRefund(merchantId: string, id: string): Promise<Refund>
 }
 
 export const listRefundsQuery = z
-  .object({ ...pageParams, payment_intent: z.string().min(1).max(100).optional() })
+  .object({ ...pageParams, payment_intent: z.string().min(1).max(100).optional(), charge: z.string().min(1).max(100).optional() })
   .strict()
   .superRefine(oneCursor);
 
@@ -219,7 +298,11 @@ export async function listRefunds(merchantId: string, query: z.output<typeof lis
     ...byCreation(refunds),
     request: query,
     scope: eq(refunds.merchantId, merchantId),
-    filter: query.payment_intent ? eq(refunds.paymentIntentId, query.payment_intent) : undefined,
+    filter: and(
+      query.payment_intent ? eq(refunds.paymentIntentId, query.payment_intent) : undefined,
+      // an unknown charge lists nothing, as an unknown payment_intent does
+      query.charge ? eq(refunds.paymentAttemptId, attemptIdOf(query.charge) ?? '') : undefined,
+    ),
     unknownCursor: { error: 'refund' },
   });
   return listObject('/api/v1/refunds', page, serializeRefund);

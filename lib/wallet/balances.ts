@@ -74,7 +74,7 @@ type LineRow = {
  */
 export async function listBalanceTransactions(
   merchantId: string,
-  options: Partial<PageRequest> & { payout?: string } = {},
+  options: Partial<PageRequest> & { payout?: string; onlyId?: string } = {},
   db: DbOrTx = getDb(),
 ): Promise<BalanceTransactionPage> {
   const payout = options.payout ?? null;
@@ -107,10 +107,18 @@ export async function listBalanceTransactions(
             or id in (select i.journal_transaction_id from payout_items i join payouts p on p.id = i.payout_id
                        where p.id = ${payout} and p.merchant_id = ${merchantId})
             or id in (select p.journal_transaction_id from payouts p where p.id = ${payout} and p.merchant_id = ${merchantId}))
+       and (${options.onlyId ?? null}::text is null or id = ${options.onlyId ?? null}::text)
      order by case when ${older} then seq end desc, seq asc
      limit ${limit + 1}`);
   const page = finishPage([...rows], limit, start.toward);
   return { data: page.rows.map(toBalanceTransaction), hasMore: page.hasMore };
+}
+
+/** One balance transaction (its running balance computed as in the list). */
+export async function getBalanceTransaction(merchantId: string, id: string, db: DbOrTx = getDb()): Promise<BalanceTransaction> {
+  const { data } = await listBalanceTransactions(merchantId, { limit: 1, onlyId: id }, db);
+  if (!data[0]) throw new AppError('resource_missing', `No such balance transaction: '${id}'`, { param: 'id' });
+  return data[0];
 }
 
 async function seqOf(db: DbOrTx, merchantId: string, journalTransactionId: string, param: 'starting_after' | 'ending_before'): Promise<number> {

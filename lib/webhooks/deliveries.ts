@@ -1,27 +1,17 @@
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import { getDb } from '@/db/client';
-import { outboxEvents, webhookAttempts, webhookDeliveries, webhookEndpoints, type OutboxEvent } from '@/db/schema';
+import { outboxEvents, webhookAttempts, webhookDeliveries, webhookEndpoints } from '@/db/schema';
 import { env } from '@/lib/env';
 import { toStorableText } from '@/lib/http/validation';
 import { newId } from '@/lib/ids';
 import { postToMerchantUrl } from './outbound';
-import { signatureHeader, SIGNATURE_HEADER } from './signature';
+import { serializeEvents } from '@/lib/events/serialize';
+import { signatureHeaders } from './signature';
 import { DISABLE_AFTER_CONSECUTIVE_FAILURES } from './schedule';
 import { subscribes } from './endpoints';
 
 const DELIVERY_TIMEOUT_MS = 10_000;
 const RESPONSE_EXCERPT_CHARS = 500;
-
-/** The event object merchants receive (and read from GET /api/v1/events). */
-export function serializeEvent(e: OutboxEvent) {
-  return {
-    id: e.id,
-    object: 'event' as const,
-    type: e.type,
-    created: Math.floor(e.createdAt.getTime() / 1000),
-    data: e.data,
-  };
-}
 
 /**
  * Creates one delivery per subscribed endpoint of the event's merchant. Idempotent: the unique
@@ -76,7 +66,9 @@ export async function attemptDelivery(deliveryId: string, trigger: 'schedule' | 
   if (trigger === 'schedule' && delivery.status !== 'pending') return skip;
   if (endpoint.deletedAt || (trigger === 'schedule' && endpoint.status === 'disabled')) return skip;
 
-  const body = JSON.stringify(serializeEvent(event));
+  // pending_webhooks counts this delivery too until it is acknowledged, as Stripe's does
+  const [eventObject] = await serializeEvents([event]);
+  const body = JSON.stringify(eventObject);
   const started = performance.now();
   let statusCode: number | null = null;
   let excerpt: string | null = null;
@@ -85,7 +77,8 @@ export async function attemptDelivery(deliveryId: string, trigger: 'schedule' | 
     // Connects only to public addresses (checked after DNS) unless the install allows internal
     // ones; a redirect is returned, never followed.
     const res = await postToMerchantUrl(endpoint.url, {
-      headers: { 'content-type': 'application/json', 'user-agent': 'paykit-webhooks/1', [SIGNATURE_HEADER]: signatureHeader(endpoint.secret, body) },
+      // Stripe-Signature and Pay-Signature, one value: the official SDKs' constructEvent verifies it
+      headers: { 'content-type': 'application/json; charset=utf-8', 'user-agent': 'paykit-webhooks/1', ...signatureHeaders(endpoint.secret, body) },
       body,
       timeoutMs: DELIVERY_TIMEOUT_MS,
       allowPrivate: env().WEBHOOK_ALLOW_PRIVATE_URLS,

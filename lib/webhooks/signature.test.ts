@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeSignature, signatureHeader, verifyWebhookSignature, WebhookSignatureError } from './signature';
+import { computeSignature, signatureHeader, signatureHeaders, verifyWebhookSignature, WebhookSignatureError } from './signature';
 
 const secret = 'whsec_test_secret';
 const body = JSON.stringify({ id: 'evt_1', type: 'payment_intent.succeeded' });
@@ -9,6 +9,11 @@ describe('webhook signatures', () => {
     const header = signatureHeader(secret, body, 1_700_000_000);
     expect(header).toBe(`t=1700000000,v1=${computeSignature(secret, 1_700_000_000, body)}`);
     expect(verifyWebhookSignature(body, header, secret, { nowSeconds: 1_700_000_100 })).toEqual(JSON.parse(body));
+  });
+
+  it('sends one value under both names, Stripe-Signature and Pay-Signature', () => {
+    const headers = signatureHeaders(secret, body, 1_700_000_000);
+    expect(headers).toEqual({ 'Stripe-Signature': signatureHeader(secret, body, 1_700_000_000), 'Pay-Signature': signatureHeader(secret, body, 1_700_000_000) });
   });
 
   it.each([

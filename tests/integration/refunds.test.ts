@@ -78,11 +78,12 @@ describe('POST /api/v1/refunds', () => {
     await assertLedgerInvariants();
   });
 
-  it('refuses what the balance cannot cover (the fee is not refunded), unless an overdraft allows it', async () => {
+  it('refuses what the balance cannot cover (the fee is not refunded) as Stripe does, unless an overdraft allows it', async () => {
     const { m, api, pi } = await merchantWithPayment(1_000);
     const refused = await api.post('/api/v1/refunds', { payment_intent: pi.id });
-    expect(refused.status).toBe(402);
-    expect(refused.body.error.code).toBe('insufficient_balance');
+    // Stripe's balance_insufficient: an invalid request (400), not a card error
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toMatchObject({ type: 'invalid_request_error', code: 'balance_insufficient', param: 'amount' });
     expect(await getDb().select().from(refunds).where(eq(refunds.paymentIntentId, pi.id))).toHaveLength(0);
     await setOverdraftLimit(getDb(), m.merchant.id, 'usd', 10_000);
     const ok = await api.post('/api/v1/refunds', { payment_intent: pi.id });
@@ -96,7 +97,8 @@ describe('POST /api/v1/refunds', () => {
     [{ amount: 0 }, 'amount_too_small'],
     [{ amount: 10_001 }, 'amount_too_large'],
     [{ amount: 1.5 }, 'parameter_invalid'],
-    [{ charge: 'ch_1' }, 'parameter_unknown'],
+    [{ charge: 'ch_1' }, 'parameter_invalid'],
+    [{ source: 'x' }, 'parameter_unknown'],
   ])('rejects %j', async (patch, code) => {
     const { api, pi } = await merchantWithPayment();
     const res = await api.post('/api/v1/refunds', { payment_intent: pi.id, ...patch });
@@ -142,13 +144,17 @@ describe('ledger consumers through the engine', () => {
     await harness.engine.drain();
     expect(await balanceOf(api)).toEqual({ available: 0, pending: 9_680 });
     const lines = (await api.get('/api/v1/balance_transactions')).body.data;
-    expect(lines.map((l: { type: string }) => l.type)).toEqual(['refund_failed', 'refund', 'capture']);
+    expect(lines.map((l: { paykit_kind: string }) => l.paykit_kind)).toEqual(['refund_failed', 'refund', 'capture']);
+    expect(lines.map((l: { type: string }) => l.type)).toEqual(['refund_failure', 'refund', 'charge']);
     expect(lines[2]).toMatchObject({
       amount: 10_000,
       fee: 320,
       net: 9_680,
       running_balance: 9_680,
-      source: { payment_intent: pi.id },
+      source: pi.id,
+      status: 'pending',
+      available_on: null,
+      reporting_category: 'charge',
     });
     expect(lines[0].running_balance).toBe(9_680);
     await assertLedgerInvariants();

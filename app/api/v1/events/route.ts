@@ -1,15 +1,11 @@
 import { apiGet, methodNotAllowed } from '@/lib/http/api';
 import { parseQuery } from '@/lib/http/validation';
-import { listEventsQuery, listMerchantEvents } from '@/lib/events/query';
-import { serializeEvent } from '@/lib/webhooks/deliveries';
+import { listEventsQuery, merchantEventsJson } from '@/lib/events/query';
 
 export const dynamic = 'force-dynamic';
 
 export const GET = apiGet({
-  handler: async ({ merchant, query }) => {
-    const { rows, hasMore } = await listMerchantEvents(merchant.id, parseQuery(listEventsQuery, query));
-    return { body: { object: 'list', url: '/api/v1/events', has_more: hasMore, data: rows.map(serializeEvent) } };
-  },
+  handler: async ({ merchant, query }) => ({ body: await merchantEventsJson(merchant.id, parseQuery(listEventsQuery, query)) }),
 });
 
 export const POST = methodNotAllowed;

@@ -1,13 +1,14 @@
 import { apiGet, methodNotAllowed } from '@/lib/http/api';
-import { getMerchantEvent } from '@/lib/events/query';
-import { listDeliveriesForEvent, serializeEvent } from '@/lib/webhooks/deliveries';
+import { merchantEventJson } from '@/lib/events/query';
+import { listDeliveriesForEvent } from '@/lib/webhooks/deliveries';
 
 export const dynamic = 'force-dynamic';
 
 export const GET = apiGet<{ id: string }>({
   handler: async ({ merchant, params }) => {
-    const event = await getMerchantEvent(merchant.id, params.id);
-    return { body: { ...serializeEvent(event), deliveries: await listDeliveriesForEvent(event.id) } };
+    const event = await merchantEventJson(merchant.id, params.id);
+    // our extension beside Stripe's fields: each delivery of the event and its attempts
+    return { body: { ...event, deliveries: await listDeliveriesForEvent(event.id) } };
   },
 });
 
