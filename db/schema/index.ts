@@ -16,3 +16,4 @@ export * from './mpesa';
 export * from './disputes';
 export * from './sandbox-mpesa';
 export * from './receipts';
+export * from './reconciliation';

@@ -35,7 +35,7 @@ export const LEDGER_ACCOUNT_KINDS = [
 ] as const;
 export type LedgerAccountKind = (typeof LEDGER_ACCOUNT_KINDS)[number];
 
-export const POSTING_KINDS = ['capture', 'refund', 'refund_confirmed', 'refund_failed', 'settlement', 'reversal'] as const;
+export const POSTING_KINDS = ['capture', 'refund', 'refund_confirmed', 'refund_failed', 'settlement', 'reversal', 'recon_settlement', 'recon_fee_adjustment', 'recon_write_off'] as const;
 export type PostingKind = (typeof POSTING_KINDS)[number];
 
 export const ledgerAccounts = pgTable(

@@ -25,6 +25,8 @@ export const ID_PREFIXES = {
   apiRequestLogEntry: 'arl',
   receipt: 'rcpt',
   mailboxMessage: 'msg',
+  reconRun: 'rcn',
+  reconException: 'rex',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;
