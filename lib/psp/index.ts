@@ -52,6 +52,9 @@ export function withResilience(adapter: CardPspAdapter, policy: ResilientPolicy,
     refund: (ref, amount, key) => run(() => adapter.refund(ref, amount, key)),
     retrieveRefund: (ref) => run(() => adapter.retrieveRefund(ref)),
     capabilities: adapter.capabilities ?? NO_CAPABILITIES,
+    ...(adapter.feeSchedule ? { feeSchedule: adapter.feeSchedule } : {}),
+    // Fetching the file is a read (safe to retry); its streamed body is read once, unretried.
+    ...(adapter.settlementFile ? { settlementFile: (date: string) => run(() => adapter.settlementFile!(date)) } : {}),
     // A read: retrying it is always safe.
     settlementReport: (range) =>
       adapter.settlementReport
