@@ -41,12 +41,6 @@ CREATE TABLE "recon_lines" (
 	"healed_at" timestamp with time zone
 );
 --> statement-breakpoint
-CREATE TABLE "recon_policies" (
-	"merchant_id" text PRIMARY KEY NOT NULL,
-	"accept_late_successes" boolean DEFAULT false NOT NULL,
-	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
-);
---> statement-breakpoint
 CREATE TABLE "recon_runs" (
 	"id" text PRIMARY KEY NOT NULL,
 	"psp" text NOT NULL,
@@ -90,23 +84,27 @@ CREATE TABLE "settlement_items" (
 	"released_minor" bigint NOT NULL,
 	"gross_minor" bigint NOT NULL,
 	"psp_fee_minor" bigint NOT NULL,
-	"journal_transaction_id" text NOT NULL,
+	"posting_event_id" text NOT NULL,
 	"available_on" timestamp with time zone NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 ALTER TABLE "recon_exceptions" ADD CONSTRAINT "recon_exceptions_merchant_id_merchants_id_fk" FOREIGN KEY ("merchant_id") REFERENCES "public"."merchants"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "recon_lines" ADD CONSTRAINT "recon_lines_run_id_recon_runs_id_fk" FOREIGN KEY ("run_id") REFERENCES "public"."recon_runs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "recon_policies" ADD CONSTRAINT "recon_policies_merchant_id_merchants_id_fk" FOREIGN KEY ("merchant_id") REFERENCES "public"."merchants"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "recon_exceptions_subject_key" ON "recon_exceptions" USING btree ("psp","kind","subject");--> statement-breakpoint
 CREATE INDEX "recon_exceptions_open_idx" ON "recon_exceptions" USING btree ("created_at") WHERE "recon_exceptions"."status" = 'open';--> statement-breakpoint
 CREATE INDEX "recon_lines_run_idx" ON "recon_lines" USING btree ("run_id","outcome");--> statement-breakpoint
 CREATE INDEX "recon_lines_payment_idx" ON "recon_lines" USING btree ("payment_intent_id") WHERE "recon_lines"."payment_intent_id" is not null;--> statement-breakpoint
-CREATE INDEX "recon_lines_psp_reference_idx" ON "recon_lines" USING btree ("psp","psp_reference");--> statement-breakpoint
+CREATE INDEX "recon_lines_psp_line_idx" ON "recon_lines" USING btree ("psp","line_id");--> statement-breakpoint
 CREATE INDEX "recon_lines_attempt_idx" ON "recon_lines" USING btree ("attempt_id") WHERE "recon_lines"."attempt_id" is not null;--> statement-breakpoint
 CREATE INDEX "recon_lines_refund_idx" ON "recon_lines" USING btree ("refund_id") WHERE "recon_lines"."refund_id" is not null;--> statement-breakpoint
 CREATE UNIQUE INDEX "recon_runs_report_key" ON "recon_runs" USING btree ("psp","report_date","report_hash");--> statement-breakpoint
 CREATE INDEX "recon_runs_psp_date_idx" ON "recon_runs" USING btree ("psp","report_date" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "recon_staging_run_idx" ON "recon_staging" USING btree ("run_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "settlement_items_line_key" ON "settlement_items" USING btree ("psp","line_id");--> statement-breakpoint
-CREATE INDEX "settlement_items_payment_idx" ON "settlement_items" USING btree ("payment_intent_id");
+CREATE INDEX "settlement_items_payment_idx" ON "settlement_items" USING btree ("payment_intent_id");--> statement-breakpoint
+CREATE INDEX "journal_transactions_payment_idx" ON "journal_transactions" USING btree ("payment_intent_id") WHERE "journal_transactions"."payment_intent_id" is not null;--> statement-breakpoint
+-- Reconciliation matches report lines to attempts and refunds by the PSP's reference (set-based hash
+-- joins for a big file; these keep a small day's run from scanning every attempt).
+CREATE INDEX IF NOT EXISTS "payment_attempts_psp_reference_idx" ON "payment_attempts" USING btree ("psp", "psp_reference") WHERE "psp_reference" IS NOT NULL;--> statement-breakpoint
+CREATE INDEX IF NOT EXISTS "refunds_psp_reference_idx" ON "refunds" USING btree ("psp", "psp_reference") WHERE "psp_reference" IS NOT NULL;

@@ -78,6 +78,10 @@ export const journalTransactions = pgTable(
     uniqueIndex('journal_transactions_event_kind_key').on(t.eventId, t.kind),
     // listBalanceTransactions pages a merchant's postings newest first
     index('journal_transactions_merchant_seq_idx').on(t.merchantId, t.seq),
+    // reconciliation's settlement reads what a payment's postings left in the merchant's pending balance
+    index('journal_transactions_payment_idx')
+      .on(t.paymentIntentId)
+      .where(sql`${t.paymentIntentId} is not null`),
     // a refund confirmation finds the refund posting it completes
     index('journal_transactions_refund_idx')
       .on(t.refundId)

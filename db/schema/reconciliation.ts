@@ -113,7 +113,8 @@ export const reconLines = pgTable(
     index('recon_lines_run_idx').on(t.runId, t.outcome),
     // the payment's settlement panel and "was this line seen before" read lines per payment
     index('recon_lines_payment_idx').on(t.paymentIntentId).where(sql`${t.paymentIntentId} is not null`),
-    index('recon_lines_psp_reference_idx').on(t.psp, t.pspReference),
+    // "was this line reported on another day" (duplicate_at_psp) looks lines up by the PSP's line id
+    index('recon_lines_psp_line_idx').on(t.psp, t.lineId),
     index('recon_lines_attempt_idx').on(t.attemptId).where(sql`${t.attemptId} is not null`),
     index('recon_lines_refund_idx').on(t.refundId).where(sql`${t.refundId} is not null`),
   ],
@@ -137,7 +138,8 @@ export const settlementItems = pgTable(
     releasedMinor: bigint({ mode: 'number' }).notNull(),
     grossMinor: bigint({ mode: 'number' }).notNull(),
     pspFeeMinor: bigint({ mode: 'number' }).notNull(),
-    journalTransactionId: text().notNull(),
+    /** The event id of the recon_settlement posting that moved it (committed together with this row). */
+    postingEventId: text().notNull(),
     availableOn: timestamp({ withTimezone: true }).notNull(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
@@ -180,13 +182,3 @@ export const reconExceptions = pgTable(
   ],
 );
 export type ReconException = typeof reconExceptions.$inferSelect;
-
-/** A merchant's reconciliation policy; no row means the defaults (never accept late successes). */
-export const reconPolicies = pgTable('recon_policies', {
-  merchantId: text()
-    .primaryKey()
-    .references(() => merchants.id),
-  /** A PSP success we show as failed, on a still-open order: book it instead of giving it back. */
-  acceptLateSuccesses: boolean().notNull().default(false),
-  updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
-});

@@ -85,11 +85,27 @@ async function* records(body: AsyncIterable<Uint8Array>): AsyncGenerator<string>
   if (buffered.trim() !== '') yield buffered.replace(/\r$/, '');
 }
 
-/** The lines of a settlement file body, validated one by one as they arrive. */
+/** The trailer record that ends a file (`#eof,<lines>`): without it the file was cut short. */
+const TRAILER = '#eof,';
+
+/**
+ * The lines of a settlement file body, validated one by one as they arrive. The trailer must come
+ * last and count the lines: a connection dropped mid-file fails the read instead of passing for a
+ * shorter day.
+ */
 export async function* readSettlementCsv(body: AsyncIterable<Uint8Array>, psp: string): AsyncGenerator<ReportLine> {
   let lineNo = 0;
+  let data = 0;
+  let ended = false;
   for await (const record of records(body)) {
     lineNo += 1;
+    if (ended) throw new PspError('bad_response', `${psp}: the settlement file goes on after its trailer`, true);
+    if (record.startsWith(TRAILER)) {
+      if (record.slice(TRAILER.length) !== String(data))
+        throw new PspError('bad_response', `${psp}: the settlement file's trailer counts ${record.slice(TRAILER.length)} lines, ${data} came`, true);
+      ended = true;
+      continue;
+    }
     if (lineNo === 1) {
       if (record !== COLUMNS.join(',')) throw new PspError('bad_response', `${psp}: the settlement file's header is not the expected one`, true);
       continue;
@@ -106,6 +122,7 @@ export async function* readSettlementCsv(body: AsyncIterable<Uint8Array>, psp: s
       throw new PspError('bad_response', `${psp}: settlement file line ${lineNo} is malformed`, true);
     }
     const r = parsed.data;
+    data += 1;
     yield {
       lineId: r.line_id,
       type: r.type,
@@ -120,4 +137,5 @@ export async function* readSettlementCsv(body: AsyncIterable<Uint8Array>, psp: s
       payoutBatchId: r.payout_batch_id,
     };
   }
+  if (!ended) throw new PspError('bad_response', `${psp}: the settlement file ended without its trailer (cut short)`, true);
 }

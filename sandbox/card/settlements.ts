@@ -173,19 +173,23 @@ export async function* settlementFile(date: string, now: Date = new Date()): Asy
   const cursor = getSql()<FileRow[]>`
     select 'charge' as type, id, idempotency_key, amount_captured::text as amount, currency, updated_at as booked_at
       from sandbox_card_payments
-     where status = 'captured' and amount_captured > 0 and updated_at >= ${from} and updated_at < ${to}
+     where status = 'captured' and amount_captured > 0 and updated_at >= ${from.toISOString()}::timestamptz and updated_at < ${to.toISOString()}::timestamptz
     union all
     select 'refund', id, idempotency_key, (-amount)::text, currency, updated_at
       from sandbox_card_refunds
-     where status = 'succeeded' and updated_at >= ${from} and updated_at < ${to}
+     where status = 'succeeded' and updated_at >= ${from.toISOString()}::timestamptz and updated_at < ${to.toISOString()}::timestamptz
      order by booked_at, id`.cursor(1_000);
+  let count = 0;
   for await (const rows of cursor) {
     let chunk = '';
     for (const row of rows) {
       const gross = Number(row.amount);
       const fee = row.type === 'charge' ? sandboxNetworkFee(gross) : 0;
-      const line: FileLine = { lineId: `sl_${row.id}`, type: row.type, pspReference: row.id, merchantReference: row.idempotency_key, gross, fee, currency: row.currency, bookedAt: row.booked_at };
-      for (const out of withFaults(line, day)) chunk += csvRow(out);
+      const line: FileLine = { lineId: `sl_${row.id}`, type: row.type, pspReference: row.id, merchantReference: row.idempotency_key, gross, fee, currency: row.currency, bookedAt: new Date(row.booked_at) };
+      for (const out of withFaults(line, day)) {
+        chunk += csvRow(out);
+        count += 1;
+      }
     }
     if (chunk) yield chunk;
   }
@@ -196,8 +200,14 @@ export async function* settlementFile(date: string, now: Date = new Date()): Asy
     const reference = `sbxpay_unknown_${date.replaceAll('-', '')}_${unknown}`;
     const bookedAt = new Date(Math.min(day.start.getTime() + 12 * 3_600_000, to.getTime() - 1));
     yield csvRow({ lineId: `sl_${reference}`, type: 'charge', pspReference: reference, merchantReference: '', gross: fault.amountMinor, fee: sandboxNetworkFee(fault.amountMinor), currency: fault.currency, bookedAt });
+    count += 1;
   }
+  // The trailer record, as acquirer files end: a reader that does not get it knows the file was cut short.
+  yield `${SETTLEMENT_FILE_TRAILER},${count}\n`;
 }
+
+/** The last record of a settlement file: the trailer and the number of lines before it. */
+export const SETTLEMENT_FILE_TRAILER = '#eof';
 
 /** Whether the day is over, so its file is final (false: the current day's report so far). */
 export function settlementFileComplete(date: string, now: Date = new Date()): boolean {

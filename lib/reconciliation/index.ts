@@ -1,0 +1,3 @@
+export { reconcile, parseReportDate, type ReconcileInput, type ReconcileSummary } from './run';
+export { settleDueLines } from './settle';
+export { healRun } from './heal';
