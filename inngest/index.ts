@@ -13,6 +13,8 @@ import { defineResolvePendingPayment } from './functions/resolve-pending-payment
 import { defineReverseLateSuccesses } from './functions/reverse-late-successes';
 import { defineWebhookDeliver } from './functions/webhook-deliver';
 import { defineWebhookFanOut } from './functions/webhook-fan-out';
+import { defineReconcileDaily } from './functions/reconcile-daily';
+import { defineReconcileRequested } from './functions/reconcile-requested';
 
 /**
  * Every Inngest function the app serves, one per file under inngest/functions/. Each file exports
@@ -33,6 +35,8 @@ export function defineFunctions(client: Inngest): InngestFunction.Any[] {
     defineSettleBalances(client),
     defineRecordDeadLetter(client),
     defineSendReceipt(client),
+    defineReconcileDaily(client),
+    defineReconcileRequested(client),
   ];
 }
 

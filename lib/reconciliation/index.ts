@@ -1,3 +1,4 @@
 export { reconcile, parseReportDate, type ReconcileInput, type ReconcileSummary } from './run';
 export { settleDueLines } from './settle';
 export { healRun } from './heal';
+export { RECONCILED_PSPS, dueReportDate, reconcileScheduled, settleDueRuns, type ScheduledRun } from './schedule';
