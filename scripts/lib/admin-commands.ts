@@ -1,6 +1,7 @@
 import type { Merchant } from '@/db/schema';
 import type { CreatedMerchant } from '@/lib/merchants';
 import { UsageError, parseStrict } from './args';
+import { parseReconcileCommand, RECONCILE_USAGE, type ReconcileCommand } from './reconcile-command';
 
 export const ADMIN_USAGE = `Usage: npm run admin -- <command>
 
@@ -10,6 +11,7 @@ Commands:
       shown once. With --json, prints one JSON object: {merchant_id, secret_key, email, password}.
   merchants list [--json]
       List merchants (id, name, email, created).
+${RECONCILE_USAGE}
   help
       Show this help.
 
@@ -19,10 +21,12 @@ else the embedded Postgres is started on the data dir for the duration of the co
 export type AdminCommand =
   | { kind: 'help' }
   | { kind: 'merchants-create'; name: string; email: string; json: boolean }
-  | { kind: 'merchants-list'; json: boolean };
+  | { kind: 'merchants-list'; json: boolean }
+  | ReconcileCommand;
 
 /** Parses argv (after `admin.ts`); throws UsageError for anything it does not understand. */
 export function parseAdminCommand(argv: string[]): AdminCommand {
+  if (argv[0] === 'reconcile') return parseReconcileCommand(argv.slice(1));
   const { values, positionals } = parseStrict(argv, {
     name: { type: 'string' },
     email: { type: 'string' },
