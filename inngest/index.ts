@@ -15,6 +15,7 @@ import { defineWebhookDeliver } from './functions/webhook-deliver';
 import { defineWebhookFanOut } from './functions/webhook-fan-out';
 import { defineReconcileDaily } from './functions/reconcile-daily';
 import { defineReconcileRequested } from './functions/reconcile-requested';
+import { definePayoutsRun } from './functions/payouts-run';
 
 /**
  * Every Inngest function the app serves, one per file under inngest/functions/. Each file exports
@@ -37,6 +38,7 @@ export function defineFunctions(client: Inngest): InngestFunction.Any[] {
     defineSendReceipt(client),
     defineReconcileDaily(client),
     defineReconcileRequested(client),
+    definePayoutsRun(client),
   ];
 }
 

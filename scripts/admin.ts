@@ -6,9 +6,14 @@ import { closeDb } from '@/db/client';
 import { EnvError, parseEnv } from '@/lib/env';
 import { AppError } from '@/lib/errors';
 import { createMerchant, listMerchants } from '@/lib/merchants';
+import { createOperator, listOperators } from '@/lib/admin/operators';
 import {
   ADMIN_USAGE,
   createdMerchantJson,
+  createdOperatorJson,
+  formatCreatedOperator,
+  formatOperatorTable,
+  operatorListJson,
   formatCreatedMerchant,
   formatMerchantTable,
   merchantListJson,
@@ -63,7 +68,27 @@ async function execute(command: AdminCommand): Promise<void> {
       console.log(command.json ? JSON.stringify(reconcileJson(run)) : formatReconcile(run));
       return;
     }
+    case 'operators-create': {
+      const password = command.passwordStdin ? await readPasswordFromStdin() : undefined;
+      const created = await withDatabase(() => createOperator({ email: command.email, password }));
+      console.log(command.json ? JSON.stringify(createdOperatorJson(created, password !== undefined)) : formatCreatedOperator(created, password !== undefined));
+      return;
+    }
+    case 'operators-list': {
+      const operators = await withDatabase(() => listOperators());
+      console.log(command.json ? JSON.stringify(operatorListJson(operators)) : formatOperatorTable(operators));
+      return;
+    }
   }
+}
+
+/** The first line of stdin (a password piped in, so it never appears in argv or the shell history). */
+async function readPasswordFromStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  const password = Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
+  if (password === '') throw new UsageError('--password-stdin: stdin held no password.');
+  return password;
 }
 
 /** Maps a failure to its message and exit code. */

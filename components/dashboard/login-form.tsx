@@ -4,7 +4,8 @@ import { signIn } from 'next-auth/react';
 import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
 
-export function LoginForm() {
+/** `provider` and `next`: the operator console signs in through its own provider (lib/auth/next-auth.ts). */
+export function LoginForm({ provider = 'credentials', next = '/dashboard' }: { provider?: 'credentials' | 'operator'; next?: string }) {
   const router = useRouter();
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
@@ -14,7 +15,7 @@ export function LoginForm() {
     const form = new FormData(event.currentTarget);
     setPending(true);
     setError(null);
-    const result = await signIn('credentials', {
+    const result = await signIn(provider, {
       email: String(form.get('email') ?? ''),
       password: String(form.get('password') ?? ''),
       redirect: false,
@@ -27,7 +28,7 @@ export function LoginForm() {
       );
       return;
     }
-    router.push('/dashboard');
+    router.push(next);
     router.refresh();
   }
 

@@ -2,9 +2,9 @@
 
 import { signOut } from 'next-auth/react';
 
-export function SignOutButton() {
+export function SignOutButton({ callbackUrl = '/login' }: { callbackUrl?: string }) {
   return (
-    <button type="button" className="button button-secondary" onClick={() => void signOut({ callbackUrl: '/login' })} data-testid="sign-out">
+    <button type="button" className="button button-secondary" onClick={() => void signOut({ callbackUrl })} data-testid="sign-out">
       Sign out
     </button>
   );

@@ -17,3 +17,5 @@ export * from './disputes';
 export * from './sandbox-mpesa';
 export * from './receipts';
 export * from './reconciliation';
+export * from './operators';
+export * from './payouts';

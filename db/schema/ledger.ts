@@ -32,10 +32,12 @@ export const LEDGER_ACCOUNT_KINDS = [
   'fee_revenue',
   'bank',
   'refunds_in_transit',
+  // payouts on their way from our bank to merchants' banks (lib/payouts)
+  'payout_clearing',
 ] as const;
 export type LedgerAccountKind = (typeof LEDGER_ACCOUNT_KINDS)[number];
 
-export const POSTING_KINDS = ['capture', 'refund', 'refund_confirmed', 'refund_failed', 'settlement', 'reversal', 'recon_settlement', 'recon_fee_adjustment', 'recon_write_off'] as const;
+export const POSTING_KINDS = ['capture', 'refund', 'refund_confirmed', 'refund_failed', 'settlement', 'reversal', 'payout', 'payout_paid', 'recon_settlement', 'recon_fee_adjustment', 'recon_write_off'] as const;
 export type PostingKind = (typeof POSTING_KINDS)[number];
 
 export const ledgerAccounts = pgTable(

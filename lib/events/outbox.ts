@@ -17,13 +17,15 @@ export const EVENT_TYPES = [
   'refund.created',
   'refund.succeeded',
   'refund.failed',
+  'payout.created',
+  'payout.paid',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 export interface OutboxWrite {
   type: EventType;
   merchantId: string;
-  aggregateType: 'payment_intent' | 'checkout_session' | 'refund';
+  aggregateType: 'payment_intent' | 'checkout_session' | 'refund' | 'payout';
   aggregateId: string;
   data: Record<string, unknown>;
 }

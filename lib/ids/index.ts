@@ -27,6 +27,9 @@ export const ID_PREFIXES = {
   mailboxMessage: 'msg',
   reconRun: 'rcn',
   reconException: 'rex',
+  operator: 'opr',
+  operatorAuditEntry: 'oaud',
+  payout: 'po',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -70,3 +70,8 @@ export function refundsInTransit(currency: Currency): AccountRef {
     currency,
   };
 }
+
+/** Payouts on their way from our bank to merchants' banks (lib/payouts): owed until the bank transfer is booked. */
+export function payoutClearing(currency: Currency): AccountRef {
+  return { id: accountId('payout_clearing', PLATFORM, currency), kind: 'payout_clearing', merchantId: null, psp: null, currency };
+}

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { pageQuery } from '@/lib/pagination';
+import { oneCursor, pageParams } from '@/lib/pagination';
+import { getMerchantPayout } from '@/lib/payouts/api';
 import { getBalances, listBalanceTransactions, type BalanceTransaction } from './balances';
 
 /** GET /api/v1/balance: Stripe's shape, available and pending per currency. */
@@ -12,7 +13,10 @@ export async function balanceJson(merchantId: string) {
   };
 }
 
-export const listBalanceTransactionsQuery = pageQuery;
+export const listBalanceTransactionsQuery = z
+  .object({ ...pageParams, payout: z.string().regex(/^po_[0-9A-Za-z]+$/, 'must be a payout id (po_...)').max(100).optional() })
+  .strict()
+  .superRefine(oneCursor);
 
 function serializeBalanceTransaction(t: BalanceTransaction) {
   return {
@@ -32,6 +36,8 @@ function serializeBalanceTransaction(t: BalanceTransaction) {
 }
 
 export async function balanceTransactionsJson(merchantId: string, query: z.output<typeof listBalanceTransactionsQuery>) {
+  // an unknown payout (or another merchant's) is a 404, not an empty list
+  if (query.payout) await getMerchantPayout(merchantId, query.payout);
   const page = await listBalanceTransactions(merchantId, query);
   return {
     object: 'list' as const,

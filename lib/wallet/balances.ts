@@ -74,9 +74,10 @@ type LineRow = {
  */
 export async function listBalanceTransactions(
   merchantId: string,
-  options: Partial<PageRequest> = {},
+  options: Partial<PageRequest> & { payout?: string } = {},
   db: DbOrTx = getDb(),
 ): Promise<BalanceTransactionPage> {
+  const payout = options.payout ?? null;
   const limit = options.limit ?? 10;
   invariant(Number.isInteger(limit) && limit >= 1 && limit <= 100, 'limit must be 1..100');
   // seq is unique, so it alone is the keyset (the running balance needs this query's own SQL)
@@ -100,7 +101,12 @@ export async function listBalanceTransactions(
       select *, sum(pending_delta + available_delta) over (partition by currency order by seq) as balance_after from lines
     )
     select * from running
-     where ${cursorSeq}::bigint is null or (case when ${older} then seq < ${cursorSeq}::bigint else seq > ${cursorSeq}::bigint end)
+     where (${cursorSeq}::bigint is null or (case when ${older} then seq < ${cursorSeq}::bigint else seq > ${cursorSeq}::bigint end))
+       -- ?payout=po_...: the lines the payout contains and the payout's own line (lib/payouts)
+       and (${payout}::text is null
+            or id in (select i.journal_transaction_id from payout_items i join payouts p on p.id = i.payout_id
+                       where p.id = ${payout} and p.merchant_id = ${merchantId})
+            or id in (select p.journal_transaction_id from payouts p where p.id = ${payout} and p.merchant_id = ${merchantId}))
      order by case when ${older} then seq end desc, seq asc
      limit ${limit + 1}`);
   const page = finishPage([...rows], limit, start.toward);

@@ -1,4 +1,5 @@
-import type { Merchant } from '@/db/schema';
+import type { Merchant, Operator } from '@/db/schema';
+import type { CreatedOperator } from '@/lib/admin/operators';
 import type { CreatedMerchant } from '@/lib/merchants';
 import { UsageError, parseStrict } from './args';
 import { parseReconcileCommand, RECONCILE_USAGE, type ReconcileCommand } from './reconcile-command';
@@ -11,6 +12,12 @@ Commands:
       shown once. With --json, prints one JSON object: {merchant_id, secret_key, email, password}.
   merchants list [--json]
       List merchants (id, name, email, created).
+  operators create --email <email> [--password-stdin] [--json]
+      Create a platform operator (the /admin console, signed in at /login/operator). The
+      password is generated and shown once, or read from stdin with --password-stdin (at least
+      12 characters). With --json, prints one JSON object: {operator_id, email, password}.
+  operators list [--json]
+      List platform operators (id, email, created, last sign-in).
 ${RECONCILE_USAGE}
   help
       Show this help.
@@ -22,6 +29,8 @@ export type AdminCommand =
   | { kind: 'help' }
   | { kind: 'merchants-create'; name: string; email: string; json: boolean }
   | { kind: 'merchants-list'; json: boolean }
+  | { kind: 'operators-create'; email: string; passwordStdin: boolean; json: boolean }
+  | { kind: 'operators-list'; json: boolean }
   | ReconcileCommand;
 
 /** Parses argv (after `admin.ts`); throws UsageError for anything it does not understand. */
@@ -32,13 +41,16 @@ export function parseAdminCommand(argv: string[]): AdminCommand {
     email: { type: 'string' },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
+    'password-stdin': { type: 'boolean' },
   });
   const [group, action, ...extra] = positionals;
   if (values.help || group === 'help') return { kind: 'help' };
   if (group === undefined) throw new UsageError('No command given.');
+  if (group === 'operators') return parseOperatorsCommand(action, extra, values);
   if (group !== 'merchants') throw new UsageError(`Unknown command: ${group}`);
   if (extra.length > 0) throw new UsageError(`Unexpected argument: ${extra[0]}`);
   const json = values.json === true;
+  rejectOptions(values, ['password-stdin'], `merchants ${action ?? ''}`.trim());
   if (action === 'list') {
     rejectOptions(values, ['name', 'email'], 'merchants list');
     return { kind: 'merchants-list', json };
@@ -50,6 +62,22 @@ export function parseAdminCommand(argv: string[]): AdminCommand {
   }
   throw new UsageError(
     action === undefined ? 'merchants needs a subcommand: create or list.' : `Unknown merchants subcommand: ${action}`,
+  );
+}
+
+function parseOperatorsCommand(action: string | undefined, extra: string[], values: Record<string, string | boolean | undefined>): AdminCommand {
+  if (extra.length > 0) throw new UsageError(`Unexpected argument: ${extra[0]}`);
+  const json = values.json === true;
+  rejectOptions(values, ['name'], `operators ${action ?? ''}`.trim());
+  if (action === 'list') {
+    rejectOptions(values, ['email', 'password-stdin'], 'operators list');
+    return { kind: 'operators-list', json };
+  }
+  if (action === 'create') {
+    return { kind: 'operators-create', email: requireOption(values.email, 'email'), passwordStdin: values['password-stdin'] === true, json };
+  }
+  throw new UsageError(
+    action === undefined ? 'operators needs a subcommand: create or list.' : `Unknown operators subcommand: ${action}`,
   );
 }
 
@@ -94,4 +122,35 @@ export function formatMerchantTable(merchants: Merchant[]): string {
       .join('  ')
       .trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
+}
+
+/** The --json shape of a created operator. */
+export function createdOperatorJson(created: CreatedOperator, passwordGiven: boolean) {
+  // a password read from stdin is the caller's own: not echoed back
+  return { operator_id: created.operator.id, email: created.operator.email, password: passwordGiven ? null : created.password };
+}
+
+export function formatCreatedOperator(created: CreatedOperator, passwordGiven: boolean): string {
+  return [
+    `Created platform operator ${created.operator.email} (${created.operator.id})`,
+    '  Console          /admin (sign in at /login/operator)',
+    ...(passwordGiven ? [] : [`  Password         ${created.password}`, 'Save the password now: only its hash is stored, it cannot be shown again.']),
+  ].join('\n');
+}
+
+export function operatorListJson(operators: Operator[]) {
+  return operators.map((o) => ({
+    id: o.id,
+    email: o.email,
+    created: o.createdAt.toISOString(),
+    last_login: o.lastLoginAt?.toISOString() ?? null,
+    disabled: o.disabledAt !== null,
+  }));
+}
+
+export function formatOperatorTable(operators: Operator[]): string {
+  if (operators.length === 0) return 'No operators yet. Create one with: npm run admin -- operators create --email E';
+  return operatorListJson(operators)
+    .map((o) => `${o.id}  ${o.email}  created ${o.created}  last sign-in ${o.last_login ?? 'never'}${o.disabled ? '  (disabled)' : ''}`)
+    .join('\n');
 }

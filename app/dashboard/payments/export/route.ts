@@ -1,5 +1,5 @@
 import { getServerSession } from 'next-auth';
-import { authOptions } from '@/lib/auth/next-auth';
+import { authOptions, type PaykitSession } from '@/lib/auth/next-auth';
 import { can } from '@/lib/auth/permissions';
 import { findSessionUser } from '@/lib/auth/users';
 import { parsePaymentFilters, paymentsCsv } from '@/lib/dashboard/payments';
@@ -12,8 +12,8 @@ export const dynamic = 'force-dynamic';
  * merchant's payments.
  */
 export async function GET(request: Request): Promise<Response> {
-  const session = (await getServerSession(authOptions)) as { uid?: string } | null;
-  const user = session?.uid ? await findSessionUser(session.uid) : null;
+  const session = (await getServerSession(authOptions)) as PaykitSession | null;
+  const user = session?.uid && session.kind === 'merchant' ? await findSessionUser(session.uid) : null;
   if (!user || !can(user, 'dashboard:read')) {
     return new Response('Sign in to export payments.\n', {
       status: 401,

@@ -1,0 +1,8 @@
+import { apiGet } from '@/lib/http/api';
+import { getMerchantPayout, serializePayout } from '@/lib/payouts';
+
+export const dynamic = 'force-dynamic';
+
+export const GET = apiGet<{ id: string }>({
+  handler: async ({ merchant, params }) => ({ body: serializePayout(await getMerchantPayout(merchant.id, params.id)) }),
+});

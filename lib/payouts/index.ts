@@ -1,0 +1,4 @@
+export * from './payouts';
+export * from './schedule';
+export * from './report';
+export * from './api';
