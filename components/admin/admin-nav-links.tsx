@@ -10,6 +10,7 @@ import { usePathname } from 'next/navigation';
 export const ADMIN_NAV = [
   { href: '/admin', label: 'Overview', testId: 'admin-nav-overview' },
   { href: '/admin/audit', label: 'Audit', testId: 'admin-nav-audit' },
+  { href: '/admin/reconciliation', label: 'Reconciliation', testId: 'admin-nav-reconciliation' },
 ] as const;
 
 export function AdminNavLinks() {

@@ -2,3 +2,4 @@ export { reconcile, parseReportDate, type ReconcileInput, type ReconcileSummary 
 export { settleDueLines } from './settle';
 export { healRun } from './heal';
 export { RECONCILED_PSPS, dueReportDate, reconcileScheduled, settleDueRuns, type ScheduledRun } from './schedule';
+export { recordRerunRequest, driftOverTime, listOpenExceptions, listRuns, refundException, resolveException, writeOffException, type DriftPoint, type Operator, type RunRow } from './console';

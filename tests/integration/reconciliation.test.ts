@@ -6,7 +6,8 @@ import { resetEnvCache } from '@/lib/env';
 import { captureEventOf, ensureCapturePosted } from '@/lib/ledger';
 import { abandonAttempt } from '@/lib/payments/resolution';
 import { resetCardPsp } from '@/lib/psp';
-import { reconcile } from '@/lib/reconciliation';
+import { createOperator } from '@/lib/admin/operators';
+import { listOpenExceptions, reconcile, resolveException, writeOffException } from '@/lib/reconciliation';
 import { setSettlementFaults, type SettlementFault } from '@/sandbox/card';
 import { attemptOf, createPaidPayment } from '../helpers/factories';
 import { startFetchServer, type FetchServer } from '../helpers/fetch-server';
@@ -190,7 +191,7 @@ describe('reconciliation of the sandbox card network', () => {
     await assertLedgerInvariants();
   });
 
-  it('a line missing from a complete report is missing_at_psp and nothing of it settles', async () => {
+  it('a line missing from a complete report is missing_at_psp, nothing of it settles, and an operator can write it off once', async () => {
     const { api } = await merchant();
     const p = await paid(api, 7_000);
     await getDb().execute(sql`update sandbox_card_payments set updated_at = updated_at - interval '2 days' where id = ${p.ref}`);
@@ -200,6 +201,36 @@ describe('reconciliation of the sandbox card network', () => {
     const run = await reconcile({ psp: 'sandbox_card', date: twoDaysAgo });
     expect(run.exceptions.missing_at_psp).toBeGreaterThanOrEqual(1);
     expect(await balance(api)).toEqual({ available: 0, pending: 7_000 - 233 });
+
+    const { operator } = await createOperator({ email: `op-${Date.now()}@example.test` });
+    const by = { id: operator.id, email: operator.email, ip: '127.0.0.1' };
+    const [exception] = await getDb().select().from(reconExceptions).where(and(eq(reconExceptions.kind, 'missing_at_psp'), eq(reconExceptions.subject, p.attempt.id)));
+    await expect(writeOffException(by, exception!.id, '')).rejects.toMatchObject({ code: 'parameter_invalid' });
+    await writeOffException(by, exception!.id, 'The network confirmed it lost this capture.');
+    await expect(writeOffException(by, exception!.id, 'again')).rejects.toThrow(/already written off/);
+    const [entry] = await getDb().select().from(journalTransactions).where(eq(journalTransactions.eventId, `recon-writeoff:${exception!.id}`));
+    expect(entry?.kind).toBe('recon_write_off');
+    const lines = await getDb().execute<{ account_id: string; amount_minor: string }>(sql`select account_id, amount_minor::text from journal_entries where transaction_id = ${entry!.id} order by amount_minor`);
+    expect(lines.map((l) => [l.account_id, Number(l.amount_minor)])).toEqual([
+      ['acct_psp_clearing.sandbox_card.usd', -7_000],
+      ['acct_fee_revenue.psp_cost_sandbox_card.usd', 7_000],
+    ]);
+    await assertLedgerInvariants();
+  });
+
+  it('an operator resolves an exception with a note; the queue no longer shows it', async () => {
+    const { api } = await merchant();
+    const p = await paid(api, 3_300);
+    faults({ kind: 'amount_different', reference: p.ref, deltaMinor: -300 });
+    const run = await reconcile({ psp: 'sandbox_card', date: today() });
+    const [exception] = await getDb().select().from(reconExceptions).where(and(eq(reconExceptions.runId, run.run_id), eq(reconExceptions.paymentIntentId, p.pi.id)));
+    expect(exception?.kind).toBe('amount_mismatch');
+    expect((await listOpenExceptions(1_000)).some((x) => x.id === exception!.id)).toBe(true);
+    const { operator } = await createOperator({ email: `op2-${Date.now()}@example.test` });
+    await resolveException({ id: operator.id, email: operator.email, ip: null }, exception!.id, 'Network corrected its file.');
+    expect((await listOpenExceptions(1_000)).some((x) => x.id === exception!.id)).toBe(false);
+    const [closed] = await getDb().select().from(reconExceptions).where(eq(reconExceptions.id, exception!.id));
+    expect(closed).toMatchObject({ status: 'resolved', note: 'Network corrected its file.', resolvedBy: operator.email });
   });
 
   it('a charge whose answer was lost and that we then failed is given back at the PSP, once, and recorded on the payment', async () => {
