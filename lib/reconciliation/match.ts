@@ -31,31 +31,26 @@ export async function classifyLines(tx: Tx, input: MatchInput): Promise<void> {
       select st.*, row_number() over (partition by st.line_id order by st.line_no) as copy_no
         from recon_staging st where st.run_id = ${input.runId}
     ),
-    -- charges: the PSP's reference, else our idempotency key (a lost response leaves no reference)
-    by_key as (
-      select s.line_no, coalesce(a1.id, a2.id) as attempt_id
-        from s
-        left join payment_attempts a1 on s.type = 'charge' and a1.psp = ${input.psp} and a1.psp_reference = s.psp_reference
-        left join payment_attempts a2 on s.type = 'charge' and a1.id is null and a2.psp = ${input.psp}
-                                      and a2.psp_idempotency_key = s.merchant_reference
-    ),
-    -- the fallback: exactly one attempt without a reference of that amount and currency near the booking
-    by_amount as (
-      select s.line_no, min(a.id) as attempt_id
-        from s join by_key k on k.line_no = s.line_no and k.attempt_id is null
-        join payment_attempts a on s.type = 'charge' and a.psp = ${input.psp} and a.psp_reference is null
-                               and a.amount = s.gross_minor and a.currency = s.currency
-                               and a.created_at between s.booked_at - ${FALLBACK_WINDOW}::interval and s.booked_at + interval '1 hour'
-       group by s.line_no having count(*) = 1
-    ),
     lines as (
-      select s.*, coalesce(k.attempt_id, f.attempt_id) as charge_attempt_id,
+      select s.*, coalesce(a1.id, a2.id, f.id) as charge_attempt_id,
+             case when a1.id is not null then 'psp_reference' when a2.id is not null then 'merchant_reference'
+                  when f.id is not null then 'amount_currency_date' end as matched_by,
              coalesce(r1.id, r2.id) as refund_id,
              -- a refund we made to give a late success back (reversalKey: <attempt>:reverse)
              case when s.type = 'refund' and s.merchant_reference like 'pa\\_%:reverse' then split_part(s.merchant_reference, ':', 1) end as reversed_attempt_id
         from s
-        left join by_key k on k.line_no = s.line_no
-        left join by_amount f on f.line_no = s.line_no
+        -- charges: the PSP's reference, else our idempotency key (a lost response leaves no reference)
+        left join payment_attempts a1 on s.type = 'charge' and a1.psp = ${input.psp} and a1.psp_reference = s.psp_reference
+        left join payment_attempts a2 on s.type = 'charge' and a1.id is null and a2.psp = ${input.psp}
+                                      and a2.psp_idempotency_key = s.merchant_reference
+        -- the fallback: exactly one attempt without a reference of that amount and currency near the booking
+        left join lateral (
+          select min(a.id) as id from payment_attempts a
+           where s.type = 'charge' and a1.id is null and a2.id is null and a.psp = ${input.psp} and a.psp_reference is null
+             and a.amount = s.gross_minor and a.currency = s.currency
+             and a.created_at between s.booked_at - ${FALLBACK_WINDOW}::interval and s.booked_at + interval '1 hour'
+          having count(*) = 1
+        ) f on true
         left join refunds r1 on s.type = 'refund' and r1.psp = ${input.psp} and r1.psp_reference = s.psp_reference
         left join refunds r2 on s.type = 'refund' and r1.id is null and r2.psp = ${input.psp} and r2.psp_idempotency_key = s.merchant_reference
     ),
@@ -97,11 +92,7 @@ export async function classifyLines(tx: Tx, input: MatchInput): Promise<void> {
              'attempt_status', j.attempt_status, 'attempt_amount', j.attempt_amount, 'attempt_currency', j.attempt_currency,
              'refund_status', j.refund_status, 'refund_amount', j.refund_amount, 'refund_currency', j.refund_currency,
              'ledger_captured', j.ledger_captured, 'expected_fee', case when j.type = 'charge' then j.expected_fee end,
-             'reversal_of', j.reversed_attempt_id,
-             'matched_by', case when j.charge_attempt_id is null then null
-                                when j.psp_reference is not null and exists (select 1 from payment_attempts x where x.id = j.charge_attempt_id and x.psp_reference = j.psp_reference) then 'psp_reference'
-                                when j.merchant_reference is not null and exists (select 1 from payment_attempts x where x.id = j.charge_attempt_id and x.psp_idempotency_key = j.merchant_reference) then 'merchant_reference'
-                                else 'amount_currency_date' end))
+             'reversal_of', j.reversed_attempt_id, 'matched_by', j.matched_by))
       from joined j`);
   if (input.reportComplete) await addMissingAtPsp(tx, input, dayStart);
 }

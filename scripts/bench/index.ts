@@ -6,10 +6,11 @@
 import { openBenchDatabase } from './database';
 import { engineBenchmark } from './engine';
 import { ledgerBenchmark } from './ledger';
+import { reconcileBenchmark } from './reconcile';
 import { formatTable } from './stats';
 import type { Benchmark } from './types';
 
-export const BENCHMARKS: Benchmark[] = [ledgerBenchmark, engineBenchmark];
+export const BENCHMARKS: Benchmark[] = [ledgerBenchmark, engineBenchmark, reconcileBenchmark];
 
 function log(message: string): void {
   console.log(`[bench] ${message}`);
