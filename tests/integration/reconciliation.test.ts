@@ -7,7 +7,7 @@ import { captureEventOf, ensureCapturePosted } from '@/lib/ledger';
 import { abandonAttempt } from '@/lib/payments/resolution';
 import { resetCardPsp } from '@/lib/psp';
 import { createOperator } from '@/lib/admin/operators';
-import { listOpenExceptions, reconcile, resolveException, writeOffException } from '@/lib/reconciliation';
+import { getPaymentSettlement, listOpenExceptions, reconcile, resolveException, writeOffException } from '@/lib/reconciliation';
 import { setSettlementFaults, type SettlementFault } from '@/sandbox/card';
 import { attemptOf, createPaidPayment } from '../helpers/factories';
 import { startFetchServer, type FetchServer } from '../helpers/fetch-server';
@@ -69,7 +69,7 @@ const faults = (...list: SettlementFault[]) => setSettlementFaults(list);
 
 describe('reconciliation of the sandbox card network', () => {
   it('matches captures and refunds three ways, settles exactly those amounts, and a re-run changes nothing', async () => {
-    const { api } = await merchant();
+    const { m, api } = await merchant();
     const a = await paid(api, 10_000);
     const b = await paid(api, 2_500);
     const refund = (await api.post('/api/v1/refunds', { payment_intent: a.pi.id, amount: 4_000 })).body;
@@ -91,6 +91,10 @@ describe('reconciliation of the sandbox card network', () => {
     const items = await getDb().select().from(settlementItems).where(eq(settlementItems.paymentIntentId, a.pi.id));
     expect(items.map((i) => i.releasedMinor).sort()).toEqual([0, 5_680]);
     await assertLedgerInvariants();
+    // The merchant's payment page shows it settled, line by line.
+    const panel = await getPaymentSettlement(m.merchant.id, a.pi.id);
+    expect(panel.status).toBe('settled');
+    expect(panel.lines.map((l) => [l.type, l.outcome, l.releasedMinor]).sort()).toEqual([['charge', 'matched', 5_680], ['refund', 'matched', 0]]);
 
     const postingsBefore = (await getDb().select({ id: journalTransactions.id }).from(journalTransactions)).length;
     const again = await reconcile({ psp: 'sandbox_card', date: today(), now: tomorrowNoon() });
@@ -234,7 +238,7 @@ describe('reconciliation of the sandbox card network', () => {
   });
 
   it('a charge whose answer was lost and that we then failed is given back at the PSP, once, and recorded on the payment', async () => {
-    const { api } = await merchant();
+    const { m, api } = await merchant();
     // The network takes the charge; its answer never reaches us.
     proxy = await startFetchServer(async (req) => {
       const url = new URL(req.url);
@@ -267,6 +271,7 @@ describe('reconciliation of the sandbox card network', () => {
     expect((await attemptOf(pi.id)).status).toBe('reversed');
     const timeline = await getDb().select().from(outboxEvents).where(and(eq(outboxEvents.aggregateId, pi.id), eq(outboxEvents.type, 'payment_intent.late_success_reversed')));
     expect(timeline).toHaveLength(1);
+    expect((await getPaymentSettlement(m.merchant.id, pi.id)).status).toBe('given_back');
 
     // Again (a new revision of today's report: the refund line is now in it): no second refund.
     const again = await reconcile({ psp: 'sandbox_card', date: today() });
