@@ -67,33 +67,39 @@ export async function classifyLines(tx: Tx, input: MatchInput): Promise<void> {
         left join payment_attempts a on a.id = coalesce(l.charge_attempt_id, l.reversed_attempt_id)
         left join refunds r on r.id = l.refund_id
         left join ledger_payment_states lps on lps.payment_intent_id = a.payment_intent_id
+    ),
+    decided as (
+      select j.*,
+             case
+               when j.copy_no > 1 or j.reported_before then 'duplicate_at_psp'
+               when j.type = 'charge' and (j.attempt_id is null or j.attempt_status <> 'succeeded') then 'missing_here'
+               when j.type = 'refund' and j.reversed_attempt_id is not null and j.attempt_status not in ('reversed', 'reversal_pending') then 'missing_here'
+               when j.type = 'refund' and j.reversed_attempt_id is null and (j.refund_id is null or j.refund_status <> 'succeeded') then 'missing_here'
+               when j.type in ('chargeback', 'fee_adjustment') then 'missing_here'
+               when j.currency <> coalesce(j.refund_currency, j.attempt_currency) then 'currency_mismatch'
+               when j.type = 'charge' and j.gross_minor <> coalesce(j.ledger_captured, 0) then 'amount_mismatch'
+               when j.type = 'refund' and j.refund_id is not null and -j.gross_minor <> j.refund_amount then 'amount_mismatch'
+               when j.type = 'refund' and j.reversed_attempt_id is not null and -j.gross_minor > j.attempt_amount then 'amount_mismatch'
+               when j.type = 'charge' and j.fee_minor <> j.expected_fee then 'fee_mismatch'
+               when j.booked_at < ${dayStart.toISOString()}::timestamptz then 'late'
+               else 'matched'
+             end as outcome
+        from joined j
     )
     insert into recon_lines (run_id, psp, line_no, line_id, type, psp_reference, merchant_reference, gross_minor, fee_minor, net_minor,
                              currency, booked_at, available_on, payout_batch_id, outcome, merchant_id, payment_intent_id, attempt_id,
                              refund_id, ours)
-    select ${input.runId}, ${input.psp}, j.line_no, j.line_id, j.type, j.psp_reference, j.merchant_reference, j.gross_minor, j.fee_minor,
-           j.net_minor, j.currency, j.booked_at, j.available_on, j.payout_batch_id,
-           case
-             when j.copy_no > 1 or j.reported_before then 'duplicate_at_psp'
-             when j.type = 'charge' and (j.attempt_id is null or j.attempt_status <> 'succeeded') then 'missing_here'
-             when j.type = 'refund' and j.reversed_attempt_id is not null and j.attempt_status not in ('reversed', 'reversal_pending') then 'missing_here'
-             when j.type = 'refund' and j.reversed_attempt_id is null and (j.refund_id is null or j.refund_status <> 'succeeded') then 'missing_here'
-             when j.type in ('chargeback', 'fee_adjustment') then 'missing_here'
-             when j.currency <> coalesce(j.refund_currency, j.attempt_currency) then 'currency_mismatch'
-             when j.type = 'charge' and j.gross_minor <> coalesce(j.ledger_captured, 0) then 'amount_mismatch'
-             when j.type = 'refund' and j.refund_id is not null and -j.gross_minor <> j.refund_amount then 'amount_mismatch'
-             when j.type = 'refund' and j.reversed_attempt_id is not null and -j.gross_minor > j.attempt_amount then 'amount_mismatch'
-             when j.type = 'charge' and j.fee_minor <> j.expected_fee then 'fee_mismatch'
-             when j.booked_at < ${dayStart.toISOString()}::timestamptz then 'late'
-             else 'matched'
-           end,
-           j.merchant_id, j.payment_intent_id, j.attempt_id, j.refund_id,
-           jsonb_strip_nulls(jsonb_build_object(
-             'attempt_status', j.attempt_status, 'attempt_amount', j.attempt_amount, 'attempt_currency', j.attempt_currency,
-             'refund_status', j.refund_status, 'refund_amount', j.refund_amount, 'refund_currency', j.refund_currency,
-             'ledger_captured', j.ledger_captured, 'expected_fee', case when j.type = 'charge' then j.expected_fee end,
-             'reversal_of', j.reversed_attempt_id, 'matched_by', j.matched_by))
-      from joined j`);
+    select ${input.runId}, ${input.psp}, d.line_no, d.line_id, d.type, d.psp_reference, d.merchant_reference, d.gross_minor, d.fee_minor,
+           d.net_minor, d.currency, d.booked_at, d.available_on, d.payout_batch_id, d.outcome,
+           d.merchant_id, d.payment_intent_id, d.attempt_id, d.refund_id,
+           -- our side of the evidence, for the lines a person or a healing step reads (a matched
+           -- line agrees with us: its fee is the contract's), so a clean day writes no JSON per line
+           case when d.outcome <> 'matched' then jsonb_strip_nulls(jsonb_build_object(
+             'attempt_status', d.attempt_status, 'attempt_amount', d.attempt_amount, 'attempt_currency', d.attempt_currency,
+             'refund_status', d.refund_status, 'refund_amount', d.refund_amount, 'refund_currency', d.refund_currency,
+             'ledger_captured', d.ledger_captured, 'expected_fee', case when d.type = 'charge' then d.expected_fee end,
+             'reversal_of', d.reversed_attempt_id, 'matched_by', d.matched_by)) end
+      from decided d`);
   if (input.reportComplete) await addMissingAtPsp(tx, input, dayStart);
 }
 

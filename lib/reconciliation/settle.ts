@@ -65,7 +65,7 @@ async function settleGroup(tx: Tx, input: GroupInput): Promise<{ lines: number; 
   await lockWallet(tx, input.merchantId, input.currency);
   const [sums] = await tx.execute<{ lines: number; gross_charges: string; psp_fees: string; refunds: string; released: string }>(sql`
     with due as (
-      select l.line_id, l.type, l.payment_intent_id, l.gross_minor, l.available_on, coalesce((l.ours->>'expected_fee')::bigint, 0) as expected_fee
+      select l.line_id, l.type, l.payment_intent_id, l.gross_minor, l.available_on, coalesce((l.ours->>'expected_fee')::bigint, l.fee_minor) as expected_fee
         from recon_lines l
        where l.run_id = ${input.runId} and ${SETTLEABLE} and l.available_on <= ${input.now.toISOString()}::timestamptz
          and l.merchant_id = ${input.merchantId} and l.currency = ${input.currency}

@@ -90,5 +90,6 @@ describe('reconciliation properties', () => {
       }),
       { numRuns: 6 },
     );
-  });
+    // Each run pays real payments through the sandbox network: minutes on a loaded 2-core box.
+  }, 240_000);
 });
