@@ -52,3 +52,7 @@ export const functionFailedData = z.object({
   error: z.record(z.string(), z.unknown()),
   event: z.record(z.string(), z.unknown()),
 });
+
+/** The operator console asks for a reconciliation run of one PSP's day now. */
+export const RECONCILIATION_REQUESTED = 'reconciliation/run.requested';
+export const reconciliationRequestedData = z.object({ psp: z.string().min(1), date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) });

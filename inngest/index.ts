@@ -15,6 +15,8 @@ import { defineRecoverStrandedAttempts } from './functions/recover-stranded-atte
 import { defineWebhookDeliver } from './functions/webhook-deliver';
 import { defineWebhookFanOut } from './functions/webhook-fan-out';
 import { defineReconcileMpesaPaybill } from './functions/reconcile-mpesa-paybill';
+import { defineReconcileDaily } from './functions/reconcile-daily';
+import { defineReconcileRequested } from './functions/reconcile-requested';
 import { definePayoutsRun } from './functions/payouts-run';
 
 /**
@@ -38,6 +40,8 @@ export function defineFunctions(client: Inngest): InngestFunction.Any[] {
     defineRecordDeadLetter(client),
     defineSendReceipt(client),
     defineReconcileMpesaPaybill(client),
+    defineReconcileDaily(client),
+    defineReconcileRequested(client),
     definePayoutsRun(client),
   ];
 }

@@ -24,6 +24,8 @@ import {
   type AdminCommand,
 } from './lib/admin-commands';
 import { UsageError } from './lib/args';
+import { formatReconcile, reconcileJson } from './lib/reconcile-command';
+import { reconcile } from '@/lib/reconciliation';
 import { openCliDatabase, type CliDatabase } from './lib/database';
 import { loadDotEnvFiles } from './lib/dotenv';
 import { StartupError } from './lib/errors';
@@ -62,6 +64,11 @@ async function execute(command: AdminCommand): Promise<void> {
     case 'merchants-list': {
       const merchants = await withDatabase(() => listMerchants());
       console.log(command.json ? JSON.stringify(merchantListJson(merchants)) : formatMerchantTable(merchants));
+      return;
+    }
+    case 'reconcile': {
+      const run = await withDatabase(() => reconcile({ psp: command.psp, date: command.date }));
+      console.log(command.json ? JSON.stringify(reconcileJson(run)) : formatReconcile(run));
       return;
     }
     case 'operators-create': {

@@ -13,6 +13,7 @@ export const ADMIN_NAV = [
   { href: '/admin/dead-letters', label: 'Dead letters', testId: 'admin-nav-dead-letters' },
   { href: '/admin/psp-health', label: 'PSP health', testId: 'admin-nav-psp-health' },
   { href: '/admin/audit', label: 'Audit', testId: 'admin-nav-audit' },
+  { href: '/admin/reconciliation', label: 'Reconciliation', testId: 'admin-nav-reconciliation' },
 ] as const;
 
 export function AdminNavLinks() {

@@ -17,6 +17,7 @@ export * from './disputes';
 export * from './sandbox-mpesa';
 export * from './receipts';
 export * from './payment-methods';
+export * from './reconciliation';
 export * from './operators';
 export * from './payouts';
 export * from './customers';

@@ -37,7 +37,7 @@ export const LEDGER_ACCOUNT_KINDS = [
 ] as const;
 export type LedgerAccountKind = (typeof LEDGER_ACCOUNT_KINDS)[number];
 
-export const POSTING_KINDS = ['capture', 'refund', 'refund_confirmed', 'refund_failed', 'settlement', 'reversal', 'payout', 'payout_paid'] as const;
+export const POSTING_KINDS = ['capture', 'refund', 'refund_confirmed', 'refund_failed', 'settlement', 'reversal', 'payout', 'payout_paid', 'recon_settlement', 'recon_fee_adjustment', 'recon_write_off'] as const;
 export type PostingKind = (typeof POSTING_KINDS)[number];
 
 export const ledgerAccounts = pgTable(
@@ -80,6 +80,10 @@ export const journalTransactions = pgTable(
     uniqueIndex('journal_transactions_event_kind_key').on(t.eventId, t.kind),
     // listBalanceTransactions pages a merchant's postings newest first
     index('journal_transactions_merchant_seq_idx').on(t.merchantId, t.seq),
+    // reconciliation's settlement reads what a payment's postings left in the merchant's pending balance
+    index('journal_transactions_payment_idx')
+      .on(t.paymentIntentId)
+      .where(sql`${t.paymentIntentId} is not null`),
     // a refund confirmation finds the refund posting it completes
     index('journal_transactions_refund_idx')
       .on(t.refundId)

@@ -9,6 +9,8 @@ import { defineLedgerPostRefundOutcome } from './ledger-post-refund-outcome';
 import { defineRetryPendingRefunds } from './retry-pending-refunds';
 import { defineReverseLateSuccesses } from './reverse-late-successes';
 import { defineSettleBalances } from './settle-balances';
+import { defineReconcileDaily } from './reconcile-daily';
+import { RECONCILED_PSPS } from '@/lib/reconciliation';
 import { defineSweepPspInbox } from './sweep-psp-inbox';
 import { defineExpireCheckoutSessions } from './expire-checkout-sessions';
 import { defineResolvePendingPayment } from './resolve-pending-payment';
@@ -306,15 +308,28 @@ describe('scheduled money jobs', () => {
     expect((await t.execute()).result).toEqual({ owed: 2, outcomes: { pa_1: 'reversed', pa_2: 'retry_later' } });
   });
 
-  it('settle-balances pays out with the day of the run as the posting key', async () => {
+  it('settle-balances settles the matched lines that became available, in one step', async () => {
     const t = new InngestTestEngine({
       function: defineSettleBalances(client),
       events: [{ name: 'inngest/scheduled.timer', data: {} }],
+      steps: [{ id: 'settle-due-lines', handler: () => ({ runs: 2, lines: 7 }) }],
+    });
+    expect((await t.execute()).result).toEqual({ runs: 2, lines: 7 });
+  });
+
+  it('reconcile-daily reconciles every PSP for the due day, one step each', async () => {
+    const seen: string[] = [];
+    const t = new InngestTestEngine({
+      function: defineReconcileDaily(client),
+      events: [{ name: 'inngest/scheduled.timer', data: {} }],
       steps: [
-        { id: 'payout-day', handler: () => '2026-11-26' },
-        { id: 'settle', handler: () => ({ settled: [{ merchantId: 'mer_1', currency: 'usd', amountMinor: 100 }], skipped: [] }) },
+        { id: 'report-date', handler: () => '2026-11-30' },
+        ...RECONCILED_PSPS.map((psp) => ({ id: `reconcile-${psp}`, handler: () => (seen.push(psp), { psp, date: '2026-11-30', skipped: 'test' }) })),
       ],
     });
-    expect((await t.execute()).result).toMatchObject({ settled: [{ merchantId: 'mer_1' }] });
+    const result = (await t.execute()).result as { date: string; runs: Record<string, unknown> };
+    expect(result.date).toBe('2026-11-30');
+    expect(Object.keys(result.runs)).toEqual([...RECONCILED_PSPS]);
+    expect(seen).toEqual([...RECONCILED_PSPS]);
   });
 });

@@ -1,12 +1,13 @@
 import type { Inngest } from 'inngest';
-import { settlePendingBalances } from '@/lib/ledger';
+import { settleDueRuns } from '@/lib/reconciliation';
 
 /**
- * The sandbox network's daily payout (00:00 UTC): each merchant's pending balance becomes
- * available. Idempotent: one posting per merchant, currency and payout day.
+ * Every hour: matched settlement lines whose available date has come move exactly their amounts
+ * from the merchant's pending balance to available (reconciliation settles what it can when it
+ * runs; this picks up lines that became available later). Nothing the PSP has not reported as
+ * settled ever moves. Idempotent: each PSP line is settled once (settlement_items' key).
  */
 export const defineSettleBalances = (inngest: Inngest) =>
-  inngest.createFunction({ id: 'settle-balances', retries: 5, triggers: [{ cron: '0 0 * * *' }] }, async ({ step }) => {
-    const payoutDay = await step.run('payout-day', () => new Date().toISOString().slice(0, 10));
-    return step.run('settle', () => settlePendingBalances(payoutDay));
+  inngest.createFunction({ id: 'settle-balances', retries: 5, triggers: [{ cron: '15 * * * *' }] }, async ({ step }) => {
+    return step.run('settle-due-lines', () => settleDueRuns());
   });

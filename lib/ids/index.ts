@@ -26,6 +26,8 @@ export const ID_PREFIXES = {
   receipt: 'rcpt',
   mailboxMessage: 'msg',
   paymentMethod: 'pm',
+  reconRun: 'rcn',
+  reconException: 'rex',
   operator: 'opr',
   operatorAuditEntry: 'oaud',
   payout: 'po',

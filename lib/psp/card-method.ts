@@ -1,4 +1,4 @@
-import type { CallbackHint, CardPspAdapter, PaymentMethodAdapter, PaymentMethodCapabilities, PaymentMethodWording, PspPayment } from './types';
+import { notSupported, type CallbackHint, CardPspAdapter, PaymentMethodAdapter, PaymentMethodCapabilities, PaymentMethodWording, PspPayment } from './types';
 
 /**
  * Card payments as a payment method: any card PSP client (the sandbox card network, Stripe) behind
@@ -70,6 +70,9 @@ export function cardMethodAdapter(
     cancel: (ref, key) => psp.cancel(ref, key),
     refund: (ref, amount, key) => psp.refund(ref, amount, key),
     retrieveRefund: (ref) => psp.retrieveRefund(ref),
+    settlementFile: (date) => (psp.settlementFile ? psp.settlementFile(date) : notSupported(psp.name, 'a settlement file')),
+    // Without a contract on record the PSP is expected to keep nothing: any fee it took is flagged.
+    pspFeeSchedule: psp.feeSchedule ?? { percentBps: 0, fixedMinor: 0 },
     settlementReport: (range) =>
       psp.settlementReport ? psp.settlementReport(range) : Promise.reject(new Error(`${psp.name}: no settlement report`)),
   };

@@ -54,6 +54,9 @@ export function withResilience(adapter: CardPspAdapter, policy: ResilientPolicy,
     // Safe to retry: the idempotency key returns the card on file already issued.
     ...(adapter.saveCard ? { saveCard: (token: string, merchantId: string, key: string) => run(() => adapter.saveCard!(token, merchantId, key)) } : {}),
     capabilities: adapter.capabilities ?? NO_CAPABILITIES,
+    ...(adapter.feeSchedule ? { feeSchedule: adapter.feeSchedule } : {}),
+    // Fetching the file is a read (safe to retry); its streamed body is read once, unretried.
+    ...(adapter.settlementFile ? { settlementFile: (date: string) => run(() => adapter.settlementFile!(date)) } : {}),
     // A read: retrying it is always safe.
     settlementReport: (range) =>
       adapter.settlementReport

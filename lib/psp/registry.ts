@@ -80,6 +80,8 @@ function unavailableMethod(name: string, reason: string, capabilities: PaymentMe
     refund: fail,
     retrieveRefund: fail,
     settlementReport: fail,
+    settlementFile: fail,
+    pspFeeSchedule: { percentBps: 0, fixedMinor: 0 },
     parseCallback: () => null,
   };
 }

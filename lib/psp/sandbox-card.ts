@@ -13,7 +13,10 @@ import {
   type CardTokenInfo,
   type PspPayment,
   type PspRefund,
+  type PspFeeSchedule,
+  type SettlementFile,
 } from './types';
+import { readSettlementCsv } from './settlement-csv';
 
 /**
  * The card adapter for the offline sandbox network. It talks to the sandbox over HTTP exactly as
@@ -85,6 +88,9 @@ const wireSettlementLine = z.object({
 });
 
 const wireSettlementList = z.object({ object: z.literal('list'), data: z.array(wireSettlementLine) });
+
+/** The network's contracted fee on a charge: 1.5%, no fixed part (its files should say the same). */
+export const SANDBOX_CARD_FEE_SCHEDULE: PspFeeSchedule = { percentBps: 150, fixedMinor: 0 };
 
 /** The offline network: every currency paykit knows, 3-D Secure challenges, immediate answers. */
 export const SANDBOX_CARD_CAPABILITIES: PspCapabilities = {
@@ -229,9 +235,38 @@ export function createSandboxCardAdapter(options: SandboxCardAdapterOptions = {}
 
   const paymentPath = (pspReference: string) => `/payments/${encodeURIComponent(pspReference)}`;
 
+  /**
+   * The day's settlement file. The timeout covers the answer's headers only: the body is streamed
+   * and read as reconciliation stages it, however long a big file takes.
+   */
+  async function settlementFile(date: string): Promise<SettlementFile> {
+    const what = 'settlement file';
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new DOMException('headers timed out', 'TimeoutError')), timeoutMs);
+    let response: Response;
+    try {
+      response = await doFetch(`${baseUrl}${API_PATH}/settlement_files/${encodeURIComponent(date)}`, {
+        headers: { Authorization: `Bearer ${acquirerKey}`, Accept: 'text/csv' },
+        signal: controller.signal,
+      });
+    } catch (err) {
+      throw toNetworkPspError(err, what);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (!response.ok) throw failureFromStatus(response.status, await readJsonIfAny(response), what);
+    if (!response.body) throw new PspError('bad_response', `sandbox card network: ${what} has no body`, true, response.status);
+    return {
+      lines: readSettlementCsv(response.body, 'sandbox card network'),
+      complete: response.headers.get('settlement-report-complete') !== 'false',
+    };
+  }
+
   return {
     name: 'sandbox_card',
     capabilities: SANDBOX_CARD_CAPABILITIES,
+    feeSchedule: SANDBOX_CARD_FEE_SCHEDULE,
+    settlementFile,
 
     async settlementReport(range: SettlementRange): Promise<SettlementLine[]> {
       const query = new URLSearchParams({ from: range.from.toISOString(), to: range.to.toISOString() });

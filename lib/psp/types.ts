@@ -146,6 +146,44 @@ export interface SettlementRange {
   to: Date;
 }
 
+/**
+ * One line of a PSP's daily settlement file (the acquirer's CSV, Stripe's balance transactions,
+ * M-Pesa's pulled transactions), as reconciliation stages it. Amounts are signed minor units: a
+ * refund's gross and net are negative; the fee is what the PSP kept (net = gross - fee).
+ */
+export interface ReportLine {
+  /** The PSP's id of this line: a line seen twice is a duplicate at the PSP. */
+  lineId: string;
+  type: 'charge' | 'refund' | 'chargeback' | 'fee_adjustment';
+  /** The PSP's id of our attempt (charge) or refund (the M-Pesa receipt number). */
+  pspReference: string | null;
+  /** Our idempotency key as the PSP knows it (the merchant reference), when the PSP echoes it. */
+  merchantReference: string | null;
+  grossMinor: number;
+  feeMinor: number;
+  netMinor: number;
+  /** Lower-case ISO 4217. */
+  currency: string;
+  bookedAt: Date;
+  /** When the PSP makes the funds available (pays them out). */
+  availableOn: Date;
+  payoutBatchId: string | null;
+  /** The payer's phone, for mobile money (matched with the receipt number). */
+  phone?: string | null;
+}
+
+/** A day's settlement file: the lines, streamed, and whether the day is over (final). */
+export interface SettlementFile {
+  lines: AsyncIterable<ReportLine>;
+  complete: boolean;
+}
+
+/** What the PSP charges us per line, by contract: the fee reconciliation expects on a charge. */
+export interface PspFeeSchedule {
+  percentBps: number;
+  fixedMinor: number;
+}
+
 export interface CardPspAdapter {
   readonly name: string;
   /**
@@ -155,6 +193,10 @@ export interface CardPspAdapter {
   readonly capabilities?: PspCapabilities;
   /** The PSP's settlement lines booked in the window (a missing implementation means "no report"). */
   settlementReport?(range: SettlementRange): Promise<SettlementLine[]>;
+  /** The PSP's settlement file for one UTC day (YYYY-MM-DD), streamed; never loaded whole. */
+  settlementFile?(date: string): Promise<SettlementFile>;
+  /** The fee the PSP charges by contract (reconciliation flags a line that differs). */
+  readonly feeSchedule?: PspFeeSchedule;
   /** The card behind a token, as `merchantId` may see it (another merchant's token is "no such token"). */
   retrieveCardToken(token: string, merchantId?: string): Promise<CardTokenInfo>;
   /**
@@ -319,6 +361,13 @@ export interface PaymentMethodAdapter {
   assertCanRefund?(refund: { amount: number; currency: string; amountCaptured: number }): void;
   retrieveRefund(refundReference: string): Promise<PspRefund>;
   settlementReport(range: SettlementRange): Promise<SettlementLine[]>;
+  /**
+   * The PSP's settlement file for one UTC day (YYYY-MM-DD), streamed line by line for
+   * reconciliation. A PspError "rejected" with not_supported: this method has no such report.
+   */
+  settlementFile(date: string): Promise<SettlementFile>;
+  /** The fee the PSP charges per charge line by contract; reconciliation flags a line that differs. */
+  readonly pspFeeSchedule: PspFeeSchedule;
   /**
    * Reads a stored (already verified) callback body into a hint about a payment; null when the
    * callback is about something else (a refund, a dispute). Never trusted on its own: resolve asks.

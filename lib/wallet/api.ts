@@ -34,6 +34,10 @@ const STRIPE_TYPES: Record<BalanceTransaction['type'], { type: string; reporting
   payout: { type: 'payout', reporting_category: 'payout' },
   // the transfer's arrival moves nothing of the merchant's (clearing -> bank): the payout's own line says it all
   payout_paid: { type: 'payout', reporting_category: 'payout' },
+  // reconciliation: matched lines settled (pending -> available), a PSP fee different from our schedule, a written-off exception
+  recon_settlement: { type: 'adjustment', reporting_category: 'other_adjustment' },
+  recon_fee_adjustment: { type: 'adjustment', reporting_category: 'fee' },
+  recon_write_off: { type: 'adjustment', reporting_category: 'other_adjustment' },
 };
 
 const DESCRIPTIONS: Record<BalanceTransaction['type'], string> = {
@@ -45,6 +49,9 @@ const DESCRIPTIONS: Record<BalanceTransaction['type'], string> = {
   reversal: 'Late payment given back to the customer',
   payout: 'Payout to the bank account',
   payout_paid: 'Payout arrived at the bank account',
+  recon_settlement: 'Settled by the PSP (matched in its settlement report): pending funds became available',
+  recon_fee_adjustment: "Fee corrected to the PSP's settlement report",
+  recon_write_off: 'Written off by an operator (reconciliation exception)',
 };
 
 /**

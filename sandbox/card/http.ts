@@ -7,7 +7,7 @@ import { setSandboxCallbackFaults } from './callbacks';
 import { invalidRequest, SandboxError } from './errors';
 import { getRefund, refundPayment } from './refunds';
 import { serializePayment, serializeRefund, serializeSettlementLine, serializeTokenForAcquirer, serializeTokenForBrowser } from './serialize';
-import { settlementLines } from './settlements';
+import { setSettlementFaults, settlementFile, settlementFileComplete, settlementLines, type SettlementFault } from './settlements';
 import { getToken, saveCardOnFile, tokenizeCard, type Account } from './tokenizer';
 
 /**
@@ -79,6 +79,60 @@ function settlementWindow(request: Request): { from: Date; to: Date } {
   if (from >= to) throw invalidRequest('parameter_invalid', 'Invalid to: it must be after from.', 'to');
   if (to.getTime() - from.getTime() > MAX_SETTLEMENT_WINDOW_MS) throw invalidRequest('parameter_invalid', 'Invalid to: the window is at most 92 days.', 'to');
   return { from, to };
+}
+
+const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD').refine((v) => !Number.isNaN(Date.parse(`${v}T00:00:00Z`)) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v), 'must be a real date');
+const reference = z.string().min(1).max(255);
+const settlementFaultsBody = z.object({
+  faults: z
+    .array(
+      z.discriminatedUnion('kind', [
+        z.object({ kind: z.enum(['missing_line', 'duplicate_line', 'late_line', 'currency_mismatch']), reference }),
+        z.object({ kind: z.enum(['fee_different', 'amount_different']), reference, delta_minor: z.number().int().min(-1_000_000).max(1_000_000).refine((d) => d !== 0, 'must not be 0') }),
+        z.object({ kind: z.literal('unknown_charge'), date: day, amount_minor: z.number().int().positive().max(Number.MAX_SAFE_INTEGER), currency: z.string().refine(isCurrency, 'unsupported currency') }),
+      ]),
+    )
+    .max(1_000),
+});
+
+function toSettlementFault(f: z.infer<typeof settlementFaultsBody>['faults'][number]): SettlementFault {
+  switch (f.kind) {
+    case 'fee_different':
+    case 'amount_different':
+      return { kind: f.kind, reference: f.reference, deltaMinor: f.delta_minor };
+    case 'unknown_charge':
+      return { kind: f.kind, date: f.date, amountMinor: f.amount_minor, currency: f.currency };
+    default:
+      return { kind: f.kind, reference: f.reference };
+  }
+}
+
+/** A settlement file as a streamed CSV body: rows go out as the database cursor yields them. */
+function settlementFileResponse(date: string): Response {
+  const complete = settlementFileComplete(date);
+  const lines = settlementFile(date);
+  const encoder = new TextEncoder();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = await lines.next();
+      if (next.done) controller.close();
+      else controller.enqueue(encoder.encode(next.value));
+    },
+    async cancel() {
+      await lines.return(undefined);
+    },
+  });
+  return new Response(body, {
+    status: 200,
+    headers: {
+      ...CORS_HEADERS,
+      'Content-Type': 'text/csv; charset=utf-8',
+      'Cache-Control': 'no-store',
+      'Content-Disposition': `attachment; filename="settlement-${date}.csv"`,
+      // false: the day is not over, this is the report so far
+      'Settlement-Report-Complete': String(complete),
+    },
+  });
 }
 
 function parseWith<T extends z.ZodType>(schema: T, body: Record<string, unknown>): z.infer<T> {
@@ -199,6 +253,23 @@ const ROUTES: readonly Route[] = [
     },
   },
   {
+    // The daily settlement file of the platform's account, as CSV (see settlements.ts).
+    method: 'GET',
+    path: /^settlement_files\/([^/]+)$/,
+    access: 'acquirer',
+    handle: async ({ params }) => settlementFileResponse(parseWith(z.object({ date: day }), { date: params[0] }).date),
+  },
+  {
+    // Switches the settlement file's faults for this process; each call states the whole set.
+    method: 'POST',
+    path: /^settlement_faults$/,
+    access: 'acquirer',
+    handle: async ({ body }) => {
+      const { faults } = parseWith(settlementFaultsBody, await body());
+      return { object: 'settlement_faults', faults: setSettlementFaults(faults.map(toSettlementFault)) };
+    },
+  },
+  {
     method: 'POST',
     path: /^payments\/([^/]+)\/3ds$/,
     access: 'cardholder',
@@ -302,7 +373,7 @@ async function dispatch(request: Request): Promise<Response> {
   }
   authorize(request, matched.route.access);
   const result = await matched.route.handle({ request, params: matched.params, body: bodyReader(request) });
-  return json(200, result);
+  return result instanceof Response ? result : json(200, result);
 }
 
 export async function handleSandboxCardRequest(request: Request): Promise<Response> {

@@ -6,3 +6,4 @@ export { SandboxError } from './errors';
 export type { PaymentWithCard } from './payment-store';
 export { findChallenge, returnUrlAfterChallenge, type ChallengeView } from './challenge';
 export { setSandboxCallbackFaults, type CallbackFaults } from './callbacks';
+export { setSettlementFaults, type SettlementFault } from './settlements';

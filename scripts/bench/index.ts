@@ -7,10 +7,11 @@ import { openBenchDatabase } from './database';
 import { e2eBenchmark } from './e2e';
 import { engineBenchmark } from './engine';
 import { ledgerBenchmark } from './ledger';
+import { reconcileBenchmark } from './reconcile';
 import { formatTable } from './stats';
 import type { Benchmark } from './types';
 
-export const BENCHMARKS: Benchmark[] = [ledgerBenchmark, engineBenchmark, e2eBenchmark];
+export const BENCHMARKS: Benchmark[] = [ledgerBenchmark, engineBenchmark, reconcileBenchmark, e2eBenchmark];
 
 function log(message: string): void {
   console.log(`[bench] ${message}`);

@@ -3,6 +3,7 @@ import type { CreatedOperator } from '@/lib/admin/operators';
 import type { PayoutRun } from '@/lib/payouts';
 import type { CreatedMerchant } from '@/lib/merchants';
 import { UsageError, parseStrict } from './args';
+import { parseReconcileCommand, RECONCILE_USAGE, type ReconcileCommand } from './reconcile-command';
 
 export const ADMIN_USAGE = `Usage: npm run admin -- <command>
 
@@ -22,6 +23,7 @@ Commands:
       Run the payout schedule now (what the 01:00 UTC cron does): pay each daily or weekly
       merchant its available balance for the current period, then book due bank transfers.
       Safe to repeat: one payout per merchant, currency and period.
+${RECONCILE_USAGE}
   help
       Show this help.
 
@@ -34,10 +36,12 @@ export type AdminCommand =
   | { kind: 'merchants-list'; json: boolean }
   | { kind: 'operators-create'; email: string; passwordStdin: boolean; json: boolean }
   | { kind: 'operators-list'; json: boolean }
-  | { kind: 'payouts-run'; json: boolean };
+  | { kind: 'payouts-run'; json: boolean }
+  | ReconcileCommand;
 
 /** Parses argv (after `admin.ts`); throws UsageError for anything it does not understand. */
 export function parseAdminCommand(argv: string[]): AdminCommand {
+  if (argv[0] === 'reconcile') return parseReconcileCommand(argv.slice(1));
   const { values, positionals } = parseStrict(argv, {
     name: { type: 'string' },
     email: { type: 'string' },

@@ -161,3 +161,24 @@ describe('routing by capabilities', () => {
     expect(plan.skipped).toContain('sandbox_card does not support CHF');
   });
 });
+
+describe('Stripe balance transactions as the day settlement file', () => {
+  it('streams the day page by page: charges by PaymentIntent, refunds by refund id, nothing else', async () => {
+    const adapter = createStripeAdapter({ secretKey: fake.secretKey, apiBase: fake.url, timeoutMs: 10_000 });
+    const dayStart = Math.floor(Date.UTC(2026, 1, 3) / 1000);
+    const txn = (i: number, type: string, amount: number, fee: number, source: unknown, at = dayStart + 60 + i): FakeBalanceTransaction =>
+      ({ id: `txn_day_${String(i).padStart(4, '0')}`, object: 'balance_transaction', type, amount, fee, net: amount - fee, currency: 'usd', source, created: at, available_on: dayStart + 2 * 86_400, status: 'pending' }) as FakeBalanceTransaction;
+    for (let i = 0; i < 150; i++) fake.balanceTransactions.push(txn(i, 'charge', 2_000, 88, `ch_day_${i}`));
+    fake.balanceTransactions.push(txn(150, 'payout', -50_000, 0, 'po_day'));
+    fake.balanceTransactions.push(txn(151, 'charge', 999, 59, 'ch_next_day', dayStart + 86_400 + 5)); // the next day
+
+    const file = await adapter.settlementFile!('2026-02-03');
+    expect(file.complete).toBe(true);
+    const lines = [];
+    for await (const line of file.lines) lines.push(line);
+    expect(lines).toHaveLength(150);
+    expect(lines.every((l) => l.type === 'charge' && l.grossMinor === 2_000 && l.feeMinor === 88 && l.netMinor === 1_912)).toBe(true);
+    expect(new Set(lines.map((l) => l.lineId)).size).toBe(150);
+    expect(lines.every((l) => l.bookedAt.getTime() >= dayStart * 1000 && l.bookedAt.getTime() < (dayStart + 86_400) * 1000)).toBe(true);
+  });
+});

@@ -119,6 +119,10 @@ export function darajaMethodAdapter(name: string, deps: DarajaMethodDeps): Payme
       refundByDaraja(deps, { paymentReference: pspReference, amountMinor: amount, refundKey: idempotencyKey }),
     retrieveRefund: (reference) => retrieveMpesaRefund(reference),
     settlementReport: (range) => deps.client().settlementReport(range),
+    // Pull Transactions is not wired into this client yet: reconciliation says so instead of guessing.
+    settlementFile: () => notSupported(name, 'a settlement file (Pull Transactions)'),
+    // Safaricom charges the paybill, not per transaction in the statement: no fee is expected.
+    pspFeeSchedule: { percentBps: 0, fixedMinor: 0 },
     parseCallback: stkCallbackHint,
   };
 }

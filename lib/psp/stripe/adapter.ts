@@ -10,6 +10,9 @@ import {
   type PspRefund,
   type SettlementLine,
   type SettlementRange,
+  type PspFeeSchedule,
+  type ReportLine,
+  type SettlementFile,
 } from '../types';
 import { STRIPE_CAPABILITIES, STRIPE_PSP } from './constants';
 import { networkErrorCode, requestNeverLeft } from '../network';
@@ -52,6 +55,34 @@ function paymentIntentOf(source: StripeBalanceTransaction['source']): string | u
   if (typeof pi === 'string') return pi;
   if (pi && typeof pi === 'object' && typeof (pi as { id?: unknown }).id === 'string') return (pi as { id: string }).id;
   return undefined;
+}
+
+/** Stripe's standard card pricing (2.9% + 30): what reconciliation expects it to keep per charge. */
+export const STRIPE_FEE_SCHEDULE: PspFeeSchedule = { percentBps: 290, fixedMinor: 30 };
+
+/**
+ * A balance transaction -> a line of the day's file for reconciliation: charges by their
+ * PaymentIntent (our attempt's pspReference), refunds by the refund's id (our refund's
+ * pspReference); payouts, Stripe's own fees and adjustments are not lines of ours to match.
+ */
+export function toReportLine(bt: StripeBalanceTransaction): ReportLine | undefined {
+  const type = SETTLEMENT_TYPES[bt.type];
+  if (type !== 'charge' && type !== 'refund') return undefined;
+  const source = bt.source;
+  const sourceId = typeof source === 'string' ? source : (source?.id ?? null);
+  return {
+    lineId: bt.id,
+    type,
+    pspReference: type === 'charge' ? (paymentIntentOf(source) ?? null) : sourceId,
+    merchantReference: null,
+    grossMinor: bt.amount,
+    feeMinor: bt.fee,
+    netMinor: bt.net,
+    currency: bt.currency,
+    bookedAt: new Date(bt.created * 1000),
+    availableOn: new Date(bt.available_on * 1000),
+    payoutBatchId: null,
+  };
 }
 
 /** A balance transaction -> a settlement line, or undefined for a type we do not reconcile. */
@@ -192,6 +223,27 @@ export function createStripeAdapter(options: StripeAdapterOptions = {}): CardPsp
   return {
     name: STRIPE_PSP,
     capabilities: STRIPE_CAPABILITIES,
+
+    feeSchedule: STRIPE_FEE_SCHEDULE,
+
+    // The day's balance transactions, a page at a time as reconciliation stages them (the SDK's
+    // auto-pagination), so a busy day is never held whole. Final once the UTC day is over.
+    async settlementFile(date: string): Promise<SettlementFile> {
+      const start = Date.parse(`${date}T00:00:00Z`);
+      const created = { gte: Math.floor(start / 1000), lt: Math.floor(start / 1000) + 86_400 };
+      const list = stripe().balanceTransactions.list({ created, limit: 100, expand: ['data.source'] });
+      async function* lines(): AsyncGenerator<ReportLine> {
+        try {
+          for await (const bt of list) {
+            const line = toReportLine(bt);
+            if (line) yield line;
+          }
+        } catch (err) {
+          throw toPspError(err, 'settlement file');
+        }
+      }
+      return { lines: lines(), complete: start + 86_400_000 <= Date.now() };
+    },
 
     // A read: safe to retry. The window [from, to) goes to Stripe in whole seconds (its `created`).
     async settlementReport(range: SettlementRange): Promise<SettlementLine[]> {

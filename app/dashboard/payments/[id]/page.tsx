@@ -6,11 +6,13 @@ import { ActionForm } from '@/components/dashboard/action-form';
 import formStyles from '@/components/dashboard/forms.module.css';
 import { RefundForm } from '@/components/dashboard/refund-form';
 import { StatusBadge } from '@/components/dashboard/status-badge';
+import { SettlementPanel } from '@/components/dashboard/settlement-panel';
 import { DataTable } from '@/components/dashboard/ui/data-table';
 import { Stat, StatGrid } from '@/components/dashboard/ui/stat-grid';
 import { can } from '@/lib/auth/permissions';
 import { minorToMajorString } from '@/lib/dashboard/amounts';
 import { getMerchantPaymentDetail } from '@/lib/dashboard/payments';
+import { getPaymentSettlement } from '@/lib/reconciliation';
 import { formatMoney } from '@/lib/money';
 import { CANCELABLE_STATUSES } from '@/lib/payments/state-machine';
 import { RISK_REASON_MESSAGES } from '@/lib/risk/rules';
@@ -263,6 +265,11 @@ export default async function PaymentDetailPage({ params }: { params: Promise<{ 
             ]}
           />
         )}
+      </section>
+
+      <section className={styles.card} aria-labelledby="settlement" data-testid="payment-settlement">
+        <h2 id="settlement">Settlement</h2>
+        <SettlementPanel settlement={await getPaymentSettlement(user.merchantId, id)} />
       </section>
 
       <section className={styles.card} aria-labelledby="disputes" data-testid="payment-disputes">

@@ -1,0 +1,170 @@
+import { and, eq, sql } from 'drizzle-orm';
+import { getDb } from '@/db/client';
+import { paymentAttempts, reconLines } from '@/db/schema';
+import { bank } from '@/lib/ledger/accounts';
+import { post } from '@/lib/ledger/post';
+import { transfer } from '@/lib/ledger/posting-rules';
+import { formatMoney, parseCurrency } from '@/lib/money';
+import { lockPaymentIntent } from '@/lib/payments/intents';
+import { markReversalOwed, reverseOwedAttempt } from '@/lib/payments/late-success';
+import { pspCost } from './accounts';
+import { settleDueLines, type SettleResult } from './settle';
+
+/**
+ * Healing: what reconciliation corrects on its own, each action once, with the report line as
+ * evidence (a new ledger entry or a payment timeline event; nothing is edited). What it cannot
+ * heal becomes an exception for a person (raiseExceptions).
+ */
+
+/** Heal actions that count as "healed" in a run's summary (settling a matched line is not a repair). */
+export const HEAL_ACTIONS = ['fee_adjusted', 'reversal_owed', 'reversed_at_psp', 'already_reversed', 'late_cleared'] as const;
+
+type LineRow = {
+  line_id: string;
+  line_no: number;
+  psp_reference: string | null;
+  merchant_id: string;
+  payment_intent_id: string;
+  attempt_id: string;
+  currency: string;
+  gross_minor: string;
+  fee_minor: string;
+  expected_fee: string;
+  booked_at: Date;
+};
+
+async function linesToHeal(runId: string, where: ReturnType<typeof sql>): Promise<LineRow[]> {
+  return getDb().execute<LineRow>(sql`
+    select line_id, line_no, psp_reference, merchant_id, payment_intent_id, attempt_id, currency, gross_minor::text, fee_minor::text,
+           coalesce(ours->>'expected_fee', '0') as expected_fee, booked_at
+      from recon_lines where run_id = ${runId} and heal_action is null and ${where}
+     order by line_no`);
+}
+
+async function markHealed(runId: string, lineNo: number, action: (typeof HEAL_ACTIONS)[number]): Promise<void> {
+  await getDb()
+    .update(reconLines)
+    .set({ healAction: action, healedAt: new Date() })
+    .where(and(eq(reconLines.runId, runId), eq(reconLines.lineNo, lineNo)));
+}
+
+/**
+ * fee_mismatch: settlement books the fee the PSP's contract says; the difference the PSP actually
+ * kept is a correction between our bank (what it really paid in) and PSP costs, so the ledger
+ * equals the PSP's numbers. The merchant's pricing does not change. Once per PSP line (event id).
+ */
+async function adjustFees(runId: string, psp: string): Promise<number> {
+  let healed = 0;
+  for (const line of await linesToHeal(runId, sql`outcome = 'fee_mismatch'`)) {
+    const currency = parseCurrency(line.currency);
+    const diff = Number(line.fee_minor) - Number(line.expected_fee);
+    const cost = pspCost(psp, currency);
+    await post(getDb(), {
+      kind: 'recon_fee_adjustment',
+      eventId: `recon-fee:${psp}:${line.line_id}`,
+      merchantId: line.merchant_id,
+      currency,
+      lines: diff > 0 ? transfer(cost, bank(currency), diff) : transfer(bank(currency), cost, -diff),
+      description: `${psp} line ${line.line_id} (${line.psp_reference}): fee ${formatMoney(Number(line.fee_minor), currency)}, contract ${formatMoney(Number(line.expected_fee), currency)}`,
+    });
+    await markHealed(runId, line.line_no, 'fee_adjusted');
+    healed += 1;
+  }
+  return healed;
+}
+
+/**
+ * missing_here on an attempt we show as failed: the PSP took the customer's money for a payment
+ * that did not happen, so it is given back at the PSP (void or refund through the adapter, with
+ * the attempt's reversal key: applied once) and recorded on the payment's timeline
+ * (payment_intent.late_success_reversed). The attempt becomes reversal_pending under the intent's
+ * lock first, so the sweep (reverse-late-successes) finishes it if the PSP is unreachable now.
+ */
+async function reverseChargesWeFailed(runId: string, psp: string): Promise<number> {
+  let healed = 0;
+  const lines = await linesToHeal(runId, sql`outcome = 'missing_here' and type = 'charge' and attempt_id is not null`);
+  for (const line of lines) {
+    const owed = await getDb().transaction(async (tx) => {
+      await lockPaymentIntent(tx, line.merchant_id, line.payment_intent_id);
+      const [attempt] = await tx.select().from(paymentAttempts).where(eq(paymentAttempts.id, line.attempt_id));
+      if (!attempt) return 'none' as const;
+      if (attempt.status === 'reversal_pending' || attempt.status === 'reversed') return 'already' as const;
+      if (attempt.status !== 'failed' || !line.psp_reference) return 'none' as const;
+      const amount = formatMoney(Number(line.gross_minor), parseCurrency(line.currency));
+      const reason = `Reconciliation: ${psp}'s settlement line ${line.line_id} shows ${amount} charged for this failed attempt; it is given back.`;
+      await markReversalOwed(tx, attempt, line.psp_reference, reason);
+      await tx
+        .update(reconLines)
+        .set({ healAction: 'reversal_owed', healedAt: new Date() })
+        .where(and(eq(reconLines.runId, runId), eq(reconLines.lineNo, line.line_no)));
+      return 'owed' as const;
+    });
+    if (owed === 'already') await markHealed(runId, line.line_no, 'already_reversed');
+    if (owed !== 'owed') continue;
+    healed += 1;
+    if ((await reverseOwedAttempt(line.attempt_id)) === 'reversed') await markHealed(runId, line.line_no, 'reversed_at_psp');
+  }
+  return healed;
+}
+
+/** A late line clears the missing_at_psp exception its absence raised on an earlier day. */
+async function clearLateLines(runId: string, psp: string): Promise<number> {
+  const rows = await getDb().execute<{ line_no: number }>(sql`
+    with late as (
+      select line_no, line_id, coalesce(attempt_id, refund_id) as subject from recon_lines
+       where run_id = ${runId} and outcome = 'late' and heal_action is null
+    ),
+    cleared as (
+      update recon_exceptions x set status = 'resolved', resolved_by = 'reconciliation', resolved_at = now(),
+             note = 'Reported late: ' || late.line_id || ' came in a later settlement file.'
+        from late where x.psp = ${psp} and x.kind = 'missing_at_psp' and x.subject = late.subject and x.status = 'open'
+      returning late.line_no
+    )
+    update recon_lines l set heal_action = 'late_cleared', healed_at = now()
+      from cleared where l.run_id = ${runId} and l.line_no = cleared.line_no
+    returning l.line_no`);
+  return rows.length;
+}
+
+/**
+ * Everything not healed becomes one open exception per thing (the PSP line, or our attempt or
+ * refund the PSP did not report), with the line and our records side by side. Set-based.
+ */
+async function raiseExceptions(runId: string): Promise<void> {
+  await getDb().execute(sql`
+    insert into recon_exceptions (id, psp, run_id, kind, subject, merchant_id, payment_intent_id, amount_minor, currency, evidence)
+    select 'rex_' || substr(encode(sha256(convert_to(l.psp || '|' || l.outcome || '|' || s.subject, 'UTF8')), 'hex'), 1, 24),
+           l.psp, l.run_id, l.outcome, s.subject, l.merchant_id, l.payment_intent_id, l.gross_minor, l.currency,
+           jsonb_build_object(
+             'line', case when l.line_no is null then null else jsonb_build_object(
+               'line_id', l.line_id, 'type', l.type, 'psp_reference', l.psp_reference, 'merchant_reference', l.merchant_reference,
+               'gross', l.gross_minor, 'fee', l.fee_minor, 'net', l.net_minor, 'currency', l.currency, 'booked_at', l.booked_at,
+               'available_on', l.available_on, 'payout_batch_id', l.payout_batch_id, 'line_no', l.line_no) end,
+             'ours', l.ours, 'attempt', l.attempt_id, 'refund', l.refund_id, 'payment_intent', l.payment_intent_id)
+      from recon_lines l
+      cross join lateral (select case when l.outcome = 'duplicate_at_psp' then l.line_id || '#' || l.line_no
+                                      else coalesce(l.line_id, l.attempt_id, l.refund_id) end as subject) s
+     where l.run_id = ${runId} and l.heal_action is null
+       and l.outcome in ('amount_mismatch', 'currency_mismatch', 'duplicate_at_psp', 'missing_here', 'missing_at_psp')
+    on conflict (psp, kind, subject) do nothing`);
+}
+
+export interface HealResult {
+  healed: number;
+  settled: SettleResult;
+}
+
+/** Runs every healing step of a run; each is idempotent, so a re-run repeats only what is unfinished. */
+export async function healRun(runId: string, psp: string, now: Date = new Date()): Promise<HealResult> {
+  await reverseChargesWeFailed(runId, psp);
+  await adjustFees(runId, psp);
+  await clearLateLines(runId, psp);
+  const settled = await settleDueLines(runId, psp, now);
+  await raiseExceptions(runId);
+  const [row] = await getDb().execute<{ healed: number }>(sql`
+    select count(*)::int as healed from recon_lines
+     where run_id = ${runId} and heal_action in ('fee_adjusted', 'reversal_owed', 'reversed_at_psp', 'already_reversed', 'late_cleared')`);
+  const healed = row?.healed ?? 0;
+  await getDb().execute(sql`update recon_runs set healed = ${healed}, healed_at = now() where id = ${runId}`);
+  return { healed, settled };
+}
