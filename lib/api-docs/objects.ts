@@ -171,6 +171,23 @@ export const dispute = z
   })
   .meta({ id: 'Dispute' });
 
+export const payout = z
+  .looseObject({
+    id: id('po'),
+    object: z.literal('payout'),
+    amount,
+    arrival_date: unix,
+    automatic: z.boolean(),
+    balance_transaction: z.string().nullable(),
+    created: unix,
+    currency,
+    destination: z.string(),
+    method: z.literal('standard'),
+    status: z.enum(['in_transit', 'paid', 'failed']),
+    type: z.literal('bank_account'),
+  })
+  .meta({ id: 'Payout' });
+
 export const deadLetter = z.looseObject({ id: z.string(), object: z.literal('dead_letter') }).meta({ id: 'DeadLetter' });
 
 export const paymentMethod = z

@@ -36,6 +36,7 @@ import {
 } from '@/lib/payments/intents';
 import { createRefundBody, listRefundsQuery, updateRefundBody } from '@/lib/refunds';
 import { searchParams } from '@/lib/search';
+import { listPayoutsQuery } from '@/lib/payouts';
 import { listBalanceTransactionsQuery } from '@/lib/wallet/api';
 import { createWebhookEndpointBody, updateWebhookEndpointBody } from '@/lib/webhooks/endpoints';
 import * as objects from './objects';
@@ -96,6 +97,8 @@ export const API_OPERATIONS: ApiOperation[] = [
   op('GET', '/v1/balance_transactions', 'Balance', 'List balance transactions', { query: listBalanceTransactionsQuery, response: objects.list(objects.balanceTransaction) }),
   op('GET', '/v1/balance_transactions/{id}', 'Balance', 'Retrieve a balance transaction', { response: objects.balanceTransaction }),
   // Disputes
+  op('GET', '/v1/payouts', 'Payouts', 'List payouts', { query: listPayoutsQuery, response: objects.list(objects.payout), description: 'Payouts of the available balance to the merchant\'s bank account (filter by status).' }),
+  op('GET', '/v1/payouts/{id}', 'Payouts', 'Retrieve a payout', { response: objects.payout }),
   op('GET', '/v1/disputes', 'Disputes', 'List disputes', { query: listDisputesQuery, response: objects.list(objects.dispute) }),
   op('GET', '/v1/disputes/{id}', 'Disputes', 'Retrieve a dispute', { response: objects.dispute }),
   // Events and webhook endpoints

@@ -73,7 +73,8 @@ const eventsOf = (aggregateId: string, type: string) =>
   getDb()
     .select()
     .from(outboxEvents)
-    .where(and(eq(outboxEvents.aggregateId, aggregateId), eq(outboxEvents.type, type)));
+    .where(and(eq(outboxEvents.aggregateId, aggregateId), eq(outboxEvents.type, type)))
+    .orderBy(outboxEvents.seq);
 
 /** Pays the whole Utility account out by B2C (the test's own Daraja call), so the next payout is short. */
 async function drainUtilityAccount() {
@@ -110,8 +111,12 @@ describe('M-Pesa refunds', () => {
     // the customer's phone got the reversal SMS naming the original receipt
     const sms = (await phoneState(world.app, paid.phone)).messages.map((m) => m.body);
     expect(sms.some((b) => b.includes(mpesa.receiptNumber!) && b.includes(mpesa.originalReceipt!) && /reversed/.test(b))).toBe(true);
-    // the Result (a hint) is on the refund's timeline before the outcome
-    expect(await eventsOf(created.id, 'refund.updated')).toHaveLength(1);
+    // the Result (a hint) is on the refund's timeline before the outcome; Stripe's refund.updated
+    // then announces the status change itself
+    const updates = (await eventsOf(created.id, 'refund.updated')).map((e) => e.data as { psp_notice?: unknown; previous_attributes?: { status?: string } });
+    expect(updates).toHaveLength(2);
+    expect(updates[0]?.psp_notice).toBeTruthy();
+    expect(updates[1]?.previous_attributes?.status).toBe('pending');
     expect(await eventsOf(created.id, 'refund.succeeded')).toHaveLength(1);
     await world.settle(async () => ((await kesBalance(api)) === before - 150_000 ? true : undefined));
     await assertPaymentInvariants(paid.paymentIntentId);

@@ -168,7 +168,8 @@ describe('PaymentIntents through the official SDK', () => {
 
 describe("Stripe.js's retrieve: publishable key and client secret", () => {
   it('reads the intent with its client secret, shows the browser its part only, and refuses without or with a wrong secret', async () => {
-    const pi = await stripe.paymentIntents.create({ amount: 1900, currency: 'usd', metadata: { internal: 'yes' }, customer: 'cus_0123456789abcdef' });
+    const customer = await stripe.customers.create({ email: 'browser@example.test' });
+    const pi = await stripe.paymentIntents.create({ amount: 1900, currency: 'usd', metadata: { internal: 'yes' }, customer: customer.id });
     const browser = s.client(s.merchant.merchant.publishableKey);
     const seen = await browser.paymentIntents.retrieve(pi.id, { client_secret: pi.client_secret! });
     expect(seen).toMatchObject({ id: pi.id, amount: 1900, status: 'requires_payment_method', client_secret: pi.client_secret });
