@@ -13,7 +13,6 @@ import { assertConfirmable, beginAttempt, type BeginAttemptInput } from './begin
 import { awaitPspAnswer } from './stranded';
 import type { ConfirmParams } from './confirm-params';
 import { getPaymentIntent, lockPaymentIntent } from './intents';
-import { CONFIRMABLE_STATUSES } from './state-machine';
 import { transitionLockedAttempt, transitionPaymentIntent } from './transition';
 
 export { confirmPaymentIntentBody, confirmParams, paymentMethodDataParam, type ConfirmParams } from './confirm-params';

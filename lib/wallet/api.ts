@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { oneCursor, pageParams, pageQuery } from '@/lib/pagination';
+import { oneCursor, pageParams } from '@/lib/pagination';
 import { getMerchantPayout } from '@/lib/payouts/api';
 import { getBalances, getBalanceTransaction, listBalanceTransactions, type BalanceTransaction } from './balances';
 
