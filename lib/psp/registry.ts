@@ -38,6 +38,11 @@ const NO_METHOD_CAPABILITIES: PaymentMethodCapabilities = { ...NO_CAPABILITIES, 
 
 export const isRegisteredPsp = (name: string): name is PaymentMethodPspName => Object.hasOwn(REGISTRY, name);
 
+/** The payment method type a registered PSP charges (card, mpesa), null for an unknown name. */
+export function methodOfPsp(name: string): PaymentMethodType | null {
+  return isRegisteredPsp(name) ? (REGISTRY[name] as RegistryEntry).method : null;
+}
+
 /** The PSPs that take a payment method, in the default order (used when a merchant saved none). */
 export function pspsForMethod(method: PaymentMethodType): PaymentMethodPspName[] {
   return (Object.keys(REGISTRY) as PaymentMethodPspName[]).filter((name) => (REGISTRY[name] as RegistryEntry).method === method);

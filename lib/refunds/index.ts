@@ -11,7 +11,7 @@ import { byCreation, keysetPage, listObject, oneCursor, pageParams } from '@/lib
 import { captureEventOf, ensureCapturePosted, recordRefund } from '@/lib/ledger';
 import { assertValidAmount, formatMoney, parseCurrency } from '@/lib/money';
 import { getPaymentIntent } from '@/lib/payments/intents';
-import { getPaymentMethodAdapter, paymentMethodCapabilities } from '@/lib/psp/registry';
+import { getPaymentMethodAdapter, methodOfPsp, paymentMethodCapabilities } from '@/lib/psp/registry';
 import { PspError, type PspRefund } from '@/lib/psp/types';
 import { refundedAmounts } from './amounts';
 import { retrieveChargeJson } from '@/lib/api-objects/charge';
@@ -62,7 +62,19 @@ export function serializeRefund(r: Refund, chargeId: string | null = chargeIdOfR
     receipt_number: null,
     status: r.status,
     failure_reason: r.failureReason,
+    destination_details: destinationDetails(r),
   };
+}
+
+/**
+ * Stripe's destination_details: where the money went back and the PSP's reference for it (for
+ * M-Pesa, our extension, the receipt of the reversal or B2C payout the customer's SMS names).
+ */
+function destinationDetails(r: Refund) {
+  const type = methodOfPsp(r.psp);
+  if (!type) return null;
+  const reference = r.pspReference ? { reference: r.pspReference, reference_status: r.status === 'succeeded' ? 'available' : 'pending' } : { reference: null, reference_status: 'unavailable' };
+  return { type, [type]: { ...reference, reference_type: type === 'mpesa' ? 'mpesa_receipt' : 'psp_refund_id' } };
 }
 
 async function succeededAttempt(db: DbOrTx, pi: PaymentIntent) {

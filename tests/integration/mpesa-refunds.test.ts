@@ -108,6 +108,8 @@ describe('M-Pesa refunds', () => {
     expect(mpesa.statusConversationId).toBeTruthy();
     expect(mpesa.receiptNumber).toMatch(/^[A-Z0-9]{10}$/);
     expect(row.pspReference).toBe(mpesa.receiptNumber);
+    // the API's refund names the reversal's receipt, as the customer's SMS does
+    expect(done.destination_details).toEqual({ type: 'mpesa', mpesa: { reference: mpesa.receiptNumber, reference_status: 'available', reference_type: 'mpesa_receipt' } });
     // the customer's phone got the reversal SMS naming the original receipt
     const sms = (await phoneState(world.app, paid.phone)).messages.map((m) => m.body);
     expect(sms.some((b) => b.includes(mpesa.receiptNumber!) && b.includes(mpesa.originalReceipt!) && /reversed/.test(b))).toBe(true);

@@ -1,5 +1,9 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { and, eq } from 'drizzle-orm';
+import { getDb } from '@/db/client';
+import { outboxEvents } from '@/db/schema';
+import { ensureCapturePosted } from '@/lib/ledger/capture';
 import { expectStripeFields } from './required-fields';
 import { startStripeApp, type StripeApp } from './stripe-app';
 
@@ -146,6 +150,23 @@ describe('PaymentIntents through the official SDK', () => {
       expect((err as Stripe.errors.StripeError).message).toMatch(/cannot be expanded/);
       expect((err as Stripe.errors.StripeError).param).toBe('expand[0]');
     }
+  });
+
+  it("expands a charge's balance_transaction once the capture is posted", async () => {
+    const pi = await stripe.paymentIntents.create({ amount: 2500, currency: 'usd', confirm: true, payment_method: 'pm_card_visa' });
+    const before = await stripe.charges.retrieve(pi.latest_charge as string, { expand: ['balance_transaction'] });
+    expect(before.balance_transaction).toBeNull();
+    // what the ledger-post-capture consumer does with the payment_intent.succeeded event
+    const [succeeded] = await getDb()
+      .select({ id: outboxEvents.id })
+      .from(outboxEvents)
+      .where(and(eq(outboxEvents.aggregateId, pi.id), eq(outboxEvents.type, 'payment_intent.succeeded')));
+    await ensureCapturePosted(getDb(), succeeded!.id);
+    const after = await stripe.charges.retrieve(pi.latest_charge as string, { expand: ['balance_transaction'] });
+    const txn = after.balance_transaction as Stripe.BalanceTransaction;
+    expect(txn).toMatchObject({ object: 'balance_transaction', amount: 2500, currency: 'usd', type: 'charge', source: pi.id });
+    expect(txn.net).toBe(txn.amount - txn.fee);
+    expect(await stripe.balanceTransactions.retrieve(txn.id)).toEqual(txn);
   });
 
   it('lists by created range, customer and ending_before, and auto-paginates', async () => {
