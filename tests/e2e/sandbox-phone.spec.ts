@@ -1,6 +1,7 @@
 import { constants, publicEncrypt, randomUUID, X509Certificate } from 'node:crypto';
 import type { APIRequestContext } from '@playwright/test';
 import { darajaAccessToken } from './daraja-access';
+import { DemoApi } from './demo-api';
 import { expect, test } from './fixtures';
 import { expectAccessibleAndNarrow } from './pages/mpesa-pages';
 import { PhonePayBill } from './pages/sandbox-phone-pages';
@@ -66,15 +67,24 @@ async function daraja(request: APIRequestContext) {
 }
 
 test.describe('the simulated phone', () => {
-  test('pays a bill, then shows the payout and the reversal SMS it receives', async ({ page, request }) => {
+  test('pays a bill, then shows the payout and the reversal SMS it receives', async ({ page, request, baseURL }) => {
+    // paykit validates every bill paid to its shortcode (C2B validation URL, registered at start):
+    // the account must be a checkout session's, so take one from a KES pay page
+    const session = await new DemoApi(request).session(baseURL!, { amount: 75_000, currency: 'kes' });
+    const payPage = await page.context().newPage();
+    await payPage.goto(`/pay/${session.id}`);
+    await payPage.getByTestId('pay-method-paybill').click();
+    const account = (await payPage.getByTestId('paybill-account-number').textContent())!.trim();
+    await payPage.close();
+
     const msisdn = uniqueMsisdn();
     const phone = new PhonePayBill(page);
     await phone.goto(msisdn);
-    await phone.pay(SHORTCODE, 'INV-2001', '750', '1234');
+    await phone.pay(SHORTCODE, account, '750', '1234');
     await expect(phone.result).toContainText('Confirmed');
     const receipt = (await phone.result.textContent())!.trim().split(' ')[0]!;
     await expect(phone.messages.first()).toContainText(`${receipt} Confirmed. Ksh750.00 sent to`);
-    await expect(phone.messages.first()).toContainText('for account INV-2001');
+    await expect(phone.messages.first()).toContainText(`for account ${account}`);
 
     const api = await daraja(request);
     await api.payout(msisdn, 120);
