@@ -7,6 +7,7 @@ import { PspError, type PspRefund } from '@/lib/psp/types';
 import { DarajaError, type DarajaClient } from './client';
 import { darajaInitiator } from './credential';
 import { centsFromDaraja, type ResultUrls } from './org-client';
+import { findC2bPayment } from './paybill';
 import { refundFailureReason, type DarajaResult } from './results';
 import { findMpesaByCheckoutRequestId } from './store';
 
@@ -54,11 +55,13 @@ function answer(row: MpesaRefund): PspRefund {
   return {
     // the M-Pesa receipt of the reversal or payout once there is one; before, our request's id
     pspReference: row.receiptNumber ?? row.originatorConversationId ?? '',
-    paymentReference: row.attemptId,
+    paymentReference: row.attemptId ?? row.originalReceipt ?? '',
     status: row.outcome ?? 'pending',
     amount: row.amountMinor,
     currency: 'kes',
-    ...(row.outcome === 'failed' ? { failureReason: row.failureReason ?? refundFailureReason(row.resultCode, row.resultDesc) } : {}),
+    ...(row.outcome === 'failed'
+      ? { failureReason: row.failureReason ?? refundFailureReason(row.resultCode, row.resultDesc) }
+      : {}),
   };
 }
 
@@ -67,7 +70,7 @@ async function recordRefund(paymentReference: string, amountMinor: number, refun
   const existing = await findMpesaRefund(refundKey);
   if (existing) return existing;
   const payment = await findMpesaByCheckoutRequestId(paymentReference);
-  if (!payment) throw new PspError('rejected', `M-Pesa: no payment ${paymentReference} to refund`, false);
+  if (!payment) return recordPaybillReturn(paymentReference, amountMinor, refundKey);
   const { mpesa } = payment;
   // M-Pesa reverses whole receipts only; without the receipt (its callback was lost) the payer is paid back by B2C
   const kind = amountMinor === mpesa.amountMinor && mpesa.receiptNumber ? 'reversal' : 'b2c';
@@ -82,6 +85,23 @@ async function recordRefund(paymentReference: string, amountMinor: number, refun
       originalReceipt: kind === 'reversal' ? mpesa.receiptNumber : null,
       originatorConversationId: kind === 'b2c' ? randomUUID() : null,
     })
+    .onConflictDoNothing();
+  return (await findMpesaRefund(refundKey))!;
+}
+
+/**
+ * The return of a verified Paybill receipt that paid nothing (its row is unmatched/returning): a
+ * Reversal of the whole receipt, with no attempt behind it. Never for an applied receipt (that
+ * money paid a session and is refunded like any payment, by the refund flow and its ledger).
+ */
+async function recordPaybillReturn(receipt: string, amountMinor: number, refundKey: string): Promise<MpesaRefund> {
+  const c2b = await findC2bPayment(receipt);
+  if (!c2b || !['unmatched', 'returning'].includes(c2b.status))
+    throw new PspError('rejected', `M-Pesa: no payment ${receipt} to refund`, false);
+  if (amountMinor !== c2b.amountMinor) throw new PspError('rejected', `M-Pesa reverses the whole receipt ${receipt} only`, false);
+  await getDb()
+    .insert(mpesaRefunds)
+    .values({ refundKey, attemptId: null, kind: 'reversal', amountMinor, phone: c2b.msisdn, originalReceipt: c2b.transId })
     .onConflictDoNothing();
   return (await findMpesaRefund(refundKey))!;
 }
@@ -109,7 +129,14 @@ async function sendRequest(deps: DarajaRefundDeps, row: MpesaRefund): Promise<Mp
             remarks: REMARKS,
             occasion,
           })
-        : await client.org.reversal({ ...urls, initiator, transactionId: row.originalReceipt!, amount: row.amountMinor / 100, remarks: REMARKS, occasion });
+        : await client.org.reversal({
+            ...urls,
+            initiator,
+            transactionId: row.originalReceipt!,
+            amount: row.amountMinor / 100,
+            remarks: REMARKS,
+            occasion,
+          });
     await update(row.refundKey, {
       originatorConversationId: ack.originatorConversationId,
       conversationId: ack.conversationId,
@@ -176,7 +203,10 @@ async function byIds(column: 'request' | 'status', result: DarajaResult): Promis
     .from(mpesaRefunds)
     .where(
       column === 'request'
-        ? and(eq(mpesaRefunds.originatorConversationId, result.originatorConversationId), eq(mpesaRefunds.conversationId, result.conversationId))
+        ? and(
+            eq(mpesaRefunds.originatorConversationId, result.originatorConversationId),
+            eq(mpesaRefunds.conversationId, result.conversationId),
+          )
         : and(
             eq(mpesaRefunds.statusOriginatorConversationId, result.originatorConversationId),
             eq(mpesaRefunds.statusConversationId, result.conversationId),
@@ -186,12 +216,19 @@ async function byIds(column: 'request' | 'status', result: DarajaResult): Promis
 }
 
 /** What a verified Transaction Status Result says about the refund; null: nothing definite yet. */
-function verifiedOutcome(row: MpesaRefund, result: DarajaResult): Pick<MpesaRefund, 'outcome' | 'receiptNumber' | 'failureReason'> | null {
+function verifiedOutcome(
+  row: MpesaRefund,
+  result: DarajaResult,
+): Pick<MpesaRefund, 'outcome' | 'receiptNumber' | 'failureReason'> | null {
   if (result.queueTimeout) return null;
   if (result.resultCode === '404')
     // never processed: a queue timeout of the request itself, confirmed by "not found"
     return row.queueTimedOutAt
-      ? { outcome: 'failed', receiptNumber: null, failureReason: 'M-Pesa timed out the refund request before processing it; nothing was paid. Refund again.' }
+      ? {
+          outcome: 'failed',
+          receiptNumber: null,
+          failureReason: 'M-Pesa timed out the refund request before processing it; nothing was paid. Refund again.',
+        }
       : null;
   if (result.resultCode !== '0') return null;
   const status = result.parameters.get('TransactionStatus');
@@ -206,9 +243,14 @@ function verifiedOutcome(row: MpesaRefund, result: DarajaResult): Pick<MpesaRefu
   }
   if (status === 'Failed') {
     // R000001: the receipt is reversed already (by this refund's first, unacknowledged request): the money went back
-    if (row.kind === 'reversal' && row.resultCode === 'R000001') return { outcome: 'succeeded', receiptNumber: null, failureReason: null };
+    if (row.kind === 'reversal' && row.resultCode === 'R000001')
+      return { outcome: 'succeeded', receiptNumber: null, failureReason: null };
     const code = result.parameters.get('ResultCode') || row.resultCode;
-    return { outcome: 'failed', receiptNumber: null, failureReason: refundFailureReason(code ?? null, result.parameters.get('ReasonType') ?? row.resultDesc) };
+    return {
+      outcome: 'failed',
+      receiptNumber: null,
+      failureReason: refundFailureReason(code ?? null, result.parameters.get('ReasonType') ?? row.resultDesc),
+    };
   }
   return null;
 }
@@ -226,7 +268,12 @@ export async function applyDarajaRefundResult(deps: DarajaRefundDeps, result: Da
         .set(
           result.queueTimeout
             ? { queueTimedOutAt: new Date(), updatedAt: new Date() }
-            : { resultCode: result.resultCode, resultDesc: result.resultDesc, resultTransactionId: result.transactionId, updatedAt: new Date() },
+            : {
+                resultCode: result.resultCode,
+                resultDesc: result.resultDesc,
+                resultTransactionId: result.transactionId,
+                updatedAt: new Date(),
+              },
         )
         .where(and(eq(mpesaRefunds.refundKey, request.refundKey), isNull(mpesaRefunds.outcome)));
       await askTransactionStatus(deps, request);
