@@ -7,7 +7,7 @@ import { PspError, type PspRefund } from '@/lib/psp/types';
 import { DarajaError, type DarajaClient } from './client';
 import { darajaInitiator } from './credential';
 import { centsFromDaraja, type ResultUrls } from './org-client';
-import { findC2bPayment } from './paybill';
+import { findC2bPayment, pullMovements } from './paybill';
 import { refundFailureReason, type DarajaResult } from './results';
 import { findMpesaByCheckoutRequestId } from './store';
 
@@ -19,7 +19,9 @@ import { findMpesaByCheckoutRequestId } from './store';
  * - the mpesa_refunds row is written before anything is sent, keyed by the refund's key;
  * - B2C carries its own OriginatorConversationID, which Daraja pays once;
  * - an acknowledged request is never sent again: Transaction Status is asked instead;
- * - a reversal whose acknowledgement was lost is sent again: M-Pesa reverses a receipt once (R000001).
+ * - a reversal whose acknowledgement was lost is sent again: M-Pesa reverses a receipt once, and
+ *   the repeat's R000001 ("already reversed") is settled only by finding the reversal itself in
+ *   Daraja's record of the shortcode, with its receipt (settleAlreadyReversed), never on the code alone.
  */
 
 export interface DarajaRefundDeps {
@@ -171,6 +173,43 @@ export async function askTransactionStatus(deps: DarajaRefundDeps, row: MpesaRef
   });
 }
 
+/** Daraja answered a reversal of ours with R000001: the receipt was reversed already (by our own lost request, or by hand). */
+const alreadyReversed = (row: Pick<MpesaRefund, 'kind' | 'resultCode' | 'outcome'>) =>
+  row.kind === 'reversal' && row.resultCode === 'R000001' && !row.outcome;
+
+/** How far back the reversal of a receipt is looked for (Pull Transactions keeps 48 hours). */
+const REVERSAL_LOOKBACK_MS = 47 * 3_600_000;
+
+/**
+ * R000001 says only that the receipt is reversed; the refund needs the reversal's own receipt and
+ * amount. They are read from Daraja's record of the shortcode (Pull Transactions lists the reversal
+ * with the receipt it reversed); until it shows there the refund stays pending and the retry sweep
+ * looks again. Safe to repeat: a read, and the outcome is written once (outcome is null).
+ */
+export async function settleAlreadyReversed(deps: DarajaRefundDeps, row: MpesaRefund): Promise<MpesaRefund> {
+  const now = Date.now();
+  const from = new Date(Math.max(now - REVERSAL_LOOKBACK_MS, row.createdAt.getTime() - 60_000));
+  const movements = await pullMovements(deps.client(), from, new Date(now + 60_000));
+  const reversal = movements.find((m) => m.transactionType === 'reversal' && m.originalTransactionId === row.originalReceipt);
+  if (!reversal) {
+    console.warn(
+      `[mpesa] refund ${row.refundKey}: M-Pesa says ${row.originalReceipt} is reversed, but its reversal is not listed yet`,
+    );
+    return row;
+  }
+  if (reversal.amountMinor !== row.amountMinor) {
+    console.error(
+      `[mpesa] refund ${row.refundKey}: the reversal ${reversal.transactionId} of ${row.originalReceipt} is ${reversal.amountMinor}, not ${row.amountMinor}`,
+    );
+    return row;
+  }
+  await getDb()
+    .update(mpesaRefunds)
+    .set({ outcome: 'succeeded', receiptNumber: reversal.transactionId, failureReason: null, updatedAt: new Date() })
+    .where(and(eq(mpesaRefunds.refundKey, row.refundKey), isNull(mpesaRefunds.outcome)));
+  return (await findMpesaRefund(row.refundKey))!;
+}
+
 /** The adapter's refund: send once, then (while no verified outcome exists) ask Transaction Status when the Result is late. */
 export async function refundByDaraja(
   deps: DarajaRefundDeps,
@@ -182,6 +221,7 @@ export async function refundByDaraja(
     row = await sendRequest(deps, row);
     return answer(row);
   }
+  if (alreadyReversed(row)) return answer(await settleAlreadyReversed(deps, row));
   const waitMs = env().DARAJA_RESULT_WAIT_MS;
   const lastAsked = (row.statusQueriedAt ?? row.acknowledgedAt).getTime();
   if (row.queueTimedOutAt || row.resultCode !== null || Date.now() - lastAsked >= waitMs) {
@@ -276,6 +316,10 @@ export async function applyDarajaRefundResult(deps: DarajaRefundDeps, result: Da
               },
         )
         .where(and(eq(mpesaRefunds.refundKey, request.refundKey), isNull(mpesaRefunds.outcome)));
+      if (!result.queueTimeout && alreadyReversed({ kind: request.kind, resultCode: result.resultCode, outcome: null })) {
+        const settled = await settleAlreadyReversed(deps, (await findMpesaRefund(request.refundKey))!);
+        return { kind: 'verified', refundKey: settled.refundKey, refund: settled.outcome ? answer(settled) : null };
+      }
       await askTransactionStatus(deps, request);
     }
     return { kind: 'hint', refundKey: request.refundKey };
