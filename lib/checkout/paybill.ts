@@ -210,6 +210,8 @@ export async function applyVerifiedPaybillPayment(
     return unmatched(`payer number ${c2b.msisdn} is not an MSISDN`);
   }
   let attemptId = await attemptBegunFor(claimed, account.paymentIntentId, phone);
+  // an expired session may not be canceled yet (the expiry cron): it takes no money either way
+  if (!attemptId && !(await payable(account.checkoutSessionId, true))) return unmatched('the checkout session is no longer open');
   if (!attemptId) {
     try {
       const attempt = await beginAttempt(
@@ -221,7 +223,10 @@ export async function applyVerifiedPaybillPayment(
       attemptId = attempt.id;
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
-      if (err.code === 'payment_in_progress' && (await payable(account.checkoutSessionId, true))) {
+      // an intent with an attempt in flight is `processing` (refused as not confirmable) or still
+      // confirmable with the attempt open (payment_in_progress): both may become payable again
+      const inFlight = err.code === 'payment_in_progress' || err.code === 'payment_intent_unexpected_state';
+      if (inFlight && (await payable(account.checkoutSessionId, true))) {
         // an STK push (or another receipt) is open on the intent: if it fails, this receipt pays the
         // session; if it succeeds, the session is no longer payable and the next try gives this back
         await db

@@ -6,7 +6,7 @@ import { mpesaC2bPayments, mpesaRefunds, outboxEvents, paymentAttempts } from '@
 import { PAYBILL_CLAIM_LEASE_MS, paybillForSession, paybillReturnKey, reconcilePaybillByPull, retryPaybillReceipts } from '@/lib/checkout/paybill';
 import { setMpesaFaults } from '@/sandbox/mpesa';
 import { assertPaymentInvariants } from '../helpers/invariants';
-import { freshPhone, kesSession, mpesaMerchant, startMpesaWorld, type MpesaWorld } from '../helpers/mpesa-flow';
+import { freshPhone, kesSession, mpesaMerchant, phoneState, startMpesaWorld, type MpesaWorld } from '../helpers/mpesa-flow';
 
 /**
  * Paybill receipts that cannot pay their session are given back (Reversal, once), and a receipt
@@ -115,6 +115,61 @@ describe('Paybill receipts that cannot be applied', () => {
     // paid once, kept once
     expect(await utility()).toBe(before + 250);
     await assertPaymentInvariants(first.cs.payment_intent);
+  });
+});
+
+async function respond(msisdn: string, checkoutRequestId: string, body: { action: 'cancel' } | { action: 'pin'; pin: string }) {
+  const res = await fetch(`${world.app.url}/api/sandbox/mpesa/phone/${msisdn}/respond`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ ...body, checkoutRequestId }),
+  });
+  return (await res.json()) as { ResultCode: number };
+}
+
+/** An STK push the customer started on the pay page after paying by Paybill: open on their phone. */
+async function openPush(sessionId: string, phone: string) {
+  const res = await fetch(`${world.app.url}/api/pay/${sessionId}/mpesa`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+    body: JSON.stringify({ phone }),
+  });
+  expect(res.status, await res.clone().text()).toBe(200);
+  return world.settle(async () => (await phoneState(world.app, phone)).prompt);
+}
+
+describe('a receipt that meets an STK push in flight', () => {
+  it('waits; the push is cancelled on the phone, so the receipt pays the session', async () => {
+    const { api } = await mpesaMerchant(world.app);
+    const { cs, transId } = await paidWithLostConfirmation(api, 21_000);
+    const pushPhone = freshPhone();
+    const prompt = await openPush(cs.id, pushPhone);
+    expect(await reconcilePaybillByPull()).toMatchObject({ waiting: 1, applied: 0, unmatched: 0 });
+    expect((await c2bRow(transId))?.status).toBe('waiting');
+    expect((await respond(pushPhone, prompt.checkoutRequestId, { action: 'cancel' })).ResultCode).toBe(1032);
+    await world.settle(async () => (await api.get(`/api/v1/payment_intents/${cs.payment_intent}`)).body.status === 'requires_payment_method');
+    expect(await retryPaybillReceipts()).toMatchObject({ retried: 1 });
+    expect((await c2bRow(transId))?.status).toBe('applied');
+    expect((await api.get(`/api/v1/payment_intents/${cs.payment_intent}`)).body).toMatchObject({ status: 'succeeded', amount_received: 21_000 });
+    await assertPaymentInvariants(cs.payment_intent);
+  });
+
+  it('waits; the push succeeds, so the receipt is given back and the customer pays once', async () => {
+    const { api } = await mpesaMerchant(world.app);
+    const before = await utility();
+    const { cs, transId } = await paidWithLostConfirmation(api, 22_000);
+    const pushPhone = freshPhone();
+    const prompt = await openPush(cs.id, pushPhone);
+    expect(await reconcilePaybillByPull()).toMatchObject({ waiting: 1 });
+    expect((await respond(pushPhone, prompt.checkoutRequestId, { action: 'pin', pin: '1234' })).ResultCode).toBe(0);
+    await world.settle(async () => (await api.get(`/api/v1/payment_intents/${cs.payment_intent}`)).body.status === 'succeeded');
+    await world.settle(async () => {
+      await retryPaybillReceipts();
+      return (await c2bRow(transId))?.status === 'returned';
+    });
+    // the push's 220 stays, the Paybill 220 went back
+    expect(await utility()).toBe(before + 220);
+    await assertPaymentInvariants(cs.payment_intent);
   });
 });
 
