@@ -194,3 +194,33 @@ describe('a crash after a receipt is claimed', () => {
     await assertPaymentInvariants(cs.payment_intent);
   });
 });
+
+describe('an applied Paybill payment', () => {
+  it('is refunded in full by Reversal of its receipt, like an STK payment', async () => {
+    const { api } = await mpesaMerchant(world.app);
+    const { cs, transId } = await paidWithLostConfirmation(api, 90_000);
+    expect(await reconcilePaybillByPull()).toMatchObject({ applied: 1 });
+    // the ledger books the capture in the background; the balance then covers the refund
+    const other = await paidWithLostConfirmation(api, 60_000);
+    expect(other.transId).toBeTruthy();
+    await reconcilePaybillByPull();
+    await world.settle(async () => {
+      const b = (await api.get('/api/v1/balance')).body;
+      const kes = [...b.pending, ...b.available].filter((x: { currency: string }) => x.currency === 'kes').reduce((n: number, x: { amount: number }) => n + x.amount, 0);
+      return kes > 90_000;
+    });
+    const created = await api.post('/api/v1/refunds', { payment_intent: cs.payment_intent });
+    expect(created.status, JSON.stringify(created.body)).toBe(200);
+    const done = await world.settle(async () => {
+      await retryPaybillReceipts();
+      const r = (await api.get(`/api/v1/refunds/${created.body.id}`)).body;
+      return r.status === 'pending' ? undefined : r;
+    });
+    expect(done).toMatchObject({ status: 'succeeded', amount: 90_000 });
+    const [m] = await getDb().select().from(mpesaRefunds).where(eq(mpesaRefunds.originalReceipt, transId));
+    expect(m).toMatchObject({ kind: 'reversal', outcome: 'succeeded', receiptNumber: expect.stringMatching(/^[A-Z0-9]{10}$/) });
+    // the applied receipt is not mistaken for an unappliable one
+    expect((await c2bRow(transId))?.status).toBe('applied');
+    await assertPaymentInvariants(cs.payment_intent);
+  });
+});

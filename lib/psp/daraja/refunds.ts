@@ -9,7 +9,7 @@ import { darajaInitiator } from './credential';
 import { centsFromDaraja, type ResultUrls } from './org-client';
 import { findC2bPayment, pullMovements } from './paybill';
 import { refundFailureReason, type DarajaResult } from './results';
-import { findMpesaByCheckoutRequestId } from './store';
+import { findMpesaByCheckoutRequestId, findMpesaByReceipt } from './store';
 
 /**
  * M-Pesa refunds behind the adapter's `refund`: a full refund reverses the payment's receipt
@@ -71,7 +71,8 @@ function answer(row: MpesaRefund): PspRefund {
 async function recordRefund(paymentReference: string, amountMinor: number, refundKey: string): Promise<MpesaRefund> {
   const existing = await findMpesaRefund(refundKey);
   if (existing) return existing;
-  const payment = await findMpesaByCheckoutRequestId(paymentReference);
+  // an STK payment is named by its CheckoutRequestID, an applied Paybill payment by its receipt
+  const payment = (await findMpesaByCheckoutRequestId(paymentReference)) ?? (await findMpesaByReceipt(paymentReference));
   if (!payment) return recordPaybillReturn(paymentReference, amountMinor, refundKey);
   const { mpesa } = payment;
   // M-Pesa reverses whole receipts only; without the receipt (its callback was lost) the payer is paid back by B2C
