@@ -3,7 +3,15 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getDb } from '@/db/client';
 import { mpesaC2bPayments, mpesaRefunds, outboxEvents, paymentAttempts } from '@/db/schema';
-import { PAYBILL_CLAIM_LEASE_MS, paybillForSession, paybillReturnKey, reconcilePaybillByPull, retryPaybillReceipts } from '@/lib/checkout/paybill';
+import {
+  PAYBILL_CLAIM_LEASE_MS,
+  paybillForSession,
+  paybillReturnKey,
+  reconcilePaybillByPull,
+  retryPaybillReceipts,
+} from '@/lib/checkout/paybill';
+import { beginAttempt } from '@/lib/payments/begin-attempt';
+import { getPaymentMethodAdapter } from '@/lib/psp/registry';
 import { setMpesaFaults } from '@/sandbox/mpesa';
 import { assertPaymentInvariants } from '../helpers/invariants';
 import { freshPhone, kesSession, mpesaMerchant, phoneState, startMpesaWorld, type MpesaWorld } from '../helpers/mpesa-flow';
@@ -35,7 +43,8 @@ const payOnPhone = (msisdn: string, accountNumber: string, shillings: number) =>
   world.daraja.payBill(msisdn, { businessNumber: world.daraja.shortcode, accountNumber, amount: shillings, pin: '1234' });
 
 const utility = async () => Number((await world.daraja.portal()).balances.utility);
-const c2bRow = async (transId: string) => (await getDb().select().from(mpesaC2bPayments).where(eq(mpesaC2bPayments.transId, transId)))[0];
+const c2bRow = async (transId: string) =>
+  (await getDb().select().from(mpesaC2bPayments).where(eq(mpesaC2bPayments.transId, transId)))[0];
 
 /** A receipt Daraja took while the session was payable, whose confirmation is lost (only Pull Transactions shows it). */
 async function paidWithLostConfirmation(api: Api, amount: number) {
@@ -54,7 +63,9 @@ describe('Paybill receipts that cannot be applied', () => {
     const before = await utility();
     const { cs, phone, transId } = await paidWithLostConfirmation(api, 40_000);
     expect(await utility()).toBe(before + 400);
-    expect((await api.post(`/api/v1/payment_intents/${cs.payment_intent}/cancel`, {}, { idempotencyKey: randomUUID() })).status).toBe(200);
+    expect(
+      (await api.post(`/api/v1/payment_intents/${cs.payment_intent}/cancel`, {}, { idempotencyKey: randomUUID() })).status,
+    ).toBe(200);
 
     expect(await reconcilePaybillByPull()).toMatchObject({ unmatched: 1, applied: 0 });
     // the Result, then the Transaction Status answer, arrive by callback; the cron asks again when late
@@ -63,14 +74,30 @@ describe('Paybill receipts that cannot be applied', () => {
       const row = await c2bRow(transId);
       return row?.status === 'returned' ? row : undefined;
     });
-    expect(returned).toMatchObject({ status: 'returned', msisdn: phone, amountMinor: 40_000, attemptId: null, returnReceipt: expect.stringMatching(/^[A-Z0-9]{10}$/) });
+    expect(returned).toMatchObject({
+      status: 'returned',
+      msisdn: phone,
+      amountMinor: 40_000,
+      attemptId: null,
+      returnReceipt: expect.stringMatching(/^[A-Z0-9]{10}$/),
+    });
     expect(returned.returnReceipt).not.toBe(transId);
     // the money is back with the payer: the shortcode's balance as before the payment, and the SMS says so
     expect(await utility()).toBe(before);
     const sms = (await world.daraja.phone(phone)).messages.map((m) => m.body);
-    expect(sms.some((b) => b.startsWith(`${returned.returnReceipt} Confirmed. Transaction ${transId} has been reversed.`))).toBe(true);
-    const [reversal] = await getDb().select().from(mpesaRefunds).where(eq(mpesaRefunds.refundKey, paybillReturnKey(transId)));
-    expect(reversal).toMatchObject({ kind: 'reversal', originalReceipt: transId, outcome: 'succeeded', receiptNumber: returned.returnReceipt });
+    expect(sms.some((b) => b.startsWith(`${returned.returnReceipt} Confirmed. Transaction ${transId} has been reversed.`))).toBe(
+      true,
+    );
+    const [reversal] = await getDb()
+      .select()
+      .from(mpesaRefunds)
+      .where(eq(mpesaRefunds.refundKey, paybillReturnKey(transId)));
+    expect(reversal).toMatchObject({
+      kind: 'reversal',
+      originalReceipt: transId,
+      outcome: 'succeeded',
+      receiptNumber: returned.returnReceipt,
+    });
 
     // the merchant's webhook event, on the payment's timeline (aggregate = the intent)
     const events = await getDb()
@@ -79,14 +106,18 @@ describe('Paybill receipts that cannot be applied', () => {
       .where(and(eq(outboxEvents.merchantId, merchantId), eq(outboxEvents.type, 'payment_intent.paybill_payment_returned')));
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ aggregateId: cs.payment_intent });
-    expect(events[0]!.data).toMatchObject({ object: { id: transId, amount: 40_000, currency: 'kes', status: 'returned', reversal_receipt: returned.returnReceipt } });
+    expect(events[0]!.data).toMatchObject({
+      object: { id: transId, amount: 40_000, currency: 'kes', status: 'returned', reversal_receipt: returned.returnReceipt },
+    });
 
     // running everything again reverses nothing more and tells nobody twice
     await reconcilePaybillByPull();
     await retryPaybillReceipts();
     await new Promise((r) => setTimeout(r, 300));
     expect(await utility()).toBe(before);
-    expect(await getDb().select().from(outboxEvents).where(eq(outboxEvents.type, 'payment_intent.paybill_payment_returned'))).toHaveLength(1);
+    expect(
+      await getDb().select().from(outboxEvents).where(eq(outboxEvents.type, 'payment_intent.paybill_payment_returned')),
+    ).toHaveLength(1);
     // no attempt was made for it: the ledger never saw the money
     const attempts = await getDb().select().from(paymentAttempts).where(eq(paymentAttempts.paymentIntentId, cs.payment_intent));
     expect(attempts).toHaveLength(0);
@@ -111,7 +142,10 @@ describe('Paybill receipts that cannot be applied', () => {
       await retryPaybillReceipts();
       return (await c2bRow(other.transId))?.status === 'returned';
     });
-    expect((await api.get(`/api/v1/payment_intents/${first.cs.payment_intent}`)).body).toMatchObject({ status: 'succeeded', amount_received: 25_000 });
+    expect((await api.get(`/api/v1/payment_intents/${first.cs.payment_intent}`)).body).toMatchObject({
+      status: 'succeeded',
+      amount_received: 25_000,
+    });
     // paid once, kept once
     expect(await utility()).toBe(before + 250);
     await assertPaymentInvariants(first.cs.payment_intent);
@@ -147,10 +181,15 @@ describe('a receipt that meets an STK push in flight', () => {
     expect(await reconcilePaybillByPull()).toMatchObject({ waiting: 1, applied: 0, unmatched: 0 });
     expect((await c2bRow(transId))?.status).toBe('waiting');
     expect((await respond(pushPhone, prompt.checkoutRequestId, { action: 'cancel' })).ResultCode).toBe(1032);
-    await world.settle(async () => (await api.get(`/api/v1/payment_intents/${cs.payment_intent}`)).body.status === 'requires_payment_method');
+    await world.settle(
+      async () => (await api.get(`/api/v1/payment_intents/${cs.payment_intent}`)).body.status === 'requires_payment_method',
+    );
     expect(await retryPaybillReceipts()).toMatchObject({ retried: 1 });
     expect((await c2bRow(transId))?.status).toBe('applied');
-    expect((await api.get(`/api/v1/payment_intents/${cs.payment_intent}`)).body).toMatchObject({ status: 'succeeded', amount_received: 21_000 });
+    expect((await api.get(`/api/v1/payment_intents/${cs.payment_intent}`)).body).toMatchObject({
+      status: 'succeeded',
+      amount_received: 21_000,
+    });
     await assertPaymentInvariants(cs.payment_intent);
   });
 
@@ -179,7 +218,17 @@ describe('a crash after a receipt is claimed', () => {
     const { cs, phone, transId } = await paidWithLostConfirmation(api, 35_000);
     // what a crashed applier leaves: the receipt's row claimed, nothing applied
     const claimedAt = new Date();
-    await getDb().insert(mpesaC2bPayments).values({ transId, accountNumber: cs.accountNumber, amountMinor: 35_000, msisdn: phone, source: 'confirmation', status: 'applying', claimedAt });
+    await getDb()
+      .insert(mpesaC2bPayments)
+      .values({
+        transId,
+        accountNumber: cs.accountNumber,
+        amountMinor: 35_000,
+        msisdn: phone,
+        source: 'confirmation',
+        status: 'applying',
+        claimedAt,
+      });
     expect(await reconcilePaybillByPull()).toMatchObject({ applied: 0 });
     expect(await retryPaybillReceipts()).toMatchObject({ retried: 0 });
     expect((await c2bRow(transId))?.status).toBe('applying');
@@ -187,10 +236,50 @@ describe('a crash after a receipt is claimed', () => {
     const later = new Date(claimedAt.getTime() + PAYBILL_CLAIM_LEASE_MS + 1_000);
     expect(await retryPaybillReceipts(later)).toMatchObject({ retried: 1 });
     expect(await c2bRow(transId)).toMatchObject({ status: 'applied', attemptId: expect.any(String) });
-    expect((await api.get(`/api/v1/payment_intents/${cs.payment_intent}`)).body).toMatchObject({ status: 'succeeded', amount_received: 35_000 });
+    expect((await api.get(`/api/v1/payment_intents/${cs.payment_intent}`)).body).toMatchObject({
+      status: 'succeeded',
+      amount_received: 35_000,
+    });
     expect(await retryPaybillReceipts(new Date(later.getTime() + PAYBILL_CLAIM_LEASE_MS * 2))).toMatchObject({ retried: 0 });
     const attempts = await getDb().select().from(paymentAttempts).where(eq(paymentAttempts.paymentIntentId, cs.payment_intent));
     expect(attempts).toHaveLength(1);
+    await assertPaymentInvariants(cs.payment_intent);
+  });
+});
+
+describe('a crash after the attempt was begun', () => {
+  it("the takeover adopts the crashed applier's attempt: one attempt, paid once", async () => {
+    const { api, merchantId } = await mpesaMerchant(world.app);
+    const { cs, phone, transId } = await paidWithLostConfirmation(api, 36_000);
+    // what a crashed applier leaves after beginAttempt committed: the claim and an open Paybill attempt
+    const claimedAt = new Date();
+    await getDb()
+      .insert(mpesaC2bPayments)
+      .values({
+        transId,
+        accountNumber: cs.accountNumber,
+        amountMinor: 36_000,
+        msisdn: phone,
+        source: 'pull',
+        status: 'applying',
+        claimedAt,
+      });
+    const begun = await beginAttempt(
+      { merchantId, paymentIntentId: cs.payment_intent, customerIp: null },
+      getPaymentMethodAdapter('mpesa'),
+      { type: 'mpesa', reference: phone, phone, riskLevel: null },
+      'paybill',
+    );
+    expect(await retryPaybillReceipts(new Date(claimedAt.getTime() + PAYBILL_CLAIM_LEASE_MS + 1_000))).toMatchObject({
+      retried: 1,
+    });
+    expect(await c2bRow(transId)).toMatchObject({ status: 'applied', attemptId: begun.id });
+    const attempts = await getDb().select().from(paymentAttempts).where(eq(paymentAttempts.paymentIntentId, cs.payment_intent));
+    expect(attempts.map((a) => [a.id, a.status])).toEqual([[begun.id, 'succeeded']]);
+    expect((await api.get(`/api/v1/payment_intents/${cs.payment_intent}`)).body).toMatchObject({
+      status: 'succeeded',
+      amount_received: 36_000,
+    });
     await assertPaymentInvariants(cs.payment_intent);
   });
 });
@@ -206,7 +295,9 @@ describe('an applied Paybill payment', () => {
     await reconcilePaybillByPull();
     await world.settle(async () => {
       const b = (await api.get('/api/v1/balance')).body;
-      const kes = [...b.pending, ...b.available].filter((x: { currency: string }) => x.currency === 'kes').reduce((n: number, x: { amount: number }) => n + x.amount, 0);
+      const kes = [...b.pending, ...b.available]
+        .filter((x: { currency: string }) => x.currency === 'kes')
+        .reduce((n: number, x: { amount: number }) => n + x.amount, 0);
       return kes > 90_000;
     });
     const created = await api.post('/api/v1/refunds', { payment_intent: cs.payment_intent });
