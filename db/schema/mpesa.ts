@@ -90,9 +90,8 @@ export const mpesaRefunds = pgTable(
   {
     /** refunds.psp_idempotency_key of the refund this is. */
     refundKey: text().primaryKey(),
-    attemptId: text()
-      .notNull()
-      .references(() => paymentAttempts.id),
+    /** The payment refunded; null for the return of a Paybill receipt that paid nothing (mpesa_c2b_payments). */
+    attemptId: text().references(() => paymentAttempts.id),
     kind: text({ enum: MPESA_REFUND_KINDS }).notNull(),
     amountMinor: bigint({ mode: 'number' }).notNull(),
     /** The payer's MSISDN (B2C pays it; a reversal goes back to it by itself). */
@@ -160,23 +159,55 @@ export const mpesaPaybillAccounts = pgTable(
 );
 export type MpesaPaybillAccount = typeof mpesaPaybillAccounts.$inferSelect;
 
-export const MPESA_C2B_STATUSES = ['applied', 'unmatched'] as const;
+/**
+ * applying: claimed by one applier (claimedAt is its lease; a crashed applier's claim is taken over
+ * after PAYBILL_CLAIM_LEASE_MS); applied: it paid its session (attempt); waiting: its session's
+ * intent had another attempt in flight, tried again once that ends; unmatched: it cannot pay a
+ * session (unknown account, other amount, session paid/expired, risk block) and is being given back;
+ * returning: its Reversal is sent and awaits its verified outcome; returned: the money is back with
+ * the payer (returnReceipt); return_failed: M-Pesa refused the reversal, an operator must act.
+ */
+export const MPESA_C2B_STATUSES = [
+  'applying',
+  'applied',
+  'waiting',
+  'unmatched',
+  'returning',
+  'returned',
+  'return_failed',
+] as const;
 
 /**
  * Every C2B payment to our shortcode that paykit has verified (by Pull Transactions), once per
  * M-Pesa receipt (TransID): from its confirmation, or found by the Pull Transactions sweep when
- * the confirmation never came. `applied`: it paid its session (attempt); `unmatched`: it could
- * not (unknown account, wrong amount, session no longer payable) and waits for an operator.
+ * the confirmation never came. A receipt that cannot pay its session is given back by Reversal
+ * (the customer paid: nobody may keep that money silently).
  */
-export const mpesaC2bPayments = pgTable('mpesa_c2b_payments', {
-  transId: text().primaryKey(),
-  accountNumber: text().notNull(),
-  amountMinor: bigint({ mode: 'number' }).notNull(),
-  msisdn: text().notNull(),
-  source: text({ enum: ['confirmation', 'pull'] }).notNull(),
-  status: text({ enum: MPESA_C2B_STATUSES }).notNull(),
-  attemptId: text().references(() => paymentAttempts.id),
-  note: text(),
-  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
-});
+export const mpesaC2bPayments = pgTable(
+  'mpesa_c2b_payments',
+  {
+    transId: text().primaryKey(),
+    accountNumber: text().notNull(),
+    amountMinor: bigint({ mode: 'number' }).notNull(),
+    msisdn: text().notNull(),
+    source: text({ enum: ['confirmation', 'pull'] }).notNull(),
+    status: text({ enum: MPESA_C2B_STATUSES }).notNull(),
+    attemptId: text().references(() => paymentAttempts.id),
+    note: text(),
+    /** When the current applier claimed it: an `applying` row older than the lease is taken over. */
+    claimedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    /** The M-Pesa receipt of the Reversal that gave an unappliable payment back. */
+    returnReceipt: text(),
+    returnedAt: timestamp({ withTimezone: true }),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    // one receipt per attempt: a taken-over claim can adopt the crashed applier's attempt, never two receipts one attempt
+    uniqueIndex('mpesa_c2b_payments_attempt_key')
+      .on(t.attemptId)
+      .where(sql`${t.attemptId} is not null`),
+    // the Paybill cron's worklist
+    index('mpesa_c2b_payments_status_idx').on(t.status, t.claimedAt),
+  ],
+);
 export type MpesaC2bPayment = typeof mpesaC2bPayments.$inferSelect;

@@ -1,8 +1,14 @@
 import { getDb } from '@/db/client';
 import { AppError } from '@/lib/errors';
-import { confirmPaymentIntentByMpesa } from '@/lib/checkout/mpesa';
+import { confirmPaymentIntentByMpesa, openStkPushAction } from '@/lib/checkout/mpesa';
 import { confirmWithParams, type ConfirmParams } from '@/lib/payments/confirm';
-import { assertClientSecret, createPaymentIntent, getPaymentIntent, retrievePaymentIntentJson, type CreatePaymentIntentBody } from '@/lib/payments/intents';
+import {
+  assertClientSecret,
+  createPaymentIntent,
+  getPaymentIntent,
+  retrievePaymentIntentJson,
+  type CreatePaymentIntentBody,
+} from '@/lib/payments/intents';
 
 /**
  * Runs a confirmation and, when it ends in a card error (a decline, a failed authentication, a
@@ -31,19 +37,52 @@ export async function withCardErrorIntent<T>(merchantId: string, paymentIntentId
  * publishable key it is required, and the answer is the part of the intent the customer's browser
  * may see (as Stripe's: no metadata, customer, or charge and attempt ids).
  */
-export async function retrieveWithClientSecret(merchantId: string, id: string, clientSecret: string | undefined, publishable = false) {
+export async function retrieveWithClientSecret(
+  merchantId: string,
+  id: string,
+  clientSecret: string | undefined,
+  publishable = false,
+) {
   if (publishable && clientSecret === undefined) {
-    throw new AppError('parameter_missing', 'A publishable key can only retrieve a PaymentIntent with its client_secret.', { param: 'client_secret' });
+    throw new AppError('parameter_missing', 'A publishable key can only retrieve a PaymentIntent with its client_secret.', {
+      param: 'client_secret',
+    });
   }
-  if (clientSecret !== undefined) assertClientSecret(await getPaymentIntent(getDb(), merchantId, id), clientSecret);
-  const json = await retrievePaymentIntentJson(merchantId, id);
+  const pi = await getPaymentIntent(getDb(), merchantId, id);
+  if (clientSecret !== undefined) assertClientSecret(pi, clientSecret);
+  const read = await retrievePaymentIntentJson(merchantId, id);
+  // our M-Pesa extension: while the STK push is open on the phone, every read says so, as the confirm did
+  const stkPush =
+    read.next_action === null ? await openStkPushAction({ status: read.status, latestAttemptId: pi.latestAttemptId }) : null;
+  const json = stkPush ? { ...read, next_action: stkPush } : read;
   return publishable ? publishableView(json) : json;
 }
 
 const PUBLISHABLE_FIELDS = [
-  'id', 'object', 'amount', 'amount_details', 'automatic_payment_methods', 'canceled_at', 'cancellation_reason', 'capture_method',
-  'client_secret', 'confirmation_method', 'created', 'currency', 'description', 'last_payment_error', 'livemode', 'next_action',
-  'payment_method', 'payment_method_types', 'processing', 'receipt_email', 'setup_future_usage', 'shipping', 'source', 'status',
+  'id',
+  'object',
+  'amount',
+  'amount_details',
+  'automatic_payment_methods',
+  'canceled_at',
+  'cancellation_reason',
+  'capture_method',
+  'client_secret',
+  'confirmation_method',
+  'created',
+  'currency',
+  'description',
+  'last_payment_error',
+  'livemode',
+  'next_action',
+  'payment_method',
+  'payment_method_types',
+  'processing',
+  'receipt_email',
+  'setup_future_usage',
+  'shipping',
+  'source',
+  'status',
 ] as const;
 
 function publishableView(json: Record<string, unknown>): Record<string, unknown> {
@@ -70,13 +109,19 @@ export async function confirmPaymentIntentJson(merchantId: string, paymentIntent
   const data = params.payment_method_data;
   if (data?.type === 'mpesa') {
     if (params.payment_method) {
-      throw new AppError('parameter_invalid', 'Pass either payment_method or payment_method_data, not both.', { param: 'payment_method_data' });
+      throw new AppError('parameter_invalid', 'Pass either payment_method or payment_method_data, not both.', {
+        param: 'payment_method_data',
+      });
     }
     const pi = await getPaymentIntent(getDb(), merchantId, paymentIntentId);
     if (!pi.paymentMethodTypes.includes('mpesa')) {
-      throw new AppError('payment_method_invalid', `This PaymentIntent takes ${pi.paymentMethodTypes.join(', ')}, not mpesa: create it with payment_method_types[]=mpesa.`, {
-        param: 'payment_method_data[type]',
-      });
+      throw new AppError(
+        'payment_method_invalid',
+        `This PaymentIntent takes ${pi.paymentMethodTypes.join(', ')}, not mpesa: create it with payment_method_types[]=mpesa.`,
+        {
+          param: 'payment_method_data[type]',
+        },
+      );
     }
     const pushed = await confirmPaymentIntentByMpesa({
       merchantId,

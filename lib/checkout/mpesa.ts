@@ -73,7 +73,10 @@ export async function findMpesaAttemptView(attemptId: string | null): Promise<Mp
     phone: maskPhone(mpesa.phone),
     failure:
       state === 'failed'
-        ? { code: attempt.failureCode ?? 'mpesa_failed', message: attempt.failureMessage ?? 'The M-Pesa payment did not go through.' }
+        ? {
+            code: attempt.failureCode ?? 'mpesa_failed',
+            message: attempt.failureMessage ?? 'The M-Pesa payment did not go through.',
+          }
         : null,
     receiptNumber: mpesa.receiptNumber,
   };
@@ -92,20 +95,24 @@ export async function startMpesaForSession(input: {
   idempotencyKey: string;
 }): Promise<{ status: number; body: unknown; replayed: boolean }> {
   const { session } = await openSession(input.sessionId);
-  if (session.currency !== 'kes') throw new AppError('currency_unsupported', 'M-Pesa is only offered for payments in KES.', { param: 'currency' });
+  if (session.currency !== 'kes')
+    throw new AppError('currency_unsupported', 'M-Pesa is only offered for payments in KES.', { param: 'currency' });
   assertSessionOffers(session, 'mpesa');
-  return paySessionOnce({ session, idempotencyKey: input.idempotencyKey, action: 'mpesa', body: { phone: input.phone, email: input.email ?? null } }, async () => {
-    const started = await confirmPayment({
-      method: 'mpesa',
-      merchantId: session.merchantId,
-      paymentIntentId: session.paymentIntentId,
-      paymentMethod: input.phone,
-      customerIp: input.customerIp,
-      customerEmail: input.email ?? null,
-    });
-    const body: MpesaPayStatus = { status: 'waiting', phone: maskPhone(started.paymentMethod.reference) };
-    return body;
-  });
+  return paySessionOnce(
+    { session, idempotencyKey: input.idempotencyKey, action: 'mpesa', body: { phone: input.phone, email: input.email ?? null } },
+    async () => {
+      const started = await confirmPayment({
+        method: 'mpesa',
+        merchantId: session.merchantId,
+        paymentIntentId: session.paymentIntentId,
+        paymentMethod: input.phone,
+        customerIp: input.customerIp,
+        customerEmail: input.email ?? null,
+      });
+      const body: MpesaPayStatus = { status: 'waiting', phone: maskPhone(started.paymentMethod.reference) };
+      return body;
+    },
+  );
 }
 
 /** How long the phone shows an STK prompt before M-Pesa gives up on it (ResultCode 1037). */
@@ -121,6 +128,39 @@ export interface MpesaStkPushAction {
     /** Unix seconds: after this the prompt has expired on the phone. */
     expires_at: number;
   };
+}
+
+function stkPushAction(mpesa: {
+  phone: string;
+  checkoutRequestId: string | null;
+  merchantRequestId: string | null;
+  createdAt: Date;
+}): MpesaStkPushAction {
+  return {
+    type: 'mpesa_stk_push',
+    mpesa_stk_push: {
+      phone: mpesa.phone,
+      checkout_request_id: mpesa.checkoutRequestId,
+      merchant_request_id: mpesa.merchantRequestId,
+      expires_at: Math.floor((mpesa.createdAt.getTime() + STK_PROMPT_LIFETIME_MS) / 1000),
+    },
+  };
+}
+
+/**
+ * The intent's open STK push as its next_action, for every read of a processing intent (not only
+ * the confirm's answer): the latest attempt is M-Pesa, still open, and its prompt not yet expired
+ * on the phone. Null otherwise. A read.
+ */
+export async function openStkPushAction(
+  paymentIntent: { status: string; latestAttemptId: string | null },
+  now = new Date(),
+): Promise<MpesaStkPushAction | null> {
+  if (paymentIntent.status !== 'processing' || !paymentIntent.latestAttemptId) return null;
+  const row = await findMpesaAttempt(paymentIntent.latestAttemptId);
+  if (!row || !isOpenAttempt(row.attempt)) return null;
+  const action = stkPushAction(row.mpesa);
+  return action.mpesa_stk_push.expires_at * 1000 > now.getTime() ? action : null;
 }
 
 /**
@@ -145,18 +185,7 @@ export async function confirmPaymentIntentByMpesa(input: {
     customerIp: input.customerIp ?? null,
   });
   const row = await findMpesaAttempt(started.attempt.id);
-  const nextAction: MpesaStkPushAction | null =
-    started.paymentIntent.status === 'processing' && row
-      ? {
-          type: 'mpesa_stk_push',
-          mpesa_stk_push: {
-            phone: row.mpesa.phone,
-            checkout_request_id: row.mpesa.checkoutRequestId,
-            merchant_request_id: row.mpesa.merchantRequestId,
-            expires_at: Math.floor((row.mpesa.createdAt.getTime() + STK_PROMPT_LIFETIME_MS) / 1000),
-          },
-        }
-      : null;
+  const nextAction = started.paymentIntent.status === 'processing' && row ? stkPushAction(row.mpesa) : null;
   return { paymentIntent: started.paymentIntent, attempt: started.attempt, nextAction };
 }
 
@@ -170,6 +199,10 @@ export async function mpesaStatusForSession(sessionId: string): Promise<MpesaPay
   if (!view) return { status: 'idle' };
   if (view.state === 'succeeded') return { status: 'succeeded', phone: view.phone, redirect_url: successUrlFor(row.session) };
   if (view.state === 'failed')
-    return { status: 'failed', phone: view.phone, error: view.failure ?? { code: 'mpesa_failed', message: 'The M-Pesa payment did not go through.' } };
+    return {
+      status: 'failed',
+      phone: view.phone,
+      error: view.failure ?? { code: 'mpesa_failed', message: 'The M-Pesa payment did not go through.' },
+    };
   return { status: 'waiting', phone: view.phone };
 }

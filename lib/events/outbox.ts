@@ -13,6 +13,8 @@ export const EVENT_TYPES = [
   'payment_intent.canceled',
   // a PSP success that came after the intent was canceled or the attempt given up, given back at the PSP
   'payment_intent.late_success_reversed',
+  // a Paybill payment to the intent's session that could not pay it, given back to the payer by Reversal
+  'payment_intent.paybill_payment_returned',
   'checkout.session.completed',
   'checkout.session.expired',
   'refund.created',

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { getDb } from '@/db/client';
 import { refunds } from '@/db/schema';
+import { applyPaybillReturnResult } from '@/lib/checkout/paybill';
 import { AppError } from '@/lib/errors';
 import { darajaCallbackToken, darajaResultUrls, getDaraja } from '@/lib/psp/daraja';
 import { applyDarajaRefundResult } from '@/lib/psp/daraja/refunds';
@@ -40,7 +41,10 @@ export async function receiveDarajaResult(
     try {
       await notify(stored.inboxId, psp);
     } catch (err) {
-      console.warn(`[inbox] ${stored.inboxId} stored but the engine was not notified (the inbox sweep will process it):`, err instanceof Error ? err.message : err);
+      console.warn(
+        `[inbox] ${stored.inboxId} stored but the engine was not notified (the inbox sweep will process it):`,
+        err instanceof Error ? err.message : err,
+      );
     }
   }
   return stored;
@@ -57,7 +61,13 @@ export async function processDarajaResult(rawBody: string, via: 'result' | 'time
   const match = await applyDarajaRefundResult({ client: getDaraja, resultUrls: darajaResultUrls }, result);
   if (match.kind === 'unknown') return { outcome: 'unknown_request' };
   const [refund] = await getDb().select().from(refunds).where(eq(refunds.pspIdempotencyKey, match.refundKey));
-  if (!refund) return { outcome: 'unknown_request' };
+  if (!refund) {
+    // the reversal of a Paybill receipt that paid nothing: no refund object, its c2b row records the outcome
+    const verified = match.kind === 'verified' ? match.refund : null;
+    if (await applyPaybillReturnResult(match.refundKey, verified))
+      return { outcome: match.kind === 'hint' ? 'verifying' : verified ? 'apply' : 'unconfirmed' };
+    return { outcome: 'unknown_request' };
+  }
   if (match.kind === 'hint') {
     // on the refund's timeline: Daraja's claim, before it is verified
     await recordRefundPspNotice(refund.id, {

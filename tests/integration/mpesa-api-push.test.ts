@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDb } from '@/db/client';
 import { outboxEvents, sandboxMpesaStkRequests } from '@/db/schema';
 import { assertPaymentInvariants } from '../helpers/invariants';
-import { mpesaMerchant, startMpesaWorld, type MpesaWorld } from '../helpers/mpesa-flow';
+import { enterPin, freshPhone, mpesaMerchant, phoneState, startMpesaWorld, type MpesaWorld } from '../helpers/mpesa-flow';
 
 /**
  * The API-driven STK push: a merchant's server confirms a PaymentIntent with
@@ -100,6 +100,20 @@ describe('API-driven M-Pesa STK push', () => {
       await assertPaymentInvariants(pi.id);
     });
   }
+
+  it('GET shows next_action mpesa_stk_push while the prompt is open on the phone, and null once it is answered', async () => {
+    const { api } = await mpesaMerchant(world.app);
+    const pi = await mpesaIntent(api, 41_000);
+    const phone = freshPhone(); // not a test number: waits for the simulated phone
+    const res = await push(api, pi.id, phone);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const read = (await api.get(`/api/v1/payment_intents/${pi.id}`)).body;
+    expect(read).toMatchObject({ status: 'processing', next_action: res.body.next_action });
+    expect(read.next_action).toMatchObject({ type: 'mpesa_stk_push', mpesa_stk_push: { phone, checkout_request_id: expect.stringMatching(/^ws_CO_/) } });
+    const prompt = await world.settle(async () => (await phoneState(world.app, phone)).prompt);
+    expect((await enterPin(world.app, phone, prompt.checkoutRequestId)).ResultCode).toBe(0);
+    expect(await finalIntent(api, pi.id)).toMatchObject({ status: 'succeeded', next_action: null });
+  });
 
   it('refuses bad input with a typed error and changes nothing', async () => {
     const { api } = await mpesaMerchant(world.app);

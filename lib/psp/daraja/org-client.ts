@@ -71,6 +71,8 @@ export interface PullTransaction {
   /** Minor units (cents). */
   amountMinor: number;
   organizationName: string;
+  /** A reversal's: the receipt it reversed (when the listing names it). */
+  originalTransactionId?: string;
 }
 
 export type OrgPost = (what: string, path: string, payload: unknown) => Promise<unknown>;
@@ -96,6 +98,7 @@ const pullAnswer = z.object({
           billreference: z.string().optional().default(''),
           amount: z.union([z.string(), z.number()]).transform(String),
           organizationname: z.string().optional().default(''),
+          originalTransactionId: z.string().optional(),
         }),
       ),
     )
@@ -174,16 +177,14 @@ export function createOrgApis(post: OrgPost, shortcode: string, bad: (what: stri
 
     // Re-registering replaces the URLs: safe to repeat.
     async registerC2bUrls(r: C2bRegistration): Promise<void> {
-      const answer = z
-        .object({ ResponseCode: z.union([z.string(), z.number()]).transform(String) })
-        .safeParse(
-          await post('C2B register URL', `/mpesa/c2b/${r.version}/registerurl`, {
-            ShortCode: shortcode,
-            ResponseType: r.responseType,
-            ConfirmationURL: r.confirmationUrl,
-            ValidationURL: r.validationUrl,
-          }),
-        );
+      const answer = z.object({ ResponseCode: z.union([z.string(), z.number()]).transform(String) }).safeParse(
+        await post('C2B register URL', `/mpesa/c2b/${r.version}/registerurl`, {
+          ShortCode: shortcode,
+          ResponseType: r.responseType,
+          ConfirmationURL: r.confirmationUrl,
+          ValidationURL: r.validationUrl,
+        }),
+      );
       if (!answer.success || answer.data.ResponseCode !== '0') throw bad('C2B register URL');
     },
 
@@ -220,6 +221,7 @@ export function createOrgApis(post: OrgPost, shortcode: string, bad: (what: stri
             billReference: t.billreference,
             amountMinor,
             organizationName: t.organizationname,
+            ...(t.originalTransactionId ? { originalTransactionId: t.originalTransactionId } : {}),
           },
         ];
       });

@@ -7,8 +7,9 @@ import { PspError, type PspRefund } from '@/lib/psp/types';
 import { DarajaError, type DarajaClient } from './client';
 import { darajaInitiator } from './credential';
 import { centsFromDaraja, type ResultUrls } from './org-client';
+import { findC2bPayment, pullMovements } from './paybill';
 import { refundFailureReason, type DarajaResult } from './results';
-import { findMpesaByCheckoutRequestId } from './store';
+import { findMpesaByCheckoutRequestId, findMpesaByReceipt } from './store';
 
 /**
  * M-Pesa refunds behind the adapter's `refund`: a full refund reverses the payment's receipt
@@ -18,7 +19,9 @@ import { findMpesaByCheckoutRequestId } from './store';
  * - the mpesa_refunds row is written before anything is sent, keyed by the refund's key;
  * - B2C carries its own OriginatorConversationID, which Daraja pays once;
  * - an acknowledged request is never sent again: Transaction Status is asked instead;
- * - a reversal whose acknowledgement was lost is sent again: M-Pesa reverses a receipt once (R000001).
+ * - a reversal whose acknowledgement was lost is sent again: M-Pesa reverses a receipt once, and
+ *   the repeat's R000001 ("already reversed") is settled only by finding the reversal itself in
+ *   Daraja's record of the shortcode, with its receipt (settleAlreadyReversed), never on the code alone.
  */
 
 export interface DarajaRefundDeps {
@@ -54,11 +57,13 @@ function answer(row: MpesaRefund): PspRefund {
   return {
     // the M-Pesa receipt of the reversal or payout once there is one; before, our request's id
     pspReference: row.receiptNumber ?? row.originatorConversationId ?? '',
-    paymentReference: row.attemptId,
+    paymentReference: row.attemptId ?? row.originalReceipt ?? '',
     status: row.outcome ?? 'pending',
     amount: row.amountMinor,
     currency: 'kes',
-    ...(row.outcome === 'failed' ? { failureReason: row.failureReason ?? refundFailureReason(row.resultCode, row.resultDesc) } : {}),
+    ...(row.outcome === 'failed'
+      ? { failureReason: row.failureReason ?? refundFailureReason(row.resultCode, row.resultDesc) }
+      : {}),
   };
 }
 
@@ -66,8 +71,9 @@ function answer(row: MpesaRefund): PspRefund {
 async function recordRefund(paymentReference: string, amountMinor: number, refundKey: string): Promise<MpesaRefund> {
   const existing = await findMpesaRefund(refundKey);
   if (existing) return existing;
-  const payment = await findMpesaByCheckoutRequestId(paymentReference);
-  if (!payment) throw new PspError('rejected', `M-Pesa: no payment ${paymentReference} to refund`, false);
+  // an STK payment is named by its CheckoutRequestID, an applied Paybill payment by its receipt
+  const payment = (await findMpesaByCheckoutRequestId(paymentReference)) ?? (await findMpesaByReceipt(paymentReference));
+  if (!payment) return recordPaybillReturn(paymentReference, amountMinor, refundKey);
   const { mpesa } = payment;
   // M-Pesa reverses whole receipts only; without the receipt (its callback was lost) the payer is paid back by B2C
   const kind = amountMinor === mpesa.amountMinor && mpesa.receiptNumber ? 'reversal' : 'b2c';
@@ -82,6 +88,23 @@ async function recordRefund(paymentReference: string, amountMinor: number, refun
       originalReceipt: kind === 'reversal' ? mpesa.receiptNumber : null,
       originatorConversationId: kind === 'b2c' ? randomUUID() : null,
     })
+    .onConflictDoNothing();
+  return (await findMpesaRefund(refundKey))!;
+}
+
+/**
+ * The return of a verified Paybill receipt that paid nothing (its row is unmatched/returning): a
+ * Reversal of the whole receipt, with no attempt behind it. Never for an applied receipt (that
+ * money paid a session and is refunded like any payment, by the refund flow and its ledger).
+ */
+async function recordPaybillReturn(receipt: string, amountMinor: number, refundKey: string): Promise<MpesaRefund> {
+  const c2b = await findC2bPayment(receipt);
+  if (!c2b || !['unmatched', 'returning'].includes(c2b.status))
+    throw new PspError('rejected', `M-Pesa: no payment ${receipt} to refund`, false);
+  if (amountMinor !== c2b.amountMinor) throw new PspError('rejected', `M-Pesa reverses the whole receipt ${receipt} only`, false);
+  await getDb()
+    .insert(mpesaRefunds)
+    .values({ refundKey, attemptId: null, kind: 'reversal', amountMinor, phone: c2b.msisdn, originalReceipt: c2b.transId })
     .onConflictDoNothing();
   return (await findMpesaRefund(refundKey))!;
 }
@@ -109,7 +132,14 @@ async function sendRequest(deps: DarajaRefundDeps, row: MpesaRefund): Promise<Mp
             remarks: REMARKS,
             occasion,
           })
-        : await client.org.reversal({ ...urls, initiator, transactionId: row.originalReceipt!, amount: row.amountMinor / 100, remarks: REMARKS, occasion });
+        : await client.org.reversal({
+            ...urls,
+            initiator,
+            transactionId: row.originalReceipt!,
+            amount: row.amountMinor / 100,
+            remarks: REMARKS,
+            occasion,
+          });
     await update(row.refundKey, {
       originatorConversationId: ack.originatorConversationId,
       conversationId: ack.conversationId,
@@ -144,6 +174,43 @@ export async function askTransactionStatus(deps: DarajaRefundDeps, row: MpesaRef
   });
 }
 
+/** Daraja answered a reversal of ours with R000001: the receipt was reversed already (by our own lost request, or by hand). */
+const alreadyReversed = (row: Pick<MpesaRefund, 'kind' | 'resultCode' | 'outcome'>) =>
+  row.kind === 'reversal' && row.resultCode === 'R000001' && !row.outcome;
+
+/** How far back the reversal of a receipt is looked for (Pull Transactions keeps 48 hours). */
+const REVERSAL_LOOKBACK_MS = 47 * 3_600_000;
+
+/**
+ * R000001 says only that the receipt is reversed; the refund needs the reversal's own receipt and
+ * amount. They are read from Daraja's record of the shortcode (Pull Transactions lists the reversal
+ * with the receipt it reversed); until it shows there the refund stays pending and the retry sweep
+ * looks again. Safe to repeat: a read, and the outcome is written once (outcome is null).
+ */
+export async function settleAlreadyReversed(deps: DarajaRefundDeps, row: MpesaRefund): Promise<MpesaRefund> {
+  const now = Date.now();
+  const from = new Date(Math.max(now - REVERSAL_LOOKBACK_MS, row.createdAt.getTime() - 60_000));
+  const movements = await pullMovements(deps.client(), from, new Date(now + 60_000));
+  const reversal = movements.find((m) => m.transactionType === 'reversal' && m.originalTransactionId === row.originalReceipt);
+  if (!reversal) {
+    console.warn(
+      `[mpesa] refund ${row.refundKey}: M-Pesa says ${row.originalReceipt} is reversed, but its reversal is not listed yet`,
+    );
+    return row;
+  }
+  if (reversal.amountMinor !== row.amountMinor) {
+    console.error(
+      `[mpesa] refund ${row.refundKey}: the reversal ${reversal.transactionId} of ${row.originalReceipt} is ${reversal.amountMinor}, not ${row.amountMinor}`,
+    );
+    return row;
+  }
+  await getDb()
+    .update(mpesaRefunds)
+    .set({ outcome: 'succeeded', receiptNumber: reversal.transactionId, failureReason: null, updatedAt: new Date() })
+    .where(and(eq(mpesaRefunds.refundKey, row.refundKey), isNull(mpesaRefunds.outcome)));
+  return (await findMpesaRefund(row.refundKey))!;
+}
+
 /** The adapter's refund: send once, then (while no verified outcome exists) ask Transaction Status when the Result is late. */
 export async function refundByDaraja(
   deps: DarajaRefundDeps,
@@ -155,6 +222,7 @@ export async function refundByDaraja(
     row = await sendRequest(deps, row);
     return answer(row);
   }
+  if (alreadyReversed(row)) return answer(await settleAlreadyReversed(deps, row));
   const waitMs = env().DARAJA_RESULT_WAIT_MS;
   const lastAsked = (row.statusQueriedAt ?? row.acknowledgedAt).getTime();
   if (row.queueTimedOutAt || row.resultCode !== null || Date.now() - lastAsked >= waitMs) {
@@ -176,7 +244,10 @@ async function byIds(column: 'request' | 'status', result: DarajaResult): Promis
     .from(mpesaRefunds)
     .where(
       column === 'request'
-        ? and(eq(mpesaRefunds.originatorConversationId, result.originatorConversationId), eq(mpesaRefunds.conversationId, result.conversationId))
+        ? and(
+            eq(mpesaRefunds.originatorConversationId, result.originatorConversationId),
+            eq(mpesaRefunds.conversationId, result.conversationId),
+          )
         : and(
             eq(mpesaRefunds.statusOriginatorConversationId, result.originatorConversationId),
             eq(mpesaRefunds.statusConversationId, result.conversationId),
@@ -186,12 +257,19 @@ async function byIds(column: 'request' | 'status', result: DarajaResult): Promis
 }
 
 /** What a verified Transaction Status Result says about the refund; null: nothing definite yet. */
-function verifiedOutcome(row: MpesaRefund, result: DarajaResult): Pick<MpesaRefund, 'outcome' | 'receiptNumber' | 'failureReason'> | null {
+function verifiedOutcome(
+  row: MpesaRefund,
+  result: DarajaResult,
+): Pick<MpesaRefund, 'outcome' | 'receiptNumber' | 'failureReason'> | null {
   if (result.queueTimeout) return null;
   if (result.resultCode === '404')
     // never processed: a queue timeout of the request itself, confirmed by "not found"
     return row.queueTimedOutAt
-      ? { outcome: 'failed', receiptNumber: null, failureReason: 'M-Pesa timed out the refund request before processing it; nothing was paid. Refund again.' }
+      ? {
+          outcome: 'failed',
+          receiptNumber: null,
+          failureReason: 'M-Pesa timed out the refund request before processing it; nothing was paid. Refund again.',
+        }
       : null;
   if (result.resultCode !== '0') return null;
   const status = result.parameters.get('TransactionStatus');
@@ -206,9 +284,14 @@ function verifiedOutcome(row: MpesaRefund, result: DarajaResult): Pick<MpesaRefu
   }
   if (status === 'Failed') {
     // R000001: the receipt is reversed already (by this refund's first, unacknowledged request): the money went back
-    if (row.kind === 'reversal' && row.resultCode === 'R000001') return { outcome: 'succeeded', receiptNumber: null, failureReason: null };
+    if (row.kind === 'reversal' && row.resultCode === 'R000001')
+      return { outcome: 'succeeded', receiptNumber: null, failureReason: null };
     const code = result.parameters.get('ResultCode') || row.resultCode;
-    return { outcome: 'failed', receiptNumber: null, failureReason: refundFailureReason(code ?? null, result.parameters.get('ReasonType') ?? row.resultDesc) };
+    return {
+      outcome: 'failed',
+      receiptNumber: null,
+      failureReason: refundFailureReason(code ?? null, result.parameters.get('ReasonType') ?? row.resultDesc),
+    };
   }
   return null;
 }
@@ -226,9 +309,18 @@ export async function applyDarajaRefundResult(deps: DarajaRefundDeps, result: Da
         .set(
           result.queueTimeout
             ? { queueTimedOutAt: new Date(), updatedAt: new Date() }
-            : { resultCode: result.resultCode, resultDesc: result.resultDesc, resultTransactionId: result.transactionId, updatedAt: new Date() },
+            : {
+                resultCode: result.resultCode,
+                resultDesc: result.resultDesc,
+                resultTransactionId: result.transactionId,
+                updatedAt: new Date(),
+              },
         )
         .where(and(eq(mpesaRefunds.refundKey, request.refundKey), isNull(mpesaRefunds.outcome)));
+      if (!result.queueTimeout && alreadyReversed({ kind: request.kind, resultCode: result.resultCode, outcome: null })) {
+        const settled = await settleAlreadyReversed(deps, (await findMpesaRefund(request.refundKey))!);
+        return { kind: 'verified', refundKey: settled.refundKey, refund: settled.outcome ? answer(settled) : null };
+      }
       await askTransactionStatus(deps, request);
     }
     return { kind: 'hint', refundKey: request.refundKey };

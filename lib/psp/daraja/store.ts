@@ -53,3 +53,6 @@ export const findMpesaAttempt = (attemptId: string) => findMpesaAttemptWhere(eq(
 /** Finds our attempt for a Daraja CheckoutRequestID (callbacks). */
 export const findMpesaByCheckoutRequestId = (checkoutRequestId: string) =>
   findMpesaAttemptWhere(eq(mpesaPayments.checkoutRequestId, checkoutRequestId));
+
+/** Finds our attempt for an M-Pesa receipt (a Paybill attempt's PSP reference is its receipt: it has no CheckoutRequestID). */
+export const findMpesaByReceipt = (receiptNumber: string) => findMpesaAttemptWhere(eq(mpesaPayments.receiptNumber, receiptNumber));
