@@ -37,10 +37,12 @@ function receiptJoins(input: MatchInput) {
     joins: sql`
         left join mpesa_payments mp on s.type = 'charge' and a1.id is null and a2.id is null
                                     and mp.receipt_number = s.psp_reference and mp.phone = s.phone
-        -- a receipt we never learned (the callback was lost): exactly one attempt from that phone, of that amount, near the booking
+        -- a receipt we never learned (the callback was lost): exactly one attempt from that phone, of that amount, near the booking;
+        -- never a Paybill receipt we hold (it has its own record, and is given back from there)
         left join lateral (
           select min(a.id) as id from mpesa_payments m join payment_attempts a on a.id = m.attempt_id
            where s.type = 'charge' and a1.id is null and a2.id is null and mp.attempt_id is null and m.receipt_number is null
+             and not exists (select 1 from mpesa_c2b_payments c where c.trans_id = s.psp_reference)
              and m.phone = s.phone and a.psp = ${input.psp} and a.amount = s.gross_minor and a.currency = s.currency
              and a.created_at between s.booked_at - ${FALLBACK_WINDOW}::interval and s.booked_at + interval '1 hour'
           having count(*) = 1
