@@ -27,6 +27,7 @@ import { UsageError } from './lib/args';
 import { formatReconcile, reconcileJson } from './lib/reconcile-command';
 import { reconcile } from '@/lib/reconciliation';
 import { openCliDatabase, type CliDatabase } from './lib/database';
+import { installSecretsEnv } from './lib/data-files';
 import { loadDotEnvFiles } from './lib/dotenv';
 import { StartupError } from './lib/errors';
 import { REPO_ROOT, resolveDataDir, resolveEmbeddedPgPort } from './lib/paths';
@@ -34,8 +35,11 @@ import { REPO_ROOT, resolveDataDir, resolveEmbeddedPgPort } from './lib/paths';
 const info = (line: string) => console.error(`[admin] ${line}`);
 
 async function withDatabase<T>(run: () => Promise<T>): Promise<T> {
-  const env = parseEnv(process.env);
   const dataDir = resolveDataDir(process.env);
+  // On the install's own database, also its install secrets (the PSP keys reconcile calls with),
+  // as `npm start` reads them: what the operator set wins, the rest comes from the data dir.
+  if (!process.env.DATABASE_URL) Object.assign(process.env, await installSecretsEnv(dataDir, process.env));
+  const env = parseEnv(process.env);
   const database: CliDatabase = await openCliDatabase({
     databaseUrl: env.DATABASE_URL,
     dataDir,

@@ -1,5 +1,5 @@
 import { cardMethodAdapter } from './card-method';
-import { darajaCallbackUrl, darajaResultUrls, getDaraja, MPESA_PSP } from './daraja';
+import { darajaC2bUrls, darajaCallbackUrl, darajaResultUrls, getDaraja, MPESA_PSP } from './daraja';
 import { darajaMethodAdapter, MPESA_CAPABILITIES } from './daraja/adapter';
 import { getPspByName, pspDisabledReason } from './index';
 import { sandboxCallbackHint } from './sandbox-callbacks';
@@ -24,7 +24,7 @@ const CARD_EXTRAS = { manualCapture: true, cancel: true } as const;
 const REGISTRY = {
   sandbox_card: { method: 'card', capabilities: { ...SANDBOX_CARD_CAPABILITIES, ...CARD_EXTRAS }, create: (c) => cardMethodAdapter(getPspByName('sandbox_card'), c, sandboxCallbackHint) },
   stripe: { method: 'card', capabilities: { ...STRIPE_CAPABILITIES, ...CARD_EXTRAS }, create: (c) => cardMethodAdapter(getPspByName('stripe'), c, stripeCallbackHint) },
-  [MPESA_PSP]: { method: 'mpesa', capabilities: MPESA_CAPABILITIES, create: () => darajaMethodAdapter(MPESA_PSP, { client: getDaraja, callbackUrl: darajaCallbackUrl, resultUrls: darajaResultUrls }) },
+  [MPESA_PSP]: { method: 'mpesa', capabilities: MPESA_CAPABILITIES, create: () => darajaMethodAdapter(MPESA_PSP, { client: getDaraja, callbackUrl: darajaCallbackUrl, resultUrls: darajaResultUrls, c2bUrls: darajaC2bUrls }) },
 } satisfies Record<string, RegistryEntry>;
 
 export type PaymentMethodPspName = keyof typeof REGISTRY;

@@ -364,8 +364,9 @@ export interface PaymentMethodAdapter {
   /**
    * The PSP's settlement file for one UTC day (YYYY-MM-DD), streamed line by line for
    * reconciliation. A PspError "rejected" with not_supported: this method has no such report.
+   * `now` is the run's clock, for a PSP whose file is a live query (M-Pesa: the day is final once over).
    */
-  settlementFile(date: string): Promise<SettlementFile>;
+  settlementFile(date: string, now?: Date): Promise<SettlementFile>;
   /** The fee the PSP charges per charge line by contract; reconciliation flags a line that differs. */
   readonly pspFeeSchedule: PspFeeSchedule;
   /**

@@ -89,10 +89,13 @@ async function reverseChargesWeFailed(runId: string, psp: string): Promise<numbe
       const [attempt] = await tx.select().from(paymentAttempts).where(eq(paymentAttempts.id, line.attempt_id));
       if (!attempt) return 'none' as const;
       if (attempt.status === 'reversal_pending' || attempt.status === 'reversed') return 'already' as const;
-      if (attempt.status !== 'failed' || !line.psp_reference) return 'none' as const;
+      // The attempt's own PSP reference when it has one (an M-Pesa line names the receipt, but the
+      // adapter gives money back by the payment's request id); else the line's (a lost response).
+      const reference = attempt.pspReference ?? line.psp_reference;
+      if (attempt.status !== 'failed' || !reference) return 'none' as const;
       const amount = formatMoney(Number(line.gross_minor), parseCurrency(line.currency));
       const reason = `Reconciliation: ${psp}'s settlement line ${line.line_id} shows ${amount} charged for this failed attempt; it is given back.`;
-      await markReversalOwed(tx, attempt, line.psp_reference, reason);
+      await markReversalOwed(tx, attempt, reference, reason);
       await tx
         .update(reconLines)
         .set({ healAction: 'reversal_owed', healedAt: new Date() })

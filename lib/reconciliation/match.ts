@@ -19,6 +19,39 @@ export interface MatchInput {
   fees: PspFeeSchedule;
   /** false: the day's report is not final, so nothing of ours can be missing from it yet. */
   reportComplete: boolean;
+  /**
+   * Mobile money (M-Pesa): a line names the M-Pesa receipt and the payer's phone, not the PSP's
+   * id of our request, so charges are also matched by receipt (and phone), then by phone, amount
+   * and time when we never learned the receipt; a reversal of a late success by its receipt.
+   */
+  matchByReceipt?: boolean;
+}
+
+/**
+ * The receipt joins, only in a mobile-money run (a card file has no receipts; the joins would
+ * only cost). The phone must agree with the receipt's payment: a receipt on another phone is not ours.
+ */
+function receiptJoins(input: MatchInput) {
+  if (!input.matchByReceipt) return { joins: sql``, attempt: sql`null::text`, byPhone: sql`null::text`, reversal: sql`null::text` };
+  return {
+    joins: sql`
+        left join mpesa_payments mp on s.type = 'charge' and a1.id is null and a2.id is null
+                                    and mp.receipt_number = s.psp_reference and mp.phone = s.phone
+        -- a receipt we never learned (the callback was lost): exactly one attempt from that phone, of that amount, near the booking;
+        -- never a Paybill receipt we hold (it has its own record, and is given back from there)
+        left join lateral (
+          select min(a.id) as id from mpesa_payments m join payment_attempts a on a.id = m.attempt_id
+           where s.type = 'charge' and a1.id is null and a2.id is null and mp.attempt_id is null and m.receipt_number is null
+             and not exists (select 1 from mpesa_c2b_payments c where c.trans_id = s.psp_reference)
+             and m.phone = s.phone and a.psp = ${input.psp} and a.amount = s.gross_minor and a.currency = s.currency
+             and a.created_at between s.booked_at - ${FALLBACK_WINDOW}::interval and s.booked_at + interval '1 hour'
+          having count(*) = 1
+        ) fp on true
+        left join mpesa_refunds mr on s.type = 'refund' and mr.receipt_number = s.psp_reference and mr.refund_key like 'pa\_%:reverse'`,
+    attempt: sql`coalesce(mp.attempt_id, fp.id)`,
+    byPhone: sql`case when mp.attempt_id is not null then 'receipt_phone' when fp.id is not null then 'phone_amount_date' end`,
+    reversal: sql`mr.attempt_id`,
+  };
 }
 
 /** How far from the line's booking time an attempt may have started, for the amount fallback. */
@@ -26,18 +59,20 @@ const FALLBACK_WINDOW = '1 day';
 
 export async function classifyLines(tx: Tx, input: MatchInput): Promise<void> {
   const dayStart = new Date(`${input.date}T00:00:00Z`);
+  const receipt = receiptJoins(input);
   await tx.execute(sql`
     with s as (
       select st.*, row_number() over (partition by st.line_id order by st.line_no) as copy_no
         from recon_staging st where st.run_id = ${input.runId}
     ),
     lines as (
-      select s.*, coalesce(a1.id, a2.id, f.id) as charge_attempt_id,
+      select s.*, coalesce(a1.id, a2.id, f.id, ${receipt.attempt}) as charge_attempt_id,
              case when a1.id is not null then 'psp_reference' when a2.id is not null then 'merchant_reference'
-                  when f.id is not null then 'amount_currency_date' end as matched_by,
+                  when f.id is not null then 'amount_currency_date' else ${receipt.byPhone} end as matched_by,
              coalesce(r1.id, r2.id) as refund_id,
              -- a refund we made to give a late success back (reversalKey: <attempt>:reverse)
-             case when s.type = 'refund' and s.merchant_reference like 'pa\\_%:reverse' then split_part(s.merchant_reference, ':', 1) end as reversed_attempt_id
+             coalesce(case when s.type = 'refund' and s.merchant_reference like 'pa\\_%:reverse' then split_part(s.merchant_reference, ':', 1) end,
+                      ${receipt.reversal}) as reversed_attempt_id
         from s
         -- charges: the PSP's reference, else our idempotency key (a lost response leaves no reference)
         left join payment_attempts a1 on s.type = 'charge' and a1.psp = ${input.psp} and a1.psp_reference = s.psp_reference
@@ -47,12 +82,15 @@ export async function classifyLines(tx: Tx, input: MatchInput): Promise<void> {
         left join lateral (
           select min(a.id) as id from payment_attempts a
            where s.type = 'charge' and a1.id is null and a2.id is null and a.psp = ${input.psp} and a.psp_reference is null
+             -- mobile money has a better fallback: the phone (below); amount alone could pick another payer's attempt
+             and ${input.matchByReceipt ? sql`false` : sql`true`}
              and a.amount = s.gross_minor and a.currency = s.currency
              and a.created_at between s.booked_at - ${FALLBACK_WINDOW}::interval and s.booked_at + interval '1 hour'
           having count(*) = 1
         ) f on true
         left join refunds r1 on s.type = 'refund' and r1.psp = ${input.psp} and r1.psp_reference = s.psp_reference
         left join refunds r2 on s.type = 'refund' and r1.id is null and r2.psp = ${input.psp} and r2.psp_idempotency_key = s.merchant_reference
+        ${receipt.joins}
     ),
     joined as (
       select l.*, a.id as attempt_id, a.status as attempt_status, a.amount as attempt_amount, a.currency as attempt_currency,

@@ -49,9 +49,9 @@ export function parseReportDate(date: string, now: Date = new Date()): string {
   return date;
 }
 
-async function fetchFile(psp: string, date: string) {
+async function fetchFile(psp: string, date: string, now: Date) {
   try {
-    return await getPaymentMethodAdapter(psp).settlementFile(date);
+    return await getPaymentMethodAdapter(psp).settlementFile(date, now);
   } catch (err) {
     if (err instanceof PspError && err.reason === 'not_supported')
       throw new AppError('parameter_invalid', `${psp} has no settlement report to reconcile.`, { param: 'psp' });
@@ -65,7 +65,7 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileSummary
   if (!isRegisteredPsp(input.psp)) throw new AppError('parameter_invalid', `Invalid psp: ${input.psp} is not a registered PSP.`, { param: 'psp' });
   const date = parseReportDate(input.date, now);
   const adapter = getPaymentMethodAdapter(input.psp);
-  const file = await fetchFile(input.psp, date);
+  const file = await fetchFile(input.psp, date, now);
   const runId = newId('reconRun');
   try {
     const staged = await stageReport(runId, file.lines).catch((err: unknown) => {
@@ -90,7 +90,14 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileSummary
         exceptions: {},
         reportComplete: file.complete,
       });
-      await classifyLines(tx, { runId, psp: input.psp, date, fees: adapter.pspFeeSchedule, reportComplete: file.complete });
+      await classifyLines(tx, {
+        runId,
+        psp: input.psp,
+        date,
+        fees: adapter.pspFeeSchedule,
+        reportComplete: file.complete,
+        matchByReceipt: adapter.capabilities.methods.includes('mpesa'),
+      });
       const totals = await countOutcomes(tx, runId);
       // Every line has exactly one outcome: the insert gave each one, and the totals must agree.
       if (totals.reportLines !== staged.lines) throw new Error(`run ${runId}: ${staged.lines} lines staged, ${totals.reportLines} classified`);

@@ -4,6 +4,7 @@ import { stkCallbackHint } from './callback';
 import { DARAJA_CAPABILITIES, DarajaError } from './client';
 import { accountReference, normalizeMsisdn, toWholeShillings } from './format';
 import { interpretResultCode } from './result-codes';
+import { darajaSettlementFile, type DarajaSettlementDeps } from './settlement';
 import { refundByDaraja, retrieveMpesaRefund, type DarajaRefundDeps } from './refunds';
 import { findMpesaPayment, insertMpesaPayment, recordPushAccepted, recordQueryResult } from './store';
 
@@ -22,7 +23,7 @@ const NOT_SENT = 'M-Pesa could not accept this request. Nothing was sent to your
 
 export const MPESA_CAPABILITIES: PaymentMethodCapabilities = { ...DARAJA_CAPABILITIES, manualCapture: false, cancel: false };
 
-export interface DarajaMethodDeps extends DarajaRefundDeps {
+export interface DarajaMethodDeps extends DarajaRefundDeps, DarajaSettlementDeps {
   callbackUrl: () => string;
 }
 
@@ -119,8 +120,7 @@ export function darajaMethodAdapter(name: string, deps: DarajaMethodDeps): Payme
       refundByDaraja(deps, { paymentReference: pspReference, amountMinor: amount, refundKey: idempotencyKey }),
     retrieveRefund: (reference) => retrieveMpesaRefund(reference),
     settlementReport: (range) => deps.client().settlementReport(range),
-    // Pull Transactions is not wired into this client yet: reconciliation says so instead of guessing.
-    settlementFile: () => notSupported(name, 'a settlement file (Pull Transactions)'),
+    settlementFile: (date, now) => darajaSettlementFile(deps, date, now),
     // Safaricom charges the paybill, not per transaction in the statement: no fee is expected.
     pspFeeSchedule: { percentBps: 0, fixedMinor: 0 },
     parseCallback: stkCallbackHint,

@@ -97,14 +97,20 @@ export function validationAnswer(body: C2bBody, account: MpesaPaybillAccount | u
 const PULL_LOOKBACK_MS = 24 * 3_600_000;
 const PULL_PAGE = 100;
 
+/** The shortcode's movements in the window, one page at a time (reconciliation streams them). A read: safe to repeat. */
+export async function* pullMovementPages(client: DarajaClient, from: Date, to: Date): AsyncGenerator<PullTransaction[]> {
+  for (let offset = 0; ; offset += PULL_PAGE) {
+    const page = await client.org.pullTransactions(from, to, offset);
+    yield page;
+    if (page.length < PULL_PAGE) return;
+  }
+}
+
 /** Every movement of the shortcode in the window, page by page. A read: safe to repeat. */
 export async function pullMovements(client: DarajaClient, from: Date, to: Date): Promise<PullTransaction[]> {
   const all: PullTransaction[] = [];
-  for (let offset = 0; ; offset += PULL_PAGE) {
-    const page = await client.org.pullTransactions(from, to, offset);
-    all.push(...page);
-    if (page.length < PULL_PAGE) return all;
-  }
+  for await (const page of pullMovementPages(client, from, to)) all.push(...page);
+  return all;
 }
 
 /** The shortcode's own record of a C2B payment (Pull Transactions): the truth behind a confirmation. */
