@@ -17,6 +17,8 @@ export const outboxEventData = z.object({
   paymentIntentId: z.string().nullable(),
   attemptId: z.string().nullable().optional(),
   object: z.record(z.string(), z.unknown()).nullable(),
+  /** Set by the relay: whether an endpoint of the merchant subscribed to the event (the fan-out filters on it). */
+  webhookSubscribed: z.boolean().optional(),
 });
 export type OutboxEventData = z.infer<typeof outboxEventData>;
 

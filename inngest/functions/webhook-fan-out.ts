@@ -19,21 +19,31 @@ export const defineWebhookFanOut = (inngest: Inngest) =>
     ),
   );
 
-// first in line (priority), with the deliveries it starts: webhook lag is a target, bulk work is not
+// First in line (priority), with the deliveries it starts: webhook lag is a target, bulk work is not.
+// The relay marks events some endpoint wants; the others (most payment_intent.created, every event
+// of a merchant without endpoints) start no run at all.
 const defineFanOutPart = (inngest: Inngest, id: string, eventNames: readonly string[]) =>
-  inngest.createFunction({ id, retries: 5, triggers: eventNames.map((name) => ({ event: name })), priority: { run: '600' } }, async ({ event, step }) => {
-    const data = parseEventData(outboxEventData, event.data, event.name);
-    if (!data.merchantId) return { deliveries: 0 };
-    const deliveryIds = await step.run('create-deliveries', () => fanOutEvent(data.eventId));
-    if (deliveryIds.length > 0) {
-      await step.sendEvent(
-        'request-deliveries',
-        deliveryIds.map((deliveryId) => ({
-          id: `delivery-${deliveryId}`,
-          name: WEBHOOK_DELIVERY_REQUESTED,
-          data: { deliveryId, merchantId: data.merchantId! },
-        })),
-      );
-    }
-    return { deliveries: deliveryIds.length };
-  });
+  inngest.createFunction(
+    {
+      id,
+      retries: 5,
+      triggers: eventNames.map((name) => ({ event: name, if: 'event.data.webhookSubscribed == true' })),
+      priority: { run: '600' },
+    },
+    async ({ event, step }) => {
+      const data = parseEventData(outboxEventData, event.data, event.name);
+      if (!data.merchantId) return { deliveries: 0 };
+      const deliveryIds = await step.run('create-deliveries', () => fanOutEvent(data.eventId));
+      if (deliveryIds.length > 0) {
+        await step.sendEvent(
+          'request-deliveries',
+          deliveryIds.map((deliveryId) => ({
+            id: `delivery-${deliveryId}`,
+            name: WEBHOOK_DELIVERY_REQUESTED,
+            data: { deliveryId, merchantId: data.merchantId! },
+          })),
+        );
+      }
+      return { deliveries: deliveryIds.length };
+    },
+  );

@@ -1,6 +1,7 @@
-import { asc, inArray, isNull, sql } from 'drizzle-orm';
-import { getDb } from '@/db/client';
-import { outboxEvents, type OutboxEvent } from '@/db/schema';
+import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { getDb, type Tx } from '@/db/client';
+import { outboxEvents, webhookEndpoints, type OutboxEvent } from '@/db/schema';
+import { subscribes } from '@/lib/webhooks/endpoints';
 
 export interface RelayedEvent {
   id: string;
@@ -14,7 +15,12 @@ export type SendEvents = (events: RelayedEvent[]) => Promise<void>;
 // Only one relay works at a time (per database), so events leave in commit order per payment.
 const RELAY_LOCK_KEY = 727_002;
 
-export function toRelayedEvent(row: OutboxEvent): RelayedEvent {
+/**
+ * `webhookSubscribed` tells the fan-out whether any live endpoint of the merchant wanted the event
+ * when it was relayed; the fan-out's trigger filters on it, so an event nobody subscribes to costs
+ * no run. It defaults to true (a run that finds no endpoint is only wasted work, never a lost one).
+ */
+export function toRelayedEvent(row: OutboxEvent, webhookSubscribed = true): RelayedEvent {
   const data = row.data as { object?: Record<string, unknown> };
   return {
     id: row.id,
@@ -29,8 +35,24 @@ export function toRelayedEvent(row: OutboxEvent): RelayedEvent {
       /** The payment attempt the event is about, when there is one (waits and runs key on it). */
       attemptId: (data.object?.latest_attempt as string | undefined) ?? null,
       object: data.object ?? null,
+      webhookSubscribed,
     },
   };
+}
+
+/**
+ * Which of the rows some enabled, undeleted endpoint of their merchant subscribes to: one indexed
+ * query per batch (webhook_endpoints_merchant_idx). Read in the relay's transaction, after the rows
+ * committed, so every endpoint that existed when an event was written is seen.
+ */
+async function subscribedEventIds(tx: Tx, rows: OutboxEvent[]): Promise<Set<string>> {
+  const merchantIds = [...new Set(rows.flatMap((r) => (r.merchantId ? [r.merchantId] : [])))];
+  if (merchantIds.length === 0) return new Set();
+  const endpoints = await tx
+    .select({ merchantId: webhookEndpoints.merchantId, enabledEvents: webhookEndpoints.enabledEvents })
+    .from(webhookEndpoints)
+    .where(and(inArray(webhookEndpoints.merchantId, merchantIds), eq(webhookEndpoints.status, 'enabled'), isNull(webhookEndpoints.deletedAt)));
+  return new Set(rows.filter((r) => endpoints.some((e) => e.merchantId === r.merchantId && subscribes(e, r.type))).map((r) => r.id));
 }
 
 /**
@@ -45,7 +67,8 @@ export async function relayOutboxBatch(send: SendEvents, limit = 100): Promise<n
     if (!lock?.locked) return 0;
     const rows = await tx.select().from(outboxEvents).where(isNull(outboxEvents.sentAt)).orderBy(asc(outboxEvents.seq)).limit(limit);
     if (rows.length === 0) return 0;
-    await send(rows.map(toRelayedEvent));
+    const subscribed = await subscribedEventIds(tx, rows);
+    await send(rows.map((row) => toRelayedEvent(row, subscribed.has(row.id))));
     await tx
       .update(outboxEvents)
       .set({ sentAt: new Date() })

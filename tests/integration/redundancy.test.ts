@@ -4,6 +4,7 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getDb } from '@/db/client';
+import { awaitPspAnswer, findStrandedAttempts } from '@/lib/payments/stranded';
 import { freshCardNumber } from '@/scripts/bench/e2e-load';
 import { startFetchServer, type FetchServer } from '@/tests/helpers/fetch-server';
 import { createTestMerchant } from '@/tests/helpers/test-app';
@@ -18,6 +19,7 @@ import { waitUntil } from '@/tests/helpers/wait';
  */
 
 const root = path.resolve(import.meta.dirname, '../..');
+const STRANDED_AFTER_MS = 2_000;
 const children: ChildProcess[] = [];
 const servers: FetchServer[] = [];
 
@@ -109,6 +111,9 @@ describe('two app instances and two engines on one Postgres', () => {
       // a confirm cut off by the kill leaves its attempt open: it is resolved by querying the PSP
       PAYMENT_CALLBACK_TIMEOUT_MS: '1500',
       PAYMENT_QUERY_BACKOFF_MS: '500',
+      // a confirm killed between recording its attempt and the PSP's answer leaves the attempt
+      // pending with no event: the stranded-attempt sweep hands it to resolution after this long
+      STRANDED_ATTEMPT_AFTER_MS: String(STRANDED_AFTER_MS),
       LOG_LEVEL: 'error',
     };
     const apps = await Promise.all(
@@ -219,14 +224,28 @@ describe('two app instances and two engines on one Postgres', () => {
       )) as unknown as { n: number }[];
       return rows[0]!.n === 0;
     }, 30_000);
-    // KNOWN GAP (lib/payments, reported): a confirm whose app died between opening its attempt and
-    // the PSP's answer leaves the attempt 'pending' with no event, and nothing resolves it yet (it
-    // also blocks a new confirm of that intent). Those are listed, not asserted, until it is fixed.
-    const cutOff = (await db.execute(
-      sql`select payment_intent_id as id from payment_attempts where payment_intent_id in ${ids} and status in ('pending', 'requires_action')`,
-    )) as unknown as { id: string }[];
-    if (cutOff.length) console.warn(`[redundancy] attempts left open by the killed app: ${cutOff.map((r) => r.id).join(', ')}`);
+    // A confirm whose app died between recording its attempt and the PSP's answer left the attempt
+    // pending with no event. The stranded-attempt sweep (a cron, every minute, in the engines) hands
+    // it to resolution; the test does not wait for the minute to turn: once the attempts are older
+    // than STRANDED_ATTEMPT_AFTER_MS it runs the sweep's two steps itself, as the cron would (a
+    // concurrent cron run changes nothing: awaitPspAnswer acts only on a still-stranded attempt,
+    // under the intent's row lock). The intents move to processing and resolve-pending-payment on
+    // the surviving engine asks the PSP.
+    const open = sql`select pa.payment_intent_id as id, pa.status from payment_attempts pa
+      where pa.payment_intent_id in ${ids} and pa.status in ('pending', 'requires_action')`;
+    const cutOff = (await db.execute(open)) as unknown as { id: string }[];
+    if (cutOff.length) console.log(`[redundancy] attempts left open by the killed app: ${cutOff.map((r) => r.id).join(', ')}`);
     for (const row of cutOff) expect(outcomes.find((o) => o.id === row.id)?.confirmStatus).not.toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, STRANDED_AFTER_MS + 500));
+    for (const attempt of await findStrandedAttempts(STRANDED_AFTER_MS)) await awaitPspAnswer(attempt);
+    // every attempt ends resolved (succeeded, failed or canceled), and so every intent
+    await waitUntil(async () => ((await db.execute(open)) as unknown as unknown[]).length === 0, 60_000);
+    await waitUntil(async () => {
+      const rows = (await db.execute(
+        sql`select count(*)::int as n from payment_intents where id in ${ids} and status in ('processing', 'requires_action')`,
+      )) as unknown as { n: number }[];
+      return rows[0]!.n === 0;
+    }, 30_000);
     phase('no payment stuck');
     const succeeded = (
       (await db.execute(sql`select id from payment_intents where id in ${ids} and status = 'succeeded'`)) as unknown as {
