@@ -105,6 +105,12 @@ async function admit<Params>(request: Request, context: RouteContext<Params>, al
   const authorization = request.headers.get('authorization');
   const publishable = allowPublishable && isPublishableAuthorization(authorization);
   const merchant = publishable ? await authenticatePublishableKey(authorization) : await authenticateSecretKey(authorization);
+  // Stripe Connect's header: paykit has no connected accounts, and acting on the key's own merchant
+  // instead of the account the caller named would put money in the wrong place
+  const account = request.headers.get('stripe-account');
+  if (account !== null) {
+    throw new AppError('parameter_invalid', `paykit has no connected accounts: this request names Stripe-Account '${account.slice(0, 64)}'. Send it without the Stripe-Account header.`);
+  }
   await enforceApiRateLimit(request);
   const params = checkPathParams(await context.params);
   return { merchant, params, query: new URL(request.url).searchParams, publishable };

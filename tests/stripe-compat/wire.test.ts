@@ -39,6 +39,17 @@ describe('the official stripe SDK, configured with host, port and protocol only'
     expect(again.amount).toBe(2000);
   });
 
+  it('refuses Stripe-Account (paykit has no connected accounts) instead of acting on the merchant itself', async () => {
+    const before = await s.stripe.paymentIntents.list({ limit: 100 });
+    const connected = s.client(s.merchant.secretKey, { stripeAccount: 'acct_1Connected000000' });
+    const err = await connected.paymentIntents.create({ amount: 500, currency: 'usd' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+    expect((err as Stripe.errors.StripeError).message).toMatch(/Stripe-Account/);
+    expect((err as Stripe.errors.StripeError).statusCode).toBe(400);
+    await expect(connected.paymentIntents.list()).rejects.toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+    expect((await s.stripe.paymentIntents.list({ limit: 100 })).data.length).toBe(before.data.length);
+  });
+
   it('lists with query parameters decoded from the query string', async () => {
     const page = await s.stripe.paymentIntents.list({ limit: 1 });
     expect(page.object).toBe('list');
