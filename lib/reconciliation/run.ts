@@ -60,17 +60,37 @@ async function fetchFile(psp: string, date: string, now: Date) {
   }
 }
 
+/** How often a report whose download failed (cut short, a dropped connection, a timeout) is fetched again. */
+const REPORT_READ_ATTEMPTS = 3;
+
+/**
+ * Downloads the report and stages it. Reading a report is a read at the PSP and staging is keyed by
+ * this run (cleared between attempts), so a transient failure mid-file is simply read again; a file
+ * that stays broken fails the run, which changes nothing.
+ */
+async function fetchAndStage(psp: string, date: string, now: Date, runId: string) {
+  for (let attempt = 1; ; attempt++) {
+    const file = await fetchFile(psp, date, now);
+    try {
+      return { file, staged: await stageReport(runId, file.lines) };
+    } catch (err) {
+      if (!(err instanceof PspError)) throw err;
+      await dropStaged(runId);
+      if (attempt >= REPORT_READ_ATTEMPTS) throw new AppError('psp_unavailable', `${psp}'s settlement report could not be read: ${err.message}`);
+      console.warn(`[reconcile] ${psp} ${date}: reading the report failed (${err.message}); reading it again (${attempt + 1}/${REPORT_READ_ATTEMPTS})`);
+      await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+    }
+  }
+}
+
 export async function reconcile(input: ReconcileInput): Promise<ReconcileSummary> {
   const now = input.now ?? new Date();
   if (!isRegisteredPsp(input.psp)) throw new AppError('parameter_invalid', `Invalid psp: ${input.psp} is not a registered PSP.`, { param: 'psp' });
   const date = parseReportDate(input.date, now);
   const adapter = getPaymentMethodAdapter(input.psp);
-  const file = await fetchFile(input.psp, date, now);
   const runId = newId('reconRun');
   try {
-    const staged = await stageReport(runId, file.lines).catch((err: unknown) => {
-      throw err instanceof PspError ? new AppError('psp_unavailable', `${input.psp}'s settlement report could not be read: ${err.message}`) : err;
-    });
+    const { file, staged } = await fetchAndStage(input.psp, date, now, runId);
     const { run, rerun } = await getDb().transaction(async (tx) => {
       // One run per (PSP, date) at a time: two concurrent runs of the same report would race on it.
       await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`recon:${input.psp}:${date}`}, 0))`);

@@ -114,9 +114,15 @@ function settlementFileResponse(date: string): Response {
   const encoder = new TextEncoder();
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
-      const next = await lines.next();
-      if (next.done) controller.close();
-      else controller.enqueue(encoder.encode(next.value));
+      try {
+        const next = await lines.next();
+        if (next.done) controller.close();
+        else controller.enqueue(encoder.encode(next.value));
+      } catch (err) {
+        // the file stops without its trailer, so the reader knows it was cut short; say why here
+        console.error(`[sandbox card] settlement file ${date} failed mid-stream:`, err);
+        controller.error(err);
+      }
     },
     async cancel() {
       await lines.return(undefined);
