@@ -283,3 +283,31 @@ describe('reconciliation of the sandbox card network', () => {
     await assertLedgerInvariants();
   });
 });
+
+describe('a report whose download fails mid-file', () => {
+  it('is read again, and the run is what a whole file gives', async () => {
+    const { api } = await merchant();
+    const a = await paid(api, 3_300);
+    let downloads = 0;
+    proxy = await startFetchServer(async (req) => {
+      const url = new URL(req.url);
+      const body = req.method === 'GET' ? undefined : await req.text();
+      const forwarded = await fetch(`${app.url}${url.pathname}${url.search}`, { method: req.method, headers: req.headers, body });
+      const text = await forwarded.text();
+      const headers = { 'content-type': forwarded.headers.get('content-type') ?? 'application/json' };
+      if (url.pathname.includes('/settlement_files/') && ++downloads === 1) {
+        // the connection drops after the header row: no trailer
+        return new Response(text.split('\n')[0] + '\n', { status: forwarded.status, headers });
+      }
+      return new Response(text, { status: forwarded.status, headers });
+    });
+    process.env.SANDBOX_CARD_URL = proxy.url;
+    resetEnvCache();
+    resetCardPsp();
+    const run = await reconcile({ psp: 'sandbox_card', date: today(), now: tomorrowNoon() });
+    expect(downloads).toBe(2);
+    expect((await lineOf(run.run_id, a.ref)).map((l) => l.outcome)).toEqual(['matched']);
+    expect(run.matched + Object.values(run.exceptions).reduce((s, n) => s + n, 0)).toBe(run.lines);
+    await assertLedgerInvariants();
+  });
+});
