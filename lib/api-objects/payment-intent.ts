@@ -1,7 +1,7 @@
 import { getDb } from '@/db/client';
 import { AppError } from '@/lib/errors';
 import { confirmPaymentIntentByMpesa, openStkPushAction } from '@/lib/checkout/mpesa';
-import { confirmWithParams, type ConfirmParams } from '@/lib/payments/confirm';
+import { assertOneMethodGiven, assertTakesMethod, confirmWithParams, type ConfirmParams } from '@/lib/payments/confirm';
 import {
   assertClientSecret,
   createPaymentIntent,
@@ -106,23 +106,10 @@ export async function createAndConfirmPaymentIntent(merchantId: string, body: Cr
  * processing with `next_action: mpesa_stk_push`, the outcome following by webhook or polling.
  */
 export async function confirmPaymentIntentJson(merchantId: string, paymentIntentId: string, params: ConfirmParams) {
+  assertOneMethodGiven(params);
   const data = params.payment_method_data;
   if (data?.type === 'mpesa') {
-    if (params.payment_method) {
-      throw new AppError('parameter_invalid', 'Pass either payment_method or payment_method_data, not both.', {
-        param: 'payment_method_data',
-      });
-    }
-    const pi = await getPaymentIntent(getDb(), merchantId, paymentIntentId);
-    if (!pi.paymentMethodTypes.includes('mpesa')) {
-      throw new AppError(
-        'payment_method_invalid',
-        `This PaymentIntent takes ${pi.paymentMethodTypes.join(', ')}, not mpesa: create it with payment_method_types[]=mpesa.`,
-        {
-          param: 'payment_method_data[type]',
-        },
-      );
-    }
+    assertTakesMethod(await getPaymentIntent(getDb(), merchantId, paymentIntentId), 'mpesa', 'payment_method_data[type]');
     const pushed = await confirmPaymentIntentByMpesa({
       merchantId,
       paymentIntentId,

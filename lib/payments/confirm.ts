@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { getDb } from '@/db/client';
-import { merchants, paymentAttempts, type PaymentAttempt } from '@/db/schema';
+import { merchants, paymentAttempts, type PaymentAttempt, type PaymentIntent } from '@/db/schema';
 import { env } from '@/lib/env';
 import { AppError } from '@/lib/errors';
 import { getPaymentMethod, isPaymentMethodId } from '@/lib/payment-methods';
@@ -34,10 +34,8 @@ export async function confirmWithParams(merchantId: string, paymentIntentId: str
   const named = params.payment_method_data ? null : (params.payment_method ?? pi.paymentMethodId);
   let token: string;
   let paymentMethodId: string | undefined;
+  assertOneMethodGiven(params);
   if (params.payment_method_data) {
-    if (params.payment_method) {
-      throw new AppError('parameter_invalid', 'Pass either payment_method or payment_method_data, not both.', { param: 'payment_method_data' });
-    }
     if (params.payment_method_data.type !== 'card') {
       // an M-Pesa prompt is confirmed by confirmPaymentIntentJson (lib/api-objects), never as a card
       throw new AppError('payment_method_invalid', 'This confirmation takes a card.', { param: 'payment_method_data[type]' });
@@ -57,9 +55,7 @@ export async function confirmWithParams(merchantId: string, paymentIntentId: str
   } else {
     throw new AppError('parameter_missing', 'You must provide a payment_method (or payment_method_data) to confirm this PaymentIntent.', { param: 'payment_method' });
   }
-  if (!pi.paymentMethodTypes.includes('card')) {
-    throw new AppError('payment_method_invalid', `This PaymentIntent takes ${pi.paymentMethodTypes.join(', ')}, not card.`, { param: 'payment_method' });
-  }
+  assertTakesMethod(pi, 'card', 'payment_method');
   if (params.off_session && !paymentMethodId) {
     throw new AppError('payment_method_invalid', 'off_session payments need a PaymentMethod saved to the customer (attached), not a card token.', { param: 'off_session' });
   }
@@ -73,6 +69,21 @@ export async function confirmWithParams(merchantId: string, paymentIntentId: str
     customerIp: params.customer_ip,
     returnUrl: params.return_url,
   });
+}
+
+/** A confirmation names its payment method once: a `payment_method`, or `payment_method_data`. */
+export function assertOneMethodGiven(params: Pick<ConfirmParams, 'payment_method' | 'payment_method_data'>): void {
+  if (params.payment_method && params.payment_method_data) {
+    throw new AppError('parameter_invalid', 'Pass either payment_method or payment_method_data, not both.', { param: 'payment_method_data' });
+  }
+}
+
+/** The intent must have been created for this method type (payment_method_types). */
+export function assertTakesMethod(pi: Pick<PaymentIntent, 'paymentMethodTypes'>, type: PaymentMethodType, param: string): void {
+  if (!pi.paymentMethodTypes.includes(type)) {
+    const hint = type === 'card' ? '' : `: create it with payment_method_types[]=${type}`;
+    throw new AppError('payment_method_invalid', `This PaymentIntent takes ${pi.paymentMethodTypes.join(', ')}, not ${type}${hint}.`, { param });
+  }
 }
 
 export interface PaymentConfirmed extends AttemptOutcome {
