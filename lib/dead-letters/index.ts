@@ -84,7 +84,7 @@ export async function listMerchantDeadLetters(merchantId: string, query: z.outpu
     scope: eq(deadLetters.merchantId, merchantId),
     unknownCursor: { error: 'dead_letter' },
   });
-  return listObject('/api/v1/dead_letters', page, serializeDeadLetter);
+  return listObject('/v1/dead_letters', page, serializeDeadLetter);
 }
 
 /** Dead letters of this merchant not yet replayed, newest first (the dashboard's problems). */

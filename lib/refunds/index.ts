@@ -317,7 +317,7 @@ export async function listRefunds(merchantId: string, query: z.output<typeof lis
     ),
     unknownCursor: { error: 'refund' },
   });
-  return listObject('/api/v1/refunds', page, serializeRefund);
+  return listObject('/v1/refunds', page, serializeRefund);
 }
 
 /** Refunds still waiting for the PSP, oldest first (the safety net re-sends them). */

@@ -97,7 +97,7 @@ export async function balanceTransactionsJson(merchantId: string, query: z.outpu
   const page = await listBalanceTransactions(merchantId, query);
   return {
     object: 'list' as const,
-    url: '/api/v1/balance_transactions',
+    url: '/v1/balance_transactions',
     has_more: page.hasMore,
     data: page.data.map(serializeBalanceTransaction),
   };

@@ -119,7 +119,7 @@ export async function listWebhookEndpoints(merchantId: string, query: PageReques
     scope: and(eq(webhookEndpoints.merchantId, merchantId), isNull(webhookEndpoints.deletedAt)),
     unknownCursor: { error: 'webhook_endpoint' },
   });
-  return listObject('/api/v1/webhook_endpoints', page, (e) => serializeEndpoint(e));
+  return listObject('/v1/webhook_endpoints', page, (e) => serializeEndpoint(e));
 }
 
 const normalizeEvents = (events: string[]) => (events.includes('*') ? ['*'] : [...new Set(events)]);
