@@ -19,7 +19,7 @@ const CONCEPTS = [
   },
   {
     title: 'Webhooks',
-    body: 'Merchants hear about every payment through signed webhooks (Pay-Signature, HMAC-SHA256), retried with backoff until delivered.',
+    body: "Merchants hear about every payment through signed webhooks (Stripe-Signature, HMAC-SHA256: verified by the Stripe SDK's constructEvent), retried with backoff until delivered.",
   },
   {
     title: 'Reconciliation',

@@ -56,7 +56,8 @@ export function CreateEndpointForm({ action, eventTypes }: { action: FormAction<
           <div className="notice" data-testid="endpoint-created">
             <p>
               Endpoint added for {state.data.url}. Its signing secret is shown <strong>only now</strong>; copy it to verify the{' '}
-              <code>Pay-Signature</code> header:
+              <code>Stripe-Signature</code> header (the same value is in{' '}
+              <code>Pay-Signature</code>), e.g. with the Stripe SDK&apos;s <code>webhooks.constructEvent</code>:
             </p>
             <code className={styles.secret} data-testid="endpoint-secret">
               {state.data.secret}
