@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { chargeIdOf } from '@/lib/api-objects/charge-id';
 import { oneCursor, pageParams } from '@/lib/pagination';
 import { getMerchantPayout } from '@/lib/payouts/api';
 import { getBalances, getBalanceTransaction, listBalanceTransactions, type BalanceTransaction } from './balances';
@@ -55,8 +56,8 @@ const DESCRIPTIONS: Record<BalanceTransaction['type'], string> = {
 };
 
 /**
- * Stripe's balance_transaction. `source` is the object that caused the line (the refund, else the
- * payment intent); `status`/`available_on` say whether the line's money is available: a line
+ * Stripe's balance_transaction. `source` is the object that caused the line (the refund; for a
+ * capture, its charge, as Stripe says; else the payment intent); `status`/`available_on` say whether the line's money is available: a line
  * that credits pending funds is pending and its date is not known until the PSP settles (null).
  */
 function serializeBalanceTransaction(t: BalanceTransaction) {
@@ -75,7 +76,7 @@ function serializeBalanceTransaction(t: BalanceTransaction) {
     fee_details: t.feeMinor === 0 ? [] : [{ amount: t.feeMinor, application: null, currency: t.currency, description: 'paykit fee', type: 'stripe_fee' }],
     net: t.netMinor,
     reporting_category: STRIPE_TYPES[t.type].reporting_category,
-    source: t.source.refundId ?? t.source.paymentIntentId,
+    source: t.source.refundId ?? (t.source.chargeAttemptId ? chargeIdOf(t.source.chargeAttemptId) : t.source.paymentIntentId),
     status: pending ? ('pending' as const) : ('available' as const),
     type: STRIPE_TYPES[t.type].type,
     // paykit's own detail of the line, beside Stripe's fields

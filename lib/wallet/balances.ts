@@ -41,7 +41,8 @@ export interface BalanceTransaction {
   netMinor: number;
   pendingDeltaMinor: number;
   availableDeltaMinor: number;
-  source: { eventId: string; paymentIntentId: string | null; refundId: string | null };
+  /** chargeAttemptId: for a capture, the attempt that took the money (Stripe's source is its charge). */
+  source: { eventId: string; paymentIntentId: string | null; refundId: string | null; chargeAttemptId: string | null };
   created: Date;
   /** The merchant's total balance in this currency right after this line. */
   balanceAfterMinor: number;
@@ -60,6 +61,7 @@ type LineRow = {
   event_id: string;
   payment_intent_id: string | null;
   refund_id: string | null;
+  charge_attempt_id: string | null;
   created_at: string | Date;
   pending_delta: string;
   available_delta: string;
@@ -100,7 +102,10 @@ export async function listBalanceTransactions(
     running as (
       select *, sum(pending_delta + available_delta) over (partition by currency order by seq) as balance_after from lines
     )
-    select * from running
+    select running.*,
+           (select pi.latest_attempt_id from payment_intents pi
+             where running.kind = 'capture' and pi.id = running.payment_intent_id) as charge_attempt_id
+      from running
      where (${cursorSeq}::bigint is null or (case when ${older} then seq < ${cursorSeq}::bigint else seq > ${cursorSeq}::bigint end))
        -- ?payout=po_...: the lines the payout contains and the payout's own line (lib/payouts)
        and (${payout}::text is null
@@ -144,7 +149,7 @@ function toBalanceTransaction(r: LineRow): BalanceTransaction {
     netMinor: net,
     pendingDeltaMinor: pending,
     availableDeltaMinor: available,
-    source: { eventId: r.event_id, paymentIntentId: r.payment_intent_id, refundId: r.refund_id },
+    source: { eventId: r.event_id, paymentIntentId: r.payment_intent_id, refundId: r.refund_id, chargeAttemptId: r.charge_attempt_id },
     created: new Date(r.created_at),
     balanceAfterMinor: Number(r.balance_after),
   };

@@ -151,7 +151,7 @@ describe('ledger consumers through the engine', () => {
       fee: 320,
       net: 9_680,
       running_balance: 9_680,
-      source: pi.id,
+      source: (await api.get(`/api/v1/payment_intents/${pi.id}`)).body.latest_charge,
       status: 'pending',
       available_on: null,
       reporting_category: 'charge',

@@ -164,7 +164,7 @@ describe('PaymentIntents through the official SDK', () => {
     await ensureCapturePosted(getDb(), succeeded!.id);
     const after = await stripe.charges.retrieve(pi.latest_charge as string, { expand: ['balance_transaction'] });
     const txn = after.balance_transaction as Stripe.BalanceTransaction;
-    expect(txn).toMatchObject({ object: 'balance_transaction', amount: 2500, currency: 'usd', type: 'charge', source: pi.id });
+    expect(txn).toMatchObject({ object: 'balance_transaction', amount: 2500, currency: 'usd', type: 'charge', source: pi.latest_charge });
     expect(txn.net).toBe(txn.amount - txn.fee);
     expect(await stripe.balanceTransactions.retrieve(txn.id)).toEqual(txn);
   });

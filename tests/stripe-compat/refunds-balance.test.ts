@@ -108,7 +108,7 @@ describe('balance and balance transactions with the official SDK', () => {
       net: 9_680,
       currency: 'usd',
       reporting_category: 'charge',
-      source: pi.id,
+      source: pi.latest_charge,
       status: 'pending',
       available_on: null,
     });
