@@ -1,0 +1,1 @@
+ALTER TABLE "merchant_settings" ADD COLUMN "accept_late_successes" boolean DEFAULT false NOT NULL;
