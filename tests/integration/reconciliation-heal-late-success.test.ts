@@ -1,7 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getDb } from '@/db/client';
-import { checkoutSessions, journalTransactions, outboxEvents, paymentAttempts, paymentIntents, reconLines, sandboxCardRefunds, settlementItems } from '@/db/schema';
+import { checkoutSessions, journalTransactions, outboxEvents, paymentAttempts, paymentIntents, reconLines, sandboxCardPayments, sandboxCardRefunds, settlementItems } from '@/db/schema';
 import { defineFunctions } from '@/inngest';
 import { listAudit } from '@/lib/audit';
 import { env } from '@/lib/env';
@@ -12,6 +12,7 @@ import { applyPspPayment } from '@/lib/payments/apply-psp-result';
 import { getPaymentMethodAdapter } from '@/lib/psp/registry';
 import { getPaymentSettlement, reconcile, settleDueRuns } from '@/lib/reconciliation';
 import { verifyWebhookSignature } from '@/lib/webhooks/signature';
+import { setSettlementFaults } from '@/sandbox/card';
 import { startHarness, type Harness } from '../helpers/engine-harness';
 import { attemptOf, createPaidPayment, createTestCheckoutSession, createTestPaymentIntent } from '../helpers/factories';
 import { startFetchServer, type FetchServer } from '../helpers/fetch-server';
@@ -37,6 +38,7 @@ beforeAll(async () => {
   lossy = await startLossyNetwork(app);
 });
 afterEach(async () => {
+  setSettlementFaults([]);
   await harness?.close();
   harness = undefined;
   await receiver?.close();
@@ -194,6 +196,25 @@ describe('a charge the PSP made for a payment we failed', () => {
     expect(await getDb().select().from(settlementItems).where(eq(settlementItems.paymentIntentId, piId))).toHaveLength(1);
     expect(await eventsOf(piId, 'payment_intent.succeeded')).toHaveLength(1);
     expect(await refundsAtPsp(line.pspReference!)).toEqual([]);
+    await assertLedgerInvariants();
+  });
+
+  it('policy on, and the PSP kept another fee than its contract: booked, the fee corrected once, the ledger equals the PSP', async () => {
+    const { api } = await merchant(true);
+    const pi = await createTestPaymentIntent(api, { amount: 8_000 });
+    const attempt = await lossy.chargeAndLoseAnswer(api, pi.id);
+    // The network's own id for the charge we never heard about (its books, by our idempotency key).
+    const [atNetwork] = await getDb().select().from(sandboxCardPayments).where(eq(sandboxCardPayments.idempotencyKey, attempt.pspIdempotencyKey));
+    setSettlementFaults([{ kind: 'fee_different', reference: atNetwork!.id, deltaMinor: 11 }]);
+    const run = await reconcile({ psp: 'sandbox_card', date: today() });
+    const line = await lineFor(run.run_id, attempt.id);
+    expect([line.outcome, line.healAction, line.feeMinor]).toEqual(['missing_here', 'late_success_accepted', 120 + 11]); // contract 1.5%
+    const adjustments = await getDb().select().from(journalTransactions).where(eq(journalTransactions.eventId, `recon-fee:sandbox_card:${line.lineId}`));
+    expect(adjustments.map((t) => t.kind)).toEqual(['recon_fee_adjustment']);
+    await reconcile({ psp: 'sandbox_card', date: today() });
+    expect(await getDb().select().from(journalTransactions).where(eq(journalTransactions.eventId, `recon-fee:sandbox_card:${line.lineId}`))).toHaveLength(1);
+    expect((await attemptOf(pi.id)).status).toBe('succeeded');
+    await assertPaymentInvariants(pi.id);
     await assertLedgerInvariants();
   });
 
