@@ -16,6 +16,8 @@ const HEAL_TEXT: Record<string, string> = {
   reversed_at_psp: 'The PSP charged the customer for a failed payment: given back to the customer',
   already_reversed: 'Already given back to the customer',
   late_cleared: 'Reported a day late by the PSP: matched',
+  late_success_accepted: 'The PSP charged the customer after the payment had failed: booked as the payment (you accept late successes)',
+  already_accepted: 'Already booked as the payment',
 };
 
 const money = (minor: number, currency: string) => (isCurrency(currency) ? formatMoney(minor, currency) : `${minor} ${currency}`);

@@ -57,6 +57,12 @@ export const merchantSettings = pgTable('merchant_settings', {
   supportEmail: text(),
   /** Ordered PSP preference per payment method (routing honours it in a later issue). */
   pspRouting: jsonb().$type<PspRoutingPreferences>().notNull(),
+  /**
+   * "Accept late successes": when reconciliation finds that the PSP charged a payment we had
+   * failed and the order is still open, book it as paid instead of giving the money back. Off by
+   * default: the customer is refunded (the safe answer when the merchant may not fulfil it).
+   */
+  acceptLateSuccesses: boolean().notNull().default(false),
   updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 });
 export type MerchantSettingsRow = typeof merchantSettings.$inferSelect;

@@ -147,6 +147,8 @@ export const settlementItems = pgTable(
     uniqueIndex('settlement_items_line_key').on(t.psp, t.lineId),
     // the payment's settlement panel
     index('settlement_items_payment_idx').on(t.paymentIntentId),
+    // a payout's report breaks each recon_settlement posting into the lines it settled
+    index('settlement_items_posting_idx').on(t.postingEventId),
   ],
 );
 export type SettlementItem = typeof settlementItems.$inferSelect;

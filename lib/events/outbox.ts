@@ -13,6 +13,9 @@ export const EVENT_TYPES = [
   'payment_intent.canceled',
   // a PSP success that came after the intent was canceled or the attempt given up, given back at the PSP
   'payment_intent.late_success_reversed',
+  // a PSP charge reconciliation found for an attempt we had failed, booked as the payment (the
+  // merchant accepts late successes and the order was still open); beside payment_intent.succeeded
+  'payment_intent.late_success_accepted',
   // a Paybill payment to the intent's session that could not pay it, given back to the payer by Reversal
   'payment_intent.paybill_payment_returned',
   'checkout.session.completed',

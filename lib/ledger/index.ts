@@ -7,4 +7,3 @@ export * from './capture';
 export * from './refunds';
 export * from './settlement';
 export * from './reversal';
-export * from './payouts';

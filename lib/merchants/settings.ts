@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { getDb } from '@/db/client';
+import { getDb, type DbOrTx } from '@/db/client';
 import { merchantSettings, merchants, type PspRoutingPreferences } from '@/db/schema';
 import { recordAudit } from '@/lib/audit';
 import { AppError } from '@/lib/errors';
@@ -17,16 +17,30 @@ export interface MerchantProfileSettings {
   email: string;
   supportEmail: string | null;
   pspRouting: PspRoutingPreferences;
+  /** Reconciliation books a late PSP charge for a still-open order instead of giving it back. */
+  acceptLateSuccesses: boolean;
 }
 
 export async function getMerchantSettings(merchantId: string): Promise<MerchantProfileSettings> {
   const [row] = await getDb()
-    .select({ name: merchants.name, email: merchants.email, supportEmail: merchantSettings.supportEmail, pspRouting: merchantSettings.pspRouting })
+    .select({
+      name: merchants.name,
+      email: merchants.email,
+      supportEmail: merchantSettings.supportEmail,
+      pspRouting: merchantSettings.pspRouting,
+      acceptLateSuccesses: merchantSettings.acceptLateSuccesses,
+    })
     .from(merchants)
     .leftJoin(merchantSettings, eq(merchantSettings.merchantId, merchants.id))
     .where(eq(merchants.id, merchantId));
   if (!row) throw new AppError('resource_missing', 'No such merchant.');
-  return { name: row.name, email: row.email, supportEmail: row.supportEmail, pspRouting: row.pspRouting ?? DEFAULT_PSP_ROUTING };
+  return {
+    name: row.name,
+    email: row.email,
+    supportEmail: row.supportEmail,
+    pspRouting: row.pspRouting ?? DEFAULT_PSP_ROUTING,
+    acceptLateSuccesses: row.acceptLateSuccesses ?? false,
+  };
 }
 
 export const profileInput = z.object({
@@ -78,4 +92,40 @@ export async function updatePspRouting(actor: Actor, input: z.input<typeof pspRo
     await recordAudit(tx, { ...auditActor(actor), action: 'settings.psp_routing_update', targetType: 'merchant', targetId: merchantId, details: { pspRouting } });
   });
   return pspRouting;
+}
+
+/**
+ * The merchant's "accept late successes" policy, read by reconciliation inside its transaction
+ * (the intent's row lock held), so a change commits before or after a decision, never during it.
+ * No settings row: off.
+ */
+export async function acceptsLateSuccesses(db: DbOrTx, merchantId: string): Promise<boolean> {
+  const [row] = await db
+    .select({ on: merchantSettings.acceptLateSuccesses })
+    .from(merchantSettings)
+    .where(eq(merchantSettings.merchantId, merchantId));
+  return row?.on ?? false;
+}
+
+export const lateSuccessPolicyInput = z.object({ acceptLateSuccesses: z.boolean({ message: 'Choose whether to accept late successes.' }) });
+
+/** Owners turn "accept late successes" on or off; the audit log says who and to what. */
+export async function updateLateSuccessPolicy(actor: Actor, input: z.input<typeof lateSuccessPolicyInput>): Promise<boolean> {
+  assertCan(actor, 'settings:write');
+  const { acceptLateSuccesses } = parseFormInput(lateSuccessPolicyInput, input);
+  const merchantId = actor.user.merchantId;
+  await getDb().transaction(async (tx) => {
+    await tx
+      .insert(merchantSettings)
+      .values({ merchantId, pspRouting: DEFAULT_PSP_ROUTING, acceptLateSuccesses })
+      .onConflictDoUpdate({ target: merchantSettings.merchantId, set: { acceptLateSuccesses, updatedAt: new Date() } });
+    await recordAudit(tx, {
+      ...auditActor(actor),
+      action: 'settings.late_success_policy_update',
+      targetType: 'merchant',
+      targetId: merchantId,
+      details: { acceptLateSuccesses },
+    });
+  });
+  return acceptLateSuccesses;
 }

@@ -205,7 +205,7 @@ async function failLocked(
 }
 
 /** A paid (or authorized) intent completes its checkout session, once. */
-async function completeCheckoutSession(tx: Tx, pi: PaymentIntent, appUrl: string): Promise<void> {
+export async function completeCheckoutSession(tx: Tx, pi: PaymentIntent, appUrl: string): Promise<void> {
   if (!pi.checkoutSessionId) return;
   const [cs] = await tx
     .update(checkoutSessions)

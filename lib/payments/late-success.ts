@@ -196,6 +196,8 @@ async function recordReversal(tx: Tx, attempt0: PaymentAttempt, answer: Exclude<
       amount: answer.amount,
       currency: attempt.currency,
       reason,
+      // why it was owed back (e.g. reconciliation's report line, and why it was not booked instead)
+      owed_because: attempt.reversalReason,
     },
   });
   return 'reversed';

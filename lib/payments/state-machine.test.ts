@@ -70,8 +70,10 @@ describe('payment attempt state machine', () => {
     expect(canTransitionAttempt('canceling', 'succeeded')).toBe(false);
   });
 
-  it('owed money is given back or found not held; a failed attempt can only become owed', () => {
-    expect(ATTEMPT_TRANSITIONS.failed).toEqual(['reversal_pending']);
+  it('owed money is given back or found not held; a failed attempt becomes owed, or booked when the PSP charged it', () => {
+    // succeeded: reconciliation found the charge and the merchant accepts late successes
+    expect([...ATTEMPT_TRANSITIONS.failed].sort()).toEqual(['reversal_pending', 'succeeded']);
+    expect(canTransitionAttempt('reversal_pending', 'succeeded')).toBe(false); // once owed back, never booked
     expect([...ATTEMPT_TRANSITIONS.reversal_pending].sort()).toEqual(['failed', 'reversed']);
   });
 

@@ -41,7 +41,8 @@ export function canTransition(from: PaymentIntentStatus, to: PaymentIntentStatus
  * (canceling / capturing) while it talks to the PSP, and gives it back if the PSP says no; a claim
  * left by a request that died may be taken over (the same status again, or capturing -> canceling).
  * A failed attempt whose PSP turns out to hold money is owed back (reversal_pending) until the PSP
- * confirms the void or refund (reversed) or that nothing is held (failed).
+ * confirms the void or refund (reversed) or that nothing is held (failed), unless the merchant
+ * accepts late successes and its order is still open: then the PSP's charge is booked (succeeded).
  * succeeded, canceled and reversed are terminal.
  */
 export const ATTEMPT_TRANSITIONS: Readonly<Record<AttemptStatus, readonly AttemptStatus[]>> = {
@@ -50,7 +51,9 @@ export const ATTEMPT_TRANSITIONS: Readonly<Record<AttemptStatus, readonly Attemp
   authorized: ['capturing', 'canceling'],
   capturing: ['succeeded', 'authorized', 'canceling', 'capturing'],
   canceling: ['canceled', 'authorized', 'requires_action', 'canceling'],
-  failed: ['reversal_pending'],
+  // succeeded: only acceptLateSuccess, when a settlement report shows the PSP charged it and the
+  // merchant accepts late successes for an order still open; otherwise the money is owed back.
+  failed: ['reversal_pending', 'succeeded'],
   reversal_pending: ['reversed', 'failed'],
   succeeded: [],
   canceled: [],

@@ -49,7 +49,9 @@ type Row = {
  * sweep of the whole pending balance (settle-balances) names none, so it is broken down into
  * the captures, fees and refunds that reached pending since the previous sweep, plus a
  * "pending_carried_over" line for any difference (a capture booked while the sweep ran goes with
- * the next one). The nets always add up to the payout's amount (asserted).
+ * the next one). Reconciliation's settlement (recon_settlement) is broken down into the payments
+ * whose matched lines it released (settlement_items), each with what it moved to available.
+ * The nets always add up to the payout's amount (asserted).
  */
 export async function payoutReport(payout: Payout): Promise<PayoutReportLine[]> {
   const pending = `acct_merchant_pending.${payout.merchantId}.${payout.currency}`;
@@ -91,13 +93,24 @@ export async function payoutReport(payout: Payout): Promise<PayoutReportLine[]> 
      where exists (select 1 from sweeps s where s.id = i.id)
        and i.available_delta_minor <> coalesce((select sum(net) from swept w where w.sweep_id = i.id), 0)
     union all
+    -- reconciliation's settlement names the PSP lines it settled (settlement_items): each payment
+    -- it released is its own charge line, with our fee on it; together they are what it moved
+    select i.id || ':' || si.line_id, 'capture', i.created_at, si.payment_intent_id, null,
+           (si.released_minor + coalesce(lps.fee_minor, 0))::text, coalesce(lps.fee_minor, 0)::text, si.released_minor::text, i.seq
+      from items i
+      join journal_transactions t on t.id = i.id
+      join settlement_items si on si.posting_event_id = t.event_id
+      left join ledger_payment_states lps on lps.payment_intent_id = si.payment_intent_id
+     where i.kind = 'recon_settlement' and si.released_minor <> 0
+    union all
     select i.id, i.kind, i.created_at, i.payment_intent_id, i.refund_id, i.available_delta_minor::text, '0', i.available_delta_minor::text, i.seq
       from items i
-     where not exists (select 1 from sweeps s where s.id = i.id)
+     where not exists (select 1 from sweeps s where s.id = i.id) and i.kind <> 'recon_settlement'
      order by seq, id`);
   const lines = rows.map(
     (r): PayoutReportLine => ({
-      balanceTransactionId: r.id.replace(/:carried$/, ''),
+      // a line broken out of a posting names that posting (its balance transaction)
+      balanceTransactionId: r.id.split(':')[0]!,
       category: r.kind === 'pending_carried_over' ? 'pending_carried_over' : (CATEGORY[r.kind] ?? 'adjustment'),
       created: new Date(r.created_at),
       currency: payout.currency as Currency,

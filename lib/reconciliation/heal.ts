@@ -1,12 +1,16 @@
-import { and, eq, sql } from 'drizzle-orm';
-import { getDb } from '@/db/client';
+import { and, eq, isNull, sql } from 'drizzle-orm';
+import { getDb, type DbOrTx, type Tx } from '@/db/client';
 import { paymentAttempts, reconLines } from '@/db/schema';
+import { env } from '@/lib/env';
 import { bank } from '@/lib/ledger/accounts';
 import { post } from '@/lib/ledger/post';
 import { transfer } from '@/lib/ledger/posting-rules';
+import { acceptsLateSuccesses } from '@/lib/merchants/settings';
 import { formatMoney, parseCurrency } from '@/lib/money';
 import { lockPaymentIntent } from '@/lib/payments/intents';
 import { markReversalOwed, reverseOwedAttempt } from '@/lib/payments/late-success';
+import { acceptLateSuccess, askPspAboutLateCharge, lateSuccessRefusal, type LateChargeEvidence } from '@/lib/payments/late-success-accept';
+import type { PspPayment } from '@/lib/psp/types';
 import { pspCost } from './accounts';
 import { settleDueLines, type SettleResult } from './settle';
 
@@ -17,7 +21,17 @@ import { settleDueLines, type SettleResult } from './settle';
  */
 
 /** Heal actions that count as "healed" in a run's summary (settling a matched line is not a repair). */
-export const HEAL_ACTIONS = ['fee_adjusted', 'reversal_owed', 'reversed_at_psp', 'already_reversed', 'late_cleared'] as const;
+export const HEAL_ACTIONS = [
+  'fee_adjusted',
+  'reversal_owed',
+  'reversed_at_psp',
+  'already_reversed',
+  'late_cleared',
+  // missing_here booked as the payment (the merchant accepts late successes), now or by an earlier line
+  'late_success_accepted',
+  'already_accepted',
+] as const;
+type HealAction = (typeof HEAL_ACTIONS)[number];
 
 type LineRow = {
   line_id: string;
@@ -41,11 +55,17 @@ async function linesToHeal(runId: string, where: ReturnType<typeof sql>): Promis
      order by line_no`);
 }
 
-async function markHealed(runId: string, lineNo: number, action: (typeof HEAL_ACTIONS)[number]): Promise<void> {
-  await getDb()
+/**
+ * Records a line's heal action once: only a line not healed yet (a concurrent pass of the same
+ * run may have healed it first), or, with `after`, one that is at that earlier step.
+ */
+async function markHealed(db: DbOrTx, runId: string, lineNo: number, action: HealAction, after?: HealAction): Promise<boolean> {
+  const rows = await db
     .update(reconLines)
     .set({ healAction: action, healedAt: new Date() })
-    .where(and(eq(reconLines.runId, runId), eq(reconLines.lineNo, lineNo)));
+    .where(and(eq(reconLines.runId, runId), eq(reconLines.lineNo, lineNo), after ? eq(reconLines.healAction, after) : isNull(reconLines.healAction)))
+    .returning({ lineNo: reconLines.lineNo });
+  return rows.length > 0;
 }
 
 /**
@@ -56,58 +76,111 @@ async function markHealed(runId: string, lineNo: number, action: (typeof HEAL_AC
 async function adjustFees(runId: string, psp: string): Promise<number> {
   let healed = 0;
   for (const line of await linesToHeal(runId, sql`outcome = 'fee_mismatch'`)) {
-    const currency = parseCurrency(line.currency);
-    const diff = Number(line.fee_minor) - Number(line.expected_fee);
-    const cost = pspCost(psp, currency);
-    await post(getDb(), {
-      kind: 'recon_fee_adjustment',
-      eventId: `recon-fee:${psp}:${line.line_id}`,
-      merchantId: line.merchant_id,
-      currency,
-      lines: diff > 0 ? transfer(cost, bank(currency), diff) : transfer(bank(currency), cost, -diff),
-      description: `${psp} line ${line.line_id} (${line.psp_reference}): fee ${formatMoney(Number(line.fee_minor), currency)}, contract ${formatMoney(Number(line.expected_fee), currency)}`,
-    });
-    await markHealed(runId, line.line_no, 'fee_adjusted');
+    await postFeeAdjustment(getDb(), psp, line);
+    await markHealed(getDb(), runId, line.line_no, 'fee_adjusted');
     healed += 1;
   }
   return healed;
 }
 
+/** The correction of one line's PSP fee to what the PSP kept; once per PSP line (its event id). */
+async function postFeeAdjustment(db: DbOrTx, psp: string, line: LineRow): Promise<void> {
+  const currency = parseCurrency(line.currency);
+  const diff = Number(line.fee_minor) - Number(line.expected_fee);
+  if (diff === 0) return;
+  const cost = pspCost(psp, currency);
+  await post(db, {
+    kind: 'recon_fee_adjustment',
+    eventId: `recon-fee:${psp}:${line.line_id}`,
+    merchantId: line.merchant_id,
+    currency,
+    lines: diff > 0 ? transfer(cost, bank(currency), diff) : transfer(bank(currency), cost, -diff),
+    description: `${psp} line ${line.line_id} (${line.psp_reference}): fee ${formatMoney(Number(line.fee_minor), currency)}, contract ${formatMoney(Number(line.expected_fee), currency)}`,
+  });
+}
+
 /**
  * missing_here on an attempt we show as failed: the PSP took the customer's money for a payment
- * that did not happen, so it is given back at the PSP (void or refund through the adapter, with
- * the attempt's reversal key: applied once) and recorded on the payment's timeline
- * (payment_intent.late_success_reversed). The attempt becomes reversal_pending under the intent's
- * lock first, so the sweep (reverse-late-successes) finishes it if the PSP is unreachable now.
+ * we did not book. Exactly one of two things happens, decided under the intent's row lock while
+ * the attempt is still failed (each way moves it out of failed, so a re-run, a concurrent run, the
+ * reversal sweep or a late card callback finds it decided and changes nothing):
+ * - the merchant accepts late successes and the order is still open (lateSuccessRefusal): the
+ *   charge is booked as the payment (acceptLateSuccess: payment_intent.succeeded, whose consumer
+ *   posts the capture; settlement then follows this line), plus the PSP fee correction if its fee
+ *   differs from the contract;
+ * - otherwise it is given back at the PSP (void or refund through the adapter, with the attempt's
+ *   reversal key: applied once) and recorded on the payment's timeline
+ *   (payment_intent.late_success_reversed). The attempt becomes reversal_pending first, so the
+ *   sweep (reverse-late-successes) finishes it if the PSP is unreachable now.
  */
-async function reverseChargesWeFailed(runId: string, psp: string): Promise<number> {
+async function healChargesWeFailed(runId: string, psp: string, now: Date): Promise<number> {
   let healed = 0;
   const lines = await linesToHeal(runId, sql`outcome = 'missing_here' and type = 'charge' and attempt_id is not null`);
   for (const line of lines) {
-    const owed = await getDb().transaction(async (tx) => {
-      await lockPaymentIntent(tx, line.merchant_id, line.payment_intent_id);
-      const [attempt] = await tx.select().from(paymentAttempts).where(eq(paymentAttempts.id, line.attempt_id));
-      if (!attempt) return 'none' as const;
-      if (attempt.status === 'reversal_pending' || attempt.status === 'reversed') return 'already' as const;
-      // The attempt's own PSP reference when it has one (an M-Pesa line names the receipt, but the
-      // adapter gives money back by the payment's request id); else the line's (a lost response).
-      const reference = attempt.pspReference ?? line.psp_reference;
-      if (attempt.status !== 'failed' || !reference) return 'none' as const;
-      const amount = formatMoney(Number(line.gross_minor), parseCurrency(line.currency));
-      const reason = `Reconciliation: ${psp}'s settlement line ${line.line_id} shows ${amount} charged for this failed attempt; it is given back.`;
-      await markReversalOwed(tx, attempt, reference, reason);
-      await tx
-        .update(reconLines)
-        .set({ healAction: 'reversal_owed', healedAt: new Date() })
-        .where(and(eq(reconLines.runId, runId), eq(reconLines.lineNo, line.line_no)));
-      return 'owed' as const;
-    });
-    if (owed === 'already') await markHealed(runId, line.line_no, 'already_reversed');
-    if (owed !== 'owed') continue;
+    const pspAnswer = await pspAnswerIfAcceptable(line);
+    const decided = await getDb().transaction((tx) => decideLateCharge(tx, runId, psp, line, pspAnswer, now));
+    if (decided === 'none') continue;
+    if (decided === 'already_reversed' || decided === 'already_accepted') {
+      await markHealed(getDb(), runId, line.line_no, decided);
+      continue;
+    }
     healed += 1;
-    if ((await reverseOwedAttempt(line.attempt_id)) === 'reversed') await markHealed(runId, line.line_no, 'reversed_at_psp');
+    if (decided === 'owed' && (await reverseOwedAttempt(line.attempt_id)) === 'reversed')
+      await markHealed(getDb(), runId, line.line_no, 'reversed_at_psp', 'reversal_owed');
   }
   return healed;
+}
+
+/** The PSP's answer about the charge, asked (a read, outside any lock) only when the policy may book it. */
+async function pspAnswerIfAcceptable(line: LineRow): Promise<PspPayment | null | undefined> {
+  const [attempt] = await getDb().select().from(paymentAttempts).where(eq(paymentAttempts.id, line.attempt_id));
+  const reference = attempt?.pspReference ?? line.psp_reference;
+  if (!attempt || attempt.status !== 'failed' || !reference || !(await acceptsLateSuccesses(getDb(), line.merchant_id))) return undefined;
+  return askPspAboutLateCharge(attempt, reference);
+}
+
+type LateChargeDecision = 'accepted' | 'owed' | 'already_reversed' | 'already_accepted' | 'none';
+
+async function decideLateCharge(
+  tx: Tx,
+  runId: string,
+  psp: string,
+  line: LineRow,
+  pspAnswer: PspPayment | null | undefined,
+  now: Date,
+): Promise<LateChargeDecision> {
+  const pi = await lockPaymentIntent(tx, line.merchant_id, line.payment_intent_id);
+  const [attempt] = await tx.select().from(paymentAttempts).where(eq(paymentAttempts.id, line.attempt_id));
+  if (!attempt) return 'none';
+  if (attempt.status === 'reversal_pending' || attempt.status === 'reversed') return 'already_reversed';
+  // Only a booked late charge leaves failed for succeeded: an earlier line or run decided it.
+  if (attempt.status === 'succeeded') return 'already_accepted';
+  // The attempt's own PSP reference when it has one (an M-Pesa line names the receipt, but the
+  // adapter gives money back by the payment's request id); else the line's (a lost response).
+  const reference = attempt.pspReference ?? line.psp_reference;
+  if (attempt.status !== 'failed' || !reference) return 'none';
+  const evidence: LateChargeEvidence = {
+    psp,
+    runId,
+    lineId: line.line_id,
+    pspReference: line.psp_reference,
+    grossMinor: Number(line.gross_minor),
+    currency: line.currency,
+    bookedAt: new Date(line.booked_at),
+  };
+  const refusal = await lateSuccessRefusal(tx, pi, attempt, evidence, pspAnswer, now);
+  if (refusal === null && pspAnswer) {
+    await acceptLateSuccess(tx, pi, attempt, pspAnswer, evidence, env().APP_URL);
+    await postFeeAdjustment(tx, psp, line);
+    await markHealed(tx, runId, line.line_no, 'late_success_accepted');
+    return 'accepted';
+  }
+  const amount = formatMoney(Number(line.gross_minor), parseCurrency(line.currency));
+  const policy = pspAnswer === undefined ? '' : ` It is not booked as the payment: ${refusal}.`;
+  const reason = `Reconciliation: ${psp}'s settlement line ${line.line_id} shows ${amount} charged for this failed attempt; it is given back.${policy}`;
+  await markReversalOwed(tx, attempt, reference, reason);
+  await markHealed(tx, runId, line.line_no, 'reversal_owed');
+  return 'owed';
 }
 
 /** A late line clears the missing_at_psp exception its absence raised on an earlier day. */
@@ -159,14 +232,17 @@ export interface HealResult {
 
 /** Runs every healing step of a run; each is idempotent, so a re-run repeats only what is unfinished. */
 export async function healRun(runId: string, psp: string, now: Date = new Date()): Promise<HealResult> {
-  await reverseChargesWeFailed(runId, psp);
+  await healChargesWeFailed(runId, psp, now);
   await adjustFees(runId, psp);
   await clearLateLines(runId, psp);
   const settled = await settleDueLines(runId, psp, now);
   await raiseExceptions(runId);
   const [row] = await getDb().execute<{ healed: number }>(sql`
     select count(*)::int as healed from recon_lines
-     where run_id = ${runId} and heal_action in ('fee_adjusted', 'reversal_owed', 'reversed_at_psp', 'already_reversed', 'late_cleared')`);
+     where run_id = ${runId} and heal_action in (${sql.join(
+       HEAL_ACTIONS.map((a) => sql`${a}`),
+       sql`, `,
+     )})`);
   const healed = row?.healed ?? 0;
   await getDb().execute(sql`update recon_runs set healed = ${healed}, healed_at = now() where id = ${runId}`);
   return { healed, settled };

@@ -4,7 +4,7 @@ import { AppError } from '@/lib/errors';
 import { pspDisabledReason } from '@/lib/psp';
 import { isRegisteredPsp } from '@/lib/psp/registry';
 import { parseReportDate, reconcile, type ReconcileSummary } from './run';
-import { settleDueLines } from './settle';
+import { SETTLEABLE, settleDueLines } from './settle';
 
 /** The PSPs reconciled every day, in this order (each has a daily settlement file). */
 export const RECONCILED_PSPS = ['sandbox_card', 'stripe', 'mpesa'] as const;
@@ -40,14 +40,14 @@ export async function reconcileScheduled(psp: string, date: string): Promise<Sch
 
 /**
  * Settles every matched line whose available date has come, in the runs that still have one (a
- * run reconciled before its lines were available, or one whose merchant's pending was short).
+ * run reconciled before its lines were available, one whose merchant's pending was short, or a
+ * late success whose capture the ledger had not posted yet when its run healed it).
  */
 export async function settleDueRuns(now: Date = new Date()): Promise<{ runs: number; lines: number }> {
   const runs = await getDb().execute<{ id: string; psp: string }>(sql`
     select distinct r.id, r.psp, r.report_date from recon_runs r
       join recon_lines l on l.run_id = r.id
-     where l.outcome in ('matched', 'late', 'fee_mismatch') and l.line_no is not null and l.available_on <= ${now.toISOString()}::timestamptz
-       and ((l.type = 'charge' and l.attempt_id is not null) or (l.type = 'refund' and l.refund_id is not null))
+     where ${SETTLEABLE} and l.available_on <= ${now.toISOString()}::timestamptz
        and not exists (select 1 from settlement_items i where i.psp = l.psp and i.line_id = l.line_id)
      order by r.report_date`);
   let lines = 0;

@@ -10,8 +10,8 @@ import { lockWallet } from '@/lib/wallet/wallet-lock';
 import { pspCost } from './accounts';
 
 /**
- * Settlement follows matched lines only: for every matched (or late, or fee-healed) charge and
- * refund line whose available date has come, the PSP's money moves from clearing to our bank (less
+ * Settlement follows matched lines only: for every matched (or late, or fee-healed, or booked as
+ * a late success) charge and refund line whose available date has come, the PSP's money moves from clearing to our bank (less
  * the PSP's contracted fee, to PSP costs), and exactly what that payment left in the merchant's
  * pending balance moves to available. One posting per merchant and currency per pass; each line
  * is settled once ever (settlement_items' key on the PSP's line id), whichever run or revision of
@@ -24,7 +24,15 @@ export interface SettleResult {
   skipped: { merchantId: string; currency: string; reason: string }[];
 }
 
-const SETTLEABLE = sql`l.outcome in ('matched', 'late', 'fee_mismatch') and l.line_no is not null
+/**
+ * The lines settlement follows: matched ones, and a charge reconciliation booked as a late success
+ * once the ledger's capture consumer has posted it (before that, pending holds nothing of it to
+ * release, and a line is settled only once). Shared with the hourly pass (settleDueRuns).
+ */
+export const SETTLEABLE = sql`(l.outcome in ('matched', 'late', 'fee_mismatch')
+    or (l.outcome = 'missing_here' and l.heal_action = 'late_success_accepted'
+        and exists (select 1 from ledger_payment_states lps where lps.payment_intent_id = l.payment_intent_id and lps.captured_minor >= l.gross_minor)))
+  and l.line_no is not null
   and ((l.type = 'charge' and l.attempt_id is not null) or (l.type = 'refund' and l.refund_id is not null))`;
 
 export async function settleDueLines(runId: string, psp: string, now: Date = new Date()): Promise<SettleResult> {

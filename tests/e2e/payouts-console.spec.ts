@@ -100,7 +100,7 @@ test.describe('operator console and payouts', () => {
     });
   });
 
-  test('a merchant sees a payout, what it contains, and downloads its CSV', async ({ page, request }) => {
+  test('a merchant sees a payout, what it contains, and downloads its CSV', async ({ page, request, baseURL }) => {
     const api = new DemoApi(request);
     const pi = await api.post<{ id: string }>('/api/v1/payment_intents', { amount: 4200, currency: 'usd' });
     await api.post(`/api/v1/payment_intents/${pi.id}/confirm`, { payment_method: 'pm_card_visa' });
@@ -109,12 +109,20 @@ test.describe('operator console and payouts', () => {
       const balance = await api.get<{ pending: { amount: number; currency: string }[] }>('/api/v1/balance');
       expect(balance.pending.find((b) => b.currency === 'usd')?.amount ?? 0).toBeGreaterThan(0);
     }).toPass({ timeout: 30_000 });
-    // the PSP's settlement (pending -> available), then the payout cron, run now
+    // the PSP's settlement (pending -> available): today's settlement file reconciled as if its
+    // lines were already available (the network pays them out at the next UTC midnight); then the payout cron, run now
     const runtime = JSON.parse(await fs.readFile(path.join(E2E_DATA_DIR, 'runtime.json'), 'utf8')) as { databaseUrl: string };
-    await run(TSX, ['-e', `import('@/lib/ledger').then((l) => l.settlePendingBalances('e2e-${randomUUID()}')).then(() => process.exit(0))`], {
-      env: { ...process.env, DATABASE_URL: runtime.databaseUrl },
-      timeout: 120_000,
-    });
+    const secrets = JSON.parse(await fs.readFile(path.join(E2E_DATA_DIR, 'secrets.json'), 'utf8')) as { SANDBOX_ACQUIRER_KEY: string };
+    const date = new Date().toISOString().slice(0, 10);
+    const settleAt = new Date(Date.parse(`${date}T12:00:00Z`) + 86_400_000).toISOString();
+    await run(
+      TSX,
+      ['-e', `import('@/lib/reconciliation').then((r) => r.reconcile({ psp: 'sandbox_card', date: '${date}', now: new Date('${settleAt}') })).then(() => process.exit(0))`],
+      {
+        env: { ...process.env, DATABASE_URL: runtime.databaseUrl, APP_URL: baseURL, SANDBOX_CARD_URL: baseURL, SANDBOX_ACQUIRER_KEY: secrets.SANDBOX_ACQUIRER_KEY },
+        timeout: 120_000,
+      },
+    );
     const payoutRun = JSON.parse(await admin(['payouts', 'run', '--json'])) as { created: { payout_id: string; amount: number }[] };
     const payouts = await api.get<{ data: { id: string; amount: number; status: string; currency: string }[] }>('/api/v1/payouts');
     // the demo merchant also has KES payments from other specs: this payment's payout is the USD one of this run

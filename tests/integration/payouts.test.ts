@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDb } from '@/db/client';
 import { outboxEvents, payoutItems, payouts, payoutSettings } from '@/db/schema';
 import { newId } from '@/lib/ids';
-import { recordCapture, recordRefund, settlePendingBalances } from '@/lib/ledger';
+import { captureEventOf, ensureCapturePosted, recordRefund } from '@/lib/ledger';
 import { listAudit } from '@/lib/audit';
 import {
   createPayout,
@@ -18,7 +18,9 @@ import {
   runScheduledPayouts,
   updatePayoutSettings,
 } from '@/lib/payouts';
+import { reconcile } from '@/lib/reconciliation';
 import { getBalances, setOverdraftLimit } from '@/lib/wallet';
+import { createPaidPayment } from '../helpers/factories';
 import { assertLedgerInvariants } from '../helpers/ledger-invariants';
 import { apiClient, createTestMerchant, startTestApp, type TestApp } from '../helpers/test-app';
 
@@ -28,14 +30,25 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
-// Each test uses its own days, far apart, so the shared daily settlement sweep of one test does not
-// meet another's periods.
+// Each test uses its own payout periods, far apart, so one test's scheduled run does not meet
+// another's. Money reaches the available balance only the real way: a card payment through the
+// sandbox network, then reconciliation of the network's settlement file once its lines are due.
 const at = (iso: string) => new Date(`${iso}T01:00:00.000Z`);
+const today = () => new Date().toISOString().slice(0, 10);
+const tomorrowNoon = () => new Date(Date.parse(`${today()}T12:00:00Z`) + 86_400_000);
 
-async function capture(merchantId: string, amountMinor: number): Promise<string> {
-  const paymentIntentId = newId('paymentIntent');
-  await recordCapture(getDb(), { eventId: newId('event'), merchantId, paymentIntentId, currency: 'usd', psp: 'sandbox_card', amountMinor });
-  return paymentIntentId;
+type Merchant = Awaited<ReturnType<typeof createTestMerchant>>;
+
+/** A customer's card payment, its capture booked in the ledger as the capture consumer books it. */
+async function capture(m: Merchant, amountMinor: number): Promise<string> {
+  const pi = await createPaidPayment(apiClient(app, m.secretKey), { amount: amountMinor, currency: 'usd' });
+  await ensureCapturePosted(getDb(), await captureEventOf(getDb(), pi.id));
+  return pi.id;
+}
+
+/** The network settles what it reported: today's file reconciled once its lines are available. */
+async function settleReported(): Promise<void> {
+  await reconcile({ psp: 'sandbox_card', date: today(), now: tomorrowNoon() });
 }
 
 async function available(merchantId: string): Promise<number> {
@@ -58,8 +71,8 @@ async function platformBalance(accountId: string): Promise<number> {
 describe('scheduled payouts', () => {
   it('pays the whole available balance once per day: ledger available -> payout clearing -> bank, events once', async () => {
     const m = await createTestMerchant('Daily Payouts');
-    const pi = await capture(m.merchant.id, 10_000);
-    await settlePendingBalances('2031-01-05');
+    const pi = await capture(m, 10_000);
+    await settleReported();
     const before = await available(m.merchant.id);
     expect(before).toBeGreaterThan(0);
     expect(before).toBeLessThan(10_000); // the fee stayed with us
@@ -93,13 +106,13 @@ describe('scheduled payouts', () => {
 
   it('the next period pays only what became available since, and each balance transaction is in one payout', async () => {
     const m = await createTestMerchant('Two Days');
-    await capture(m.merchant.id, 5_000);
-    await settlePendingBalances('2031-02-01');
+    await capture(m, 5_000);
+    await settleReported();
     const one = await createPayout({ merchantId: m.merchant.id, currency: 'usd', periodKey: periodKeyFor('daily', at('2031-02-02')) });
     expect(one.created).toBe(true);
-    const pi2 = await capture(m.merchant.id, 3_000);
-    const pi3 = await capture(m.merchant.id, 2_000);
-    await settlePendingBalances('2031-02-02');
+    const pi2 = await capture(m, 3_000);
+    const pi3 = await capture(m, 2_000);
+    await settleReported();
     const refund = newId('refund');
     // a refund taken from the available balance is part of the next payout, with a negative net
     await recordRefund(getDb(), { eventId: newId('event'), refundId: refund, merchantId: m.merchant.id, paymentIntentId: pi2, currency: 'usd', amountMinor: 500 });
@@ -111,11 +124,9 @@ describe('scheduled payouts', () => {
     expect(items.map((i) => i.journalTransactionId)).not.toContain(firstItems[0]!.journalTransactionId);
 
     const report = await payoutReport(two.payout!);
-    expect(report.map((l) => [l.category, l.paymentIntentId, l.refundId])).toEqual([
-      ['charge', pi2, null],
-      ['charge', pi3, null],
-      ['refund', pi2, refund],
-    ]);
+    // one settlement released both payments: a charge line each (in line order), then the refund
+    expect(report.slice(0, 2).map((l) => [l.category, l.paymentIntentId]).sort()).toEqual([['charge', pi2], ['charge', pi3]].sort());
+    expect(report.slice(2).map((l) => [l.category, l.paymentIntentId, l.refundId])).toEqual([['refund', pi2, refund]]);
     expect(report.reduce((s, l) => s + l.netMinor, 0)).toBe(two.payout!.amountMinor);
     const csv = payoutReportCsv(two.payout!, report).split('\r\n');
     expect(csv[0]).toBe('balance_transaction_id,created_utc,reporting_category,currency,gross,fee,net,payment_intent_id,refund_id,payout_id');
@@ -125,16 +136,16 @@ describe('scheduled payouts', () => {
 
   it('never pays out more than is available: pending money stays, a negative balance pays nothing until covered', async () => {
     const m = await createTestMerchant('Never More');
-    const pi = await capture(m.merchant.id, 4_000);
-    await settlePendingBalances('2031-03-01');
-    await capture(m.merchant.id, 9_999); // pending, not available: not paid out
+    const pi = await capture(m, 4_000);
+    await settleReported();
+    await capture(m, 9_999); // pending, not available: not paid out
     const availableBefore = await available(m.merchant.id);
     const one = await createPayout({ merchantId: m.merchant.id, currency: 'usd', periodKey: 'daily:2031-03-02' });
     expect(one.created && one.payout.amountMinor).toBe(availableBefore);
     expect((await getBalances(m.merchant.id))[0]?.pendingMinor).toBeGreaterThan(9_000);
 
     // the pending money is paid out once it is available
-    await settlePendingBalances('2031-03-02');
+    await settleReported();
     const drained = await createPayout({ merchantId: m.merchant.id, currency: 'usd', periodKey: 'daily:2031-03-03' });
     expect(drained.created && drained.payout.amountMinor).toBeGreaterThan(9_000);
     expect(await getBalances(m.merchant.id)).toEqual([{ currency: 'usd', availableMinor: 0, pendingMinor: 0 }]);
@@ -149,9 +160,9 @@ describe('scheduled payouts', () => {
       reason: 'nothing_available',
     });
     expect((await runScheduledPayouts(at('2031-03-04'))).created.filter((c) => c.merchantId === m.merchant.id)).toEqual([]);
-    await capture(m.merchant.id, 3_000);
+    await capture(m, 3_000);
     // the next settlement covers it: the payout nets the refund against the new money
-    await settlePendingBalances('2031-03-04');
+    await settleReported();
     const net = await available(m.merchant.id);
     expect(net).toBeGreaterThan(0);
     expect(net).toBeLessThan(2_000);
@@ -163,8 +174,8 @@ describe('scheduled payouts', () => {
 
   it('concurrent runs pay once: the same period, and different periods racing for the same money', async () => {
     const m = await createTestMerchant('Racing Runs');
-    await capture(m.merchant.id, 20_000);
-    await settlePendingBalances('2031-04-01');
+    await capture(m, 20_000);
+    await settleReported();
     const total = await available(m.merchant.id);
     const runs = await Promise.all([
       ...Array.from({ length: 6 }, () => createPayout({ merchantId: m.merchant.id, currency: 'usd', periodKey: 'daily:2031-04-02' })),
@@ -188,16 +199,16 @@ describe('scheduled payouts', () => {
       { merchantId: weekly.merchant.id, interval: 'weekly' },
       { merchantId: manual.merchant.id, interval: 'manual', bankAccountLast4: '4321' },
     ]);
-    await capture(weekly.merchant.id, 1_000);
-    await capture(manual.merchant.id, 1_000);
-    await settlePendingBalances('2031-05-05');
+    await capture(weekly, 1_000);
+    await capture(manual, 1_000);
+    await settleReported();
     // 2031-05-06 is a Tuesday: the week of Monday 2031-05-05
     expect(periodKeyFor('weekly', at('2031-05-06'))).toBe('weekly:2031-05-05');
     expect(periodKeyFor('weekly', at('2031-05-11'))).toBe('weekly:2031-05-05');
     expect(periodKeyFor('weekly', at('2031-05-12'))).toBe('weekly:2031-05-12');
     await runScheduledPayouts(at('2031-05-06'));
-    await capture(weekly.merchant.id, 2_000);
-    await settlePendingBalances('2031-05-07');
+    await capture(weekly, 2_000);
+    await settleReported();
     await runScheduledPayouts(at('2031-05-08'));
     expect((await payoutsOf(weekly.merchant.id)).map((p) => p.periodKey)).toEqual(['weekly:2031-05-05']);
     await runScheduledPayouts(at('2031-05-12'));
@@ -218,8 +229,8 @@ describe('payouts API (Stripe-shaped)', () => {
   it('lists and retrieves payouts, and balance_transactions?payout= lists what the payout contains', async () => {
     const m = await createTestMerchant('Payout API');
     const other = await createTestMerchant('Other Merchant');
-    const pi = await capture(m.merchant.id, 7_000);
-    await settlePendingBalances('2031-06-01');
+    const pi = await capture(m, 7_000);
+    await settleReported();
     const outcome = await createPayout({ merchantId: m.merchant.id, currency: 'usd', periodKey: 'daily:2031-06-02' });
     const payout = outcome.payout!;
     const api = apiClient(app, m.secretKey);
@@ -237,7 +248,7 @@ describe('payouts API (Stripe-shaped)', () => {
     // Stripe's types (a settlement is an adjustment); paykit_kind says which of our postings each is
     expect((txns.body.data as { type: string }[]).map((t) => t.type).sort()).toEqual(['adjustment', 'payout']);
     const kinds = (txns.body.data as { paykit_kind: string }[]).map((t) => t.paykit_kind).sort();
-    expect(kinds).toEqual(['payout', 'settlement']);
+    expect(kinds).toEqual(['payout', 'recon_settlement']);
     expect((txns.body.data as { type: string; net: number }[]).find((t) => t.type === 'payout')?.net).toBe(-payout.amountMinor);
     const all = await api.get('/api/v1/balance_transactions?limit=100');
     expect((all.body.data as { source: string | null }[]).some((t) => t.source === pi)).toBe(true);
@@ -272,8 +283,8 @@ describe('dashboard payout settings and manual payouts', () => {
 
   it('"pay out now" works on the manual schedule only, for the owner, once per request key', async () => {
     const m = await createTestMerchant('Pay Now');
-    await capture(m.merchant.id, 2_500);
-    await settlePendingBalances('2031-07-01');
+    await capture(m, 2_500);
+    await settleReported();
     const request = { currency: 'usd', requestKey: 'form-render-0001' };
     await expect(payOutNow(actorOf(m), request)).rejects.toMatchObject({ code: 'parameter_invalid', param: 'interval' });
     await updatePayoutSettings(actorOf(m), { interval: 'manual', bankAccountHolder: '', bankAccountLast4: '' });
@@ -291,8 +302,8 @@ describe('dashboard payout settings and manual payouts', () => {
 describe('npm run admin -- payouts run', () => {
   it('runs the schedule now and prints the run as JSON; a second run creates nothing', async () => {
     const m = await createTestMerchant('CLI Payouts');
-    await capture(m.merchant.id, 3_300);
-    await settlePendingBalances(new Date().toISOString().slice(0, 10));
+    await capture(m, 3_300);
+    await settleReported();
     const amount = await available(m.merchant.id);
     const run = (args: string[]) =>
       new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {

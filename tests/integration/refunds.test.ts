@@ -6,7 +6,7 @@ import { defineFunctions } from '@/inngest';
 import { startHarness, type Harness } from '@/tests/helpers/engine-harness';
 import { defineLedgerPostCapture } from '@/inngest/functions/ledger-post-capture';
 import { relayOutboxBatch, type RelayedEvent } from '@/lib/events/relay';
-import { ensureCapturePosted, settlePendingBalances } from '@/lib/ledger';
+import { ensureCapturePosted } from '@/lib/ledger';
 import { setOverdraftLimit } from '@/lib/wallet';
 import { assertPaymentInvariants } from '../helpers/invariants';
 import { assertLedgerInvariants } from '../helpers/ledger-invariants';
@@ -192,23 +192,6 @@ describe('the capture before a refund (ensureCapturePosted)', () => {
       .where(and(eq(outboxEvents.aggregateId, pi.id), eq(outboxEvents.type, 'payment_intent.created')));
     await expect(ensureCapturePosted(getDb(), created!.id)).rejects.toThrow(/not a payment_intent.succeeded event/);
     await expect(ensureCapturePosted(getDb(), 'evt_doesnotexist')).rejects.toThrow(/not a payment_intent.succeeded event/);
-  });
-});
-
-describe('daily payout', () => {
-  it('moves pending to available once per day', async () => {
-    const { api } = await merchantWithPayment();
-    await api.post('/api/v1/refunds', {
-      payment_intent: (await api.get('/api/v1/payment_intents')).body.data[0].id,
-      amount: 1_000,
-    });
-    const day = `test-${Date.now()}`;
-    const run = await settlePendingBalances(day);
-    expect(run.settled.length).toBeGreaterThan(0);
-    expect(await balanceOf(api)).toEqual({ available: 8_680, pending: 0 });
-    await settlePendingBalances(day);
-    expect(await balanceOf(api)).toEqual({ available: 8_680, pending: 0 });
-    await assertLedgerInvariants();
   });
 });
 

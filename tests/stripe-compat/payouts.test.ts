@@ -1,10 +1,11 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDb } from '@/db/client';
-import { newId } from '@/lib/ids';
-import { recordCapture, settlePendingBalances } from '@/lib/ledger';
+import { captureEventOf, ensureCapturePosted } from '@/lib/ledger';
 import { createPayout } from '@/lib/payouts';
-import { createTestMerchant, startTestApp, type TestApp } from '../helpers/test-app';
+import { reconcile } from '@/lib/reconciliation';
+import { createPaidPayment } from '../helpers/factories';
+import { apiClient, createTestMerchant, startTestApp, type TestApp } from '../helpers/test-app';
 
 // The payouts API read by the official Stripe SDK, configured only with our host, port and protocol.
 let app: TestApp;
@@ -23,8 +24,11 @@ describe('payouts through the official stripe SDK', () => {
     const m = await createTestMerchant('SDK Payouts');
     const ids: string[] = [];
     for (const [i, day] of ['2032-01-02', '2032-01-03', '2032-01-04'].entries()) {
-      await recordCapture(getDb(), { eventId: newId('event'), merchantId: m.merchant.id, paymentIntentId: newId('paymentIntent'), currency: 'usd', psp: 'sandbox_card', amountMinor: 1_000 * (i + 1) });
-      await settlePendingBalances(`sdk-${day}`);
+      // a card payment, booked, then settled by reconciling the network's file once it is due
+      const pi = await createPaidPayment(apiClient(app, m.secretKey), { amount: 1_000 * (i + 1), currency: 'usd' });
+      await ensureCapturePosted(getDb(), await captureEventOf(getDb(), pi.id));
+      const today = new Date().toISOString().slice(0, 10);
+      await reconcile({ psp: 'sandbox_card', date: today, now: new Date(Date.parse(`${today}T12:00:00Z`) + 86_400_000) });
       const outcome = await createPayout({ merchantId: m.merchant.id, currency: 'usd', periodKey: `daily:${day}` });
       ids.push(outcome.payout!.id);
     }

@@ -6,10 +6,11 @@ import { can } from '@/lib/auth/permissions';
 import { stripePayPageDisabledReason } from '@/lib/checkout/pay';
 import { getMerchantSettings, ROUTABLE_PSPS } from '@/lib/merchants/settings';
 import { requirePermission } from '../guard';
-import { saveProfileAction, savePspRoutingAction } from './actions';
+import { saveLateSuccessPolicyAction, saveProfileAction, savePspRoutingAction } from './actions';
 import { saveReceiptsSettingAction } from './receipts-action';
 import { ReceiptsSettingForm } from '@/components/receipts/receipts-setting-form';
 import { receiptsEnabled } from '@/lib/receipts';
+import { LateSuccessPolicyForm } from '@/components/dashboard/access/late-success-form';
 
 export const metadata: Metadata = { title: 'Settings' };
 export const dynamic = 'force-dynamic';
@@ -65,6 +66,16 @@ export default async function SettingsPage() {
       <section className={styles.card} aria-labelledby="receipts-heading">
         <h2 id="receipts-heading">Customer receipts</h2>
         <ReceiptsSettingForm save={saveReceiptsSettingAction} canWrite={canWrite} enabled={sendReceipts} />
+      </section>
+      <section className={styles.card} aria-labelledby="late-success-heading">
+        <h2 id="late-success-heading">Late successes</h2>
+        <p className="muted" data-testid="late-success-explainer">
+          Sometimes a PSP charges a customer after we showed the payment as failed (its answer was lost, or it completed after we
+          gave up). Daily reconciliation finds these charges. By default the money goes back to the customer. With this on, such a
+          charge is booked as the payment instead (you receive payment_intent.succeeded) when its order is still open: the payment
+          was not canceled or paid another way, and its checkout session has not expired. Otherwise it is still given back.
+        </p>
+        <LateSuccessPolicyForm save={saveLateSuccessPolicyAction} canWrite={canWrite} enabled={settings.acceptLateSuccesses} />
       </section>
     </div>
   );

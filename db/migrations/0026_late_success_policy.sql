@@ -1,0 +1,2 @@
+ALTER TABLE "merchant_settings" ADD COLUMN "accept_late_successes" boolean DEFAULT false NOT NULL;--> statement-breakpoint
+CREATE INDEX "settlement_items_posting_idx" ON "settlement_items" USING btree ("posting_event_id");
