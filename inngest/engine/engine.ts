@@ -3,6 +3,7 @@ import type postgres from 'postgres';
 import { createDb, type Db } from '@/db/client';
 import { engineRuns } from '@/db/schema';
 import { env } from '@/lib/env';
+import { startDueBatches } from './batches';
 import { startDueCrons } from './crons';
 import { executeRun, type ExecutorOptions } from './execute-run';
 import type { CompiledFunction } from './function-config';
@@ -23,6 +24,11 @@ export interface EngineOptions {
   eventKey: string;
   /** Poll interval of the worker loop; NOTIFY wakes it earlier. */
   pollMs?: number;
+  /**
+   * How often (at most) the loop looks for batches whose timeout ran out (batchEvents); a batch
+   * starts within its timeout plus about this (or pollMs, if longer). Default 50 ms.
+   */
+  batchCheckMs?: number;
   /** How long a claimed run stays ours without a heartbeat; a dead engine's runs resume after it. */
   leaseMs?: number;
   /** Runs this engine executes at the same time. */
@@ -105,6 +111,8 @@ export function createEngine(options: EngineOptions): Engine {
   let httpServer: EngineHttpServer | undefined;
   let lastKeyCleanup = 0;
   let lastCronCheck = 0;
+  let lastBatchCheck = 0;
+  const batchCheckMs = options.batchCheckMs ?? 50;
 
   function wake(): void {
     wakeUp?.();
@@ -138,6 +146,11 @@ export function createEngine(options: EngineOptions): Engine {
     if (checkCrons || Date.now() - lastCronCheck >= 1_000) {
       lastCronCheck = Date.now();
       await startDueCrons(db).catch((err: unknown) => log('error', `cron scheduler failed: ${(err as Error).message}`));
+    }
+    // only engines that run batched functions pay for the scan
+    if (Date.now() - lastBatchCheck >= batchCheckMs && (await functions.all()).some((fn) => fn.batch)) {
+      lastBatchCheck = Date.now();
+      await startDueBatches(db, functions).catch((err: unknown) => log('error', `batch scheduler failed: ${(err as Error).message}`));
     }
     if (Date.now() - lastKeyCleanup > 10 * 60_000) {
       lastKeyCleanup = Date.now();

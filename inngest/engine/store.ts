@@ -169,6 +169,8 @@ export async function deleteExpiredKeys(db: DbOrTx): Promise<void> {
 export interface NewRunOptions {
   /** Replays skip the idempotency key on purpose: an operator asked for a fresh run. */
   skipIdempotency?: boolean;
+  /** A batch run's events, oldest first (`event` is the first); omitted for a run of one event. */
+  events?: Record<string, unknown>[];
 }
 
 /** Creates a run of `fn` for `event`, unless the function's idempotency key was already used. */
@@ -190,6 +192,7 @@ export async function createRun(
     id,
     functionId: fn.id,
     event,
+    events: options.events ?? null,
     maxAttempts: fn.maxAttempts,
     concurrencyKey,
     concurrencyLimit: fn.concurrency?.limit ?? null,

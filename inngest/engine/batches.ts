@@ -1,0 +1,134 @@
+import { sql } from 'drizzle-orm';
+import type { Db, Tx } from '@/db/client';
+import { keyValue } from './expression';
+import type { CompiledFunction } from './function-config';
+import { createRun, notifyWorkers, type FunctionCache } from './store';
+
+/**
+ * batchEvents (Inngest's event batching) in Postgres. An event for a batched function becomes a
+ * row of engine_batch_items in the ingest transaction; a batch run is formed by ONE statement that
+ * deletes up to maxSize of a (function, key)'s oldest rows and returns them, in the transaction
+ * that inserts the run. A row can be deleted once, so an event is in exactly one batch even when
+ * two engines (or an ingest and a timeout scan) form batches at the same moment.
+ *
+ * A batch starts when it is full (checked at ingest) or when its first event has waited the
+ * function's timeout (the engine's scan, startDueBatches). Before counting, the former takes an
+ * advisory lock per (function, key) and holds it to commit: of two ingests appending to one batch,
+ * the later one to lock sees the other's rows, so a batch that filled up starts at once.
+ */
+
+interface PendingItem {
+  function_id: string;
+  batch_key: string;
+  event: Record<string, unknown>;
+  timeout_ms: number;
+}
+
+interface Group {
+  fn: CompiledFunction;
+  key: string;
+}
+
+function groupId(functionId: string, key: string): string {
+  return `${functionId}/${key}`;
+}
+
+/** The batch key of an event: the value at batchEvents.key, '' without a key (or a missing value). */
+export function batchKeyOf(fn: CompiledFunction, event: Record<string, unknown>): string {
+  return fn.batch?.keyPath ? (keyValue(event, fn.batch.keyPath) ?? '') : '';
+}
+
+/** Events of one transaction waiting to join their batches; flush() writes them and starts full batches. */
+export class BatchAppends {
+  private readonly items: PendingItem[] = [];
+  private readonly groups = new Map<string, Group>();
+
+  add(fn: CompiledFunction, event: Record<string, unknown>): void {
+    const key = batchKeyOf(fn, event);
+    this.items.push({ function_id: fn.id, batch_key: key, event, timeout_ms: fn.batch!.timeoutMs });
+    this.groups.set(groupId(fn.id, key), { fn, key });
+  }
+
+  /** Inserts the events (one statement) and starts every batch that is now full. Returns run ids. */
+  async flush(tx: Tx): Promise<string[]> {
+    if (this.items.length === 0) return [];
+    const items = this.items.splice(0);
+    // seq follows the order the events came in (a batch hands them to the function in that order)
+    await tx.execute(sql`
+      insert into engine_batch_items (function_id, batch_key, event, due_at)
+      select i.function_id, i.batch_key, i.event, now() + i.timeout_ms * interval '1 millisecond'
+        from rows from (jsonb_to_recordset(${JSON.stringify(items)}::jsonb)
+               as (function_id text, batch_key text, event jsonb, timeout_ms bigint))
+             with ordinality as i(function_id, batch_key, event, timeout_ms, ord)
+       order by i.ord`);
+    const runIds: string[] = [];
+    // locks in one order, so two ingests appending to the same batches cannot deadlock
+    const groups = [...this.groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, g]) => g);
+    this.groups.clear();
+    for (const group of groups) {
+      await lockBatch(tx, group.fn.id, group.key);
+      for (;;) {
+        const runId = await startBatch(tx, group.fn, group.key, 'full');
+        if (!runId) break;
+        runIds.push(runId);
+      }
+    }
+    return runIds;
+  }
+}
+
+async function lockBatch(tx: Tx, functionId: string, key: string): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`engine-batch:${groupId(functionId, key)}`}, 0))`);
+}
+
+/**
+ * Takes up to maxSize of the batch's oldest events and starts one run with them, if the batch is
+ * full ('full') or its first event is due ('due'). Returns the run id, or null if it was neither.
+ */
+async function startBatch(tx: Tx, fn: CompiledFunction, key: string, when: 'full' | 'due'): Promise<string | null> {
+  // a function whose batching was removed since its events arrived still gets them, in batches of 100
+  const maxSize = fn.batch?.maxSize ?? 100;
+  const ready =
+    when === 'full'
+      ? sql`(select count(*) from picked) >= ${maxSize}`
+      : sql`exists (select 1 from engine_batch_items d where d.function_id = ${fn.id} and d.batch_key = ${key} and d.due_at <= now())`;
+  const rows = (await tx.execute(sql`
+    with picked as (
+      select seq from engine_batch_items
+       where function_id = ${fn.id} and batch_key = ${key}
+       order by seq
+       limit ${maxSize}
+       for update
+    )
+    delete from engine_batch_items i using picked
+     where i.seq = picked.seq and ${ready}
+    returning i.seq, i.event`)) as unknown as { seq: string | number; event: Record<string, unknown> }[];
+  if (rows.length === 0) return null;
+  const events = rows.sort((a, b) => Number(a.seq) - Number(b.seq)).map((row) => row.event);
+  return createRun(tx, fn, events[0]!, { events });
+}
+
+/**
+ * Starts the batches whose first event has waited its timeout, each in its own transaction (under
+ * the batch's lock, re-checked there: another engine may have just started it). Returns runs started.
+ */
+export async function startDueBatches(db: Db, functions: FunctionCache): Promise<number> {
+  const due = (await db.execute(sql`
+    select distinct i.function_id, i.batch_key from engine_batch_items i
+     where i.due_at <= now() and exists (select 1 from engine_functions f where f.id = i.function_id)
+     limit 100`)) as unknown as { function_id: string; batch_key: string }[];
+  let started = 0;
+  for (const { function_id: functionId, batch_key: key } of due) {
+    const fn = await functions.get(functionId);
+    if (!fn) continue;
+    started += await db.transaction(async (tx) => {
+      await lockBatch(tx, functionId, key);
+      let count = 0;
+      // more than one batch is due only when events piled up beyond maxSize (e.g. maxSize was lowered)
+      while (count < 10 && (await startBatch(tx, fn, key, 'due'))) count++;
+      if (count) await notifyWorkers(tx);
+      return count;
+    });
+  }
+  return started;
+}
