@@ -132,3 +132,11 @@ export async function startDueBatches(db: Db, functions: FunctionCache): Promise
   }
   return started;
 }
+
+/** Milliseconds until the next open batch of a registered function is due (0 if one is), or null for none. */
+export async function nextBatchDueInMs(db: Db): Promise<number | null> {
+  const [row] = (await db.execute(sql`
+    select (extract(epoch from (min(i.due_at) - now())) * 1000)::float8 as ms from engine_batch_items i
+     where exists (select 1 from engine_functions f where f.id = i.function_id)`)) as unknown as { ms: number | null }[];
+  return row?.ms === null || row?.ms === undefined ? null : Math.max(0, Number(row.ms));
+}

@@ -3,7 +3,7 @@ import type postgres from 'postgres';
 import { createDb, type Db } from '@/db/client';
 import { engineRuns } from '@/db/schema';
 import { env } from '@/lib/env';
-import { startDueBatches } from './batches';
+import { nextBatchDueInMs, startDueBatches } from './batches';
 import { startDueCrons } from './crons';
 import { executeRun, type ExecutorOptions } from './execute-run';
 import type { CompiledFunction } from './function-config';
@@ -60,7 +60,10 @@ export interface Engine {
   abandon(): Promise<void>;
   send(events: unknown | unknown[]): Promise<IngestResult>;
   sync(): Promise<CompiledFunction[] | 'out-of-band'>;
-  /** Executes due work until none is left (future sleeps and waits are not waited for). */
+  /**
+   * Executes due work until none is left (future sleeps and waits are not waited for; open
+   * batches are, when they are due within 2 s: a batch is work that already arrived).
+   */
   drain(options?: { timeoutMs?: number }): Promise<void>;
 }
 
@@ -300,7 +303,13 @@ export function createEngine(options: EngineOptions): Engine {
       for (let first = true; ; first = false) {
         if (Date.now() > deadline) throw new Error(`engine drain did not finish within ${timeoutMs}ms`);
         const claimed = await pump(first);
-        if (claimed === 0 && inFlight.size === 0) return;
+        if (claimed === 0 && inFlight.size === 0) {
+          const dueInMs = (await functions.all()).some((fn) => fn.batch) ? await nextBatchDueInMs(db) : null;
+          if (dueInMs === null || dueInMs > 2_000) return;
+          await delay(Math.max(dueInMs, batchCheckMs));
+          lastBatchCheck = 0; // due now: the next pump starts it
+          continue;
+        }
         if (inFlight.size) await Promise.race(inFlight.keys());
       }
     },
