@@ -102,10 +102,16 @@ async function startBatch(tx: Tx, fn: CompiledFunction, key: string, when: 'full
     )
     delete from engine_batch_items i using picked
      where i.seq = picked.seq and ${ready}
-    returning i.seq, i.event`)) as unknown as { seq: string | number; event: Record<string, unknown> }[];
+    returning i.seq, i.event, i.created_at`)) as unknown as {
+    seq: string | number;
+    event: Record<string, unknown>;
+    created_at: Date | string;
+  }[];
   if (rows.length === 0) return null;
-  const events = rows.sort((a, b) => Number(a.seq) - Number(b.seq)).map((row) => row.event);
-  return createRun(tx, fn, events[0]!, { events });
+  rows.sort((a, b) => Number(a.seq) - Number(b.seq));
+  const events = rows.map((row) => row.event);
+  // in line from its first event's arrival, not behind the work that came while it filled up
+  return createRun(tx, fn, events[0]!, { events, queuedSince: new Date(rows[0]!.created_at) });
 }
 
 /**

@@ -171,6 +171,8 @@ export interface NewRunOptions {
   skipIdempotency?: boolean;
   /** A batch run's events, oldest first (`event` is the first); omitted for a run of one event. */
   events?: Record<string, unknown>[];
+  /** Its place in line (claims take the oldest run_at first); a batch queues from its first event. */
+  queuedSince?: Date;
 }
 
 /** Creates a run of `fn` for `event`, unless the function's idempotency key was already used. */
@@ -197,6 +199,7 @@ export async function createRun(
     concurrencyKey,
     concurrencyLimit: fn.concurrency?.limit ?? null,
     ...(priority === 0 ? {} : { runAt: sql`now() - ${priority} * interval '1 second'` }),
+    ...(options.queuedSince ? { runAt: options.queuedSince } : {}),
   });
   return id;
 }

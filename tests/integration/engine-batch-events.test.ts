@@ -81,6 +81,11 @@ describe('embedded engine: batchEvents', () => {
     expect(seen[0]!.all).toEqual([1, 2, 3]);
     expect(seen[0]!.at - sentAt).toBeGreaterThanOrEqual(400);
     expect(await pendingItems(harness)).toBe(0);
+    // the run queued from its first event's arrival, ahead of work that came while the batch filled
+    const [queued] = (await harness.db.execute(sql`
+      select extract(epoch from (created_at - run_at)) * 1000 as waited_ms from engine_runs
+       where function_id = ${`${harness.client.id}-by-time`}`)) as unknown as { waited_ms: number }[];
+    expect(Number(queued!.waited_ms)).toBeGreaterThanOrEqual(390);
     // a later event opens a new batch of its own
     await harness.client.send({ name: 'item', data: { n: 4 } });
     await harness.waitFor(async () => seen.length === 2);
