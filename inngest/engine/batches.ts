@@ -12,9 +12,9 @@ import { createRun, notifyWorkers, type FunctionCache } from './store';
  * two engines (or an ingest and a timeout scan) form batches at the same moment.
  *
  * A batch starts when it is full (checked at ingest) or when its first event has waited the
- * function's timeout (the engine's scan, startDueBatches). Before counting, the former takes an
- * advisory lock per (function, key) and holds it to commit: of two ingests appending to one batch,
- * the later one to lock sees the other's rows, so a batch that filled up starts at once.
+ * function's timeout (the engine's scan, startDueBatches). Both take an advisory lock per
+ * (function, key), held to commit, before they take events, so batches of one key are formed one
+ * at a time and each sees what the previous one left.
  */
 
 interface PendingItem {
@@ -53,17 +53,34 @@ export class BatchAppends {
   async flush(tx: Tx): Promise<string[]> {
     if (this.items.length === 0) return [];
     const items = this.items.splice(0);
-    // seq follows the order the events came in (a batch hands them to the function in that order)
-    await tx.execute(sql`
-      insert into engine_batch_items (function_id, batch_key, event, due_at)
-      select i.function_id, i.batch_key, i.event, now() + i.timeout_ms * interval '1 millisecond'
-        from rows from (jsonb_to_recordset(${JSON.stringify(items)}::jsonb)
-               as (function_id text, batch_key text, event jsonb, timeout_ms bigint))
-             with ordinality as i(function_id, batch_key, event, timeout_ms, ord)
-       order by i.ord`);
+    // seq follows the order the events came in (a batch hands them to the function in that order).
+    // The count beside it sees the rows committed before this statement (not the ones it adds): a
+    // batch that cannot be full yet is left alone without its lock. Two ingests racing to fill
+    // one batch may both see it short; it then starts at its timeout, which is still correct.
+    const counted = (await tx.execute(sql`
+      with added as (
+        insert into engine_batch_items (function_id, batch_key, event, due_at)
+        select i.function_id, i.batch_key, i.event, now() + i.timeout_ms * interval '1 millisecond'
+          from rows from (jsonb_to_recordset(${JSON.stringify(items)}::jsonb)
+                 as (function_id text, batch_key text, event jsonb, timeout_ms bigint))
+               with ordinality as i(function_id, batch_key, event, timeout_ms, ord)
+         order by i.ord
+        returning function_id, batch_key
+      )
+      select a.function_id, a.batch_key, count(*)::int
+             + (select count(*) from engine_batch_items b where b.function_id = a.function_id and b.batch_key = a.batch_key)::int as pending
+        from added a group by a.function_id, a.batch_key`)) as unknown as {
+      function_id: string;
+      batch_key: string;
+      pending: number;
+    }[];
+    const pending = new Map(counted.map((row) => [groupId(row.function_id, row.batch_key), Number(row.pending)]));
     const runIds: string[] = [];
     // locks in one order, so two ingests appending to the same batches cannot deadlock
-    const groups = [...this.groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, g]) => g);
+    const groups = [...this.groups.entries()]
+      .filter(([id, g]) => (pending.get(id) ?? 0) >= (g.fn.batch?.maxSize ?? 1))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, g]) => g);
     this.groups.clear();
     for (const group of groups) {
       await lockBatch(tx, group.fn.id, group.key);
@@ -116,17 +133,27 @@ async function startBatch(tx: Tx, fn: CompiledFunction, key: string, when: 'full
 
 /**
  * Starts the batches whose first event has waited its timeout, each in its own transaction (under
- * the batch's lock, re-checked there: another engine may have just started it). Returns runs started.
+ * the batch's lock, re-checked there: another engine may have just started it). Returns the runs
+ * started and how long until the next open batch is due (null: none open), so the caller need not
+ * look again before then.
  */
-export async function startDueBatches(db: Db, functions: FunctionCache): Promise<number> {
-  const due = (await db.execute(sql`
-    select distinct i.function_id, i.batch_key from engine_batch_items i
-     where i.due_at <= now() and exists (select 1 from engine_functions f where f.id = i.function_id)
-     limit 100`)) as unknown as { function_id: string; batch_key: string }[];
+export async function startDueBatches(
+  db: Db,
+  functions: FunctionCache,
+): Promise<{ started: number; nextDueInMs: number | null }> {
+  const open = (await db.execute(sql`
+    select i.function_id, i.batch_key, (extract(epoch from (min(i.due_at) - now())) * 1000)::float8 as due_in_ms
+      from engine_batch_items i
+     where exists (select 1 from engine_functions f where f.id = i.function_id)
+     group by i.function_id, i.batch_key`)) as unknown as { function_id: string; batch_key: string; due_in_ms: number }[];
   let started = 0;
-  for (const { function_id: functionId, batch_key: key } of due) {
-    const fn = await functions.get(functionId);
-    if (!fn) continue;
+  let nextDueInMs: number | null = null;
+  for (const { function_id: functionId, batch_key: key, due_in_ms: dueInMs } of open) {
+    const fn = Number(dueInMs) <= 0 ? await functions.get(functionId) : null;
+    if (!fn) {
+      nextDueInMs = Math.min(nextDueInMs ?? Infinity, Math.max(0, Number(dueInMs)));
+      continue;
+    }
     started += await db.transaction(async (tx) => {
       await lockBatch(tx, functionId, key);
       let count = 0;
@@ -135,8 +162,10 @@ export async function startDueBatches(db: Db, functions: FunctionCache): Promise
       if (count) await notifyWorkers(tx);
       return count;
     });
+    // what is left of it (more than maxSize were waiting) opens a batch that is due at once or soon
+    nextDueInMs = Math.min(nextDueInMs ?? Infinity, fn.batch?.timeoutMs ?? 0);
   }
-  return started;
+  return { started, nextDueInMs };
 }
 
 /** Milliseconds until the next open batch of a registered function is due (0 if one is), or null for none. */
