@@ -31,6 +31,11 @@ export const engineRuns = pgTable(
     functionId: text().notNull(),
     /** The triggering event exactly as the SDK receives it ({ name, data, id, ts, ... }). */
     event: jsonb().$type<Record<string, unknown>>().notNull(),
+    /**
+     * A batched function's run (batchEvents): every event of its batch, oldest first (`event` is
+     * the first of them), sent to the SDK as `events`. null for a run of one event.
+     */
+    events: jsonb().$type<Record<string, unknown>[]>(),
     status: text({ enum: RUN_STATUSES }).notNull().default('queued'),
     /** Attempt of the current step (or of the function body); reset when a step completes. */
     attempt: integer().notNull().default(0),
@@ -65,6 +70,32 @@ export const engineRuns = pgTable(
   ],
 );
 export type EngineRunRow = typeof engineRuns.$inferSelect;
+
+/**
+ * Events waiting for their batch (functions with batchEvents). A row is deleted by the statement
+ * that puts it into a batch run (in that run's transaction), so an event lands in exactly one
+ * batch, whichever engine forms it.
+ */
+export const engineBatchItems = pgTable(
+  'engine_batch_items',
+  {
+    /** Arrival order: batches take their events oldest first. */
+    seq: bigserial({ mode: 'number' }).primaryKey(),
+    functionId: text().notNull(),
+    /** The value of batchEvents.key for this event ('' without a key): one batch per value. */
+    batchKey: text().notNull(),
+    event: jsonb().$type<Record<string, unknown>>().notNull(),
+    /** Arrival + batchEvents.timeout: the batch this event opens (or joins) starts by then. */
+    dueAt: timestamp({ withTimezone: true }).notNull(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    // forming a batch takes a function's (and key's) oldest events
+    index('engine_batch_items_batch_idx').on(t.functionId, t.batchKey, t.seq),
+    // the timeout scan looks for batches whose first event is due
+    index('engine_batch_items_due_idx').on(t.dueAt),
+  ],
+);
 
 /** Memoized step results. The first recorded result wins; a recorded step is never re-run. */
 export const engineSteps = pgTable(

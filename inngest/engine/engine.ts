@@ -3,12 +3,22 @@ import type postgres from 'postgres';
 import { createDb, type Db } from '@/db/client';
 import { engineRuns } from '@/db/schema';
 import { env } from '@/lib/env';
+import { nextBatchDueInMs, startDueBatches } from './batches';
 import { startDueCrons } from './crons';
 import { executeRun, type ExecutorOptions } from './execute-run';
 import type { CompiledFunction } from './function-config';
 import { startEngineHttpServer, type EngineHttpServer } from './http-server';
 import { ingestEvents, type IngestResult } from './ingest';
-import { claimDueRuns, deleteExpiredKeys, extendLease, FunctionCache, LeaseLostError, WAKE_CHANNEL, type ClaimedRun, type Lease } from './store';
+import {
+  claimDueRuns,
+  deleteExpiredKeys,
+  extendLease,
+  FunctionCache,
+  LeaseLostError,
+  WAKE_CHANNEL,
+  type ClaimedRun,
+  type Lease,
+} from './store';
 import { syncFromServeEndpoint } from './sync';
 
 type LogLevel = 'info' | 'warn' | 'error';
@@ -23,6 +33,13 @@ export interface EngineOptions {
   eventKey: string;
   /** Poll interval of the worker loop; NOTIFY wakes it earlier. */
   pollMs?: number;
+  /**
+   * How often the loop looks for batches whose timeout ran out (batchEvents) when it cannot
+   * LISTEN (a `db` handle): a batch starts within its timeout plus about this (or pollMs, if
+   * longer). A listening engine looks when the next open batch is due, and again after any ingest
+   * (its NOTIFY) once the shortest batch timeout has passed. Default 50 ms.
+   */
+  batchCheckMs?: number;
   /** How long a claimed run stays ours without a heartbeat; a dead engine's runs resume after it. */
   leaseMs?: number;
   /** Runs this engine executes at the same time. */
@@ -54,7 +71,10 @@ export interface Engine {
   abandon(): Promise<void>;
   send(events: unknown | unknown[]): Promise<IngestResult>;
   sync(): Promise<CompiledFunction[] | 'out-of-band'>;
-  /** Executes due work until none is left (future sleeps and waits are not waited for). */
+  /**
+   * Executes due work until none is left (future sleeps and waits are not waited for; open
+   * batches are, when they are due within 2 s: a batch is work that already arrived).
+   */
   drain(options?: { timeoutMs?: number }): Promise<void>;
 }
 
@@ -105,6 +125,11 @@ export function createEngine(options: EngineOptions): Engine {
   let httpServer: EngineHttpServer | undefined;
   let lastKeyCleanup = 0;
   let lastCronCheck = 0;
+  const batchCheckMs = options.batchCheckMs ?? 50;
+  /** When the worker next looks for due batches (Date.now() ms). */
+  let nextBatchScanAt = 0;
+  /** The shortest batch timeout of the registered functions (null: none batches). */
+  let shortestBatchTimeoutMs: number | null = null;
 
   function wake(): void {
     wakeUp?.();
@@ -139,6 +164,18 @@ export function createEngine(options: EngineOptions): Engine {
       lastCronCheck = Date.now();
       await startDueCrons(db).catch((err: unknown) => log('error', `cron scheduler failed: ${(err as Error).message}`));
     }
+    // only engines that run batched functions pay for the scan, and only when a batch may be due
+    const timeouts = (await functions.all()).flatMap((fn) => (fn.batch ? [fn.batch.timeoutMs] : []));
+    shortestBatchTimeoutMs = timeouts.length ? Math.min(...timeouts) : null;
+    if (shortestBatchTimeoutMs !== null && Date.now() >= nextBatchScanAt) {
+      const scan = await startDueBatches(db, functions).catch((err: unknown) => {
+        log('error', `batch scheduler failed: ${(err as Error).message}`);
+        return null;
+      });
+      // listening, an ingest's NOTIFY brings the scan forward (below); a second is the safety net
+      const waitMs = ownSql ? Math.min(scan?.nextDueInMs ?? 1_000, 1_000) : batchCheckMs;
+      nextBatchScanAt = Date.now() + Math.max(waitMs, 5);
+    }
     if (Date.now() - lastKeyCleanup > 10 * 60_000) {
       lastKeyCleanup = Date.now();
       await deleteExpiredKeys(db).catch(() => undefined);
@@ -170,7 +207,9 @@ export function createEngine(options: EngineOptions): Engine {
         log('error', `worker loop: ${(err as Error).message}`);
       }
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, pollMs);
+        // a batch that falls due before the next poll is started on time
+        const untilBatch = shortestBatchTimeoutMs === null ? pollMs : Math.max(nextBatchScanAt - Date.now(), 5);
+        const timer = setTimeout(resolve, Math.min(pollMs, untilBatch));
         wakeUp = () => {
           clearTimeout(timer);
           resolve();
@@ -238,7 +277,11 @@ export function createEngine(options: EngineOptions): Engine {
       }
       if (options.syncOnStart ?? true) await syncWithRetry();
       if (ownSql) {
-        const listener = await ownSql.listen(WAKE_CHANNEL, () => wake());
+        const listener = await ownSql.listen(WAKE_CHANNEL, () => {
+          // new events may have opened a batch: it is due one (shortest) timeout from now at the earliest
+          if (shortestBatchTimeoutMs !== null) nextBatchScanAt = Math.min(nextBatchScanAt, Date.now() + shortestBatchTimeoutMs);
+          wake();
+        });
         unlisten = () => listener.unlisten();
       }
       if (options.worker ?? true) {
@@ -287,7 +330,13 @@ export function createEngine(options: EngineOptions): Engine {
       for (let first = true; ; first = false) {
         if (Date.now() > deadline) throw new Error(`engine drain did not finish within ${timeoutMs}ms`);
         const claimed = await pump(first);
-        if (claimed === 0 && inFlight.size === 0) return;
+        if (claimed === 0 && inFlight.size === 0) {
+          const dueInMs = (await functions.all()).some((fn) => fn.batch) ? await nextBatchDueInMs(db) : null;
+          if (dueInMs === null || dueInMs > 2_000) return;
+          await delay(Math.max(dueInMs, 5));
+          nextBatchScanAt = 0; // due now: the next pump starts it
+          continue;
+        }
         if (inFlight.size) await Promise.race(inFlight.keys());
       }
     },

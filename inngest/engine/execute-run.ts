@@ -106,6 +106,7 @@ export async function executeRun(options: ExecutorOptions, claimed: ClaimedRun, 
       stepId: 'step',
       runId: run.id,
       event: run.event,
+      events: run.events,
       steps: state.steps,
       attempt: run.attempt,
       maxAttempts: run.maxAttempts,
@@ -189,7 +190,8 @@ async function emitFunctionFailed(options: ExecutorOptions, tx: Tx, run: EngineR
     name: FUNCTION_FAILED_EVENT,
     id: `failed-${run.id}`,
     ts: Date.now(),
-    data: { function_id: run.functionId, run_id: run.id, error, event: run.event },
+    // a batch run's failure names all its events, so what did not happen can be found
+    data: { function_id: run.functionId, run_id: run.id, error, event: run.event, ...(run.events ? { events: run.events } : {}) },
   };
   await fanOut(tx, await options.functions.all(), event);
   await notifyWorkers(tx);
@@ -210,6 +212,7 @@ async function runPlannedSteps(options: ExecutorOptions, state: ClaimState, url:
       stepId: op.id,
       runId: run.id,
       event: run.event,
+      events: run.events,
       steps: (state.steps ??= await loadSteps(options.db, run.id)),
       attempt: run.attempt,
       maxAttempts: run.maxAttempts,

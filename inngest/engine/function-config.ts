@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseCron } from './cron';
+import { parseDurationMs } from './duration';
 import { parseExpression, parseKeyPath, readPath, type ParsedExpression } from './expression';
 
 /** Inngest's default: 3 retries, so 4 attempts in all. */
@@ -34,13 +35,16 @@ export const functionConfigSchema = z
     idempotency: z.string().optional(),
     concurrency: z.union([z.number().int(), concurrencySchema, z.array(concurrencySchema)]).optional(),
     priority: z.object({ run: z.string().optional() }).optional(),
+    batchEvents: z
+      .object({ maxSize: z.number().int().min(1), timeout: z.string().min(1), key: z.string().optional(), if: z.string().optional() })
+      .strict()
+      .optional(),
   })
   .passthrough();
 export type FunctionConfig = z.infer<typeof functionConfigSchema>;
 
 /** Config keys the engine does not implement; a function using one is refused at sync. */
 const UNSUPPORTED_FEATURES = [
-  'batchEvents',
   'rateLimit',
   'throttle',
   'singleton',
@@ -67,6 +71,12 @@ export interface CompiledFunction {
    * time; a number or an event path. null for none. Negative factors count as 0.
    */
   priority: { seconds: number } | { path: string[] } | null;
+  /**
+   * Inngest's batchEvents: matching events wait in engine_batch_items until maxSize of them (per
+   * key value) are there or timeoutMs after the first; one run then gets them all. Events for
+   * which `if` is false run alone at once, as Inngest does. null for no batching.
+   */
+  batch: { maxSize: number; timeoutMs: number; keyPath: string[] | null; condition: ParsedExpression | null } | null;
 }
 
 /** The priority of a run of `fn` for `event`, in seconds (0 without one; non-numbers count 0). */
@@ -115,6 +125,43 @@ function compileKey(functionId: string, what: string, source: string): string[] 
   } catch (err) {
     throw new UnsupportedFunctionError(functionId, `${what}: ${(err as Error).message}`);
   }
+}
+
+/**
+ * Options Inngest refuses beside batchEvents (its batching guide, "Incompatible flow control
+ * features"; rateLimit and cancel are not supported here at all). A concurrency key is ignored by
+ * Inngest when batching: refused here rather than silently meaning something else.
+ */
+function compileBatch(config: FunctionConfig): CompiledFunction['batch'] {
+  const raw = config.batchEvents;
+  if (!raw) return null;
+  if (config.idempotency) throw new UnsupportedFunctionError(config.id, 'batchEvents with idempotency (Inngest does not allow them together)');
+  if (config.priority?.run?.trim())
+    throw new UnsupportedFunctionError(config.id, 'batchEvents with priority (Inngest does not allow them together)');
+  const concurrency = Array.isArray(config.concurrency) ? config.concurrency : [config.concurrency];
+  if (concurrency.some((c) => typeof c === 'object' && c?.key))
+    throw new UnsupportedFunctionError(config.id, 'batchEvents with a concurrency key (Inngest ignores the key when batching)');
+  let timeoutMs: number;
+  try {
+    timeoutMs = parseDurationMs(raw.timeout);
+  } catch (err) {
+    throw new UnsupportedFunctionError(config.id, `batchEvents.timeout: ${(err as Error).message}`);
+  }
+  if (timeoutMs <= 0) throw new UnsupportedFunctionError(config.id, 'batchEvents.timeout must be more than 0');
+  let condition: ParsedExpression | null = null;
+  if (raw.if) {
+    try {
+      condition = parseExpression(raw.if, ['event']);
+    } catch (err) {
+      throw new UnsupportedFunctionError(config.id, `batchEvents.if: ${(err as Error).message}`);
+    }
+  }
+  return {
+    maxSize: raw.maxSize,
+    timeoutMs,
+    keyPath: raw.key ? compileKey(config.id, 'batchEvents.key', raw.key) : null,
+    condition,
+  };
 }
 
 /** Validates one function config from the SDK; throws UnsupportedFunctionError naming the feature. */
@@ -170,5 +217,6 @@ export function compileFunction(raw: unknown): CompiledFunction {
     idempotencyKeyPath: config.idempotency ? compileKey(config.id, 'idempotency', config.idempotency) : null,
     concurrency: compileConcurrency(config),
     priority: compilePriority(config),
+    batch: compileBatch(config),
   };
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Db, Tx } from '@/db/client';
 import { newId } from '@/lib/ids';
+import { BatchAppends } from './batches';
 import { evaluateExpression, parseExpression } from './expression';
 import type { CompiledFunction } from './function-config';
 import { claimKey, createRun, loadFunctions, notifyWorkers, openEventWaits, resolveWait, wakeRun } from './store';
@@ -54,25 +55,44 @@ export async function ingestEvents(db: Db, rawEvents: unknown[], preloaded?: Com
   const functions = preloaded ?? (await loadFunctions(db));
   return db.transaction(async (tx) => {
     const result: IngestResult = { ids: [], runIds: [] };
+    // events of batched functions, written together once the loop is done
+    const batches = new BatchAppends();
     for (const incoming of events) {
       const event = normalizeEvent(incoming);
       result.ids.push(String(event.id));
       // a caller-chosen id seen in the last 24h means a resend: accept it but start nothing
       if (incoming.id && !(await claimKey(tx, 'event', incoming.id))) continue;
-      result.runIds.push(...(await fanOut(tx, functions, event)));
+      result.runIds.push(...(await fanOut(tx, functions, event, batches)));
       await resolveMatchingWaits(tx, event);
     }
+    result.runIds.push(...(await batches.flush(tx)));
     await notifyWorkers(tx);
     return result;
   });
 }
 
-export async function fanOut(tx: Tx, functions: CompiledFunction[], event: Record<string, unknown>): Promise<string[]> {
+/**
+ * Starts the runs `event` triggers. A batched function's event joins its batch instead (in
+ * `batches` when the caller flushes them later, else at once), unless batchEvents.if is false for
+ * it: then it runs alone, at once, as in Inngest.
+ */
+export async function fanOut(
+  tx: Tx,
+  functions: CompiledFunction[],
+  event: Record<string, unknown>,
+  batches?: BatchAppends,
+): Promise<string[]> {
   const runIds: string[] = [];
+  const appends = batches ?? new BatchAppends();
   for (const fn of functions) {
     if (!triggersOn(fn, event)) continue;
+    if (fn.batch && (!fn.batch.condition || evaluateExpression(fn.batch.condition, { event }))) {
+      appends.add(fn, event);
+      continue;
+    }
     const runId = await createRun(tx, fn, event);
     if (runId) runIds.push(runId);
   }
+  if (!batches) runIds.push(...(await appends.flush(tx)));
   return runIds;
 }

@@ -26,6 +26,8 @@ export interface CallRequest {
   stepId: string;
   runId: string;
   event: Record<string, unknown>;
+  /** A batch run's events (`event` is the first); a run of one event sends [event]. */
+  events?: Record<string, unknown>[] | null;
   steps: { stepId: string; result: StepResult }[];
   attempt: number;
   maxAttempts: number;
@@ -39,7 +41,7 @@ export function executionBody(req: CallRequest): Record<string, unknown> {
   const stack = req.steps.map((step) => step.stepId);
   return {
     event: req.event,
-    events: [req.event],
+    events: req.events?.length ? req.events : [req.event],
     steps: Object.fromEntries(req.steps.map((step) => [step.stepId, step.result])),
     ctx: {
       run_id: req.runId,

@@ -169,6 +169,10 @@ export async function deleteExpiredKeys(db: DbOrTx): Promise<void> {
 export interface NewRunOptions {
   /** Replays skip the idempotency key on purpose: an operator asked for a fresh run. */
   skipIdempotency?: boolean;
+  /** A batch run's events, oldest first (`event` is the first); omitted for a run of one event. */
+  events?: Record<string, unknown>[];
+  /** Its place in line (claims take the oldest run_at first); a batch queues from its first event. */
+  queuedSince?: Date;
 }
 
 /** Creates a run of `fn` for `event`, unless the function's idempotency key was already used. */
@@ -190,10 +194,12 @@ export async function createRun(
     id,
     functionId: fn.id,
     event,
+    events: options.events ?? null,
     maxAttempts: fn.maxAttempts,
     concurrencyKey,
     concurrencyLimit: fn.concurrency?.limit ?? null,
     ...(priority === 0 ? {} : { runAt: sql`now() - ${priority} * interval '1 second'` }),
+    ...(options.queuedSince ? { runAt: options.queuedSince } : {}),
   });
   return id;
 }

@@ -249,15 +249,19 @@ describe('sweep-psp-inbox', () => {
 });
 
 describe('ledger consumers', () => {
-  it('ledger-post-capture books the captured amount of the event', async () => {
+  it('ledger-post-capture books the events of its batch in one step', async () => {
     const t = new InngestTestEngine({
       function: defineLedgerPostCapture(client),
       events: [
         { name: 'payment_intent.succeeded', data: outboxData({ object: { id: 'pi_1', amount_received: 900, currency: 'usd' } }) },
+        {
+          name: 'payment_intent.succeeded',
+          data: outboxData({ eventId: 'evt_2', aggregateId: 'pi_2', object: { id: 'pi_2', amount_received: 500, currency: 'usd' } }),
+        },
       ],
-      steps: [{ id: 'post-capture', handler: () => ({ journalTransaction: 'jtx_1', created: true }) }],
+      steps: [{ id: 'post-captures', handler: () => ({ posted: 2, created: 2 }) }],
     });
-    expect((await t.execute()).result).toEqual({ journalTransaction: 'jtx_1', created: true });
+    expect((await t.execute()).result).toEqual({ posted: 2, created: 2 });
   });
 
   it('ledger-post-capture refuses an event without the payment (retried, then dead-lettered)', async () => {

@@ -41,7 +41,7 @@ async function resetEngineTables(db: Db): Promise<void> {
   await db.execute(sql`
     with runs as (delete from engine_runs), steps as (delete from engine_steps), waits as (delete from engine_waits),
          keys as (delete from engine_keys), crons as (delete from engine_crons), fns as (delete from engine_functions),
-         dead as (delete from dead_letters)
+         dead as (delete from dead_letters), batches as (delete from engine_batch_items)
     select 1`);
 }
 
