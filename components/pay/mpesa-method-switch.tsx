@@ -2,6 +2,7 @@
 
 import { useId, useState, type ReactNode } from 'react';
 import { PaybillPanel, type PaybillPanelProps } from './paybill-panel';
+import { TillPanel, type TillPanelProps } from './till-panel';
 
 export interface MpesaMethodSwitchProps {
   /** The method shown first. */
@@ -10,6 +11,8 @@ export interface MpesaMethodSwitchProps {
   mpesa: ReactNode;
   /** Pay with Paybill (the phone's menu): the panel's instructions; it polls only while shown. */
   paybill?: Omit<PaybillPanelProps, 'active'>;
+  /** Pay with Till (Buy Goods from the phone's menu), when the install has a till. */
+  till?: Omit<TillPanelProps, 'active'>;
 }
 
 // Styles for the M-Pesa parts of the pay page (kept with the components that use them).
@@ -34,8 +37,8 @@ const styles = `
  * Lets a KES customer choose M-Pesa or card. Both panels stay mounted (the inactive one hidden),
  * so switching back and forth keeps what was typed.
  */
-export function MpesaMethodSwitch({ initialMethod, card, mpesa, paybill }: MpesaMethodSwitchProps) {
-  const [method, setMethod] = useState<'mpesa' | 'card' | 'paybill'>(initialMethod);
+export function MpesaMethodSwitch({ initialMethod, card, mpesa, paybill, till }: MpesaMethodSwitchProps) {
+  const [method, setMethod] = useState<'mpesa' | 'card' | 'paybill' | 'till'>(initialMethod);
   const id = useId();
   return (
     <>
@@ -47,6 +50,7 @@ export function MpesaMethodSwitch({ initialMethod, card, mpesa, paybill }: Mpesa
             [
               ['mpesa', 'M-Pesa'],
               ...(paybill ? ([['paybill', 'Paybill']] as const) : []),
+              ...(till ? ([['till', 'Till']] as const) : []),
               ['card', 'Card'],
             ] as const
           ).map(([value, label]) => (
@@ -73,6 +77,11 @@ export function MpesaMethodSwitch({ initialMethod, card, mpesa, paybill }: Mpesa
       {paybill && (
         <div hidden={method !== 'paybill'} data-testid="pay-paybill-panel">
           <PaybillPanel {...paybill} active={method === 'paybill'} />
+        </div>
+      )}
+      {till && (
+        <div hidden={method !== 'till'} data-testid="pay-till-panel">
+          <TillPanel {...till} active={method === 'till'} />
         </div>
       )}
       <div hidden={method !== 'card'} data-testid="pay-card-panel">
