@@ -10,6 +10,7 @@ CREATE TABLE "mpesa_till_sessions" (
 );
 --> statement-breakpoint
 ALTER TABLE "mpesa_c2b_payments" ADD COLUMN "kind" text DEFAULT 'paybill' NOT NULL;--> statement-breakpoint
+ALTER TABLE "sandbox_mpesa_stk_requests" ADD COLUMN "transaction_type" text DEFAULT 'CustomerPayBillOnline' NOT NULL;--> statement-breakpoint
 ALTER TABLE "mpesa_till_sessions" ADD CONSTRAINT "mpesa_till_sessions_checkout_session_id_checkout_sessions_id_fk" FOREIGN KEY ("checkout_session_id") REFERENCES "public"."checkout_sessions"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "mpesa_till_sessions" ADD CONSTRAINT "mpesa_till_sessions_payment_intent_id_payment_intents_id_fk" FOREIGN KEY ("payment_intent_id") REFERENCES "public"."payment_intents"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "mpesa_till_sessions" ADD CONSTRAINT "mpesa_till_sessions_merchant_id_merchants_id_fk" FOREIGN KEY ("merchant_id") REFERENCES "public"."merchants"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint

@@ -59,6 +59,10 @@ export const sandboxMpesaStkRequests = pgTable(
     phone: text().notNull(),
     accountReference: text().notNull(),
     transactionDesc: text().notNull(),
+    /** CustomerPayBillOnline pays the shortcode's Utility account; CustomerBuyGoodsOnline its till (the Merchant account). */
+    transactionType: text({ enum: ['CustomerPayBillOnline', 'CustomerBuyGoodsOnline'] })
+      .notNull()
+      .default('CustomerPayBillOnline'),
     callbackUrl: text().notNull(),
     status: text({ enum: SANDBOX_STK_STATUSES }).notNull(),
     resultCode: integer(),

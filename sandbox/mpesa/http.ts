@@ -86,6 +86,7 @@ async function stkPush(request: Request): Promise<Response> {
     accountReference: body.AccountReference,
     transactionDesc: body.TransactionDesc,
     callbackUrl: body.CallBackURL,
+    transactionType: body.TransactionType,
   });
   return json(200, {
     MerchantRequestID: row.merchantRequestId,

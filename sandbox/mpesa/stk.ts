@@ -37,6 +37,7 @@ export interface NewStkRequest {
   accountReference: string;
   transactionDesc: string;
   callbackUrl: string;
+  transactionType: 'CustomerPayBillOnline' | 'CustomerBuyGoodsOnline';
 }
 
 export async function createStkRequest(input: NewStkRequest): Promise<SandboxMpesaStkRequest> {
@@ -113,6 +114,8 @@ export async function completeStkRequest(id: string, resultCode: number): Promis
         id: receipt,
         shortcode: done.shortcode,
         kind: 'stk',
+        // a push to a till pays the till: the Merchant account, like a Buy Goods payment
+        ...(done.transactionType === 'CustomerBuyGoodsOnline' ? { account: 'merchant' as const } : {}),
         direction: 'in',
         amountCents,
         msisdn: done.phone,
