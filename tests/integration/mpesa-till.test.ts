@@ -9,7 +9,15 @@ import { resetEnvCache } from '@/lib/env';
 import { darajaC2bUrls, resetDaraja } from '@/lib/psp/daraja';
 import { setMpesaFaults } from '@/sandbox/mpesa';
 import { assertPaymentInvariants } from '../helpers/invariants';
-import { enterPin, freshPhone, kesSession, mpesaMerchant, phoneState, startMpesaWorld, type MpesaWorld } from '../helpers/mpesa-flow';
+import {
+  enterPin,
+  freshPhone,
+  kesSession,
+  mpesaMerchant,
+  phoneState,
+  startMpesaWorld,
+  type MpesaWorld,
+} from '../helpers/mpesa-flow';
 
 /**
  * Pay with Till (Buy Goods) end to end against the offline Daraja over HTTP: the pay page asks
@@ -44,7 +52,10 @@ async function tillSession(api: Api, amount: number, phone: string) {
   const cs = await kesSession(api, amount);
   expect(await tillForSession(cs.id)).toEqual({ tillNumber: TILL, expectingPhone: null });
   const started = await expectTill(cs.id, phone);
-  expect(started, JSON.stringify(started.body)).toMatchObject({ status: 200, body: { status: 'expecting', till_number: TILL, amount } });
+  expect(started, JSON.stringify(started.body)).toMatchObject({
+    status: 200,
+    body: { status: 'expecting', till_number: TILL, amount },
+  });
   return cs;
 }
 
@@ -71,11 +82,21 @@ describe('Pay with Till', () => {
     expect(answer, JSON.stringify(answer)).toMatchObject({ ResultCode: 0, TransID: expect.stringMatching(/^[A-Z0-9]{10}$/) });
     const done = await world.settle(async () => ((await payStatus(cs.id)).status === 'succeeded' ? payStatus(cs.id) : undefined));
     expect(done.redirect_url).toBe(`https://shop.example/ok?cs=${cs.id}`);
-    expect((await api.get(`/api/v1/payment_intents/${cs.payment_intent}`)).body).toMatchObject({ status: 'succeeded', amount_received: 65_000 });
+    expect((await api.get(`/api/v1/payment_intents/${cs.payment_intent}`)).body).toMatchObject({
+      status: 'succeeded',
+      amount_received: 65_000,
+    });
     // Till money lands in the store's Merchant account
     expect(await merchantAccount()).toBe(before + 650);
     const c2b = await c2bRow(answer.TransID);
-    expect(c2b).toMatchObject({ kind: 'till', status: 'applied', source: 'confirmation', accountNumber: '', amountMinor: 65_000, msisdn: phone });
+    expect(c2b).toMatchObject({
+      kind: 'till',
+      status: 'applied',
+      source: 'confirmation',
+      accountNumber: '',
+      amountMinor: 65_000,
+      msisdn: phone,
+    });
     const [attempt] = await getDb().select().from(paymentAttempts).where(eq(paymentAttempts.id, c2b!.attemptId!));
     expect(attempt).toMatchObject({ psp: 'mpesa', status: 'succeeded', pspReference: answer.TransID, routingReason: 'till' });
     // validation tied the receipt to this session
@@ -117,7 +138,9 @@ describe('Pay with Till', () => {
     const refused = await expectTill(second.id, phone);
     expect(refused.status).toBe(409);
     expect(refused.body.error).toMatchObject({ code: 'payment_in_progress', param: 'phone' });
-    expect(await getDb().select().from(mpesaTillSessions).where(eq(mpesaTillSessions.checkoutSessionId, second.id))).toHaveLength(0);
+    expect(await getDb().select().from(mpesaTillSessions).where(eq(mpesaTillSessions.checkoutSessionId, second.id))).toHaveLength(
+      0,
+    );
     // another amount from the same phone is no ambiguity
     const other = await kesSession(api, 45_000);
     expect((await expectTill(other.id, phone)).status).toBe(200);
@@ -160,7 +183,12 @@ describe('Pay with Till', () => {
         const c2b = await c2bRow(answer.TransID);
         return c2b?.status === 'returned' ? c2b : undefined;
       });
-      expect(returned).toMatchObject({ kind: 'till', msisdn: phone, amountMinor: 52_000, returnReceipt: expect.stringMatching(/^[A-Z0-9]{10}$/) });
+      expect(returned).toMatchObject({
+        kind: 'till',
+        msisdn: phone,
+        amountMinor: 52_000,
+        returnReceipt: expect.stringMatching(/^[A-Z0-9]{10}$/),
+      });
       expect(returned.note).toMatch(/several open checkouts/);
       expect(returned.attemptId).toBeNull();
       expect(await piStatus(api, first.payment_intent)).toBe('requires_payment_method');
@@ -227,7 +255,10 @@ describe('STK push to a till (CustomerBuyGoodsOnline)', () => {
       status: 400,
       body: { errorCode: '400.002.02', errorMessage: 'Bad Request - Invalid PartyB' },
     });
-    expect(await push('CustomerPayBillOnline', TILL)).toMatchObject({ status: 400, body: { errorMessage: 'Bad Request - Invalid PartyB' } });
+    expect(await push('CustomerPayBillOnline', TILL)).toMatchObject({
+      status: 400,
+      body: { errorMessage: 'Bad Request - Invalid PartyB' },
+    });
     expect(await push('CustomerBuyGoodsOnline', TILL)).toMatchObject({ status: 200, body: { ResponseCode: '0' } });
   });
 
@@ -251,5 +282,39 @@ describe('STK push to a till (CustomerBuyGoodsOnline)', () => {
     // the push paid the till (PartyB): the money is in the Merchant account, not the paybill's Utility account
     expect(await merchantAccount()).toBe(before + 120);
     await assertPaymentInvariants(cs.payment_intent);
+  });
+});
+
+describe('the STK prompt lifetime (DARAJA_STK_PROMPT_LIFETIME_MS)', () => {
+  afterAll(() => {
+    delete process.env.DARAJA_STK_PROMPT_LIFETIME_MS;
+    resetEnvCache();
+  });
+
+  it('sets the next_action expiry and the simulated phone keeps the prompt that long', async () => {
+    process.env.DARAJA_STK_PROMPT_LIFETIME_MS = '180000';
+    resetEnvCache();
+    const { api } = await mpesaMerchant(world.app);
+    const created = await api.post(
+      '/api/v1/payment_intents',
+      { amount: 9_000, currency: 'kes', payment_method_types: ['mpesa'] },
+      { idempotencyKey: randomUUID() },
+    );
+    expect(created.status).toBe(200);
+    const phone = freshPhone();
+    const startedAt = Date.now() / 1000;
+    const res = await api.post(
+      `/api/v1/payment_intents/${created.body.id}/confirm`,
+      { payment_method_data: { type: 'mpesa', mpesa: { phone } } },
+      { idempotencyKey: randomUUID() },
+    );
+    const body = res.body;
+    expect(res.status, JSON.stringify(body)).toBe(200);
+    const expiresAt = body.next_action.mpesa_stk_push.expires_at as number;
+    expect(expiresAt).toBeGreaterThanOrEqual(Math.floor(startedAt) + 178);
+    expect(expiresAt).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000) + 180);
+    // the offline Daraja's phone follows the same lifetime unless MPESA_SANDBOX_PROMPT_TIMEOUT_MS says otherwise
+    const prompt = (await world.daraja.phone(phone)).prompt as { expiresAt: string };
+    expect(Math.abs(Date.parse(prompt.expiresAt) / 1000 - expiresAt)).toBeLessThan(3);
   });
 });
