@@ -6,7 +6,7 @@ import { AppError } from '@/lib/errors';
 import { writeOutboxEvent } from '@/lib/events/outbox';
 import { applyPspPayment } from '@/lib/payments/apply-psp-result';
 import { beginAttempt } from '@/lib/payments/begin-attempt';
-import { CONFIRMABLE_STATUSES, OPEN_ATTEMPT_STATUSES } from '@/lib/payments/state-machine';
+import { OPEN_ATTEMPT_STATUSES } from '@/lib/payments/state-machine';
 import {
   darajaC2bUrls,
   ensureC2bRegistered,
