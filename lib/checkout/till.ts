@@ -1,7 +1,7 @@
 import { and, eq, gt, isNotNull, isNull, ne } from 'drizzle-orm';
 import { z } from 'zod';
 import { getDb } from '@/db/client';
-import { mpesaPayments, mpesaTillSessions, type MpesaPaybillAccount, type MpesaTillSession } from '@/db/schema';
+import { checkoutSessions, mpesaPayments, mpesaTillSessions, type MpesaPaybillAccount, type MpesaTillSession } from '@/db/schema';
 import { env } from '@/lib/env';
 import { AppError } from '@/lib/errors';
 import { CONFIRMABLE_STATUSES } from '@/lib/payments/state-machine';
@@ -79,12 +79,21 @@ export interface TillStarted {
   phone: string;
 }
 
-/** The sessions expecting a Till payment from this phone (any amount), other than `except`. */
+/** The still-open sessions expecting a Till payment from this phone (any amount), other than `except`. */
 async function sessionsExpecting(phone: string, except?: string): Promise<MpesaTillSession[]> {
-  return getDb()
-    .select()
+  const rows = await getDb()
+    .select({ till: mpesaTillSessions })
     .from(mpesaTillSessions)
-    .where(and(eq(mpesaTillSessions.phone, phone), except ? ne(mpesaTillSessions.checkoutSessionId, except) : undefined));
+    .innerJoin(checkoutSessions, eq(checkoutSessions.id, mpesaTillSessions.checkoutSessionId))
+    .where(
+      and(
+        eq(mpesaTillSessions.phone, phone),
+        eq(checkoutSessions.status, 'open'),
+        gt(checkoutSessions.expiresAt, new Date()),
+        except ? ne(mpesaTillSessions.checkoutSessionId, except) : undefined,
+      ),
+    );
+  return rows.map((r) => r.till);
 }
 
 /**
