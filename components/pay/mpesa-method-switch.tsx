@@ -19,6 +19,7 @@ export interface MpesaMethodSwitchProps {
 const styles = `
 .pay-methods { border: 0; padding: 0; margin: 0 0 1rem; min-width: 0; }
 .pay-methods-options { display: grid; grid-template-columns: repeat(auto-fit, minmax(6.5rem, 1fr)); gap: .5rem; }
+.pay-methods-options.is-four { grid-template-columns: repeat(2, 1fr); }
 .paybill-steps { margin: 0 0 1rem; padding-left: 1.25rem; line-height: 1.7; }
 .pay-method-option { display: flex; align-items: center; gap: .5rem; min-height: 44px; padding: .6rem .8rem; border: 1px solid var(--border-strong);
   border-radius: 8px; cursor: pointer; font-weight: 600; background: var(--panel); }
@@ -45,7 +46,8 @@ export function MpesaMethodSwitch({ initialMethod, card, mpesa, paybill, till }:
       <style>{styles}</style>
       <fieldset className="pay-methods">
         <legend className="visually-hidden">Payment method</legend>
-        <div className="pay-methods-options">
+        {/* four methods (M-Pesa, Paybill, Till, card) sit two by two: in one row of a phone "M-Pesa" would break */}
+        <div className={`pay-methods-options${paybill && till ? ' is-four' : ''}`}>
           {(
             [
               ['mpesa', 'M-Pesa'],
