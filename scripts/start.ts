@@ -70,6 +70,7 @@ async function readEnvironment(): Promise<Env> {
   Object.assign(process.env, await installSecretsEnv(resolveDataDir(process.env), process.env));
   allowLocalWebhooksForTheDemo(process.env);
   showLocalMailboxForTheDemo(process.env);
+  offerTheSandboxTillForTheDemo(process.env);
   return parseEnv(process.env);
 }
 
@@ -90,6 +91,17 @@ function allowLocalWebhooksForTheDemo(vars: NodeJS.ProcessEnv): void {
 function showLocalMailboxForTheDemo(vars: NodeJS.ProcessEnv): void {
   if (vars.NODE_ENV === 'production' || vars.DEV_MAILBOX !== undefined) return;
   vars.DEV_MAILBOX = 'true';
+}
+
+/**
+ * The demo merchant accepts Till (Buy Goods) payments too: with the offline Daraja (no
+ * DARAJA_BASE_URL) and no till of your own, the sandbox's shortcode gets a till number. Against
+ * Safaricom (or in production) only DARAJA_TILL_NUMBER offers it.
+ */
+export const DEMO_TILL_NUMBER = '5566778';
+function offerTheSandboxTillForTheDemo(vars: NodeJS.ProcessEnv): void {
+  if (vars.NODE_ENV === 'production' || vars.DARAJA_BASE_URL || vars.DARAJA_TILL_NUMBER) return;
+  vars.DARAJA_TILL_NUMBER = DEMO_TILL_NUMBER;
 }
 
 async function ensureNotRunning(dataDir: string, port: number): Promise<void> {

@@ -2,6 +2,7 @@
 
 import { useId, useState, type ReactNode } from 'react';
 import { PaybillPanel, type PaybillPanelProps } from './paybill-panel';
+import { TillPanel, type TillPanelProps } from './till-panel';
 
 export interface MpesaMethodSwitchProps {
   /** The method shown first. */
@@ -10,12 +11,15 @@ export interface MpesaMethodSwitchProps {
   mpesa: ReactNode;
   /** Pay with Paybill (the phone's menu): the panel's instructions; it polls only while shown. */
   paybill?: Omit<PaybillPanelProps, 'active'>;
+  /** Pay with Till (Buy Goods from the phone's menu), when the install has a till. */
+  till?: Omit<TillPanelProps, 'active'>;
 }
 
 // Styles for the M-Pesa parts of the pay page (kept with the components that use them).
 const styles = `
 .pay-methods { border: 0; padding: 0; margin: 0 0 1rem; min-width: 0; }
 .pay-methods-options { display: grid; grid-template-columns: repeat(auto-fit, minmax(6.5rem, 1fr)); gap: .5rem; }
+.pay-methods-options.is-four { grid-template-columns: repeat(2, 1fr); }
 .paybill-steps { margin: 0 0 1rem; padding-left: 1.25rem; line-height: 1.7; }
 .pay-method-option { display: flex; align-items: center; gap: .5rem; min-height: 44px; padding: .6rem .8rem; border: 1px solid var(--border-strong);
   border-radius: 8px; cursor: pointer; font-weight: 600; background: var(--panel); }
@@ -34,19 +38,21 @@ const styles = `
  * Lets a KES customer choose M-Pesa or card. Both panels stay mounted (the inactive one hidden),
  * so switching back and forth keeps what was typed.
  */
-export function MpesaMethodSwitch({ initialMethod, card, mpesa, paybill }: MpesaMethodSwitchProps) {
-  const [method, setMethod] = useState<'mpesa' | 'card' | 'paybill'>(initialMethod);
+export function MpesaMethodSwitch({ initialMethod, card, mpesa, paybill, till }: MpesaMethodSwitchProps) {
+  const [method, setMethod] = useState<'mpesa' | 'card' | 'paybill' | 'till'>(initialMethod);
   const id = useId();
   return (
     <>
       <style>{styles}</style>
       <fieldset className="pay-methods">
         <legend className="visually-hidden">Payment method</legend>
-        <div className="pay-methods-options">
+        {/* four methods (M-Pesa, Paybill, Till, card) sit two by two: in one row of a phone "M-Pesa" would break */}
+        <div className={`pay-methods-options${paybill && till ? ' is-four' : ''}`}>
           {(
             [
               ['mpesa', 'M-Pesa'],
               ...(paybill ? ([['paybill', 'Paybill']] as const) : []),
+              ...(till ? ([['till', 'Till']] as const) : []),
               ['card', 'Card'],
             ] as const
           ).map(([value, label]) => (
@@ -73,6 +79,11 @@ export function MpesaMethodSwitch({ initialMethod, card, mpesa, paybill }: Mpesa
       {paybill && (
         <div hidden={method !== 'paybill'} data-testid="pay-paybill-panel">
           <PaybillPanel {...paybill} active={method === 'paybill'} />
+        </div>
+      )}
+      {till && (
+        <div hidden={method !== 'till'} data-testid="pay-till-panel">
+          <TillPanel {...till} active={method === 'till'} />
         </div>
       )}
       <div hidden={method !== 'card'} data-testid="pay-card-panel">

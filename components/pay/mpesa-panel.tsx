@@ -17,6 +17,8 @@ export interface MpesaPanelProps {
   initialPhone?: string;
   /** The failure of the last M-Pesa attempt, shown above the phone field. */
   initialProblem: MpesaProblem | null;
+  /** How long the phone shows the prompt before M-Pesa gives up (the progress bar's length): DARAJA_STK_PROMPT_LIFETIME_MS. */
+  promptSeconds: number;
 }
 
 type Phase = 'idle' | 'sending' | 'waiting' | 'succeeded';
@@ -29,8 +31,6 @@ interface StatusBody {
 }
 
 const POLL_MS = 2_000;
-/** How long the phone shows the prompt before M-Pesa gives up (the progress bar's length). */
-const PROMPT_SECONDS = 60;
 
 async function readJson<T>(res: Response): Promise<T | null> {
   try {
@@ -47,6 +47,7 @@ export function MpesaPanel({
   initialState,
   initialPhone,
   initialProblem,
+  promptSeconds,
 }: MpesaPanelProps) {
   const [phone, setPhone] = useState('');
   const [phoneError, setPhoneError] = useState<string | null>(null);
@@ -140,7 +141,7 @@ export function MpesaPanel({
   }
 
   if (phase === 'waiting' || phase === 'succeeded') {
-    const percent = Math.min(100, Math.round((elapsed / PROMPT_SECONDS) * 100));
+    const percent = Math.min(100, Math.round((elapsed / promptSeconds) * 100));
     return (
       <div className="mpesa-waiting" data-testid="mpesa-waiting" role="status" aria-live="polite">
         {phase === 'succeeded' ? (
@@ -164,8 +165,8 @@ export function MpesaPanel({
               role="progressbar"
               aria-label="Waiting for your M-Pesa PIN"
               aria-valuemin={0}
-              aria-valuemax={PROMPT_SECONDS}
-              aria-valuenow={Math.min(elapsed, PROMPT_SECONDS)}
+              aria-valuemax={promptSeconds}
+              aria-valuenow={Math.min(elapsed, promptSeconds)}
               aria-valuetext={`${elapsed} seconds`}
             >
               <span style={{ width: `${percent}%` }} />
@@ -173,7 +174,9 @@ export function MpesaPanel({
             <p className="muted small" data-testid="mpesa-progress-text">
               <span className="spinner" aria-hidden="true" /> Waiting for confirmation from M-Pesa… {elapsed}s
             </p>
-            <p className="muted small">Keep this page open. No prompt after a minute? You will be able to try again.</p>
+            <p className="muted small">
+              Keep this page open. No prompt after {promptSeconds} seconds? You will be able to try again.
+            </p>
           </>
         )}
       </div>

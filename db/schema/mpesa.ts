@@ -59,6 +59,10 @@ export const sandboxMpesaStkRequests = pgTable(
     phone: text().notNull(),
     accountReference: text().notNull(),
     transactionDesc: text().notNull(),
+    /** CustomerPayBillOnline pays the shortcode's Utility account; CustomerBuyGoodsOnline its till (the Merchant account). */
+    transactionType: text({ enum: ['CustomerPayBillOnline', 'CustomerBuyGoodsOnline'] })
+      .notNull()
+      .default('CustomerPayBillOnline'),
     callbackUrl: text().notNull(),
     status: text({ enum: SANDBOX_STK_STATUSES }).notNull(),
     resultCode: integer(),
@@ -191,6 +195,8 @@ export const mpesaC2bPayments = pgTable(
     amountMinor: bigint({ mode: 'number' }).notNull(),
     msisdn: text().notNull(),
     source: text({ enum: ['confirmation', 'pull'] }).notNull(),
+    /** paybill: names its session by accountNumber; till (Buy Goods): no account, by payer and amount (mpesa_till_sessions). */
+    kind: text({ enum: ['paybill', 'till'] }).notNull().default('paybill'),
     status: text({ enum: MPESA_C2B_STATUSES }).notNull(),
     attemptId: text().references(() => paymentAttempts.id),
     note: text(),
@@ -211,3 +217,41 @@ export const mpesaC2bPayments = pgTable(
   ],
 );
 export type MpesaC2bPayment = typeof mpesaC2bPayments.$inferSelect;
+
+/**
+ * Pay with Till (Buy Goods): a Buy Goods payment carries no account number, only the payer's
+ * MSISDN and the amount. So the pay page asks which phone the customer will pay from, and this row
+ * says "a payment of amount_minor from phone pays this session". Validation accepts a till payment
+ * only when exactly one open session expects that phone and amount, and records the receipt it
+ * accepted (validatedTransId) so the confirmation pays that very session.
+ */
+export const mpesaTillSessions = pgTable(
+  'mpesa_till_sessions',
+  {
+    checkoutSessionId: text()
+      .primaryKey()
+      .references(() => checkoutSessions.id),
+    paymentIntentId: text()
+      .notNull()
+      .references(() => paymentIntents.id),
+    merchantId: text()
+      .notNull()
+      .references(() => merchants.id),
+    /** Normalized MSISDN the customer said they pay from (they may change it: the row is updated). */
+    phone: text().notNull(),
+    amountMinor: bigint({ mode: 'number' }).notNull(),
+    /** The receipt (TransID) the ValidationURL accepted for this session, if any. */
+    validatedTransId: text(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    // validation and the Pull sweep look for the sessions expecting this phone and amount
+    index('mpesa_till_sessions_phone_amount_idx').on(t.phone, t.amountMinor),
+    // the confirmation finds the session its receipt was validated for
+    uniqueIndex('mpesa_till_sessions_validated_key')
+      .on(t.validatedTransId)
+      .where(sql`${t.validatedTransId} is not null`),
+  ],
+);
+export type MpesaTillSession = typeof mpesaTillSessions.$inferSelect;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { env } from '@/lib/env';
 import { AppError } from '@/lib/errors';
 import { isOpenAttempt } from '@/lib/payments/apply-psp-result';
 import { confirmPayment } from '@/lib/payments/confirm';
@@ -115,8 +116,8 @@ export async function startMpesaForSession(input: {
   );
 }
 
-/** How long the phone shows an STK prompt before M-Pesa gives up on it (ResultCode 1037). */
-export const STK_PROMPT_LIFETIME_MS = 60_000;
+/** How long the phone shows an STK prompt before M-Pesa gives up on it (ResultCode 1037): DARAJA_STK_PROMPT_LIFETIME_MS. */
+export const stkPromptLifetimeMs = () => env().DARAJA_STK_PROMPT_LIFETIME_MS;
 
 /** Our extension of Stripe's next_action: the prompt is on the payer's phone. */
 export interface MpesaStkPushAction {
@@ -142,7 +143,7 @@ function stkPushAction(mpesa: {
       phone: mpesa.phone,
       checkout_request_id: mpesa.checkoutRequestId,
       merchant_request_id: mpesa.merchantRequestId,
-      expires_at: Math.floor((mpesa.createdAt.getTime() + STK_PROMPT_LIFETIME_MS) / 1000),
+      expires_at: Math.floor((mpesa.createdAt.getTime() + stkPromptLifetimeMs()) / 1000),
     },
   };
 }

@@ -6,7 +6,7 @@ import { AppError } from '@/lib/errors';
 import { writeOutboxEvent } from '@/lib/events/outbox';
 import { applyPspPayment } from '@/lib/payments/apply-psp-result';
 import { beginAttempt } from '@/lib/payments/begin-attempt';
-import { CONFIRMABLE_STATUSES, OPEN_ATTEMPT_STATUSES } from '@/lib/payments/state-machine';
+import { OPEN_ATTEMPT_STATUSES } from '@/lib/payments/state-machine';
 import {
   darajaC2bUrls,
   ensureC2bRegistered,
@@ -14,6 +14,8 @@ import {
   findPaybillAccount,
   getDaraja,
   isPaybillReceipt,
+  isTillC2b,
+  isTillReceipt,
   MPESA_PSP,
   normalizeAccountNumber,
   normalizeMsisdn,
@@ -21,6 +23,7 @@ import {
   paybillAccountFor,
   pullMovements,
   recordedTransIds,
+  tillNumber,
   validationAnswer,
   type C2bValidationAnswer,
 } from '@/lib/psp/daraja';
@@ -29,6 +32,14 @@ import { getPaymentMethodAdapter } from '@/lib/psp/registry';
 import type { PspRefund } from '@/lib/psp/types';
 import { mpesaOffer } from './mpesa';
 import { findSessionForCustomer } from './sessions';
+import {
+  c2bSessionPayable,
+  mayBeUnrecordedStkReceipt,
+  tillSessionValidatedFor,
+  tillTargetFor,
+  validateTillPayment,
+  type C2bTarget,
+} from './till';
 
 /**
  * Pay with Paybill on the pay page: the customer pays from the phone's menu (Lipa na M-PESA >
@@ -37,7 +48,8 @@ import { findSessionForCustomer } from './sessions';
  * confirmation; the session is paid only once Pull Transactions (Daraja's record of the
  * shortcode) shows the receipt, and a confirmation that never arrives is found by the same query
  * (reconcilePaybillByPull, a cron). The payment goes through the same attempt and state machine
- * as an STK push (beginAttempt, applyPspPayment).
+ * as an STK push (beginAttempt, applyPspPayment). Pay with Till (Buy Goods, lib/checkout/till.ts)
+ * shares every step but how a receipt names its session: by payer and amount instead of an account.
  */
 
 export interface PaybillInstructions {
@@ -61,22 +73,19 @@ export async function paybillForSession(sessionId: string): Promise<PaybillInstr
   return { businessNumber: env().DARAJA_SHORTCODE, accountNumber: account.accountNumber };
 }
 
-/** The session behind an account number can still be paid (open, not expired, intent confirmable). */
-async function payable(checkoutSessionId: string, orOnlyInFlight = false): Promise<boolean> {
-  const row = await findSessionForCustomer(checkoutSessionId);
-  // orOnlyInFlight: an attempt in flight (processing) may still fail and leave the intent payable
-  const statusOk = CONFIRMABLE_STATUSES.includes(row?.pi.status as never) || (orOnlyInFlight && row?.pi.status === 'processing');
-  return Boolean(row && row.session.status === 'open' && row.session.expiresAt > new Date() && statusOk);
-}
+const payable = c2bSessionPayable;
 
 /** Daraja's validation request. Changes nothing: the answer decides whether M-Pesa takes the money. */
 export async function validatePaybillPayment(rawBody: string): Promise<C2bValidationAnswer> {
   const body = parseC2bBody(rawBody);
+  if (tillNumber() && isTillC2b(body)) return validateTillPayment(body);
   const account = await findPaybillAccount(body.BillRefNumber);
   return validationAnswer(body, account, account ? await payable(account.checkoutSessionId) : false);
 }
 
 export interface VerifiedC2b {
+  /** paybill: the session is named by accountNumber; till: by the payer and the amount (accountNumber is ''). */
+  kind: 'paybill' | 'till';
   transId: string;
   accountNumber: string;
   amountMinor: number;
@@ -105,6 +114,7 @@ async function claimReceipt(c2b: VerifiedC2b, source: 'confirmation' | 'pull', n
       amountMinor: c2b.amountMinor,
       msisdn: c2b.msisdn,
       source,
+      kind: c2b.kind,
       status: 'applying',
       claimedAt: now,
     })
@@ -145,7 +155,7 @@ async function attemptBegunFor(c2b: MpesaC2bPayment, paymentIntentId: string, ph
     .where(
       and(
         eq(paymentAttempts.paymentIntentId, paymentIntentId),
-        eq(paymentAttempts.routingReason, 'paybill'),
+        inArray(paymentAttempts.routingReason, ['paybill', 'till']),
         eq(mpesaPayments.phone, phone),
         eq(mpesaPayments.amountMinor, c2b.amountMinor),
         gte(paymentAttempts.createdAt, c2b.createdAt),
@@ -198,8 +208,8 @@ export async function applyVerifiedPaybillPayment(
     }
     return 'unmatched' as const;
   };
-  const account = await findPaybillAccount(c2b.accountNumber);
-  if (!account) return unmatched('unknown account number');
+  const account = await c2bTargetFor(c2b);
+  if ('unmatched' in account) return unmatched(account.unmatched);
   if (account.amountMinor !== c2b.amountMinor)
     return unmatched(`amount ${c2b.amountMinor} is not the session's ${account.amountMinor}`);
   const adapter = getPaymentMethodAdapter(MPESA_PSP);
@@ -218,7 +228,7 @@ export async function applyVerifiedPaybillPayment(
         { merchantId: account.merchantId, paymentIntentId: account.paymentIntentId, customerIp: null },
         adapter,
         { type: 'mpesa', reference: phone, phone, riskLevel: null },
-        'paybill',
+        c2b.kind,
       );
       attemptId = attempt.id;
     } catch (err) {
@@ -242,7 +252,7 @@ export async function applyVerifiedPaybillPayment(
   await db.update(mpesaC2bPayments).set({ attemptId }).where(c2bWhere(c2b.transId));
   await recordQueryResult(attemptId, {
     resultCode: 0,
-    resultDesc: 'Paybill payment verified by Pull Transactions',
+    resultDesc: `${c2b.kind === 'till' ? 'Till' : 'Paybill'} payment verified by Pull Transactions`,
     receiptNumber: c2b.transId,
   });
   await applyPspPayment(
@@ -252,6 +262,12 @@ export async function applyVerifiedPaybillPayment(
   );
   await db.update(mpesaC2bPayments).set({ status: 'applied', note: null }).where(c2bWhere(c2b.transId));
   return 'applied';
+}
+
+/** The session a verified receipt names: by its account number (Paybill), or by payer and amount (Till). */
+async function c2bTargetFor(c2b: VerifiedC2b): Promise<C2bTarget | { unmatched: string }> {
+  if (c2b.kind === 'till') return tillTargetFor(c2b);
+  return (await findPaybillAccount(c2b.accountNumber)) ?? { unmatched: 'unknown account number' };
 }
 
 /** The deterministic key of a receipt's return: the adapter's refund idempotency for it. */
@@ -300,7 +316,8 @@ export async function finishPaybillReturn(transId: string, refund: PspRefund): P
       console.error(
         `[mpesa] reversal of Paybill receipt ${transId} failed; an operator must pay it back: ${refund.failureReason}`,
       );
-    const account = await findPaybillAccount(row.accountNumber);
+    // a till receipt names a session only if validation accepted it for one
+    const account = row.kind === 'till' ? await tillSessionValidatedFor(transId) : await findPaybillAccount(row.accountNumber);
     if (succeeded && account)
       await writeOutboxEvent(tx, {
         type: 'payment_intent.paybill_payment_returned',
@@ -357,7 +374,13 @@ export async function retryPaybillReceipts(now = new Date()): Promise<{ retried:
     try {
       if (row.status === 'waiting' || row.status === 'applying') {
         await applyVerifiedPaybillPayment(
-          { transId: row.transId, accountNumber: row.accountNumber, amountMinor: row.amountMinor, msisdn: row.msisdn },
+          {
+            kind: row.kind,
+            transId: row.transId,
+            accountNumber: row.accountNumber,
+            amountMinor: row.amountMinor,
+            msisdn: row.msisdn,
+          },
           row.source,
           now,
         );
@@ -380,14 +403,16 @@ export async function reconcilePaybillByPull(now = new Date()): Promise<Record<P
   await ensureC2bRegistered(client, darajaC2bUrls(), true);
   const movements = (
     await pullMovements(client, new Date(now.getTime() - 24 * 3_600_000), new Date(now.getTime() + 60_000))
-  ).filter(isPaybillReceipt);
+  ).filter((m) => isPaybillReceipt(m) || (tillNumber() !== null && isTillReceipt(m)));
   const known = await recordedTransIds(movements.map((m) => m.transactionId));
   const counts: Record<PaybillApplyOutcome, number> = { applied: 0, unmatched: 0, waiting: 0, duplicate: 0 };
   for (const m of movements) {
     if (known.has(m.transactionId)) continue;
+    const kind = isTillReceipt(m) ? 'till' : 'paybill';
+    if (kind === 'till' && (await mayBeUnrecordedStkReceipt(m, now))) continue;
     counts[
       await applyVerifiedPaybillPayment(
-        { transId: m.transactionId, accountNumber: m.billReference, amountMinor: m.amountMinor, msisdn: m.msisdn },
+        { kind, transId: m.transactionId, accountNumber: m.billReference, amountMinor: m.amountMinor, msisdn: m.msisdn },
         'pull',
       )
     ]++;

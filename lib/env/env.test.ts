@@ -102,3 +102,21 @@ describe('parseEnv', () => {
     }
   });
 });
+
+describe('M-Pesa Till and the STK prompt lifetime', () => {
+  it('validates the till number and refuses an STK push to a till without one', () => {
+    expect(parseEnv({}).DARAJA_TILL_NUMBER).toBeUndefined();
+    expect(parseEnv({}).DARAJA_STK_TRANSACTION_TYPE).toBe('CustomerPayBillOnline');
+    expect(parseEnv({ DARAJA_TILL_NUMBER: '5566778' }).DARAJA_TILL_NUMBER).toBe('5566778');
+    expect(() => parseEnv({ DARAJA_TILL_NUMBER: '12-34' })).toThrow(/DARAJA_TILL_NUMBER: must be a 5-7 digit till number/);
+    expect(() => parseEnv({ DARAJA_STK_TRANSACTION_TYPE: 'CustomerBuyGoodsOnline' })).toThrow(/DARAJA_STK_TRANSACTION_TYPE: .*set DARAJA_TILL_NUMBER/);
+    expect(() => parseEnv({ DARAJA_STK_TRANSACTION_TYPE: 'BuyGoods' })).toThrow(/DARAJA_STK_TRANSACTION_TYPE/);
+  });
+
+  it('takes a prompt lifetime between 10 s and 10 min (60 s by default), naming the variable otherwise', () => {
+    expect(parseEnv({}).DARAJA_STK_PROMPT_LIFETIME_MS).toBe(60_000);
+    expect(parseEnv({ DARAJA_STK_PROMPT_LIFETIME_MS: '180000' }).DARAJA_STK_PROMPT_LIFETIME_MS).toBe(180_000);
+    expect(() => parseEnv({ DARAJA_STK_PROMPT_LIFETIME_MS: '5000' })).toThrow(/DARAJA_STK_PROMPT_LIFETIME_MS/);
+    expect(() => parseEnv({ DARAJA_STK_PROMPT_LIFETIME_MS: 'a minute' })).toThrow(/DARAJA_STK_PROMPT_LIFETIME_MS/);
+  });
+});

@@ -156,6 +156,24 @@ export const envSchema = z.object({
     .regex(/^\s*\d+\s*(,\s*\d+\s*)*$/, 'must be a comma-separated list of whole milliseconds')
     .transform((raw) => raw.split(',').map((v) => Number(v.trim())))
     .optional(),
+  /**
+   * Pay with Till (Buy Goods): the till number customers pay to from the phone's menu (Lipa na
+   * M-PESA > Buy Goods and Services). The till belongs to DARAJA_SHORTCODE, the store (or head
+   * office) number Daraja's APIs use for it: URL registration, Pull Transactions, STK push's
+   * BusinessShortCode. Unset: no till, the pay page does not offer it.
+   */
+  DARAJA_TILL_NUMBER: z.string().regex(/^\d{5,7}$/, 'must be a 5-7 digit till number').optional(),
+  /**
+   * The STK push's TransactionType: CustomerPayBillOnline (PartyB = DARAJA_SHORTCODE, a paybill) or
+   * CustomerBuyGoodsOnline (PartyB = DARAJA_TILL_NUMBER, for a merchant whose shortcode is a till's store).
+   */
+  DARAJA_STK_TRANSACTION_TYPE: z.enum(['CustomerPayBillOnline', 'CustomerBuyGoodsOnline']).default('CustomerPayBillOnline'),
+  /**
+   * How long an STK prompt stays on the customer's phone before M-Pesa gives up on it (1037):
+   * the intent's next_action expires_at, the pay page's countdown, and how long resolution waits
+   * for the callback before it asks Daraja. Safaricom's is about a minute.
+   */
+  DARAJA_STK_PROMPT_LIFETIME_MS: z.coerce.number().int().min(10_000).max(600_000).default(60_000),
 });
 
 export type Env = z.infer<typeof envSchema> & { APP_URL: string; SANDBOX_CARD_URL: string; DARAJA_BASE_URL: string };
@@ -187,6 +205,8 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     const unsafe = unsafeInstallSecrets(data);
     if (unsafe.length > 0) throw new EnvError(unsafe);
   }
+  if (data.DARAJA_STK_TRANSACTION_TYPE === 'CustomerBuyGoodsOnline' && !data.DARAJA_TILL_NUMBER)
+    throw new EnvError(['DARAJA_STK_TRANSACTION_TYPE: CustomerBuyGoodsOnline pushes to a till: set DARAJA_TILL_NUMBER']);
   const appUrl = (data.APP_URL ?? `http://localhost:${data.PORT}`).replace(/\/$/, '');
   return {
     ...data,

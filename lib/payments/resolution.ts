@@ -26,7 +26,8 @@ export function resolutionPolicy(kind: PendingKind) {
         backoffMaxMs: 10 * 60_000,
       }
     : {
-        callbackTimeoutMs: e.PAYMENT_CALLBACK_TIMEOUT_MS ?? 2 * 60_000,
+        // an M-Pesa prompt may be answered until its lifetime ends: ask Daraja only after that
+        callbackTimeoutMs: e.PAYMENT_CALLBACK_TIMEOUT_MS ?? Math.max(2 * 60_000, e.DARAJA_STK_PROMPT_LIFETIME_MS + 30_000),
         deadlineMs: e.PAYMENT_RESOLUTION_DEADLINE_MS ?? 60 * 60_000,
         backoffBaseMs: e.PAYMENT_QUERY_BACKOFF_MS ?? 30_000,
         backoffMaxMs: 10 * 60_000,

@@ -59,6 +59,8 @@ export interface Movement {
   conversationId?: string;
   /** The receipt to use (an STK push's receipt is chosen when it completes); a fresh one otherwise. */
   id?: string;
+  /** The account it moves, when not the kind's own (a reversal draws on the account the original landed in). */
+  account?: SandboxMpesaAccount;
 }
 
 export class InsufficientFunds extends Error {}
@@ -70,7 +72,7 @@ export class InsufficientFunds extends Error {}
 export async function postMovement(tx: Tx, movement: Movement): Promise<SandboxMpesaTransaction> {
   if (movement.amountCents <= 0n) throw new Error('a movement moves a positive amount');
   await lockShortcode(tx, movement.shortcode);
-  const account = accountFor(movement.kind);
+  const account = movement.account ?? accountFor(movement.kind);
   const before = await balanceCents(tx, movement.shortcode, account);
   const after = movement.direction === 'in' ? before + movement.amountCents : before - movement.amountCents;
   if (after < 0n) throw new InsufficientFunds(`${account} account holds ${wireAmount(before)}`);

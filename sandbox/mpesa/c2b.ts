@@ -1,9 +1,10 @@
 import type { SandboxMpesaShortcode } from '@/db/schema';
 import { getDb } from '@/db/client';
+import { env } from '@/lib/env';
 import { postMovement } from './books';
 import { emitNotification } from './callbacks';
 import { currentMpesaFaults } from './faults';
-import { findShortcode } from './shortcodes';
+import { findShortcode, knownShortcode, storeOfTill } from './shortcodes';
 import { sendSms, smsText } from './sms';
 import { customerNameFor, TEST_PHONES } from './test-phones';
 import { compactStamp, maskMsisdn, receiptNumber, wireAmount } from './wire';
@@ -23,6 +24,7 @@ export const C2B_MAX_CENTS = 250_000_00n;
 export const validationTimeoutMs = () => sandboxSettings().MPESA_SANDBOX_VALIDATION_TIMEOUT_MS;
 
 export interface C2bPayment {
+  /** The business number the customer entered: a paybill, or for Buy Goods a till number (or its store's). */
   shortcode: string;
   commandId: 'CustomerPayBillOnline' | 'CustomerBuyGoodsOnline';
   amountCents: bigint;
@@ -43,7 +45,8 @@ function c2bBody(shortcode: SandboxMpesaShortcode, payment: C2bPayment, transId:
     TransTime: compactStamp(at),
     TransAmount: wireAmount(payment.amountCents),
     BusinessShortCode: shortcode.shortcode,
-    BillRefNumber: payment.billRefNumber,
+    // Buy Goods has no account number
+    BillRefNumber: payment.commandId === 'CustomerBuyGoodsOnline' ? '' : payment.billRefNumber,
     InvoiceNumber: '',
     OrgAccountBalance: orgBalance,
     ThirdPartyTransID: '',
@@ -83,9 +86,31 @@ async function askValidation(url: string, body: unknown): Promise<ValidationAnsw
   }
 }
 
-export async function payBill(payment: C2bPayment): Promise<C2bOutcome> {
-  const shortcode = await findShortcode(payment.shortcode);
-  if (!shortcode) return { status: 'failed', transId: null, resultCode: 'C2B00015', message: 'Invalid business number.' };
+/**
+ * The shortcode a payment lands on: a Pay Bill goes to the paybill itself; Buy Goods goes to the
+ * till's store, whose URLs, accounts and Pull Transactions the till's payments use (the payment
+ * names the store in BusinessShortCode, as Daraja does). A till number is no paybill.
+ */
+function receivingShortcode(payment: C2bPayment): string | undefined {
+  if (payment.commandId === 'CustomerPayBillOnline') return knownShortcode(payment.shortcode) ? payment.shortcode : undefined;
+  const store = storeOfTill(payment.shortcode);
+  if (store) return store;
+  // Daraja's simulate may name the store itself, when it has a till
+  return knownShortcode(payment.shortcode) && env().DARAJA_TILL_NUMBER ? payment.shortcode : undefined;
+}
+
+export async function payBill(input: C2bPayment): Promise<C2bOutcome> {
+  const store = receivingShortcode(input);
+  const shortcode = store ? await findShortcode(store) : undefined;
+  if (!shortcode)
+    return {
+      status: 'failed',
+      transId: null,
+      resultCode: 'C2B00015',
+      message: input.commandId === 'CustomerBuyGoodsOnline' ? 'Invalid till number.' : 'Invalid business number.',
+    };
+  const till = input.commandId === 'CustomerBuyGoodsOnline';
+  const payment: C2bPayment = { ...input, shortcode: shortcode.shortcode, billRefNumber: till ? '' : input.billRefNumber };
   if (payment.amountCents < 100n || payment.amountCents % 100n !== 0n || payment.amountCents > C2B_MAX_CENTS)
     return {
       status: 'failed',
@@ -155,6 +180,8 @@ export async function payBill(payment: C2bPayment): Promise<C2bOutcome> {
   return {
     status: 'completed',
     transId,
-    message: `${transId} Confirmed. KES ${wireAmount(payment.amountCents)} sent to ${shortcode.organizationName} for account ${payment.billRefNumber}.`,
+    message: till
+      ? `${transId} Confirmed. KES ${wireAmount(payment.amountCents)} paid to ${shortcode.organizationName} (till ${input.shortcode}).`
+      : `${transId} Confirmed. KES ${wireAmount(payment.amountCents)} sent to ${shortcode.organizationName} for account ${payment.billRefNumber}.`,
   };
 }

@@ -4,6 +4,7 @@ import { checkBasicCredentials, checkStkPassword, issueAccessToken } from './aut
 import { badRequest, DarajaHttpError, json, parse, readBody, requireToken } from './http-kit';
 import { dispatchOrgApi } from './org-http';
 import { setMpesaFaults, takeSpikeArrest } from './faults';
+import { storeOfTill } from './shortcodes';
 import { listSms } from './sms';
 import { answerPrompt, createStkRequest, findPendingPrompt, findStkRequest } from './stk';
 
@@ -70,7 +71,14 @@ async function stkPush(request: Request): Promise<Response> {
   requirePassword(body);
   if (!Number.isInteger(body.Amount) || body.Amount < 1 || body.Amount > 250_000) throw badRequest('Amount');
   if (!/^254[17]\d{8}$/.test(body.PhoneNumber) || body.PartyA !== body.PhoneNumber) throw badRequest('PhoneNumber');
-  if (body.PartyB !== body.BusinessShortCode) throw badRequest('PartyB');
+  // Daraja: Pay Bill pays the shortcode itself; Buy Goods pays a till (PartyB) of the store
+  // named in BusinessShortCode (whose passkey made the Password). Any other PartyB is refused.
+  if (
+    body.TransactionType === 'CustomerPayBillOnline'
+      ? body.PartyB !== body.BusinessShortCode
+      : storeOfTill(body.PartyB) !== body.BusinessShortCode
+  )
+    throw badRequest('PartyB');
   const row = await createStkRequest({
     shortcode: body.BusinessShortCode,
     amount: body.Amount,
@@ -78,6 +86,7 @@ async function stkPush(request: Request): Promise<Response> {
     accountReference: body.AccountReference,
     transactionDesc: body.TransactionDesc,
     callbackUrl: body.CallBackURL,
+    transactionType: body.TransactionType,
   });
   return json(200, {
     MerchantRequestID: row.merchantRequestId,

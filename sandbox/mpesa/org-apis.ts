@@ -112,6 +112,8 @@ export async function processReversal(tx: Tx, input: ReversalInput, ids: { conve
     movement = await postMovement(tx, {
       shortcode: original.shortcode,
       kind: 'reversal',
+      // a Till receipt went to the Merchant account: its reversal takes it from there
+      account: original.account,
       direction: 'out',
       amountCents: original.paidInCents,
       msisdn: original.msisdn,
@@ -131,7 +133,10 @@ export async function processReversal(tx: Tx, input: ReversalInput, ids: { conve
     transactionId: movement.id,
     amountCents: original.paidInCents,
     parameters: [
-      { Key: 'DebitAccountBalance', Value: accountLine('Utility Account', movement.balanceAfterCents) },
+      {
+        Key: 'DebitAccountBalance',
+        Value: accountLine(movement.account === 'merchant' ? 'Merchant Account' : 'Utility Account', movement.balanceAfterCents),
+      },
       { Key: 'Amount', Value: wireNumber(original.paidInCents) },
       { Key: 'TransCompletedTime', Value: Number(compactStamp(movement.createdAt)) },
       { Key: 'OriginalTransactionID', Value: original.id },

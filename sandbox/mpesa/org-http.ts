@@ -8,7 +8,7 @@ import { sandboxKeys } from './certificate';
 import { badRequest, DarajaHttpError, json, parse, readBody, requireToken } from './http-kit';
 import { processAccountBalance, processB2c, processReversal, processTransactionStatus } from './org-apis';
 import { pullTransactions } from './pull';
-import { findShortcode, registerC2bUrls, registerPull } from './shortcodes';
+import { findShortcode, registerC2bUrls, registerPull, storeOfTill } from './shortcodes';
 import { CORRECT_PIN } from './test-phones';
 import { centsFromWire, parseSpacedStamp, wireAmount } from './wire';
 
@@ -108,9 +108,11 @@ const pullQueryBody = z.object({
 
 const phonePayBillBody = z.object({
   businessNumber: z.string().regex(/^\d{5,7}$/),
-  accountNumber: z.string().max(20),
+  /** Pay Bill only: Buy Goods has no account number. */
+  accountNumber: z.string().max(20).default(''),
   amount: z.union([z.string(), z.number()]),
   pin: z.string().max(12),
+  /** Buy Goods and Services: businessNumber is the till number. */
   till: z.boolean().optional(),
 });
 
@@ -234,7 +236,9 @@ async function c2bSimulate(request: Request): Promise<Response> {
   requireToken(request);
   const body = parse(simulateBody, await readBody(request));
   const amountCents = wholeShillings(body.Amount);
-  await shortcodeOr400(body.ShortCode, 'ShortCode');
+  // Buy Goods names the till (or its store); Pay Bill the paybill
+  if (!(body.CommandID === 'CustomerBuyGoodsOnline' && storeOfTill(body.ShortCode)))
+    await shortcodeOr400(body.ShortCode, 'ShortCode');
   if (body.CommandID === 'CustomerPayBillOnline' && !body.BillRefNumber) throw badRequest('BillRefNumber');
   // acknowledged first; validation, completion and confirmation follow, as for a payment from a phone
   void payBill({
@@ -325,7 +329,7 @@ async function portalStatement(request: Request, value: string): Promise<Respons
   });
 }
 
-/** The handset's "Lipa na M-PESA > Pay Bill" (or "Buy Goods") menu: the PIN unlocks the payment. */
+/** The handset's "Lipa na M-PESA > Pay Bill" (or "Buy Goods and Services": a till number, no account) menu: the PIN unlocks the payment. */
 async function phonePayBill(request: Request, msisdn: string): Promise<Response> {
   const body = parse(phonePayBillBody, await readBody(request));
   const amountCents = centsFromWire(body.amount);

@@ -9,8 +9,8 @@ const ms = z.coerce.number().int().min(0).max(3_600_000);
  * value fails naming the variable instead of silently falling back.
  */
 const sandboxSettingsSchema = z.object({
-  /** How long the STK prompt waits on the phone before Daraja gives up (1037). */
-  MPESA_SANDBOX_PROMPT_TIMEOUT_MS: ms.min(1).default(60_000),
+  /** How long the STK prompt waits on the phone before Daraja gives up (1037); unset: DARAJA_STK_PROMPT_LIFETIME_MS, what paykit expects. */
+  MPESA_SANDBOX_PROMPT_TIMEOUT_MS: ms.min(1).optional(),
   /** How long a test number takes to answer the prompt. */
   MPESA_SANDBOX_AUTO_ANSWER_MS: ms.min(1).default(1_500),
   /** How long C2B waits for the merchant's ValidationURL before following the registered ResponseType. */

@@ -15,6 +15,15 @@ export function knownShortcode(shortcode: string): boolean {
   return shortcode === env().DARAJA_SHORTCODE;
 }
 
+/**
+ * The store a till number belongs to (Safaricom's hierarchy: head office > store > till): the
+ * configured DARAJA_TILL_NUMBER is a till of DARAJA_SHORTCODE. Undefined for any other number.
+ */
+export function storeOfTill(till: string): string | undefined {
+  const e = env();
+  return e.DARAJA_TILL_NUMBER !== undefined && till === e.DARAJA_TILL_NUMBER ? e.DARAJA_SHORTCODE : undefined;
+}
+
 /** The shortcode's row, created on first use with a fresh initiator; undefined for an unknown shortcode. */
 export async function findShortcode(shortcode: string): Promise<SandboxMpesaShortcode | undefined> {
   if (!knownShortcode(shortcode)) return undefined;

@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { and, desc, eq, gt, inArray, or } from 'drizzle-orm';
 import { getDb } from '@/db/client';
+import { env } from '@/lib/env';
 import { sandboxMpesaStkRequests, type SandboxMpesaStkRequest } from '@/db/schema';
 import { emitStkCallback } from './callbacks';
 import { postMovement } from './books';
@@ -17,7 +18,7 @@ import { sandboxSettings } from './settings';
  */
 
 /** How long the prompt waits on the phone before Daraja gives up (1037). */
-export const promptTimeoutMs = () => sandboxSettings().MPESA_SANDBOX_PROMPT_TIMEOUT_MS;
+export const promptTimeoutMs = () => sandboxSettings().MPESA_SANDBOX_PROMPT_TIMEOUT_MS ?? env().DARAJA_STK_PROMPT_LIFETIME_MS;
 /** How long a test number takes to "answer". */
 const autoAnswerMs = () => sandboxSettings().MPESA_SANDBOX_AUTO_ANSWER_MS;
 const RULE_17_WINDOW_MS = 2 * 60_000;
@@ -36,6 +37,7 @@ export interface NewStkRequest {
   accountReference: string;
   transactionDesc: string;
   callbackUrl: string;
+  transactionType: 'CustomerPayBillOnline' | 'CustomerBuyGoodsOnline';
 }
 
 export async function createStkRequest(input: NewStkRequest): Promise<SandboxMpesaStkRequest> {
@@ -112,6 +114,8 @@ export async function completeStkRequest(id: string, resultCode: number): Promis
         id: receipt,
         shortcode: done.shortcode,
         kind: 'stk',
+        // a push to a till pays the till: the Merchant account, like a Buy Goods payment
+        ...(done.transactionType === 'CustomerBuyGoodsOnline' ? { account: 'merchant' as const } : {}),
         direction: 'in',
         amountCents,
         msisdn: done.phone,

@@ -91,7 +91,8 @@ export interface Daraja {
   phone(msisdn: string): Promise<{ prompt: unknown; messages: { body: string }[] }>;
   payBill(
     msisdn: string,
-    body: { businessNumber: string; accountNumber: string; amount: string | number; pin: string },
+    /** Buy Goods (`till: true`): businessNumber is the till number and there is no account number. */
+    body: { businessNumber: string; accountNumber?: string; amount: string | number; pin: string; till?: boolean },
   ): Promise<any>;
   close(): Promise<void>;
 }

@@ -14,6 +14,7 @@ import { env } from '@/lib/env';
 import { formatMoney } from '@/lib/money';
 import { mpesaOffer, mpesaStatusForSession, type MpesaPayStatus } from '@/lib/checkout/mpesa';
 import { paybillForSession, type PaybillInstructions } from '@/lib/checkout/paybill';
+import { tillForSession, type TillInstructions } from '@/lib/checkout/till';
 import type { CardPspName } from '@/lib/psp/routing';
 
 export const dynamic = 'force-dynamic';
@@ -34,6 +35,8 @@ export default async function PayPage({ params }: { params: Promise<{ sessionId:
   const mpesa = mpesaAllowed && offer.offered && view.status === 'open' ? await mpesaStatusForSession(sessionId) : null;
   const mpesaUnavailable = mpesaAllowed && !offer.offered && view.currency === 'kes' ? offer.reason : null;
   const paybill = mpesa ? await paybillForSession(sessionId) : null;
+  const till = mpesa ? await tillForSession(sessionId) : null;
+  const promptSeconds = Math.round(env().DARAJA_STK_PROMPT_LIFETIME_MS / 1000);
   // Stripe's Payment Element when the merchant routes cards to Stripe first; the sandbox form
   // otherwise. proxy.ts already decided (its CSP depends on it): reuse that decision.
   const cardPsp =
@@ -81,6 +84,8 @@ export default async function PayPage({ params }: { params: Promise<{ sessionId:
             mpesa={mpesa}
             mpesaUnavailable={mpesaUnavailable}
             paybill={paybill}
+            till={till}
+            promptSeconds={promptSeconds}
             cardPsp={cardPsp}
           />
         </section>
@@ -103,6 +108,8 @@ function PayPanel({
   mpesa,
   mpesaUnavailable,
   paybill,
+  till,
+  promptSeconds,
   cardPsp,
 }: {
   view: PayPageView;
@@ -113,6 +120,10 @@ function PayPanel({
   mpesaUnavailable: string | null;
   /** Pay with Paybill's business and account numbers (KES sessions M-Pesa can take). */
   paybill: PaybillInstructions | null;
+  /** Pay with Till's till number (and the phone already expected), when the install has a till. */
+  till: TillInstructions | null;
+  /** The STK prompt's lifetime on the phone, for the M-Pesa panel's countdown. */
+  promptSeconds: number;
   cardPsp: CardPspName;
 }) {
   if (view.status === 'complete') {
@@ -147,7 +158,11 @@ function PayPanel({
             : `Nothing was charged. Go back to ${view.merchantName} to start again.`}
         </p>
         {cancelHref && (
-          <a href={cancelHref} className="button button-primary button-block" data-testid={canceled ? 'pay-canceled-link' : 'pay-expired-link'}>
+          <a
+            href={cancelHref}
+            className="button button-primary button-block"
+            data-testid={canceled ? 'pay-canceled-link' : 'pay-expired-link'}
+          >
             Return to {view.merchantName}
           </a>
         )}
@@ -161,8 +176,8 @@ function PayPanel({
       <div className="pay-state" data-testid="pay-verification-pending" role="status">
         <h2>Verification pending</h2>
         <p className="muted">
-          Your bank is waiting for you to confirm this payment of {amountLabel}. Finish the verification in the window where
-          you started it; this page shows the result once it is done. Please do not pay again.
+          Your bank is waiting for you to confirm this payment of {amountLabel}. Finish the verification in the window where you
+          started it; this page shows the result once it is done. Please do not pay again.
         </p>
         {continueHref && (
           <a href={continueHref} className="button button-primary button-block" data-testid="pay-verification-continue">
@@ -184,6 +199,7 @@ function PayPanel({
           initialState="waiting"
           {...(mpesa.phone ? { initialPhone: mpesa.phone } : {})}
           initialProblem={null}
+          promptSeconds={promptSeconds}
         />
       </>
     );
@@ -236,6 +252,7 @@ function PayPanel({
           initialMethod={view.lastError && !mpesaFailure ? 'card' : 'mpesa'}
           card={cardForm}
           {...(paybill ? { paybill: { sessionId: view.sessionId, amountLabel, ...paybill } } : {})}
+          {...(till ? { till: { sessionId: view.sessionId, amountLabel, ...till } } : {})}
           mpesa={
             <MpesaPanel
               sessionId={view.sessionId}
@@ -243,6 +260,7 @@ function PayPanel({
               merchantName={view.merchantName}
               initialState="idle"
               initialProblem={mpesaFailure ? mpesaProblem(mpesaFailure.code, mpesaFailure.message) : null}
+              promptSeconds={promptSeconds}
             />
           }
         />

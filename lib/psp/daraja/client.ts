@@ -18,6 +18,12 @@ export interface DarajaConfig {
   shortcode: string;
   passkey: string;
   timeoutMs: number;
+  /**
+   * Where an STK push pays: CustomerPayBillOnline to the shortcode (a paybill), or
+   * CustomerBuyGoodsOnline to `tillNumber`, a till of the shortcode (its store; the passkey is the
+   * store's). Default: the paybill.
+   */
+  stkTo?: { transactionType: 'CustomerPayBillOnline' } | { transactionType: 'CustomerBuyGoodsOnline'; tillNumber: string };
   fetch?: typeof fetch;
   now?: () => Date;
 }
@@ -137,6 +143,7 @@ export function createDarajaClient(config: DarajaConfig): DarajaClient {
   const baseUrl = config.baseUrl.replace(/\/$/, '');
   const doFetch = config.fetch ?? fetch;
   const now = config.now ?? (() => new Date());
+  const stkTo = config.stkTo ?? { transactionType: 'CustomerPayBillOnline' as const };
   let cached: { token: string; refreshAtMs: number } | undefined;
   let inFlight: Promise<string> | undefined;
   let tokensFetched = 0;
@@ -259,10 +266,10 @@ export function createDarajaClient(config: DarajaConfig): DarajaClient {
     async stkPush(request: StkPushRequest): Promise<StkPushAccepted> {
       const { status, body } = await authorizedPost('STK push', '/mpesa/stkpush/v1/processrequest', {
         ...credentials(),
-        TransactionType: 'CustomerPayBillOnline',
+        TransactionType: stkTo.transactionType,
         Amount: request.amount,
         PartyA: request.phone,
-        PartyB: config.shortcode,
+        PartyB: stkTo.transactionType === 'CustomerBuyGoodsOnline' ? stkTo.tillNumber : config.shortcode,
         PhoneNumber: request.phone,
         CallBackURL: request.callbackUrl,
         AccountReference: request.accountReference,

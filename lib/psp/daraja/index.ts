@@ -13,6 +13,7 @@ import { createDarajaClient, DarajaError, type DarajaClient, type DarajaConfig }
 export * from './client';
 export * from './org-client';
 export * from './paybill';
+export * from './till';
 export * from './format';
 export * from './result-codes';
 
@@ -95,6 +96,11 @@ export function darajaConfigFromEnv(): DarajaConfig {
     shortcode: e.DARAJA_SHORTCODE,
     passkey: requireSecret('DARAJA_PASSKEY'),
     timeoutMs: e.PSP_TIMEOUT_MS,
+    // parseEnv refuses CustomerBuyGoodsOnline without a till number
+    stkTo:
+      e.DARAJA_STK_TRANSACTION_TYPE === 'CustomerBuyGoodsOnline' && e.DARAJA_TILL_NUMBER
+        ? { transactionType: 'CustomerBuyGoodsOnline', tillNumber: e.DARAJA_TILL_NUMBER }
+        : { transactionType: 'CustomerPayBillOnline' },
   };
 }
 
@@ -110,6 +116,7 @@ export function getDaraja(): DarajaClient {
     config.shortcode,
     config.passkey,
     config.timeoutMs,
+    JSON.stringify(config.stkTo),
   ].join('|');
   if (current?.key !== key) current = { key, client: withDarajaResilience(createDarajaClient(config), defaultDarajaPolicies()) };
   return current.client;

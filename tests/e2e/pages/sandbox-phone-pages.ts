@@ -43,3 +43,40 @@ export class PhonePayBill {
     await expect(this.result).toBeVisible();
   }
 }
+
+/** The simulated handset's Lipa na M-PESA > Buy Goods and Services menu (till number, amount, PIN). */
+export class PhoneBuyGoods {
+  readonly open: Locator;
+  readonly till: Locator;
+  readonly amount: Locator;
+  readonly pin: Locator;
+  readonly send: Locator;
+  readonly result: Locator;
+
+  constructor(private readonly page: Page) {
+    this.open = page.getByTestId('phone-buygoods-open');
+    this.till = page.getByTestId('phone-buygoods-business');
+    this.amount = page.getByTestId('phone-buygoods-amount');
+    this.pin = page.getByTestId('phone-buygoods-pin');
+    this.send = page.getByTestId('phone-buygoods-send');
+    this.result = page.getByTestId('phone-buygoods-result');
+  }
+
+  async goto(msisdn: string): Promise<void> {
+    await this.page.goto(`/sandbox/phone/${msisdn}`);
+    await expect(this.page.getByTestId('phone-idle')).toBeVisible();
+  }
+
+  /** Pays the till from the phone's menu and waits for M-Pesa's answer on the handset. */
+  async pay(till: string, amount: string, pin: string): Promise<void> {
+    await this.open.click();
+    await this.till.fill(till);
+    await this.amount.fill(amount);
+    await this.pin.fill(pin);
+    await Promise.all([
+      this.page.waitForResponse((r) => r.url().includes('/api/sandbox/mpesa/phone/') && r.url().endsWith('/paybill')),
+      this.send.click(),
+    ]);
+    await expect(this.result).toBeVisible();
+  }
+}

@@ -81,6 +81,7 @@ export function PhoneScreen({ msisdn, prompt, messages }: { msisdn: string; prom
         </p>
       )}
       <PayBill msisdn={msisdn} onDone={() => router.refresh()} />
+      <PayBill msisdn={msisdn} onDone={() => router.refresh()} till />
       <MessageList messages={messages} />
     </>
   );
@@ -88,8 +89,12 @@ export function PhoneScreen({ msisdn, prompt, messages }: { msisdn: string; prom
 
 type PayBillAnswer = { ResultCode?: number | string; message?: string; errorMessage?: string };
 
-/** Lipa na M-PESA > Pay Bill: business number, account number, amount, then the PIN. */
-function PayBill({ msisdn, onDone }: { msisdn: string; onDone: () => void }) {
+/**
+ * Lipa na M-PESA > Pay Bill (business number, account number, amount, then the PIN), or with
+ * `till` Buy Goods and Services (till number, amount, PIN: a till payment has no account number).
+ */
+function PayBill({ msisdn, onDone, till = false }: { msisdn: string; onDone: () => void; till?: boolean }) {
+  const tid = till ? 'phone-buygoods' : 'phone-paybill';
   const id = useId();
   const [open, setOpen] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -106,7 +111,9 @@ function PayBill({ msisdn, onDone }: { msisdn: string; onDone: () => void }) {
       const res = await fetch(`/api/sandbox/mpesa/phone/${msisdn}/paybill`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify(form),
+        body: JSON.stringify(
+          till ? { businessNumber: form.businessNumber, amount: form.amount, pin: form.pin, till: true } : form,
+        ),
       });
       const json = (await res.json().catch(() => null)) as PayBillAnswer | null;
       setAnswer({
@@ -125,17 +132,17 @@ function PayBill({ msisdn, onDone }: { msisdn: string; onDone: () => void }) {
 
   if (!open) {
     return (
-      <button type="button" className="sbxphone-cancel" onClick={() => setOpen(true)} data-testid="phone-paybill-open">
-        Lipa na M-PESA: Pay Bill
+      <button type="button" className="sbxphone-cancel" onClick={() => setOpen(true)} data-testid={`${tid}-open`}>
+        {till ? 'Lipa na M-PESA: Buy Goods and Services' : 'Lipa na M-PESA: Pay Bill'}
       </button>
     );
   }
   return (
-    <form className="sbxphone-prompt" onSubmit={onSubmit} data-testid="phone-paybill" aria-labelledby={`${id}-title`}>
+    <form className="sbxphone-prompt" onSubmit={onSubmit} data-testid={tid} aria-labelledby={`${id}-title`}>
       <p className="sbxphone-prompt-title" id={`${id}-title`}>
-        Pay Bill
+        {till ? 'Buy Goods and Services' : 'Pay Bill'}
       </p>
-      <label htmlFor={`${id}-business`}>Business no.</label>
+      <label htmlFor={`${id}-business`}>{till ? 'Till no.' : 'Business no.'}</label>
       <input
         id={`${id}-business`}
         inputMode="numeric"
@@ -143,19 +150,23 @@ function PayBill({ msisdn, onDone }: { msisdn: string; onDone: () => void }) {
         maxLength={7}
         value={form.businessNumber}
         onChange={set('businessNumber')}
-        data-testid="phone-paybill-business"
+        data-testid={`${tid}-business`}
         required
       />
-      <label htmlFor={`${id}-account`}>Account no.</label>
-      <input
-        id={`${id}-account`}
-        autoComplete="off"
-        maxLength={20}
-        value={form.accountNumber}
-        onChange={set('accountNumber')}
-        data-testid="phone-paybill-account"
-        required
-      />
+      {!till && (
+        <>
+          <label htmlFor={`${id}-account`}>Account no.</label>
+          <input
+            id={`${id}-account`}
+            autoComplete="off"
+            maxLength={20}
+            value={form.accountNumber}
+            onChange={set('accountNumber')}
+            data-testid={`${tid}-account`}
+            required
+          />
+        </>
+      )}
       <label htmlFor={`${id}-amount`}>Amount (KES)</label>
       <input
         id={`${id}-amount`}
@@ -164,7 +175,7 @@ function PayBill({ msisdn, onDone }: { msisdn: string; onDone: () => void }) {
         maxLength={7}
         value={form.amount}
         onChange={set('amount')}
-        data-testid="phone-paybill-amount"
+        data-testid={`${tid}-amount`}
         required
       />
       <label htmlFor={`${id}-pin`}>M-PESA PIN</label>
@@ -176,11 +187,11 @@ function PayBill({ msisdn, onDone }: { msisdn: string; onDone: () => void }) {
         maxLength={6}
         value={form.pin}
         onChange={set('pin')}
-        data-testid="phone-paybill-pin"
+        data-testid={`${tid}-pin`}
         required
       />
       {answer && (
-        <div className={`sbxphone-result${answer.ok ? '' : ' is-failed'}`} role="status" data-testid="phone-paybill-result">
+        <div className={`sbxphone-result${answer.ok ? '' : ' is-failed'}`} role="status" data-testid={`${tid}-result`}>
           <p>{answer.message}</p>
         </div>
       )}
@@ -196,7 +207,7 @@ function PayBill({ msisdn, onDone }: { msisdn: string; onDone: () => void }) {
         >
           Close
         </button>
-        <button type="submit" className="sbxphone-send" disabled={busy} data-testid="phone-paybill-send">
+        <button type="submit" className="sbxphone-send" disabled={busy} data-testid={`${tid}-send`}>
           Send
         </button>
       </div>
