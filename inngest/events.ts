@@ -53,6 +53,8 @@ export const functionFailedData = z.object({
   run_id: z.string().min(1),
   error: z.record(z.string(), z.unknown()),
   event: z.record(z.string(), z.unknown()),
+  /** A batch run's events (batchEvents), the first of which is `event`. */
+  events: z.array(z.record(z.string(), z.unknown())).optional(),
 });
 
 /** The operator console asks for a reconciliation run of one PSP's day now. */

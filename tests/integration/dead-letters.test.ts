@@ -79,6 +79,29 @@ describe('dead letters from real Inngest', () => {
     expect((await apiClient(app, other.secretKey).get('/api/v1/dead_letters')).body.data).toEqual([]);
   });
 
+  it('a failed batch run leaves one dead letter per event, each listed only to its own merchant, recorded once however often the failure arrives', async () => {
+    const a = await createTestMerchant();
+    const b = await createTestMerchant();
+    const runId = `01J${randomUUID().replaceAll('-', '').slice(0, 23).toUpperCase()}`;
+    const first = functionFailedEvent(a.merchant.id, runId);
+    const second = functionFailedEvent(b.merchant.id, runId).data.event;
+    // the embedded engine's failure event of a batch run names all its events (data.event is the first)
+    const event = { ...first, data: { ...first.data, events: [first.data.event, second] } };
+
+    await recordFromInngest(event);
+    await recordFromInngest(event);
+    const rows = await getDb().select().from(deadLetters).where(eq(deadLetters.functionId, 'paykit-ledger-post-capture'));
+    const ofRun = rows.filter((r) => r.runId.startsWith(runId));
+    expect(ofRun.map((r) => ({ merchantId: r.merchantId, payload: r.payload })).sort((x, y) => String(x.merchantId).localeCompare(String(y.merchantId)))).toEqual(
+      [
+        { merchantId: a.merchant.id, payload: first.data.event },
+        { merchantId: b.merchant.id, payload: second },
+      ].sort((x, y) => x.merchantId.localeCompare(y.merchantId)),
+    );
+    const listedByB = (await apiClient(app, b.secretKey).get('/api/v1/dead_letters')).body.data;
+    expect(listedByB.map((d: any) => d.payload)).toEqual([second]);
+  });
+
   it('refuses a failure event without the failed run’s id (retried, recording nothing)', async () => {
     const event = functionFailedEvent('mer_x', 'run_x');
     const t = new InngestTestEngine({
