@@ -100,12 +100,13 @@ describe('the confirm path, counted', () => {
     // transaction, the request log.
     expect(create.statements.length).toBeLessThanOrEqual(7);
     expect(create.transactions).toBe(1);
-    // confirm (measured 37, was 45): the intent and its payee read once (was three reads), the
+    // confirm (measured 33, was 45): the intent and its payee read once (was three reads), the
     // risk facts in one statement after the card's advisory lock (was one per fact), the intent
     // locked through its attempt when the answer is applied (was an extra attempt read), the
-    // answer's object in one statement (was four); plus the network's two hops (token, payment)
-    // and its callback, which run in this process and database.
-    expect(confirm.statements.length).toBeLessThanOrEqual(37);
+    // charge.succeeded event's charge in one statement (was five), the answer's object in one
+    // (was four); plus the network's two hops (token, payment) and its callback, which run in
+    // this process and database.
+    expect(confirm.statements.length).toBeLessThanOrEqual(33);
     // ours: the attempt with its risk decision, the network's payment, the answer applied
     expect(confirm.transactions).toBe(3);
   });
