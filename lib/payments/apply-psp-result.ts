@@ -1,12 +1,11 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import { getDb, type Tx } from '@/db/client';
-import { checkoutSessions, paymentAttempts, type PaymentAttempt, type PaymentIntent } from '@/db/schema';
+import { checkoutSessions, paymentAttempts, paymentIntents, type PaymentAttempt, type PaymentIntent } from '@/db/schema';
 import { AppError } from '@/lib/errors';
 import { writeOutboxEvent } from '@/lib/events/outbox';
 import { paymentMethodCapabilities } from '@/lib/psp/registry';
 import type { PspPayment } from '@/lib/psp/types';
 import { declineMessage } from './decline-messages';
-import { lockPaymentIntent } from './intents';
 import { markReversalOwed, pspMayHoldMoney, reverseSoon } from './late-success';
 import { serializeCheckoutSession } from './serialize';
 import { canTransition, CONFIRMABLE_STATUSES, isOpenAttemptStatus, OPEN_ATTEMPT_STATUSES } from './state-machine';
@@ -49,9 +48,8 @@ export async function assertNoAttemptInFlight(tx: Tx, paymentIntentId: string): 
  */
 export async function applyPspPayment(attemptId: string, psp: PspPayment, appUrl: string): Promise<AttemptOutcome> {
   const outcome = await getDb().transaction(async (tx) => {
-    const attempt0 = await findAttempt(tx, attemptId);
-    const pi = await lockPaymentIntent(tx, attempt0.merchantId, attempt0.paymentIntentId);
-    const attempt = await findAttempt(tx, attemptId); // re-read under the PI lock
+    const pi = await lockIntentOfAttempt(tx, attemptId);
+    const attempt = await findAttempt(tx, attemptId); // read under the PI lock
     if (!isOpenAttempt(attempt)) return lateResultForClosedAttempt(tx, pi, attempt, psp);
     if (attempt.status === 'requires_action' && psp.status === 'requires_action') return { paymentIntent: pi, attempt };
     if (intentGaveUpOn(pi, attempt) && pspMayHoldMoney(attempt, psp)) {
@@ -171,6 +169,21 @@ async function moveIntent(
   return transitionPaymentIntent(tx, pi, to, patch);
 }
 
+/**
+ * Locks the intent an attempt belongs to (SELECT ... FOR UPDATE), found through the attempt in the
+ * same statement. The attempt itself is read after this, under the lock, so what it says is final
+ * until the transaction ends.
+ */
+async function lockIntentOfAttempt(tx: Tx, attemptId: string): Promise<PaymentIntent> {
+  const [pi] = await tx
+    .select()
+    .from(paymentIntents)
+    .where(eq(paymentIntents.id, tx.select({ id: paymentAttempts.paymentIntentId }).from(paymentAttempts).where(eq(paymentAttempts.id, attemptId))))
+    .for('update');
+  if (!pi) throw new Error(`payment attempt ${attemptId} not found`);
+  return pi;
+}
+
 async function findAttempt(tx: Tx, id: string): Promise<PaymentAttempt> {
   const [a] = await tx.select().from(paymentAttempts).where(eq(paymentAttempts.id, id));
   if (!a) throw new Error(`payment attempt ${id} not found`);
@@ -238,8 +251,7 @@ export async function failOpenAttempt(
   options: { pspMayStillComplete?: boolean } = {},
 ): Promise<AttemptOutcome> {
   const outcome = await getDb().transaction(async (tx) => {
-    const attempt0 = await findAttempt(tx, attemptId);
-    const pi = await lockPaymentIntent(tx, attempt0.merchantId, attempt0.paymentIntentId);
+    const pi = await lockIntentOfAttempt(tx, attemptId);
     const attempt = await findAttempt(tx, attemptId);
     if (!isOpenAttempt(attempt)) return { paymentIntent: pi, attempt };
     const failed = await failLocked(tx, pi, attempt, code, message);

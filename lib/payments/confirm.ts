@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { getDb } from '@/db/client';
-import { merchants, paymentAttempts, type PaymentAttempt, type PaymentIntent } from '@/db/schema';
+import { merchants, paymentAttempts, paymentIntents, type PaymentAttempt, type PaymentIntent } from '@/db/schema';
 import { env } from '@/lib/env';
 import { AppError } from '@/lib/errors';
 import { getPaymentMethod, isPaymentMethodId } from '@/lib/payment-methods';
@@ -20,6 +20,29 @@ export { confirmPaymentIntentBody, confirmParams, paymentMethodDataParam, type C
 export interface ConfirmInput extends BeginAttemptInput {
   /** A card token (card), or the phone number to prompt (mpesa). */
   paymentMethod: string;
+  /**
+   * The intent and its merchant's name as the caller just read them (readIntentAndPayee), so the
+   * confirm does not read them again. Only a pre-check reads them: beginAttempt re-reads the
+   * intent under its row lock and decides there.
+   */
+  read?: IntentAndPayee;
+}
+
+interface IntentAndPayee {
+  pi: PaymentIntent;
+  /** The payee an M-Pesa prompt shows. */
+  merchantName: string;
+}
+
+/** The intent and its merchant's name in one statement (resource_missing as getPaymentIntent's). */
+async function readIntentAndPayee(merchantId: string, paymentIntentId: string): Promise<IntentAndPayee> {
+  const [row] = await getDb()
+    .select({ pi: paymentIntents, merchantName: merchants.name })
+    .from(paymentIntents)
+    .innerJoin(merchants, eq(merchants.id, paymentIntents.merchantId))
+    .where(and(eq(paymentIntents.id, paymentIntentId), eq(paymentIntents.merchantId, merchantId)));
+  if (!row) throw new AppError('resource_missing', `No such payment_intent: '${paymentIntentId}'`, { param: 'id' });
+  return row;
 }
 
 /**
@@ -29,7 +52,7 @@ export interface ConfirmInput extends BeginAttemptInput {
  */
 export async function confirmWithParams(merchantId: string, paymentIntentId: string, params: ConfirmParams): Promise<AttemptOutcome> {
   const db = getDb();
-  const pi = await getPaymentIntent(db, merchantId, paymentIntentId);
+  const { pi, merchantName } = await readIntentAndPayee(merchantId, paymentIntentId);
   assertConfirmable(pi);
   const named = params.payment_method_data ? null : (params.payment_method ?? pi.paymentMethodId);
   let token: string;
@@ -61,6 +84,7 @@ export async function confirmWithParams(merchantId: string, paymentIntentId: str
   }
   return confirmPaymentIntent({
     ...(params.off_session ? { offSession: true } : {}),
+    read: { pi, merchantName },
     merchantId,
     paymentIntentId,
     paymentMethod: token,
@@ -103,20 +127,15 @@ export interface PaymentConfirmed extends AttemptOutcome {
  * recording it; a risk block throws payment_blocked.
  */
 export async function confirmPayment(input: ConfirmInput & { method: PaymentMethodType }): Promise<PaymentConfirmed> {
-  const db = getDb();
-  const pi = await getPaymentIntent(db, input.merchantId, input.paymentIntentId);
+  const { read, ...attemptInput } = input;
+  const { pi, merchantName } = read ?? (await readIntentAndPayee(input.merchantId, input.paymentIntentId));
   assertConfirmable(pi);
   const capture = pi.captureMethod === 'automatic';
   const plan = await planPaymentRoute({ merchantId: input.merchantId, method: input.method, currency: pi.currency, paymentMethod: input.paymentMethod });
   if (plan.order[0]) getPaymentMethodAdapter(plan.order[0]).assertCanCharge({ amount: pi.amount, currency: pi.currency, capture });
-  // The merchant's name (the payee an M-Pesa prompt shows) is read beside the PSP call, not after it.
-  const [opened, [merchant]] = await Promise.all([
-    openRoute(plan, input.paymentMethod, input.merchantId),
-    db.select({ name: merchants.name }).from(merchants).where(eq(merchants.id, pi.merchantId)),
-  ]);
-  let route = opened;
+  let route = await openRoute(plan, input.paymentMethod, input.merchantId);
   if (route.step.paymentMethod.used) throw tokenAlreadyUsed(route.step.paymentMethod.reference);
-  const attempt = await beginAttempt(input, route.step.adapter, route.step.paymentMethod, routingReason(route));
+  const attempt = await beginAttempt(attemptInput, route.step.adapter, route.step.paymentMethod, routingReason(route));
   for (;;) {
     let result: PspPayment;
     try {
@@ -129,7 +148,7 @@ export async function confirmPayment(input: ConfirmInput & { method: PaymentMeth
         capture,
         returnUrl: attempt.nextAction?.redirect_to_url.return_url || undefined,
         merchantId: input.merchantId,
-        merchantName: merchant?.name ?? 'paykit',
+        merchantName,
         ...(attempt.offSession ? { offSession: true } : {}),
       });
     } catch (err) {

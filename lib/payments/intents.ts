@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, ne, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { getDb, type DbOrTx, type Tx } from '@/db/client';
 import {
@@ -7,6 +7,7 @@ import {
   paymentAttempts,
   paymentDisputes,
   paymentIntents,
+  refunds,
   type PaymentAttempt,
   type PaymentIntent,
 } from '@/db/schema';
@@ -184,22 +185,51 @@ export async function getAttempt(db: DbOrTx, id: string | null): Promise<Payment
   return a ?? null;
 }
 
+/**
+ * GET /payment_intents/:id's object (and every answer that returns the intent), read in one
+ * statement: the intent, its latest attempt, the amount refunded (refunds that did not fail, as
+ * refundedAmounts counts them) and its disputes.
+ */
 export async function retrievePaymentIntentJson(merchantId: string, id: string, db: DbOrTx = getDb()) {
-  const pi = await getPaymentIntent(db, merchantId, id);
-  const refunded = (await refundedAmounts(db, [pi.id])).get(pi.id) ?? 0;
-  const disputes = await db.select().from(paymentDisputes).where(eq(paymentDisputes.paymentIntentId, pi.id));
+  const refunded = db
+    .select({ total: sql`coalesce(sum(${refunds.amount}), 0)` })
+    .from(refunds)
+    .where(and(eq(refunds.paymentIntentId, paymentIntents.id), ne(refunds.status, 'failed')));
+  const disputes = db
+    .select({
+      list: sql`json_agg(json_build_object(
+        'id', ${paymentDisputes.id}, 'amount', ${paymentDisputes.amount}, 'currency', ${paymentDisputes.currency},
+        'reason', ${paymentDisputes.reason}, 'status', ${paymentDisputes.status},
+        'created', floor(extract(epoch from ${paymentDisputes.disputedAt}))::bigint
+      ) order by ${paymentDisputes.disputedAt}, ${paymentDisputes.id})`,
+    })
+    .from(paymentDisputes)
+    .where(eq(paymentDisputes.paymentIntentId, paymentIntents.id));
+  const [row] = await db
+    .select({
+      pi: paymentIntents,
+      attempt: paymentAttempts,
+      refunded: sql<string>`(${refunded})`,
+      disputes: sql<DisputeJson[] | null>`(${disputes})`,
+    })
+    .from(paymentIntents)
+    .leftJoin(paymentAttempts, eq(paymentAttempts.id, paymentIntents.latestAttemptId))
+    .where(and(eq(paymentIntents.id, id), eq(paymentIntents.merchantId, merchantId)));
+  if (!row) throw new AppError('resource_missing', `No such payment_intent: '${id}'`, { param: 'id' });
   return {
-    ...serializePaymentIntent(pi, await getAttempt(db, pi.latestAttemptId), refunded),
+    ...serializePaymentIntent(row.pi, row.attempt, Number(row.refunded)),
     // a chargeback the PSP reported (Stripe's charge.dispute.created), newest last
-    disputes: disputes.map((d) => ({
-      id: d.id,
-      amount: d.amount,
-      currency: d.currency,
-      reason: d.reason,
-      status: d.status,
-      created: Math.floor(d.disputedAt.getTime() / 1000),
-    })),
+    disputes: (row.disputes ?? []).map((d) => ({ ...d, amount: Number(d.amount), created: Number(d.created) })),
   };
+}
+
+interface DisputeJson {
+  id: string;
+  amount: number;
+  currency: string;
+  reason: string;
+  status: string;
+  created: number;
 }
 
 export const listPaymentIntentsQuery = z

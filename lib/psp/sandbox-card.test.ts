@@ -53,6 +53,18 @@ const WIRE_PAYMENT = {
 };
 
 describe('sandbox card adapter: the wire', () => {
+  it('asks for uncompressed answers (a gzip of a few hundred bytes costs CPU at both ends of the hop)', async () => {
+    const encodings: (string | null)[] = [];
+    const url = await serve((request) => {
+      encodings.push(request.headers.get('accept-encoding'));
+      return Response.json(WIRE_PAYMENT);
+    });
+    const adapter = adapterAt(url);
+    await adapter.authorize({ ...AUTHORIZE, merchantId: 'mer_1' });
+    await adapter.retrieve('sbxpay_1');
+    expect(encodings).toEqual(['identity', 'identity']);
+  });
+
   it('sends the acquirer key, the idempotency key and the body, and maps the payment', async () => {
     const seen: { method: string; path: string; headers: Headers; body: string }[] = [];
     const url = await serve(async (request) => {

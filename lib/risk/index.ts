@@ -1,6 +1,6 @@
-import { and, eq, gt, or, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, notInArray, or, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '@/db/client';
-import { blocklistEntries, mpesaPayments, paymentAttempts, riskSettings } from '@/db/schema';
+import { blocklistEntries, merchants, mpesaPayments, paymentAttempts, riskSettings } from '@/db/schema';
 import { env } from '@/lib/env';
 import { assessRisk, DEFAULT_RISK_SETTINGS, MOBILE_MONEY_RISK_LIMITS, type RiskAssessment, type RiskSettings } from './rules';
 
@@ -54,84 +54,122 @@ export async function checkRisk(tx: Tx, input: RiskCheckInput): Promise<RiskAsse
   for (const key of lockKeys.sort()) {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`${input.merchantId}:${key}`}, 0))`);
   }
-  const settings = await getRiskSettings(tx, input.merchantId);
-  const since = new Date(Date.now() - DAY_MS);
-  const count = async (condition: ReturnType<typeof sql>): Promise<number> => {
-    const [row] = await tx
-      .select({ n: sql<number>`count(*)::int` })
-      .from(paymentAttempts)
-      .where(and(eq(paymentAttempts.merchantId, input.merchantId), gt(paymentAttempts.createdAt, since), condition));
-    return row?.n ?? 0;
-  };
-  const ipCounts = input.customerIp ? await ipVelocity(tx, input.merchantId, input.customerIp, since) : null;
-  const attemptsWithCard = input.cardFingerprint
-    ? await count(sql`(${paymentAttempts.card}->>'fingerprint') = ${input.cardFingerprint}`)
-    : null;
-  const attemptsWithEmail = input.customerEmail
-    ? await count(sql`lower(${paymentAttempts.customerEmail}) = ${input.customerEmail.toLowerCase()}`)
-    : null;
-  const blocklisted = await findBlocklisted(tx, input);
-  const phoneFacts = input.phone ? await phoneVelocity(tx, input.merchantId, input.phone, input.amount, since) : {};
+  const facts = await velocityFacts(tx, input);
   return assessRisk(
     {
       amount: input.amount,
       currency: input.currency,
       pspRiskLevel: input.pspRiskLevel,
-      attemptsFromIp: ipCounts?.retries ?? null,
-      totalAttemptsFromIp: ipCounts?.total ?? null,
-      attemptsWithCard,
-      attemptsWithEmail,
-      blocklisted,
-      ...phoneFacts,
+      attemptsFromIp: facts.ipRetries,
+      totalAttemptsFromIp: facts.ipTotal,
+      attemptsWithCard: facts.attemptsWithCard,
+      attemptsWithEmail: facts.attemptsWithEmail,
+      blocklisted: facts.blocklisted,
+      ...facts.phone,
     },
-    settings,
+    facts.settings,
     { maxTotalAttemptsPerIpPerDay: env().RISK_MAX_TOTAL_ATTEMPTS_PER_IP_PER_DAY },
   );
 }
 
 /**
- * The IP's attempts today, in one query: retries are every attempt that has not succeeded (failed,
- * blocked, canceled, and those still in flight: counting an in-flight attempt until it succeeds
- * means concurrent attempts cannot all slip under the limit); total counts successes too.
+ * Everything the rules read, in one statement (run after the advisory locks, so its snapshot sees
+ * every attempt committed by whoever held them): the merchant's settings, the velocity counts of
+ * the IP, card, email and phone over the last day, and the blocklist. Each count is its own
+ * subquery on the index made for it (payment_attempts_risk_*_idx, mpesa_payments by phone).
+ * IP retries are every attempt that has not succeeded (failed, blocked, canceled, and those still
+ * in flight: counting an in-flight attempt until it succeeds means concurrent attempts cannot all
+ * slip under the limit); the IP total counts successes too.
  */
-async function ipVelocity(tx: Tx, merchantId: string, ip: string, since: Date) {
-  const [row] = await tx
-    .select({
-      total: sql<number>`count(*)::int`,
-      retries: sql<number>`count(*) filter (where ${paymentAttempts.status} not in ('succeeded', 'authorized'))::int`,
-    })
-    .from(paymentAttempts)
-    .where(and(eq(paymentAttempts.merchantId, merchantId), eq(paymentAttempts.customerIp, ip), gt(paymentAttempts.createdAt, since)));
-  return { total: row?.total ?? 0, retries: row?.retries ?? 0 };
-}
-
-/** Mobile-money velocity: attempts with the phone today, and a live or paid one of the same amount just now. */
-async function phoneVelocity(tx: Tx, merchantId: string, phone: string, amount: number, since: Date) {
-  const recentSince = new Date(Date.now() - MOBILE_MONEY_RISK_LIMITS.sameAmountWindowMs);
-  const [row] = await tx
-    .select({
-      today: sql<number>`count(*)::int`,
-      sameAmountRecent: sql<number>`count(*) filter (where ${mpesaPayments.createdAt} > ${recentSince.toISOString()}::timestamptz and ${mpesaPayments.amountMinor} = ${amount} and ${paymentAttempts.status} in ('pending', 'requires_action', 'authorized', 'succeeded'))::int`,
-    })
-    .from(mpesaPayments)
-    .innerJoin(paymentAttempts, eq(paymentAttempts.id, mpesaPayments.attemptId))
-    .where(and(eq(mpesaPayments.merchantId, merchantId), eq(mpesaPayments.phone, phone), gt(mpesaPayments.createdAt, since)));
-  return { attemptsWithPhone: row?.today ?? 0, sameAmountToPhoneRecently: (row?.sameAmountRecent ?? 0) > 0 };
-}
-
-async function findBlocklisted(db: DbOrTx, input: RiskCheckInput): Promise<{ ip: boolean; cardFingerprint: boolean; email: boolean }> {
-  const candidates = [
+async function velocityFacts(tx: Tx, input: RiskCheckInput) {
+  const { merchantId } = input;
+  const since = new Date(Date.now() - DAY_MS);
+  const email = input.customerEmail?.toLowerCase() ?? null;
+  const attemptsToday = and(eq(paymentAttempts.merchantId, merchantId), gt(paymentAttempts.createdAt, since));
+  const countAttempts = (condition: SQL) =>
+    sql<number>`(${tx.select({ n: sql`count(*)::int` }).from(paymentAttempts).where(and(attemptsToday, condition))})`;
+  const none = sql<null>`null::int`;
+  const blocklistCandidates = [
     input.customerIp ? and(eq(blocklistEntries.kind, 'ip'), eq(blocklistEntries.value, input.customerIp)) : undefined,
     input.cardFingerprint ? and(eq(blocklistEntries.kind, 'card_fingerprint'), eq(blocklistEntries.value, input.cardFingerprint)) : undefined,
-    input.customerEmail ? and(eq(blocklistEntries.kind, 'email'), eq(blocklistEntries.value, input.customerEmail.toLowerCase())) : undefined,
+    email ? and(eq(blocklistEntries.kind, 'email'), eq(blocklistEntries.value, email)) : undefined,
   ].filter((c) => c !== undefined);
-  if (candidates.length === 0) return { ip: false, cardFingerprint: false, email: false };
-  const rows = await db
-    .select({ kind: blocklistEntries.kind })
-    .from(blocklistEntries)
-    .where(and(eq(blocklistEntries.merchantId, input.merchantId), or(...candidates)));
-  const kinds = new Set(rows.map((r) => r.kind));
-  return { ip: kinds.has('ip'), cardFingerprint: kinds.has('card_fingerprint'), email: kinds.has('email') };
+  const recentSince = new Date(Date.now() - MOBILE_MONEY_RISK_LIMITS.sameAmountWindowMs);
+  const phoneToday = input.phone
+    ? and(eq(mpesaPayments.merchantId, merchantId), eq(mpesaPayments.phone, input.phone), gt(mpesaPayments.createdAt, since))
+    : undefined;
+  const [row] = await tx
+    .select({
+      maxAttemptsPerIpPerDay: riskSettings.maxAttemptsPerIpPerDay,
+      maxAttemptsPerCardPerDay: riskSettings.maxAttemptsPerCardPerDay,
+      maxAttemptsPerEmailPerDay: riskSettings.maxAttemptsPerEmailPerDay,
+      amountCeilings: riskSettings.amountCeilings,
+      reviewThresholdPercent: riskSettings.reviewThresholdPercent,
+      ipTotal: input.customerIp ? countAttempts(eq(paymentAttempts.customerIp, input.customerIp)) : none,
+      ipRetries: input.customerIp
+        ? countAttempts(and(eq(paymentAttempts.customerIp, input.customerIp), notInArray(paymentAttempts.status, ['succeeded', 'authorized']))!)
+        : none,
+      attemptsWithCard: input.cardFingerprint ? countAttempts(sql`(${paymentAttempts.card}->>'fingerprint') = ${input.cardFingerprint}`) : none,
+      attemptsWithEmail: email ? countAttempts(sql`lower(${paymentAttempts.customerEmail}) = ${email}`) : none,
+      blocklistedKinds: blocklistCandidates.length
+        ? sql<string[] | null>`(${tx
+            .select({ kinds: sql`array_agg(distinct ${blocklistEntries.kind})` })
+            .from(blocklistEntries)
+            .where(and(eq(blocklistEntries.merchantId, merchantId), or(...blocklistCandidates)))})`
+        : sql<null>`null::text[]`,
+      phoneToday: phoneToday
+        ? sql<number>`(${tx.select({ n: sql`count(*)::int` }).from(mpesaPayments).where(phoneToday)})`
+        : none,
+      phoneSameAmountRecent: phoneToday
+        ? sql<number>`(${tx
+            .select({ n: sql`count(*)::int` })
+            .from(mpesaPayments)
+            .innerJoin(paymentAttempts, eq(paymentAttempts.id, mpesaPayments.attemptId))
+            .where(
+              and(
+                phoneToday,
+                gt(mpesaPayments.createdAt, recentSince),
+                eq(mpesaPayments.amountMinor, input.amount),
+                inArray(paymentAttempts.status, ['pending', 'requires_action', 'authorized', 'succeeded']),
+              ),
+            )})`
+        : none,
+    })
+    .from(merchants)
+    .leftJoin(riskSettings, eq(riskSettings.merchantId, merchants.id))
+    .where(eq(merchants.id, merchantId));
+  if (!row) throw new Error(`merchant ${merchantId} not found for its risk check`);
+  const settings: RiskSettings =
+    row.maxAttemptsPerIpPerDay === null ||
+    row.maxAttemptsPerCardPerDay === null ||
+    row.maxAttemptsPerEmailPerDay === null ||
+    row.amountCeilings === null ||
+    row.reviewThresholdPercent === null
+      ? DEFAULT_RISK_SETTINGS
+      : {
+          maxAttemptsPerIpPerDay: row.maxAttemptsPerIpPerDay,
+          maxAttemptsPerCardPerDay: row.maxAttemptsPerCardPerDay,
+          maxAttemptsPerEmailPerDay: row.maxAttemptsPerEmailPerDay,
+          amountCeilings: row.amountCeilings,
+          reviewThresholdPercent: row.reviewThresholdPercent,
+        };
+  const kinds = new Set(row.blocklistedKinds ?? []);
+  return {
+    settings,
+    ipTotal: nullableCount(row.ipTotal),
+    ipRetries: nullableCount(row.ipRetries),
+    attemptsWithCard: nullableCount(row.attemptsWithCard),
+    attemptsWithEmail: nullableCount(row.attemptsWithEmail),
+    blocklisted: { ip: kinds.has('ip'), cardFingerprint: kinds.has('card_fingerprint'), email: kinds.has('email') },
+    phone: input.phone
+      ? { attemptsWithPhone: Number(row.phoneToday ?? 0), sameAmountToPhoneRecently: Number(row.phoneSameAmountRecent ?? 0) > 0 }
+      : {},
+  };
+}
+
+/** A count subquery's value: null when the fact was not asked for (no IP, card or email). */
+function nullableCount(value: number | null): number | null {
+  return value === null ? null : Number(value);
 }
 
 export async function addBlocklistEntry(
