@@ -251,7 +251,10 @@ describe('payouts API (Stripe-shaped)', () => {
     expect(kinds).toEqual(['payout', 'recon_settlement']);
     expect((txns.body.data as { type: string; net: number }[]).find((t) => t.type === 'payout')?.net).toBe(-payout.amountMinor);
     const all = await api.get('/api/v1/balance_transactions?limit=100');
-    expect((all.body.data as { source: string | null }[]).some((t) => t.source === pi)).toBe(true);
+    // a capture's source is its charge, as Stripe's is
+    const charge = (await api.get(`/api/v1/payment_intents/${pi}`)).body.latest_charge;
+    expect(charge).toMatch(/^ch_/);
+    expect((all.body.data as { source: string | null }[]).some((t) => t.source === charge)).toBe(true);
 
     const stranger = apiClient(app, other.secretKey);
     expect((await stranger.get(`/api/v1/payouts/${payout.id}`)).status).toBe(404);
