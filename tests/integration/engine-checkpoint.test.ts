@@ -17,9 +17,10 @@ afterEach(async () => {
 });
 
 async function stepsOf(h: Harness, runId: string): Promise<{ step_id: string; result: { data?: unknown } }[]> {
-  return (await h.db.execute(
-    sql`select step_id, result from engine_steps where run_id = ${runId} order by seq`,
-  )) as unknown as { step_id: string; result: { data?: unknown } }[];
+  return (await h.db.execute(sql`select step_id, result from engine_steps where run_id = ${runId} order by seq`)) as unknown as {
+    step_id: string;
+    result: { data?: unknown };
+  }[];
 }
 
 function threeSteps(effects: string[]) {
@@ -164,16 +165,19 @@ describe('embedded engine: async checkpointing', () => {
 
   it('refuses the checkpoint of a call whose lease was taken over; the SDK stops and the new owner finishes', async () => {
     const effects: string[] = [];
-    let takeOver: ((runId: string) => Promise<void>) | undefined;
+    // the first engine's lease runs out while b runs; a second engine claims the run and drives it
+    // to the end before the first engine's (now stale) call finishes b
+    const takeOver = async (runId: string) => {
+      await harness!.db.execute(sql`update engine_runs set lease_expires_at = now() - interval '1 second' where id = ${runId}`);
+      await other.drain();
+    };
     harness = await startHarness(
       (client) => [
         client.createFunction({ id: 'contested', triggers: [{ event: 'go' }] }, async ({ step, runId }) => {
           await step.run('a', () => effects.push('a'));
           const b = await step.run('b', async () => {
             const n = effects.push('b');
-            // the first engine's lease runs out while b runs; a second engine claims the run and
-            // drives it to the end before this (stale) call finishes b
-            if (n === 2) await takeOver!(runId);
+            if (n === 2) await takeOver(runId);
             return n;
           });
           await step.run('c', () => effects.push(`c${b}`));
@@ -183,10 +187,6 @@ describe('embedded engine: async checkpointing', () => {
       { leaseMs: 60_000 },
     );
     const other = harness.addEngine();
-    takeOver = async (runId) => {
-      await harness!.db.execute(sql`update engine_runs set lease_expires_at = now() - interval '1 second' where id = ${runId}`);
-      await other.drain();
-    };
     await harness.client.send({ name: 'go', data: {} });
     await harness.engine.drain();
 
