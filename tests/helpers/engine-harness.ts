@@ -22,7 +22,7 @@ export interface Harness {
   signingKey: string;
   eventKey: string;
   /** Calls the engine made to the serve endpoint, and the HTTP status of each checkpoint the SDK sent. */
-  traffic: { serveCalls: number; checkpointStatuses: number[] };
+  traffic: { serveCalls: number; checkpointStatuses: number[]; checkpointsUnreachable: boolean };
   /** Another engine on the same database and app (several engine processes). */
   addEngine(overrides?: Partial<EngineOptions>): Engine;
   /** Runs of one function, or of the functions under test (the dead-letter recorder's are left out). */
@@ -57,7 +57,8 @@ export async function startHarness(
   const signingKey = `signkey-test-${randomBytes(32).toString('hex')}`;
   const eventKey = randomBytes(16).toString('hex');
   let handler: (request: Request) => Promise<Response> = async () => new Response('not ready', { status: 503 });
-  const traffic = { serveCalls: 0, checkpointStatuses: [] as number[] };
+  // checkpointsUnreachable: the SDK's checkpoints fail as if the engine's API were down
+  const traffic = { serveCalls: 0, checkpointStatuses: [] as number[], checkpointsUnreachable: false };
   const server = await startFetchServer((request) => {
     if (request.method === 'POST') traffic.serveCalls++;
     return handler(request);
@@ -95,9 +96,12 @@ export async function startHarness(
     checkpointing: CHECKPOINTING,
     // the SDK's calls to the engine's API, seen as they are (checkpoints counted by their answer)
     fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
-      const response = await fetch(input, init);
-      if (String(input instanceof Request ? input.url : input).includes('/v1/checkpoint/'))
-        traffic.checkpointStatuses.push(response.status);
+      const isCheckpoint = String(input instanceof Request ? input.url : input).includes('/v1/checkpoint/');
+      const response =
+        isCheckpoint && traffic.checkpointsUnreachable
+          ? new Response('engine API unavailable', { status: 503 })
+          : await fetch(input, init);
+      if (isCheckpoint) traffic.checkpointStatuses.push(response.status);
       return response;
     },
   });

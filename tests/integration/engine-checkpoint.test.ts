@@ -135,6 +135,23 @@ describe('embedded engine: async checkpointing', () => {
     expect(harness.traffic.checkpointStatuses).toEqual([200, 200]);
   });
 
+  it('when checkpoints cannot be delivered, the SDK answers with its steps and the engine records them', async () => {
+    const effects: string[] = [];
+    harness = await startHarness(threeSteps(effects));
+    harness.traffic.checkpointsUnreachable = true;
+    await harness.client.send({ name: 'go', data: {} });
+    await harness.engine.drain();
+    const [run] = await harness.runs();
+    expect(run?.status).toBe('completed');
+    expect(run?.output).toEqual({ a: 1, b: 2, c: 3 });
+    expect(effects).toEqual(['a', 'b', 'c']);
+    expect((await stepsOf(harness, run!.id)).map((s) => s.result.data)).toEqual([1, 2, 3]);
+    // each step: the SDK tried its checkpoint (with retries), then answered the call with it
+    expect(harness.traffic.serveCalls).toBe(4);
+    expect(harness.traffic.checkpointStatuses.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(harness.traffic.checkpointStatuses)).toEqual(new Set([503]));
+  });
+
   it('a call that dies after two checkpoints resumes from the last one', async () => {
     const effects: string[] = [];
     let release: (() => void) | undefined;
