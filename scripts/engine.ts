@@ -5,7 +5,8 @@
  *
  * Env: DATABASE_URL, INNGEST_SIGNING_KEY, INNGEST_EVENT_KEY (required); ENGINE_PORT (8288),
  * ENGINE_HOST (127.0.0.1), APP_URL (http://localhost:$PORT) or INNGEST_SERVE_URL
- * (default APP_URL + /api/inngest), ENGINE_POLL_MS (200), ENGINE_CONCURRENCY (10), ENGINE_LEASE_MS (30000).
+ * (default APP_URL + /api/inngest), ENGINE_POLL_MS (200), ENGINE_CONCURRENCY (10), ENGINE_LEASE_MS (30000),
+ * ENGINE_CHECKPOINTING (on: the SDK runs several steps per call and checkpoints each to this engine).
  */
 import { z } from 'zod';
 import { createEngine } from '@/inngest/engine';
@@ -24,6 +25,8 @@ const engineEnvSchema = z.object({
   ENGINE_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(10),
   /** How long a claimed run stays claimed without a heartbeat (a dead engine's runs come back after it). */
   ENGINE_LEASE_MS: z.coerce.number().int().min(500).default(30_000),
+  /** Inngest's async checkpointing (several steps per call); off: one step per call. */
+  ENGINE_CHECKPOINTING: z.enum(['on', 'off']).default('on'),
 });
 
 function readEnv() {
@@ -47,6 +50,7 @@ async function main(): Promise<void> {
     pollMs: env.ENGINE_POLL_MS,
     maxConcurrentRuns: env.ENGINE_CONCURRENCY,
     leaseMs: env.ENGINE_LEASE_MS,
+    checkpointing: env.ENGINE_CHECKPOINTING === 'on',
     http: { port: env.ENGINE_PORT, host: env.ENGINE_HOST },
     // the app may take a while to boot (next start after a build); keep trying
     syncTimeoutMs: 10 * 60_000,

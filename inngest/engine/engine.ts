@@ -56,6 +56,12 @@ export interface EngineOptions {
   syncOnStart?: boolean;
   /** How long start() keeps retrying the sync while the app is not up yet. */
   syncTimeoutMs?: number;
+  /**
+   * Offer the SDK Inngest's async checkpointing (default true): it runs several steps per call and
+   * POSTs each finished one to /v1/checkpoint/:runId/async on its INNGEST_BASE_URL, which must be
+   * an engine on this database. false: one step per call, as before the protocol was served.
+   */
+  checkpointing?: boolean;
   /** Graceful stop waits this long for running calls before handing their runs back. */
   shutdownTimeoutMs?: number;
   log?: (level: LogLevel, message: string) => void;
@@ -113,6 +119,7 @@ export function createEngine(options: EngineOptions): Engine {
     unreachableDelayMs: options.unreachableDelayMs ?? 1_000,
     maxCallsPerClaim: 50,
     functions,
+    checkpointing: options.checkpointing ?? true,
     log,
   };
 

@@ -9,7 +9,9 @@ import {
   ensureWait,
   loadSteps,
   markRunFailed,
+  LeaseLostError,
   notifyWorkers,
+  recordCheckpointUnderLease,
   recordStep,
   recordStepUnderLease,
   rescheduleRun,
@@ -37,6 +39,12 @@ export interface ExecutorOptions {
   maxCallsPerClaim: number;
   /** The engine's compiled functions (cleared when it syncs). */
   functions: FunctionCache;
+  /**
+   * Offer the SDK Inngest's async checkpointing (ctx.fn_id + ctx.qi_id): it then runs the steps
+   * it can inside one call and POSTs each finished one to /v1/checkpoint/:runId/async on the
+   * client's base URL, which must be an engine HTTP server on this database.
+   */
+  checkpointing: boolean;
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
 }
 
@@ -113,7 +121,11 @@ export async function executeRun(options: ExecutorOptions, claimed: ClaimedRun, 
       signingKey: options.signingKey,
       timeoutMs: options.requestTimeoutMs,
       signal,
+      ...(options.checkpointing ? { checkpoint: { functionId: run.functionId, leaseToken: lease.token } } : {}),
     });
+    // steps checkpointed during the call were recorded by the HTTP endpoint (maybe another
+    // engine's), not here: the memoized steps are read again before they are sent or extended
+    if (options.checkpointing && outcome.kind === 'ops') state.steps = null;
     const next = await applyOutcome(options, lease, state, fn.url, outcome, signal);
     if (next === 'done') return;
   }
@@ -251,6 +263,17 @@ async function applyOps(
 
   const complete = ops.find((op) => op.op === 'RunComplete');
   if (complete) {
+    // a checkpointing SDK sends the steps it still buffered with the result: memoize them too
+    // (lease-checked, first result wins), so the run's record holds every step it ran
+    const finished = ops.filter((op) => op.op === 'StepRun' || op.op === 'Step');
+    if (finished.length) {
+      const recorded = await recordCheckpointUnderLease(
+        options.db,
+        { runId: run.id, token: lease.token, functionId: run.functionId },
+        finished.map((op) => ({ stepId: op.id, result: { type: 'data', data: op.data ?? null } })),
+      );
+      if (!('recorded' in recorded)) throw new LeaseLostError(run.id);
+    }
     await completeRunUnderLease(options.db, lease, complete.data ?? null);
     return 'done';
   }

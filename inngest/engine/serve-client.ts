@@ -34,6 +34,13 @@ export interface CallRequest {
   signingKey: string;
   timeoutMs: number;
   signal?: AbortSignal;
+  /**
+   * Lets the SDK run several steps in this call and checkpoint each finished one to the engine
+   * (POST /v1/checkpoint/:runId/async) instead of answering after every step. The SDK only does
+   * so when ctx names the function and queue item: fn_id (our function id) and qi_id (the lease
+   * token, so a checkpoint from a call whose lease was lost is refused).
+   */
+  checkpoint?: { functionId: string; leaseToken: string };
 }
 
 /** The execution request body of Inngest's serve protocol (parsed by parseFnData in the SDK). */
@@ -52,6 +59,7 @@ export function executionBody(req: CallRequest): Record<string, unknown> {
       // the full state is in the body; the SDK must not call back to an API we do not serve
       use_api: false,
       stack: { stack, current: Math.max(stack.length - 1, 0) },
+      ...(req.checkpoint ? { fn_id: req.checkpoint.functionId, qi_id: req.checkpoint.leaseToken } : {}),
     },
   };
 }

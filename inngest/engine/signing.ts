@@ -32,3 +32,11 @@ export function safeEqual(a: string, b: string): boolean {
   const right = Buffer.from(b);
   return left.length === right.length && timingSafeEqual(left, right);
 }
+
+/**
+ * Checks the `Authorization` header of a call the SDK makes to the engine's API (out-of-band
+ * registration, checkpoints): `Bearer <hashed signing key>`, compared in constant time.
+ */
+export function isSdkApiAuthorization(authorization: string | null | undefined, signingKey: string): boolean {
+  return Boolean(authorization) && safeEqual(authorization!, `Bearer ${hashedSigningKey(signingKey)}`);
+}

@@ -381,6 +381,47 @@ export async function recordStepUnderLease(db: Db, lease: Lease, stepId: string,
   return row.inserted > 0;
 }
 
+/** Why a checkpoint was not recorded: the run does not exist, or this dispatch no longer holds it. */
+export type CheckpointRefusal = { reason: 'unknown-run' } | { reason: 'stale'; status: string };
+
+/**
+ * Records the steps an SDK checkpointed mid-request (Inngest's async checkpoint), as ONE statement
+ * with the same guarantees as recordStepUnderLease: the UPDATE's row lock is the lease check (the
+ * lease token is the queue item id the engine handed the SDK, and the function must match), the
+ * steps go in together and in order, a step already memoized keeps its first result. Returns the
+ * number of steps newly recorded, or why nothing was.
+ */
+export async function recordCheckpointUnderLease(
+  db: Db,
+  checkpoint: { runId: string; token: string; functionId: string },
+  steps: { stepId: string; result: StepResult }[],
+): Promise<{ recorded: number } | CheckpointRefusal> {
+  const rows = steps.map((step, ord) => ({ ord, step_id: step.stepId, result: step.result }));
+  const [row] = (await db.execute(sql`
+    with run as (
+      update engine_runs set attempt = 0, updated_at = now()
+      where id = ${checkpoint.runId} and lease_token = ${checkpoint.token} and status = 'running'
+        and function_id = ${checkpoint.functionId}
+      returning id
+    ), step as (
+      insert into engine_steps (run_id, step_id, result)
+      select run.id, s.step_id, s.result
+      from run, jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as s(ord int, step_id text, result jsonb)
+      order by s.ord
+      on conflict do nothing
+      returning 1
+    )
+    select (select count(*) from run)::int as owned, (select count(*) from step)::int as inserted,
+      (select status from engine_runs where id = ${checkpoint.runId}) as status`)) as unknown as {
+    owned: number;
+    inserted: number;
+    status: string | null;
+  }[];
+  if (row?.owned) return { recorded: row.inserted };
+  if (!row?.status) return { reason: 'unknown-run' };
+  return { reason: 'stale', status: row.status };
+}
+
 /** completeRun as one statement whose WHERE is the lease check. */
 export async function completeRunUnderLease(db: Db, lease: Lease, output: unknown): Promise<void> {
   const rows = await db

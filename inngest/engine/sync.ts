@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Db } from '@/db/client';
 import { canonicalJson } from './canonical-json';
 import type { CompiledFunction } from './function-config';
-import { hashedSigningKey, safeEqual, signRequestBody } from './signing';
+import { isSdkApiAuthorization, signRequestBody } from './signing';
 import { replaceAppFunctions } from './store';
 
 const syncBodySchema = z.object({
@@ -72,7 +72,6 @@ export async function handleOutOfBandRegister(options: {
   authorization: string | null;
   body: unknown;
 }) {
-  const expected = `Bearer ${hashedSigningKey(options.signingKey)}`;
-  if (!options.authorization || !safeEqual(options.authorization, expected)) throw new SyncError('invalid signing key', 401);
+  if (!isSdkApiAuthorization(options.authorization, options.signingKey)) throw new SyncError('invalid signing key', 401);
   return storeSync(options.db, options.body);
 }

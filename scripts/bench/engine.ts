@@ -4,6 +4,7 @@ import { Inngest } from 'inngest';
 import { serve } from 'inngest/edge';
 import { closeDb, getDb } from '@/db/client';
 import { defineFunctions } from '@/inngest';
+import { CHECKPOINTING } from '@/inngest/client';
 import { createEngine } from '@/inngest/engine';
 import { outboxEvents, paymentAttempts, paymentIntents } from '@/db/schema';
 import { startOutboxRelay, toRelayedEvent } from '@/lib/events/relay';
@@ -89,6 +90,10 @@ async function commitPaymentSucceeded(merchantId: string): Promise<{ id: string;
   return { id, outboxIds, committedAt: performance.now() };
 }
 
+function bufferedStepsLabel(): number {
+  return benchEnv().BENCH_ENGINE_BUFFERED_STEPS ?? CHECKPOINTING.bufferedSteps;
+}
+
 /** null once every event's webhook arrived; else how many did not within the timeout. */
 async function waitForAll(receiver: Receiver, ids: string[], timeoutMs: number): Promise<string | null> {
   const deadline = Date.now() + timeoutMs;
@@ -110,6 +115,8 @@ interface Pipeline {
   onCommitted(committed: { id: string; outboxIds: string[] }): void;
   /** No work held in memory (the engine's work is in the database, checked separately). */
   idle(): boolean;
+  /** The engine's calls to the serve endpoint and the SDK's checkpoints to the engine, so far. */
+  traffic?: { serveCalls: number; checkpoints: number };
 }
 
 /** The real path: relay -> embedded engine -> webhook-fan-out -> webhook-deliver -> HTTP. */
@@ -117,7 +124,11 @@ async function enginePipeline(databaseUrl: string): Promise<Pipeline> {
   const signingKey = `signkey-bench-${randomBytes(32).toString('hex')}`;
   const eventKey = randomBytes(16).toString('hex');
   let handler: (r: Request) => Promise<Response> = async () => new Response('starting', { status: 503 });
-  const app = await startFetchServer((r) => handler(r));
+  const traffic = { serveCalls: 0, checkpoints: 0 };
+  const app = await startFetchServer((r) => {
+    if (r.method === 'POST') traffic.serveCalls++;
+    return handler(r);
+  });
   const engine = createEngine({
     databaseUrl,
     serveUrl: `${app.url}/api/inngest`,
@@ -127,14 +138,21 @@ async function enginePipeline(databaseUrl: string): Promise<Pipeline> {
     maxConcurrentRuns: 32,
     http: { port: 0 },
     syncOnStart: false,
+    checkpointing: benchEnv().BENCH_ENGINE_CHECKPOINTING === 'on',
   });
   await engine.start();
+  const bufferedSteps = benchEnv().BENCH_ENGINE_BUFFERED_STEPS;
   const client = new Inngest({
     id: 'paykit',
     isDev: false,
     baseUrl: engine.url,
     eventKey,
     signingKey,
+    checkpointing: bufferedSteps ? { ...CHECKPOINTING, bufferedSteps } : CHECKPOINTING,
+    fetch: (input: RequestInfo | URL, init?: RequestInit) => {
+      if (String(input instanceof Request ? input.url : input).includes('/v1/checkpoint/')) traffic.checkpoints++;
+      return fetch(input, init);
+    },
     logger: { info() {}, warn() {}, error() {}, debug() {} },
   });
   handler = serve({ client, functions: defineFunctions(client) });
@@ -151,6 +169,7 @@ async function enginePipeline(databaseUrl: string): Promise<Pipeline> {
     },
     onCommitted() {},
     idle: () => true,
+    traffic,
   };
 }
 
@@ -212,6 +231,9 @@ interface Measured {
   statementsPerEvent: number | null;
   transactionsPerEvent: number;
   runsPerEvent: number;
+  /** Serve calls and SDK checkpoints per event in the burst (engine pipeline only). */
+  serveCallsPerEvent: number | null;
+  checkpointsPerEvent: number | null;
   /** Runs that failed or had to retry (a broken bench event shows up here). */
   troubledRuns: number;
   /** null when every event reached the receiver and the pipeline drained; else what was missing. */
@@ -254,6 +276,7 @@ async function measure(databaseUrl: string, merchantId: string, receiver: Receiv
   try {
     // Throughput: a burst committed at once, timed until every first attempt arrived.
     await observer.reset();
+    const trafficBefore = { ...(pipeline.traffic ?? { serveCalls: 0, checkpoints: 0 }) };
     const burstStart = performance.now();
     const burst: string[] = [];
     for (let i = 0; i < BURST_EVENTS; i++) {
@@ -266,6 +289,7 @@ async function measure(databaseUrl: string, merchantId: string, receiver: Receiv
     const eventsPerS = BURST_EVENTS / ((burstLast - burstStart) / 1000);
     const burstQuiet = await waitForQuiet(observer, pipeline, burst, 120_000);
     const counts = await observer.read();
+    const trafficAfter = pipeline.traffic ? { ...pipeline.traffic } : undefined;
 
     // Latency: events paced at a steady rate, each timed from its commit to its first attempt.
     const paced: { id: string; committedAt: number }[] = [];
@@ -306,6 +330,8 @@ async function measure(databaseUrl: string, merchantId: string, receiver: Receiv
       statementsPerEvent: counts.statements === null ? null : counts.statements / BURST_EVENTS,
       transactionsPerEvent: counts.transactions / BURST_EVENTS,
       runsPerEvent: Number(runs!.runs) / all.length,
+      serveCallsPerEvent: trafficAfter ? (trafficAfter.serveCalls - trafficBefore.serveCalls) / BURST_EVENTS : null,
+      checkpointsPerEvent: trafficAfter ? (trafficAfter.checkpoints - trafficBefore.checkpoints) / BURST_EVENTS : null,
       troubledRuns: Number(runs!.troubled),
       missing:
         [
@@ -372,6 +398,8 @@ export const engineBenchmark: Benchmark = {
           m.statementsPerEvent === null ? 'n/a' : m.statementsPerEvent.toFixed(1),
           m.transactionsPerEvent.toFixed(1),
           m.runsPerEvent.toFixed(2),
+          m.serveCallsPerEvent === null ? '-' : m.serveCallsPerEvent.toFixed(2),
+          m.checkpointsPerEvent === null ? '-' : m.checkpointsPerEvent.toFixed(2),
           m.troubledRuns,
           m.missing === null ? 'all' : `MISSING (${m.missing})`,
         ]);
@@ -399,13 +427,16 @@ export const engineBenchmark: Benchmark = {
         'SQL statements / event',
         'transactions / event',
         'engine runs / event',
+        'serve calls / event',
+        'checkpoints / event',
         'failed or retried runs',
         'delivered',
       ],
       rows,
       notes: [
         'Both pipelines run the same handlers (webhook fan-out + delivery, ledger-post-capture, send-receipt) on real succeeded payments, against the same Postgres and a local HTTP receiver.',
-        'The engine path adds the outbox relay, durable steps (each a signed HTTP call to the serve route) and the fan-out -> delivery event hop.',
+        'The engine path adds the outbox relay, durable steps (signed HTTP calls to the serve route; with checkpointing several steps per call, each reported by a checkpoint) and the fan-out -> delivery event hop.',
+        `Checkpointing: ${benchEnv().BENCH_ENGINE_CHECKPOINTING}${benchEnv().BENCH_ENGINE_CHECKPOINTING === 'on' ? `, ${bufferedStepsLabel()} step(s) per checkpoint` : ''} (BENCH_ENGINE_CHECKPOINTING, BENCH_ENGINE_BUFFERED_STEPS).`,
         'Latency and ledger lag from the paced phase, which starts once the burst is fully drained; statements and transactions from the burst (pg_stat_statements / pg_stat_database).',
         `Target: the engine at >= 50% of the baseline: ${(ratio * 100).toFixed(0)}% ${ratio >= 0.5 ? '(met)' : '(NOT met)'}.`,
         delivered

@@ -11,6 +11,13 @@ const benchEnvSchema = z.object({
   BENCH_ENGINE_BURST: z.coerce.number().int().min(1).max(100_000).default(200),
   BENCH_ENGINE_PACED: z.coerce.number().int().min(1).max(100_000).default(40),
   BENCH_ENGINE_RATE: z.coerce.number().positive().max(10_000).default(2),
+  /**
+   * Engine benchmark: Inngest's async checkpointing, on (the app's setting) or off (one step per
+   * serve call, the engine before it served the protocol), and the steps the SDK buffers per
+   * checkpoint (default: the app's, inngest/client.ts).
+   */
+  BENCH_ENGINE_CHECKPOINTING: z.enum(['on', 'off']).default('on'),
+  BENCH_ENGINE_BUFFERED_STEPS: z.coerce.number().int().min(1).max(100).optional(),
   /** e2e benchmark: length of each closed-loop scenario, of the sustained one, and its pace (payments/s). */
   BENCH_E2E_DURATION_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
   BENCH_E2E_SUSTAINED_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),

@@ -11,6 +11,7 @@ import type { EngineRunRow } from '@/db/schema';
 import { defineRecordDeadLetter } from '@/inngest/functions/record-dead-letter';
 import { startFetchServer, type FetchServer } from '@/tests/helpers/fetch-server';
 import { createEngine, type Engine, type EngineOptions } from '@/inngest/engine';
+import { CHECKPOINTING } from '@/inngest/client';
 
 export interface Harness {
   db: Db;
@@ -20,6 +21,8 @@ export interface Harness {
   serveUrl: string;
   signingKey: string;
   eventKey: string;
+  /** Calls the engine made to the serve endpoint, and the HTTP status of each checkpoint the SDK sent. */
+  traffic: { serveCalls: number; checkpointStatuses: number[]; checkpointsUnreachable: boolean };
   /** Another engine on the same database and app (several engine processes). */
   addEngine(overrides?: Partial<EngineOptions>): Engine;
   /** Runs of one function, or of the functions under test (the dead-letter recorder's are left out). */
@@ -54,7 +57,12 @@ export async function startHarness(
   const signingKey = `signkey-test-${randomBytes(32).toString('hex')}`;
   const eventKey = randomBytes(16).toString('hex');
   let handler: (request: Request) => Promise<Response> = async () => new Response('not ready', { status: 503 });
-  const server = await startFetchServer((request) => handler(request));
+  // checkpointsUnreachable: the SDK's checkpoints fail as if the engine's API were down
+  const traffic = { serveCalls: 0, checkpointStatuses: [] as number[], checkpointsUnreachable: false };
+  const server = await startFetchServer((request) => {
+    if (request.method === 'POST') traffic.serveCalls++;
+    return handler(request);
+  });
   const serveUrl = `${server.url}/api/inngest`;
   const databaseUrl = process.env.DATABASE_URL!;
   const engines: Engine[] = [];
@@ -84,6 +92,18 @@ export async function startHarness(
     eventKey,
     signingKey,
     logger: quietLogger,
+    // the app's own setting (inngest/client.ts)
+    checkpointing: CHECKPOINTING,
+    // the SDK's calls to the engine's API, seen as they are (checkpoints counted by their answer)
+    fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
+      const isCheckpoint = String(input instanceof Request ? input.url : input).includes('/v1/checkpoint/');
+      const response =
+        isCheckpoint && traffic.checkpointsUnreachable
+          ? new Response('engine API unavailable', { status: 503 })
+          : await fetch(input, init);
+      if (isCheckpoint) traffic.checkpointStatuses.push(response.status);
+      return response;
+    },
   });
   // The dead-letter recorder always runs beside the functions under test, as it does in the app:
   // dead letters come from the "inngest/function.failed" event the engine sends.
@@ -101,6 +121,7 @@ export async function startHarness(
     serveUrl,
     signingKey,
     eventKey,
+    traffic,
     addEngine(extra = {}) {
       const another = createEngine({ ...baseOptions, ...extra });
       engines.push(another);

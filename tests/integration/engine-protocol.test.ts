@@ -37,14 +37,19 @@ describe('embedded engine: Inngest serve protocol', () => {
 
   it('memoizes step.run: each step effect happens once although the function is re-invoked per step', async () => {
     const effects = { first: 0, second: 0, bodyInvocations: 0 };
-    harness = await startHarness((client) => [
-      client.createFunction({ id: 'steps', triggers: [{ event: 'go' }] }, async ({ step }) => {
-        effects.bodyInvocations++;
-        const a = await step.run('first', () => ++effects.first);
-        const b = await step.run('second', () => ++effects.second + a);
-        return { a, b };
-      }),
-    ]);
+    // without checkpointing the SDK answers after each step, so the body is re-invoked per step
+    // (the SDK in checkpoint mode runs it once: tests/integration/engine-checkpoint.test.ts)
+    harness = await startHarness(
+      (client) => [
+        client.createFunction({ id: 'steps', triggers: [{ event: 'go' }] }, async ({ step }) => {
+          effects.bodyInvocations++;
+          const a = await step.run('first', () => ++effects.first);
+          const b = await step.run('second', () => ++effects.second + a);
+          return { a, b };
+        }),
+      ],
+      { checkpointing: false },
+    );
     await harness.client.send({ name: 'go', data: {} });
     await harness.engine.drain();
     expect(effects.first).toBe(1);
