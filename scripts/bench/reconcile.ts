@@ -135,7 +135,7 @@ async function statementCosts(sql: postgres.Sql, reset: boolean): Promise<Statem
       return [];
     }
     const rows = await sql<{ statement: string; calls: string; ms: number; blocks: string; temp_written: string; wal_bytes: string }[]>`
-      select regexp_replace(left(ltrim(query), 48), '\s+', ' ', 'g') as statement, calls::text, total_exec_time as ms,
+      select regexp_replace(left(ltrim(query), 48), ${'\\s+'}, ' ', 'g') as statement, calls::text, total_exec_time as ms,
              (shared_blks_hit + shared_blks_read)::text as blocks, temp_blks_written::text as temp_written, wal_bytes::text
         from pg_stat_statements s where s.dbid = (select oid from pg_database where datname = current_database())
          and total_exec_time > 100 order by total_exec_time desc limit 6`;
