@@ -27,16 +27,16 @@ const knobs = parseEnvWith(
 );
 const TARGET_SECONDS = 60;
 const TARGET_RATIO = 10;
-export const DAY = '2026-01-15';
+const DAY = '2026-01-15';
 const MERCHANT = 'mer_benchrecon0000000000';
-export const PSP = 'sandbox_card';
+const PSP = 'sandbox_card';
 
 const amountOf = (i: number) => 1_000 + (i % 5_000);
 const feeOf = (amount: number) => percentOfMinorHalfUp(amount, SANDBOX_CARD_FEE_SCHEDULE.percentBps) + SANDBOX_CARD_FEE_SCHEDULE.fixedMinor;
 /** Line i's fault: 1 fee differs, 2 amount differs, 3 duplicated, 4 left out (ours missing at the PSP). */
 const faultOf = (i: number) => i % 100;
 
-export async function seed(sql: postgres.Sql, n: number): Promise<void> {
+async function seed(sql: postgres.Sql, n: number): Promise<void> {
   const dayStart = `${DAY}T00:00:00Z`;
   await sql`insert into merchants (id, name, email) values (${MERCHANT}, 'Bench recon', 'recon@bench.test')`;
   await sql`insert into payment_intents (id, merchant_id, amount, currency, status, capture_method, amount_received)
@@ -59,7 +59,7 @@ function csvLine(i: number, overrides: { gross?: number; fee?: number } = {}): s
 }
 
 /** The file as the PSP would stream it, in chunks, never whole; and the outcomes it must give. */
-export function settlementFile(n: number) {
+function settlementFile(n: number) {
   const expected = { matched: 0, fee_mismatch: 0, amount_mismatch: 0, duplicate_at_psp: 0, missing_at_psp: 0 };
   const encoder = new TextEncoder();
   async function* bytes(): AsyncGenerator<Uint8Array> {
