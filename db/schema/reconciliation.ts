@@ -84,7 +84,7 @@ export const reconLines = pgTable(
     /**
      * The run (recon_runs.id). No foreign key: only classifyLines writes lines, in the transaction
      * that inserts their run, and runs are never deleted; a key would check every one of a
-     * million lines with a trigger of its own (about a fifth of the classifying statement's time).
+     * million lines with a query of its own (1,010,000 queries, 2 million buffer blocks in the bench).
      */
     runId: text().notNull(),
     psp: text().notNull(),
