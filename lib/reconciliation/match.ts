@@ -60,6 +60,11 @@ const FALLBACK_WINDOW = '1 day';
 export async function classifyLines(tx: Tx, input: MatchInput): Promise<void> {
   const dayStart = new Date(`${input.date}T00:00:00Z`);
   const receipt = receiptJoins(input);
+  // The statement sorts the file once (duplicates) and hashes it and the attempts: at the default
+  // 4 MB each spills to temp files in many batches (EXPLAIN: ~16,000 temp blocks written at 200,000
+  // lines). 64 MB per sort or hash (hash nodes may use twice that) keeps a day of lines in a few
+  // batches and bounds the backend's memory; SET LOCAL ends with the run's transaction.
+  await tx.execute(sql`set local work_mem = '64MB'`);
   await tx.execute(sql`
     with s as (
       select st.*, row_number() over (partition by st.line_id order by st.line_no) as copy_no
@@ -72,7 +77,13 @@ export async function classifyLines(tx: Tx, input: MatchInput): Promise<void> {
              coalesce(r1.id, r2.id) as refund_id,
              -- a refund we made to give a late success back (reversalKey: <attempt>:reverse)
              coalesce(case when s.type = 'refund' and s.merchant_reference like 'pa\\_%:reverse' then split_part(s.merchant_reference, ':', 1) end,
-                      ${receipt.reversal}) as reversed_attempt_id
+                      ${receipt.reversal}) as reversed_attempt_id,
+             -- the attempt found by reference or key, carried along: nearly every line matches so, and a
+             -- second lookup of it by id would be one more index probe per line (columns are not null,
+             -- so d_id is null exactly when neither join found it)
+             coalesce(a1.id, a2.id) as d_id, coalesce(a1.status, a2.status) as d_status, coalesce(a1.amount, a2.amount) as d_amount,
+             coalesce(a1.currency, a2.currency) as d_currency, coalesce(a1.merchant_id, a2.merchant_id) as d_merchant_id,
+             coalesce(a1.payment_intent_id, a2.payment_intent_id) as d_payment_intent_id
         from s
         -- charges: the PSP's reference, else our idempotency key (a lost response leaves no reference)
         left join payment_attempts a1 on s.type = 'charge' and a1.psp = ${input.psp} and a1.psp_reference = s.psp_reference
@@ -93,18 +104,21 @@ export async function classifyLines(tx: Tx, input: MatchInput): Promise<void> {
         ${receipt.joins}
     ),
     joined as (
-      select l.*, a.id as attempt_id, a.status as attempt_status, a.amount as attempt_amount, a.currency as attempt_currency,
-             coalesce(a.merchant_id, r.merchant_id) as merchant_id,
-             coalesce(a.payment_intent_id, r.payment_intent_id) as payment_intent_id,
+      select l.*, coalesce(l.d_id, a.id) as attempt_id, coalesce(l.d_status, a.status) as attempt_status,
+             coalesce(l.d_amount, a.amount) as attempt_amount, coalesce(l.d_currency, a.currency) as attempt_currency,
+             coalesce(l.d_merchant_id, a.merchant_id, r.merchant_id) as merchant_id,
+             coalesce(l.d_payment_intent_id, a.payment_intent_id, r.payment_intent_id) as payment_intent_id,
              r.status as refund_status, r.amount as refund_amount, r.currency as refund_currency,
              lps.captured_minor as ledger_captured,
              least(l.gross_minor, (greatest(l.gross_minor, 0) * ${input.fees.percentBps} + 5000) / 10000 + ${input.fees.fixedMinor}) as expected_fee,
              exists (select 1 from recon_lines o join recon_runs rr on rr.id = o.run_id
                       where o.psp = ${input.psp} and o.line_id = l.line_id and rr.report_date <> ${input.date}) as reported_before
         from lines l
-        left join payment_attempts a on a.id = coalesce(l.charge_attempt_id, l.reversed_attempt_id)
+        -- the attempt of the few lines matched otherwise (the fallbacks, a reversal), looked up only for
+        -- them: for the rest the key is null, and an index probe for a null key ends before it reads a page
+        left join payment_attempts a on a.id = case when l.d_id is null then coalesce(l.charge_attempt_id, l.reversed_attempt_id) end
         left join refunds r on r.id = l.refund_id
-        left join ledger_payment_states lps on lps.payment_intent_id = a.payment_intent_id
+        left join ledger_payment_states lps on lps.payment_intent_id = coalesce(l.d_payment_intent_id, a.payment_intent_id)
     ),
     decided as (
       select j.*,
@@ -156,7 +170,9 @@ async function addMissingAtPsp(tx: Tx, input: MatchInput, dayStart: Date): Promi
       from payment_attempts a
       join ledger_payment_states lps on lps.payment_intent_id = a.payment_intent_id and lps.captured_minor > 0
      where a.psp = ${input.psp} and a.status = 'succeeded' and a.updated_at >= ${dayStart.toISOString()}::timestamptz and a.updated_at < ${dayEnd.toISOString()}::timestamptz
-       and not exists (select 1 from recon_lines l where l.attempt_id = a.id and l.psp = ${input.psp} and l.type = 'charge')
+       -- through the payment's lines (recon_lines_payment_idx): a line naming the attempt names its payment too
+       and not exists (select 1 from recon_lines l where l.payment_intent_id = a.payment_intent_id and l.attempt_id = a.id
+                                                     and l.psp = ${input.psp} and l.type = 'charge')
     union all
     select ${input.runId}, ${input.psp}, 'refund', r.psp_reference, r.psp_idempotency_key, -r.amount, 0, -r.amount, r.currency,
            'missing_at_psp', r.merchant_id, r.payment_intent_id, null, r.id,

@@ -113,6 +113,45 @@ async function rowByRow(sql: postgres.Sql, runId: string, lines: number): Promis
   return lines / ((performance.now() - started) / 1000);
 }
 
+interface StatementCost {
+  statement: string;
+  calls: number;
+  ms: number;
+  blocks: number;
+  tempWritten: number;
+  walMb: number;
+}
+
+/**
+ * What each statement of the set-based phase cost in Postgres's own counters (pg_stat_statements):
+ * buffer blocks touched, temp blocks spilled and WAL written do not vary with the machine's load the
+ * way seconds do, so two runs on a shared machine compare by these. Null without the extension.
+ */
+async function statementCosts(sql: postgres.Sql, reset: boolean): Promise<StatementCost[] | null> {
+  try {
+    await sql`create extension if not exists pg_stat_statements`;
+    if (reset) {
+      await sql`select pg_stat_statements_reset()`;
+      return [];
+    }
+    const rows = await sql<{ statement: string; calls: string; ms: number; blocks: string; temp_written: string; wal_bytes: string }[]>`
+      select regexp_replace(left(ltrim(query), 48), ${'\\s+'}, ' ', 'g') as statement, calls::text, total_exec_time as ms,
+             (shared_blks_hit + shared_blks_read)::text as blocks, temp_blks_written::text as temp_written, wal_bytes::text
+        from pg_stat_statements s where s.dbid = (select oid from pg_database where datname = current_database())
+         and total_exec_time > 100 order by total_exec_time desc limit 6`;
+    return rows.map((r) => ({
+      statement: r.statement,
+      calls: Number(r.calls),
+      ms: r.ms,
+      blocks: Number(r.blocks),
+      tempWritten: Number(r.temp_written),
+      walMb: Number(r.wal_bytes) / 1_048_576,
+    }));
+  } catch {
+    return null;
+  }
+}
+
 async function run(context: BenchContext): Promise<BenchReport> {
   const n = knobs.RECON_BENCH_LINES;
   process.env.DATABASE_URL = context.databaseUrl;
@@ -127,6 +166,7 @@ async function run(context: BenchContext): Promise<BenchReport> {
   let peakRss = rssBefore;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
   context.log('reconcile: streaming the file into staging (COPY) and classifying it');
+  await statementCosts(sql, true);
   const started = performance.now();
   const staged = await stageReport(runId, readSettlementCsv(file.bytes(), 'bench'));
   const stagedAt = performance.now();
@@ -137,6 +177,7 @@ async function run(context: BenchContext): Promise<BenchReport> {
   const seconds = (performance.now() - started) / 1000;
   clearInterval(sampler);
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  const costs = await statementCosts(sql, false);
   await dropStaged(runId);
   const setRate = staged.lines / seconds;
 
@@ -154,6 +195,10 @@ async function run(context: BenchContext): Promise<BenchReport> {
     `outcomes: ${JSON.stringify(totals.counts)} (expected ${JSON.stringify(file.expected)})`,
     `every line accounted for: ${accounted ? 'yes' : 'NO'}; outcomes as planted: ${mismatches.length === 0 ? 'yes' : `NO (${mismatches.map(([k]) => k).join(', ')})`}`,
     `stage (read CSV + COPY) ${((stagedAt - started) / 1000).toFixed(1)} s, classify (one INSERT ... SELECT) ${(seconds - (stagedAt - started) / 1000).toFixed(1)} s`,
+    ...(costs ?? []).map(
+      (c) =>
+        `  sql: ${c.statement} | calls ${c.calls} | ${(c.ms / 1000).toFixed(1)} s | blocks ${c.blocks.toLocaleString('en')} | temp written ${c.tempWritten.toLocaleString('en')} | WAL ${c.walMb.toFixed(0)} MB`,
+    ),
     `targets: <= ${TARGET_SECONDS} s for the file (${seconds <= TARGET_SECONDS ? 'met' : 'MISSED'}), >= ${TARGET_RATIO}x row-by-row (${ratio >= TARGET_RATIO ? 'met' : 'MISSED'})`,
     'The machine is shared: numbers vary with other load; see README for what was measured.',
   ];
