@@ -6,7 +6,7 @@ import { defineFunctions } from '@/inngest';
 import { listAudit } from '@/lib/audit';
 import { env } from '@/lib/env';
 import { relayOutboxBatch, type RelayedEvent } from '@/lib/events/relay';
-import { computeFeeMinor, defaultFeeSchedule } from '@/lib/ledger';
+import { captureEventOf, computeFeeMinor, defaultFeeSchedule, ensureCapturePosted } from '@/lib/ledger';
 import { getMerchantSettings, updateLateSuccessPolicy } from '@/lib/merchants/settings';
 import { applyPspPayment } from '@/lib/payments/apply-psp-result';
 import { getPaymentMethodAdapter } from '@/lib/psp/registry';
@@ -230,6 +230,30 @@ describe('a charge the PSP made for a payment we failed', () => {
     const paid = (await getDb().select().from(paymentIntents).where(eq(paymentIntents.id, pi.id)))[0]!;
     expect(paid.latestAttemptId).not.toBe(first.id);
     await assertPaymentInvariants(pi.id);
+    await assertLedgerInvariants();
+  });
+
+  it('two attempts of one payment, the failed one in the file and the paid one left out of it: the paid one is missing_at_psp', async () => {
+    // missing_at_psp looks for a line naming the attempt itself, not just its payment: the failed
+    // attempt's line must not hide the paid attempt's absence.
+    const { api } = await merchant(false);
+    const pi = await createTestPaymentIntent(api, { amount: 3_150 });
+    const first = await lossy.chargeAndLoseAnswer(api, pi.id);
+    expect((await api.post(`/api/v1/payment_intents/${pi.id}/confirm`, { payment_method: 'pm_card_mastercard' })).body.status).toBe('succeeded');
+    await ensureCapturePosted(getDb(), await captureEventOf(getDb(), pi.id));
+    const [second] = await getDb().select().from(paymentAttempts).where(and(eq(paymentAttempts.paymentIntentId, pi.id), eq(paymentAttempts.status, 'succeeded')));
+    expect(second!.id).not.toBe(first.id);
+    // both happened yesterday, on both sides, so yesterday's file is complete
+    const moved = await getDb().execute(sql`update sandbox_card_payments set updated_at = updated_at - interval '1 day'
+       where idempotency_key in (select psp_idempotency_key from payment_attempts where payment_intent_id = ${pi.id}) returning id`);
+    expect(moved).toHaveLength(2);
+    await getDb().execute(sql`update payment_attempts set updated_at = updated_at - interval '1 day' where payment_intent_id = ${pi.id}`);
+    setSettlementFaults([{ kind: 'missing_line', reference: second!.pspReference! }]);
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    const run = await reconcile({ psp: 'sandbox_card', date: yesterday });
+    expect(run.report_complete).toBe(true);
+    expect((await lineFor(run.run_id, first.id)).outcome).toBe('missing_here');
+    expect((await lineFor(run.run_id, second!.id)).outcome).toBe('missing_at_psp');
     await assertLedgerInvariants();
   });
 
