@@ -8,6 +8,7 @@ import { formatMoney } from '@/lib/money';
 import { getPaymentMethodAdapter } from '@/lib/psp/registry';
 import { PspError, type PspPayment } from '@/lib/psp/types';
 import { completeCheckoutSession } from './apply-psp-result';
+import { attemptAtPsp } from './late-success';
 import { serializePaymentIntent } from './serialize';
 import { CONFIRMABLE_STATUSES } from './state-machine';
 import { transitionLockedAttempt, transitionPaymentIntent } from './transition';
@@ -47,16 +48,7 @@ const OTHER_ATTEMPT_BLOCKS: readonly AttemptStatus[] = ['pending', 'requires_act
  */
 export async function askPspAboutLateCharge(attempt: PaymentAttempt, pspReference: string): Promise<PspPayment | null> {
   try {
-    return await getPaymentMethodAdapter(attempt.psp).resolve({
-      id: attempt.id,
-      merchantId: attempt.merchantId,
-      amount: attempt.amount,
-      currency: attempt.currency,
-      pspIdempotencyKey: attempt.pspIdempotencyKey,
-      pspReference,
-      paymentMethodToken: null,
-      capture: false,
-    });
+    return await getPaymentMethodAdapter(attempt.psp).resolve(attemptAtPsp(attempt, pspReference));
   } catch (err) {
     if (!(err instanceof PspError)) throw err;
     console.warn(`[payments] ${attempt.id}: the PSP could not confirm its late charge (${err.kind} ${err.message})`);

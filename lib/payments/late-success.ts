@@ -153,7 +153,7 @@ async function giveBackAtPsp(attempt: PaymentAttempt, pspReference: string): Pro
 }
 
 /** The PSP is asked about exactly the payment it reported (a read; never a new authorize). */
-function attemptAtPsp(attempt: PaymentAttempt, pspReference: string) {
+export function attemptAtPsp(attempt: PaymentAttempt, pspReference: string) {
   return {
     id: attempt.id,
     merchantId: attempt.merchantId,
