@@ -337,3 +337,29 @@ describe('scheduled money jobs', () => {
     expect(seen).toEqual([...RECONCILED_PSPS]);
   });
 });
+
+describe('ledger-post-capture: batching or priority, per engine', () => {
+  const saved = { ...process.env };
+  const withEnv = <T>(env: Record<string, string | undefined>, f: () => T): T => {
+    for (const k of ['PAYKIT_ENGINE', 'INNGEST_DEV', 'INNGEST_BASE_URL', 'INNGEST_EVENT_KEY', 'INNGEST_SIGNING_KEY']) delete process.env[k];
+    Object.assign(process.env, env);
+    try {
+      return f();
+    } finally {
+      for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+      Object.assign(process.env, saved);
+    }
+  };
+  const opts = (fn: ReturnType<typeof defineLedgerPostCapture>) => fn.opts as { batchEvents?: unknown; priority?: unknown };
+  const client = new Inngest({ id: 'paykit-ledger-mode-test', isDev: true });
+
+  it('first in line on the embedded engine (one line for every function), batched on real Inngest (a queue per function)', () => {
+    const embedded = opts(withEnv({ PAYKIT_ENGINE: 'embedded' }, () => defineLedgerPostCapture(client)));
+    expect(embedded).toMatchObject({ priority: { run: '600' } });
+    expect(embedded.batchEvents).toBeUndefined();
+    const cloud = opts(withEnv({ INNGEST_EVENT_KEY: 'k', INNGEST_SIGNING_KEY: 'signkey-prod-00' }, () => defineLedgerPostCapture(client)));
+    expect(cloud).toMatchObject({ batchEvents: { maxSize: 100, timeout: '0.2s' } });
+    expect(cloud.priority).toBeUndefined();
+    expect(opts(withEnv({ PAYKIT_ENGINE: 'embedded' }, () => defineLedgerPostCapture(client, { batch: true }))).batchEvents).toBeDefined();
+  });
+});

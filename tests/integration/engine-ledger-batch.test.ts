@@ -66,7 +66,7 @@ async function postingsOf(eventIds: string[]) {
 
 describe('ledger-post-capture in batches', () => {
   it('books 120 payments once each in 2 batch runs and 2 transactions, and the ledger balances', async () => {
-    harness = await startHarness((client) => [defineLedgerPostCapture(client)]);
+    harness = await startHarness((client) => [defineLedgerPostCapture(client, { batch: true })]);
     const merchantId = await insertLedgerMerchant();
     const n = 120;
     const eventIds: string[] = [];
@@ -85,7 +85,7 @@ describe('ledger-post-capture in batches', () => {
   });
 
   it('books only what is missing from a batch partly posted already (a refund came first) and a redelivered one', async () => {
-    harness = await startHarness((client) => [defineLedgerPostCapture(client)]);
+    harness = await startHarness((client) => [defineLedgerPostCapture(client, { batch: true })]);
     const merchantId = await insertLedgerMerchant();
     const eventIds: string[] = [];
     for (let i = 0; i < 10; i++) eventIds.push(await succeededPayment(merchantId, 2_000));
