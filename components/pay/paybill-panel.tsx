@@ -1,7 +1,6 @@
 'use client';
 
-import { useEffect, useState } from 'react';
-import { safeHttpUrl } from './payment-messages';
+import { useVerifiedPaymentRedirect } from './use-verified-payment-redirect';
 
 export interface PaybillPanelProps {
   sessionId: string;
@@ -12,40 +11,13 @@ export interface PaybillPanelProps {
   active: boolean;
 }
 
-const POLL_MS = 2_000;
-
 /**
  * Pay with Paybill: what the customer enters in the phone's M-PESA menu, and a wait that follows
  * to the merchant's success page once paykit has verified the payment (the pay page's M-Pesa
  * status, polled every 2 s).
  */
 export function PaybillPanel({ sessionId, amountLabel, businessNumber, accountNumber, active }: PaybillPanelProps) {
-  const [paid, setPaid] = useState(false);
-  useEffect(() => {
-    if (!active) return;
-    let stopped = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const poll = async () => {
-      try {
-        const res = await fetch(`/api/pay/${encodeURIComponent(sessionId)}/mpesa`, { cache: 'no-store' });
-        const body = (await res.json().catch(() => null)) as { status?: string; redirect_url?: string } | null;
-        const to = body?.status === 'succeeded' && body.redirect_url ? safeHttpUrl(body.redirect_url) : undefined;
-        if (to) {
-          setPaid(true);
-          window.location.assign(to);
-          return;
-        }
-      } catch {
-        /* the next poll tries again */
-      }
-      if (!stopped) timer = setTimeout(() => void poll(), POLL_MS);
-    };
-    timer = setTimeout(() => void poll(), POLL_MS);
-    return () => {
-      stopped = true;
-      clearTimeout(timer);
-    };
-  }, [active, sessionId]);
+  const paid = useVerifiedPaymentRedirect(sessionId, active);
 
   return (
     <div data-testid="paybill-panel">

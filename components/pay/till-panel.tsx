@@ -1,8 +1,8 @@
 'use client';
 
-import { useEffect, useId, useState, type FormEvent } from 'react';
+import { useId, useState, type FormEvent } from 'react';
 import { looksLikeKenyanMobile, withKenyanCountryCode } from './mpesa-messages';
-import { safeHttpUrl } from './payment-messages';
+import { useVerifiedPaymentRedirect } from './use-verified-payment-redirect';
 
 export interface TillPanelProps {
   sessionId: string;
@@ -13,8 +13,6 @@ export interface TillPanelProps {
   /** false while the panel is hidden: it polls only while the customer looks at it. */
   active: boolean;
 }
-
-const POLL_MS = 2_000;
 
 /**
  * Pay with Till (Buy Goods): a till payment carries no account number, so the customer first says
@@ -27,34 +25,9 @@ export function TillPanel({ sessionId, amountLabel, tillNumber, expectingPhone, 
   const [expecting, setExpecting] = useState<string | null>(expectingPhone);
   const [error, setError] = useState<string | null>(null);
   const [sending, setSending] = useState(false);
-  const [paid, setPaid] = useState(false);
   const id = useId();
 
-  useEffect(() => {
-    if (!active || !expecting) return;
-    let stopped = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const poll = async () => {
-      try {
-        const res = await fetch(`/api/pay/${encodeURIComponent(sessionId)}/mpesa`, { cache: 'no-store' });
-        const body = (await res.json().catch(() => null)) as { status?: string; redirect_url?: string } | null;
-        const to = body?.status === 'succeeded' && body.redirect_url ? safeHttpUrl(body.redirect_url) : undefined;
-        if (to) {
-          setPaid(true);
-          window.location.assign(to);
-          return;
-        }
-      } catch {
-        /* the next poll tries again */
-      }
-      if (!stopped) timer = setTimeout(() => void poll(), POLL_MS);
-    };
-    timer = setTimeout(() => void poll(), POLL_MS);
-    return () => {
-      stopped = true;
-      clearTimeout(timer);
-    };
-  }, [active, expecting, sessionId]);
+  const paid = useVerifiedPaymentRedirect(sessionId, active && expecting !== null);
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
