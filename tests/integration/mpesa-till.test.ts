@@ -10,10 +10,10 @@ import { darajaC2bUrls, resetDaraja } from '@/lib/psp/daraja';
 import { setMpesaFaults } from '@/sandbox/mpesa';
 import { assertPaymentInvariants } from '../helpers/invariants';
 import {
-  enterPin,
   freshPhone,
   kesSession,
   mpesaMerchant,
+  paidByMpesa,
   phoneState,
   startMpesaWorld,
   type MpesaWorld,
@@ -267,21 +267,11 @@ describe('STK push to a till (CustomerBuyGoodsOnline)', () => {
     resetEnvCache();
     resetDaraja();
     const { api } = await mpesaMerchant(world.app);
-    const cs = await kesSession(api, 12_000);
-    const phone = freshPhone();
     const before = await merchantAccount();
-    const res = await fetch(`${world.app.url}/api/pay/${cs.id}/mpesa`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
-      body: JSON.stringify({ phone }),
-    });
-    expect(res.status, await res.clone().text()).toBe(200);
-    const prompt = await world.settle(async () => (await phoneState(world.app, phone)).prompt);
-    expect((await enterPin(world.app, phone, prompt.checkoutRequestId)).ResultCode).toBe(0);
-    await world.settle(async () => (await piStatus(api, cs.payment_intent)) === 'succeeded');
+    const { paymentIntentId } = await paidByMpesa(world, api, 12_000);
     // the push paid the till (PartyB): the money is in the Merchant account, not the paybill's Utility account
     expect(await merchantAccount()).toBe(before + 120);
-    await assertPaymentInvariants(cs.payment_intent);
+    await assertPaymentInvariants(paymentIntentId);
   });
 });
 
