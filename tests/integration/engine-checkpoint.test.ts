@@ -172,11 +172,15 @@ describe('embedded engine: async checkpointing', () => {
     );
     await harness.client.send({ name: 'go', data: {} });
     await harness.waitFor(async () => (await harness!.runs())[0]?.status === 'completed');
-    release?.();
     const [run] = await harness.runs();
     expect(run?.output).toBe('done');
     expect(effects).toEqual(['a', 'b', 'c', 'c']);
-    expect(harness.traffic.checkpointStatuses).toEqual([200, 200]); // a and b, in the call that died
+    // a and b were checkpointed in the call that died; the retry finished c in its answer
+    expect(harness.traffic.checkpointStatuses).toEqual([200, 200]);
+    // the dead call, let go, finishes c too: its checkpoint is refused (the lease moved on)
+    release?.();
+    await harness.waitFor(async () => harness!.traffic.checkpointStatuses.length === 3);
+    expect(harness.traffic.checkpointStatuses).toEqual([200, 200, 409]);
     expect((await stepsOf(harness, run!.id)).map((s) => s.result.data)).toEqual([1, 2, 'done']);
   });
 
