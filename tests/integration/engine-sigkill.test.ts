@@ -26,16 +26,16 @@ describe('the engine process killed with SIGKILL mid-run', () => {
     const enginePort = await freePort();
     const client = new Inngest({ id: 'paykit-kill', isDev: false, baseUrl: `http://127.0.0.1:${enginePort}`, eventKey, signingKey });
     const effects = { charge: 0, notify: 0 };
-    let holdSecondStep = true;
+    let holdFirstNotify = true;
     const fn = client.createFunction({ id: 'settle', triggers: [{ event: 'order.paid' }], retries: 3 }, async ({ step }) => {
       await step.run('charge', () => {
         effects.charge++;
         return 'charged';
       });
       await step.run('notify', async () => {
-        effects.notify++;
-        // the first time, this step is still running when the engine is killed
-        while (holdSecondStep) await new Promise((r) => setTimeout(r, 20));
+        // the first time, this step is still running when the engine is killed, and it stays running
+        // until the new engine has run it again and finished the run
+        if (++effects.notify === 1) while (holdFirstNotify) await new Promise((r) => setTimeout(r, 20));
         return 'notified';
       });
       return 'done';
@@ -70,7 +70,6 @@ describe('the engine process killed with SIGKILL mid-run', () => {
 
     first.kill('SIGKILL');
     await new Promise<void>((resolve) => first.once('exit', () => resolve()));
-    holdSecondStep = false;
 
     startEngine();
     const status = async () =>
@@ -78,6 +77,12 @@ describe('the engine process killed with SIGKILL mid-run', () => {
     await waitUntil(async () => (await status()) === 'completed');
     expect(effects.charge).toBe(1); // recorded before the kill: never repeated
     expect(effects.notify).toBe(2); // in flight at the kill: run again (which is why steps are idempotent)
+    // the call the dead engine made now finishes its step too: its checkpoint names a lease the new
+    // engine took over, so it is refused and the finished run stays finished
+    holdFirstNotify = false;
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await status()).toBe('completed');
+    expect(effects.notify).toBe(2);
     const runs = (await getDb().execute(sql`select count(*)::int as n from engine_runs where function_id = 'paykit-kill-settle'`)) as unknown as { n: number }[];
     expect(runs[0]?.n).toBe(1);
   });
