@@ -8,9 +8,8 @@ import { getMerchantSettings, ROUTABLE_PSPS } from '@/lib/merchants/settings';
 import { requirePermission } from '../guard';
 import { saveLateSuccessPolicyAction, saveProfileAction, savePspRoutingAction } from './actions';
 import { saveReceiptsSettingAction } from './receipts-action';
-import { ReceiptsSettingForm } from '@/components/receipts/receipts-setting-form';
 import { receiptsEnabled } from '@/lib/receipts';
-import { LateSuccessPolicyForm } from '@/components/dashboard/access/late-success-form';
+import { SettingCheckboxForm } from '@/components/dashboard/access/setting-checkbox-form';
 
 export const metadata: Metadata = { title: 'Settings' };
 export const dynamic = 'force-dynamic';
@@ -65,7 +64,16 @@ export default async function SettingsPage() {
       </section>
       <section className={styles.card} aria-labelledby="receipts-heading">
         <h2 id="receipts-heading">Customer receipts</h2>
-        <ReceiptsSettingForm save={saveReceiptsSettingAction} canWrite={canWrite} enabled={sendReceipts} />
+        <SettingCheckboxForm
+          save={saveReceiptsSettingAction}
+          canWrite={canWrite}
+          enabled={sendReceipts}
+          id="receipts-enabled"
+          name="receipts_enabled"
+          label="Email customers a receipt for each successful payment and refund"
+          saved="Receipt setting saved."
+          testIds={{ input: 'receipts-enabled', message: 'receipts', save: 'receipts-save' }}
+        />
       </section>
       <section className={styles.card} aria-labelledby="late-success-heading">
         <h2 id="late-success-heading">Late successes</h2>
@@ -75,7 +83,16 @@ export default async function SettingsPage() {
           charge is booked as the payment instead (you receive payment_intent.succeeded) when its order is still open: the payment
           was not canceled or paid another way, and its checkout session has not expired. Otherwise it is still given back.
         </p>
-        <LateSuccessPolicyForm save={saveLateSuccessPolicyAction} canWrite={canWrite} enabled={settings.acceptLateSuccesses} />
+        <SettingCheckboxForm
+          save={saveLateSuccessPolicyAction}
+          canWrite={canWrite}
+          enabled={settings.acceptLateSuccesses}
+          id="accept-late-successes"
+          name="accept_late_successes"
+          label="Accept late successes: book a payment the PSP charged after we had shown it failed, while its order is still open"
+          saved="Late-success policy saved."
+          testIds={{ input: 'accept-late-successes', message: 'late-success', save: 'late-success-save' }}
+        />
       </section>
     </div>
   );
