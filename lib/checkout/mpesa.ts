@@ -5,6 +5,7 @@ import { isOpenAttempt } from '@/lib/payments/apply-psp-result';
 import { confirmPayment } from '@/lib/payments/confirm';
 import { formatMoney } from '@/lib/money';
 import { toWholeShillings } from '@/lib/psp/daraja/format';
+import { darajaC2bUrls, ensureC2bRegistered, getDaraja } from '@/lib/psp/daraja';
 import { findMpesaAttempt } from '@/lib/psp/daraja/store';
 import { openSession, paySessionOnce } from './pay';
 import { assertSessionOffers, findSessionForCustomer, successUrlFor } from './sessions';
@@ -47,6 +48,24 @@ export function mpesaOffer(amountMinor: number, currency: string): { offered: tr
       reason: `M-Pesa is not offered for this payment: M-Pesa moves whole shillings only, and this total is ${formatMoney(amountMinor, 'kes')}. Pay by card instead.`,
     };
   }
+}
+
+/**
+ * The session a phone-menu payment (Paybill or Till, both to the store's shortcode) may be offered
+ * for: open, and M-Pesa fits its amount. Our C2B URLs must be registered before anyone pays to the
+ * number (idempotent; once per process; one registration covers Paybill and Till): without them
+ * nobody would validate the payment, so the method is not offered (null).
+ */
+export async function c2bOfferedSession(sessionId: string, method: 'Paybill' | 'Till') {
+  const row = await findSessionForCustomer(sessionId);
+  if (!row || row.session.status !== 'open' || !mpesaOffer(row.session.amountTotal, row.session.currency).offered) return null;
+  try {
+    await ensureC2bRegistered(getDaraja(), darajaC2bUrls());
+  } catch (err) {
+    console.error(`[mpesa] C2B URL registration failed; ${method} not offered:`, err instanceof Error ? err.message : err);
+    return null;
+  }
+  return row;
 }
 
 export function maskPhone(msisdn: string): string {

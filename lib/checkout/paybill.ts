@@ -30,8 +30,7 @@ import {
 import { recordQueryResult } from '@/lib/psp/daraja/store';
 import { getPaymentMethodAdapter } from '@/lib/psp/registry';
 import type { PspRefund } from '@/lib/psp/types';
-import { mpesaOffer } from './mpesa';
-import { findSessionForCustomer } from './sessions';
+import { c2bOfferedSession } from './mpesa';
 import {
   c2bSessionPayable,
   mayBeUnrecordedStkReceipt,
@@ -59,16 +58,8 @@ export interface PaybillInstructions {
 
 /** What the pay page shows for Paybill; null when M-Pesa is not offered for the session. */
 export async function paybillForSession(sessionId: string): Promise<PaybillInstructions | null> {
-  const row = await findSessionForCustomer(sessionId);
-  if (!row || row.session.status !== 'open' || !mpesaOffer(row.session.amountTotal, row.session.currency).offered) return null;
-  // Our URLs must be registered before anyone pays to the number (idempotent; once per process):
-  // without them nobody would validate the account, so Paybill is not offered.
-  try {
-    await ensureC2bRegistered(getDaraja(), darajaC2bUrls());
-  } catch (err) {
-    console.error('[mpesa] C2B URL registration failed; Paybill not offered:', err instanceof Error ? err.message : err);
-    return null;
-  }
+  const row = await c2bOfferedSession(sessionId, 'Paybill');
+  if (!row) return null;
   const account = await paybillAccountFor(row.session);
   return { businessNumber: env().DARAJA_SHORTCODE, accountNumber: account.accountNumber };
 }

@@ -7,9 +7,6 @@ import { AppError } from '@/lib/errors';
 import { CONFIRMABLE_STATUSES } from '@/lib/payments/state-machine';
 import {
   centsFromDaraja,
-  darajaC2bUrls,
-  ensureC2bRegistered,
-  getDaraja,
   normalizeMsisdn,
   tillNumber,
   tillValidationAnswer,
@@ -18,7 +15,7 @@ import {
   type PullTransaction,
   type TillMatch,
 } from '@/lib/psp/daraja';
-import { maskPhone, mpesaOffer } from './mpesa';
+import { c2bOfferedSession, maskPhone, mpesaOffer } from './mpesa';
 import { openSession } from './pay';
 import { assertSessionOffers, findSessionForCustomer } from './sessions';
 
@@ -58,15 +55,7 @@ export interface TillInstructions {
 export async function tillForSession(sessionId: string): Promise<TillInstructions | null> {
   const till = tillNumber();
   if (!till) return null;
-  const row = await findSessionForCustomer(sessionId);
-  if (!row || row.session.status !== 'open' || !mpesaOffer(row.session.amountTotal, row.session.currency).offered) return null;
-  try {
-    // the till is the shortcode's: one registration covers Paybill and Till (idempotent; once per process)
-    await ensureC2bRegistered(getDaraja(), darajaC2bUrls());
-  } catch (err) {
-    console.error('[mpesa] C2B URL registration failed; Till not offered:', err instanceof Error ? err.message : err);
-    return null;
-  }
+  if (!(await c2bOfferedSession(sessionId, 'Till'))) return null;
   const [expecting] = await getDb().select().from(mpesaTillSessions).where(eq(mpesaTillSessions.checkoutSessionId, sessionId));
   return { tillNumber: till, expectingPhone: expecting ? maskPhone(expecting.phone) : null };
 }
