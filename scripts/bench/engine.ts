@@ -6,17 +6,15 @@ import { closeDb, getDb } from '@/db/client';
 import { defineFunctions } from '@/inngest';
 import { CHECKPOINTING } from '@/inngest/client';
 import { createEngine } from '@/inngest/engine';
-import { outboxEvents, paymentAttempts, paymentIntents } from '@/db/schema';
+import { outboxEvents } from '@/db/schema';
 import { startOutboxRelay, toRelayedEvent } from '@/lib/events/relay';
-import { chargeIdOf } from '@/lib/api-objects/charge-id';
-import { newId } from '@/lib/ids';
 import { ensureCapturePosted } from '@/lib/ledger';
-import { transitionLockedAttempt, transitionPaymentIntent } from '@/lib/payments/transition';
 import { sendReceiptForEvent } from '@/lib/receipts';
 import { createMerchant } from '@/lib/merchants';
 import { attemptDelivery, fanOutEvent } from '@/lib/webhooks/deliveries';
 import { createWebhookEndpoint } from '@/lib/webhooks/endpoints';
 import { startFetchServer, type FetchServer } from '@/tests/helpers/fetch-server';
+import { commitSucceededPayment } from '@/tests/helpers/succeeded-payment';
 import { resetEnvCache } from '@/lib/env';
 import { benchEnv } from './env';
 import { openSqlObserver, type SqlObserver } from './sql-counters';
@@ -50,44 +48,12 @@ async function startReceiver(): Promise<Receiver> {
  * so none of them fails and retries during the measurement.
  */
 async function commitPaymentSucceeded(merchantId: string): Promise<{ id: string; outboxIds: string[]; committedAt: number }> {
-  const { id, outboxIds } = await getDb().transaction(async (tx) => {
-    const intentId = newId('paymentIntent');
-    const attemptId = newId('paymentAttempt');
-    const [intent] = await tx
-      .insert(paymentIntents)
-      .values({
-        id: intentId,
-        merchantId,
-        amount: 1000,
-        currency: 'usd',
-        status: 'processing',
-        captureMethod: 'automatic',
-        customerEmail: 'bench-customer@example.test',
-        latestAttemptId: attemptId,
-      })
-      .returning();
-    await tx.insert(paymentAttempts).values({
-      id: attemptId,
-      paymentIntentId: intentId,
-      merchantId,
-      status: 'pending',
-      amount: 1000,
-      currency: 'usd',
-      psp: 'sandbox_card',
-      pspIdempotencyKey: `bench-${attemptId}`,
-      paymentMethodType: 'card',
-    });
-    await transitionLockedAttempt(tx, { id: attemptId, status: 'pending' }, 'succeeded');
-    await transitionPaymentIntent(tx, intent!, 'succeeded', { amountReceived: 1000 });
-    // the intent's event and the charge.succeeded beside it (writeChargeEvent): the relay sends both
-    const written = await tx
-      .select({ id: outboxEvents.id, type: outboxEvents.type })
-      .from(outboxEvents)
-      .where(inArray(outboxEvents.aggregateId, [intentId, chargeIdOf(attemptId)]));
-    const succeeded = written.find((e) => e.type === 'payment_intent.succeeded');
-    return { id: succeeded!.id, outboxIds: written.map((e) => e.id) };
+  const { eventId, outboxIds } = await commitSucceededPayment(merchantId, {
+    amount: 1000,
+    customerEmail: 'bench-customer@example.test',
+    idempotencyPrefix: 'bench',
   });
-  return { id, outboxIds, committedAt: performance.now() };
+  return { id: eventId, outboxIds, committedAt: performance.now() };
 }
 
 function bufferedStepsLabel(): number {

@@ -1,13 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { eq, inArray, sql } from 'drizzle-orm';
 import { getDb } from '@/db/client';
-import { journalTransactions, outboxEvents, paymentAttempts, paymentIntents } from '@/db/schema';
+import { journalTransactions, outboxEvents, paymentAttempts } from '@/db/schema';
 import { defineLedgerPostCapture } from '@/inngest/functions/ledger-post-capture';
 import { relayOutboxBatch, type RelayedEvent } from '@/lib/events/relay';
-import { newId } from '@/lib/ids';
 import { ensureCapturePosted, ensureCapturesPosted } from '@/lib/ledger';
-import { transitionLockedAttempt, transitionPaymentIntent } from '@/lib/payments/transition';
 import { startHarness, type Harness } from '@/tests/helpers/engine-harness';
+import { commitSucceededPayment } from '@/tests/helpers/succeeded-payment';
 import { assertLedgerInvariants, insertLedgerMerchant } from '@/tests/helpers/ledger-invariants';
 
 /**
@@ -22,31 +21,9 @@ afterEach(async () => {
   harness = undefined;
 });
 
-/** A real succeeded card payment: intent and attempt through the state machine, which writes the outbox event. */
+/** A real succeeded card payment (through the state machine, which writes the outbox event): its event id. */
 async function succeededPayment(merchantId: string, amount: number): Promise<string> {
-  return getDb().transaction(async (tx) => {
-    const intentId = newId('paymentIntent');
-    const attemptId = newId('paymentAttempt');
-    const [intent] = await tx
-      .insert(paymentIntents)
-      .values({ id: intentId, merchantId, amount, currency: 'usd', status: 'processing', captureMethod: 'automatic', latestAttemptId: attemptId })
-      .returning();
-    await tx.insert(paymentAttempts).values({
-      id: attemptId,
-      paymentIntentId: intentId,
-      merchantId,
-      status: 'pending',
-      amount,
-      currency: 'usd',
-      psp: 'sandbox_card',
-      pspIdempotencyKey: `test-${attemptId}`,
-      paymentMethodType: 'card',
-    });
-    await transitionLockedAttempt(tx, { id: attemptId, status: 'pending' }, 'succeeded');
-    await transitionPaymentIntent(tx, intent!, 'succeeded', { amountReceived: amount });
-    const [event] = await tx.select({ id: outboxEvents.id, type: outboxEvents.type }).from(outboxEvents).where(eq(outboxEvents.aggregateId, intentId));
-    return event!.id;
-  });
+  return (await commitSucceededPayment(merchantId, { amount })).eventId;
 }
 
 async function relayAll(h: Harness): Promise<void> {
