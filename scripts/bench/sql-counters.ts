@@ -3,6 +3,12 @@ import postgres from 'postgres';
 export interface SqlCounts {
   /** Statements executed in the bench database (pg_stat_statements), null when the extension is unavailable. */
   statements: number | null;
+  /**
+   * The statements clients sent (pg_stat_statements' top-level ones): round trips. `statements`
+   * also counts what runs inside them (foreign-key checks, trigger queries), which costs Postgres
+   * CPU but no round trip. null when the extension is unavailable.
+   */
+  roundTrips: number | null;
   /** Committed transactions in the bench database (autocommit statements count one each). */
   transactions: number;
 }
@@ -17,6 +23,8 @@ export interface SqlObserver {
   query<T extends Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   reset(): Promise<void>;
   read(): Promise<SqlCounts>;
+  /** The statements run most often since reset (calls, query text), for finding what to cut. */
+  top(n: number): Promise<{ calls: number; toplevel: boolean; query: string }[]>;
   close(): Promise<void>;
 }
 
@@ -35,17 +43,22 @@ export async function openSqlObserver(databaseUrl: string): Promise<SqlObserver>
   } catch {
     // DATABASE_URL's server may not preload pg_stat_statements: transactions are still counted
   }
-  let base = { statements: 0, transactions: 0, own: 0 };
+  let base = { statements: 0, roundTrips: 0, transactions: 0, own: 0 };
   const raw = async () => {
-    const [row] = await run<{ statements: string | null; transactions: string }>(
+    const [row] = await run<{ statements: string | null; round_trips: string | null; transactions: string }>(
       `select ${
         hasStatements
-          ? `(select coalesce(sum(calls), 0) from pg_stat_statements s where s.dbid = d.datid)`
-          : 'null'
-      } as statements, d.xact_commit as transactions
+          ? `(select coalesce(sum(calls), 0) from pg_stat_statements s where s.dbid = d.datid) as statements,
+             (select coalesce(sum(calls), 0) from pg_stat_statements s where s.dbid = d.datid and s.toplevel) as round_trips`
+          : 'null as statements, null as round_trips'
+      }, d.xact_commit as transactions
        from pg_stat_database d where d.datname = current_database()`,
     );
-    return { statements: Number(row?.statements ?? 0), transactions: Number(row?.transactions ?? 0) };
+    return {
+      statements: Number(row?.statements ?? 0),
+      roundTrips: Number(row?.round_trips ?? 0),
+      transactions: Number(row?.transactions ?? 0),
+    };
   };
   return {
     query: run,
@@ -62,8 +75,19 @@ export async function openSqlObserver(databaseUrl: string): Promise<SqlObserver>
       const ownSince = own - base.own;
       return {
         statements: hasStatements ? Math.max(now.statements - base.statements - ownSince, 0) : null,
+        roundTrips: hasStatements ? Math.max(now.roundTrips - base.roundTrips - ownSince, 0) : null,
         transactions: Math.max(now.transactions - base.transactions - ownSince, 0),
       };
+    },
+    async top(n) {
+      if (!hasStatements) return [];
+      const rows = await run<{ calls: string; toplevel: boolean; query: string }>(
+        `select s.calls, s.toplevel, s.query from pg_stat_statements s join pg_database d on d.oid = s.dbid
+          where d.datname = current_database() and s.query not like '%pg_stat%'
+          order by s.calls desc limit $1`,
+        [n],
+      );
+      return rows.map((r) => ({ calls: Number(r.calls), toplevel: r.toplevel, query: r.query.replace(/\s+/g, ' ') }));
     },
     async close() {
       await sql.end({ timeout: 5 });
