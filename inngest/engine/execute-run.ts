@@ -72,8 +72,8 @@ function errorRecord(error: unknown): Record<string, unknown> {
 }
 
 /**
- * What one claim knows about its run, so consecutive calls need no re-reads: the run row came with
- * the claim, the memoized steps are read once and then extended by what this claim records (a
+ * What one claim knows about its run, so consecutive calls need no re-reads: the run row and its
+ * memoized steps came with the claim, and the steps are extended by what this claim records (a
  * write that finds the lease gone throws, so a stale copy is never acted on).
  */
 interface ClaimState {
@@ -88,7 +88,12 @@ interface ClaimState {
 export async function executeRun(options: ExecutorOptions, claimed: ClaimedRun, signal: AbortSignal): Promise<void> {
   const { db } = options;
   const { lease } = claimed;
-  const state: ClaimState = { run: claimed.run, steps: null, openWaits: claimed.hasOpenWaits };
+  // with open waits the steps change before the first call (expired ones are memoized): read them then
+  const state: ClaimState = {
+    run: claimed.run,
+    steps: claimed.hasOpenWaits ? null : claimed.steps,
+    openWaits: claimed.hasOpenWaits,
+  };
   for (let call = 0; call < options.maxCallsPerClaim; call++) {
     if (state.openWaits) {
       // a sleep that ended or a wait that timed out becomes a memoized null before the call

@@ -4,7 +4,17 @@ import { newId } from '@/lib/ids';
 import { BatchAppends } from './batches';
 import { evaluateExpression, parseExpression } from './expression';
 import type { CompiledFunction } from './function-config';
-import { claimKey, createRun, loadFunctions, notifyWorkers, openEventWaits, resolveWait, wakeRun } from './store';
+import {
+  claimKeys,
+  insertRuns,
+  loadFunctions,
+  notifyWorkers,
+  openEventWaits,
+  planRun,
+  resolveWait,
+  wakeRun,
+  type NewRunRow,
+} from './store';
 
 /** An event as the SDK's inngest.send() posts it to `/e/<event key>`. */
 export const incomingEventSchema = z
@@ -36,63 +46,81 @@ function triggersOn(fn: CompiledFunction, event: Record<string, unknown>): boole
   );
 }
 
-async function resolveMatchingWaits(tx: Tx, event: Record<string, unknown>): Promise<void> {
-  for (const wait of await openEventWaits(tx, String(event.name))) {
-    // `event` is the waiting run's trigger, `async` the incoming event (Inngest's naming)
-    const matches =
-      !wait.expression ||
-      evaluateExpression(parseExpression(wait.expression, ['event', 'async']), { event: wait.runEvent, async: event });
-    if (matches && (await resolveWait(tx, wait.runId, wait.stepId, event))) await wakeRun(tx, wait.runId);
+/**
+ * Resolves the step.waitForEvent calls these events match, with one read of the open waits for
+ * all of them. Events are taken in order, so a wait two of them match gets the first.
+ */
+async function resolveMatchingWaits(tx: Tx, events: Record<string, unknown>[]): Promise<void> {
+  const waits = await openEventWaits(tx, [...new Set(events.map((event) => String(event.name)))]);
+  if (waits.length === 0) return;
+  const resolved = new Set<(typeof waits)[number]>();
+  for (const event of events) {
+    for (const wait of waits) {
+      if (resolved.has(wait) || wait.eventName !== event.name) continue;
+      // `event` is the waiting run's trigger, `async` the incoming event (Inngest's naming)
+      const matches =
+        !wait.expression ||
+        evaluateExpression(parseExpression(wait.expression, ['event', 'async']), { event: wait.runEvent, async: event });
+      if (!matches) continue;
+      resolved.add(wait);
+      if (await resolveWait(tx, wait.runId, wait.stepId, event)) await wakeRun(tx, wait.runId);
+    }
   }
 }
 
 /**
  * Accepts events in one transaction: dedupes by event id (24h), fans each event out to every
  * function it triggers (honouring idempotency keys), and resolves matching step.waitForEvent.
+ * However many events, the ids are claimed in one statement, the runs inserted in one and the
+ * waits read in one.
  */
 export async function ingestEvents(db: Db, rawEvents: unknown[], preloaded?: CompiledFunction[]): Promise<IngestResult> {
   const events = rawEvents.map((raw) => incomingEventSchema.parse(raw));
   const functions = preloaded ?? (await loadFunctions(db));
   return db.transaction(async (tx) => {
-    const result: IngestResult = { ids: [], runIds: [] };
+    const normalized = events.map((incoming) => ({ incoming, event: normalizeEvent(incoming) }));
+    // a caller-chosen id seen in the last 24h (or earlier in this call) means a resend: accept it but start nothing
+    const callerIds = [...new Set(events.flatMap((incoming) => (incoming.id ? [incoming.id] : [])))];
+    const fresh = await claimKeys(tx, 'event', callerIds);
+    const accepted = normalized.filter(({ incoming }) => !incoming.id || fresh.delete(incoming.id)).map(({ event }) => event);
     // events of batched functions, written together once the loop is done
     const batches = new BatchAppends();
-    for (const incoming of events) {
-      const event = normalizeEvent(incoming);
-      result.ids.push(String(event.id));
-      // a caller-chosen id seen in the last 24h means a resend: accept it but start nothing
-      if (incoming.id && !(await claimKey(tx, 'event', incoming.id))) continue;
-      result.runIds.push(...(await fanOut(tx, functions, event, batches)));
-      await resolveMatchingWaits(tx, event);
-    }
-    result.runIds.push(...(await batches.flush(tx)));
+    const runs: NewRunRow[] = [];
+    for (const event of accepted) await planFanOut(tx, functions, event, batches, runs);
+    const runIds = await insertRuns(tx, runs);
+    runIds.push(...(await batches.flush(tx)));
+    await resolveMatchingWaits(tx, accepted);
     await notifyWorkers(tx);
-    return result;
+    return { ids: normalized.map(({ event }) => String(event.id)), runIds };
   });
 }
 
-/**
- * Starts the runs `event` triggers. A batched function's event joins its batch instead (in
- * `batches` when the caller flushes them later, else at once), unless batchEvents.if is false for
- * it: then it runs alone, at once, as in Inngest.
- */
-export async function fanOut(
+/** The runs `event` triggers, added to `runs`; a batched function's event joins `batches` instead. */
+async function planFanOut(
   tx: Tx,
   functions: CompiledFunction[],
   event: Record<string, unknown>,
-  batches?: BatchAppends,
-): Promise<string[]> {
-  const runIds: string[] = [];
-  const appends = batches ?? new BatchAppends();
+  batches: BatchAppends,
+  runs: NewRunRow[],
+): Promise<void> {
   for (const fn of functions) {
     if (!triggersOn(fn, event)) continue;
+    // batchEvents.if false for this event: it runs alone, at once, as in Inngest
     if (fn.batch && (!fn.batch.condition || evaluateExpression(fn.batch.condition, { event }))) {
-      appends.add(fn, event);
+      batches.add(fn, event);
       continue;
     }
-    const runId = await createRun(tx, fn, event);
-    if (runId) runIds.push(runId);
+    const run = await planRun(tx, fn, event);
+    if (run) runs.push(run);
   }
-  if (!batches) runIds.push(...(await appends.flush(tx)));
+}
+
+/** Starts the runs `event` triggers (and the batches it fills). Returns the new run ids. */
+export async function fanOut(tx: Tx, functions: CompiledFunction[], event: Record<string, unknown>): Promise<string[]> {
+  const batches = new BatchAppends();
+  const runs: NewRunRow[] = [];
+  await planFanOut(tx, functions, event, batches, runs);
+  const runIds = await insertRuns(tx, runs);
+  runIds.push(...(await batches.flush(tx)));
   return runIds;
 }

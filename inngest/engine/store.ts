@@ -1,4 +1,5 @@
 import { and, asc, eq, getTableColumns, inArray, notInArray, sql } from 'drizzle-orm';
+import type { PgInsertValue } from 'drizzle-orm/pg-core';
 import type { Db, DbOrTx, Tx } from '@/db/client';
 import {
   engineCrons,
@@ -160,6 +161,22 @@ export async function claimKey(tx: DbOrTx, scope: string, key: string): Promise<
   return rows.length > 0;
 }
 
+/**
+ * claimKey for several keys of one scope in ONE statement; returns the keys that were free. The
+ * keys must be distinct (one statement cannot claim a key twice): a caller dedupes them first.
+ */
+export async function claimKeys(tx: DbOrTx, scope: string, keys: string[]): Promise<Set<string>> {
+  if (keys.length === 0) return new Set();
+  if (keys.length === 1) return (await claimKey(tx, scope, keys[0]!)) ? new Set(keys) : new Set();
+  const rows = (await tx.execute(sql`
+    insert into engine_keys (scope, key, expires_at)
+    select ${scope}, k, now() + ${KEY_TTL} from jsonb_array_elements_text(${JSON.stringify(keys)}::jsonb) as k
+    on conflict (scope, key) do update set expires_at = excluded.expires_at
+      where engine_keys.expires_at <= now()
+    returning key`)) as unknown as { key: string }[];
+  return new Set(rows.map((row) => row.key));
+}
+
 export async function deleteExpiredKeys(db: DbOrTx): Promise<void> {
   await db.delete(engineKeys).where(sql`${engineKeys.expiresAt} <= now()`);
 }
@@ -175,6 +192,45 @@ export interface NewRunOptions {
   queuedSince?: Date;
 }
 
+/** A run row as inserted (a column may be SQL, as run_at's priority offset is). */
+export type NewRunRow = PgInsertValue<typeof engineRuns> & { id: string };
+
+/**
+ * The row of a run of `fn` for `event`, or null when the function's idempotency key was already
+ * used (the key is claimed here, in the caller's transaction). insertRuns writes the rows.
+ */
+export async function planRun(
+  tx: Tx,
+  fn: CompiledFunction,
+  event: Record<string, unknown>,
+  options: NewRunOptions = {},
+): Promise<NewRunRow | null> {
+  if (fn.idempotencyKeyPath && !options.skipIdempotency) {
+    const key = keyValue(event, fn.idempotencyKeyPath);
+    if (key !== null && !(await claimKey(tx, `fn:${fn.id}`, key))) return null;
+  }
+  const concurrencyKey = fn.concurrency ? (fn.concurrency.keyPath ? (keyValue(event, fn.concurrency.keyPath) ?? '') : '') : null;
+  // claims take due runs oldest run_at first: a priority moves the run's place in that line
+  const priority = runPrioritySeconds(fn, event);
+  return {
+    id: newRunId(),
+    functionId: fn.id,
+    event,
+    events: options.events ?? null,
+    maxAttempts: fn.maxAttempts,
+    concurrencyKey,
+    concurrencyLimit: fn.concurrency?.limit ?? null,
+    runAt: options.queuedSince ?? (priority === 0 ? sql`now()` : sql`now() - ${priority} * interval '1 second'`),
+  };
+}
+
+/** Inserts planned runs in one statement; returns their ids. */
+export async function insertRuns(tx: Tx, rows: NewRunRow[]): Promise<string[]> {
+  if (rows.length === 0) return [];
+  await tx.insert(engineRuns).values(rows);
+  return rows.map((row) => row.id);
+}
+
 /** Creates a run of `fn` for `event`, unless the function's idempotency key was already used. */
 export async function createRun(
   tx: Tx,
@@ -182,26 +238,8 @@ export async function createRun(
   event: Record<string, unknown>,
   options: NewRunOptions = {},
 ): Promise<string | null> {
-  if (fn.idempotencyKeyPath && !options.skipIdempotency) {
-    const key = keyValue(event, fn.idempotencyKeyPath);
-    if (key !== null && !(await claimKey(tx, `fn:${fn.id}`, key))) return null;
-  }
-  const concurrencyKey = fn.concurrency ? (fn.concurrency.keyPath ? (keyValue(event, fn.concurrency.keyPath) ?? '') : '') : null;
-  const id = newRunId();
-  // claims take due runs oldest run_at first: a priority moves the run's place in that line
-  const priority = runPrioritySeconds(fn, event);
-  await tx.insert(engineRuns).values({
-    id,
-    functionId: fn.id,
-    event,
-    events: options.events ?? null,
-    maxAttempts: fn.maxAttempts,
-    concurrencyKey,
-    concurrencyLimit: fn.concurrency?.limit ?? null,
-    ...(priority === 0 ? {} : { runAt: sql`now() - ${priority} * interval '1 second'` }),
-    ...(options.queuedSince ? { runAt: options.queuedSince } : {}),
-  });
-  return id;
+  const row = await planRun(tx, fn, event, options);
+  return row ? (await insertRuns(tx, [row]))[0]! : null;
 }
 
 export async function notifyWorkers(tx: DbOrTx): Promise<void> {
@@ -227,6 +265,8 @@ export interface ClaimedRun {
   run: EngineRunRow;
   /** The run has unresolved sleeps or waits: expired ones are memoized before the first call. */
   hasOpenWaits: boolean;
+  /** Its memoized steps, oldest first, read by the claim (the first call sends them). */
+  steps: { stepId: string; result: StepResult }[];
 }
 
 /**
@@ -289,14 +329,18 @@ export async function claimDueRuns(db: Db, leaseMs: number, max: number): Promis
       .returning({
         ...getTableColumns(engineRuns),
         hasOpenWaits: sql<boolean>`exists (select 1 from engine_waits w where w.run_id = ${engineRuns.id} and w.resolved_at is null)`,
+        // the steps too, so a claimed run's first call needs no read of its own
+        steps: sql<{ stepId: string; result: StepResult }[]>`(
+          select coalesce(jsonb_agg(jsonb_build_object('stepId', s.step_id, 'result', s.result) order by s.seq), '[]'::jsonb)
+            from engine_steps s where s.run_id = ${engineRuns.id})`,
       });
     const byId = new Map(rows.map((row) => [row.id, row]));
     // in candidate order (oldest due first), as the caller starts them
     return chosen.flatMap((id) => {
       const row = byId.get(id);
       if (!row) return [];
-      const { hasOpenWaits, ...run } = row;
-      return [{ lease: { runId: id, token }, run, hasOpenWaits: Boolean(hasOpenWaits) }];
+      const { hasOpenWaits, steps, ...run } = row;
+      return [{ lease: { runId: id, token }, run, hasOpenWaits: Boolean(hasOpenWaits), steps }];
     });
   });
 }
@@ -527,10 +571,12 @@ export async function resolveExpiredWaits(tx: Tx, runId: string): Promise<number
   return count;
 }
 
+/** Open, unexpired waits for any of these event names, locked, oldest first. */
 export async function openEventWaits(
   tx: Tx,
-  eventName: string,
+  eventNames: string[],
 ): Promise<(EngineWaitRow & { runEvent: Record<string, unknown> })[]> {
+  if (eventNames.length === 0) return [];
   const rows = await tx
     .select({ wait: engineWaits, runEvent: engineRuns.event })
     .from(engineWaits)
@@ -538,11 +584,12 @@ export async function openEventWaits(
     .where(
       and(
         eq(engineWaits.kind, 'event'),
-        eq(engineWaits.eventName, eventName),
+        inArray(engineWaits.eventName, eventNames),
         sql`${engineWaits.resolvedAt} is null`,
         sql`${engineWaits.expiresAt} > now()`,
       ),
     )
+    .orderBy(asc(engineWaits.createdAt))
     .for('update', { of: engineWaits });
   return rows.map((row) => ({ ...row.wait, runEvent: row.runEvent }));
 }

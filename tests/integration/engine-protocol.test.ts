@@ -116,6 +116,34 @@ describe('embedded engine: Inngest serve protocol', () => {
     expect(byPayment.pi_A?.status).toBe('waiting');
   });
 
+  it('events sent together: one id twice starts once, ids seen before start nothing, a wait gets the first match', async () => {
+    const started: string[] = [];
+    harness = await startHarness((client) => [
+      client.createFunction({ id: 'waiter', triggers: [{ event: 'payment.pending' }] }, async ({ step }) => {
+        const callback = await step.waitForEvent('callback', { event: 'psp.callback', match: 'data.paymentId', timeout: '1m' });
+        return { status: callback?.data.status ?? null };
+      }),
+      client.createFunction({ id: 'recorder', triggers: [{ event: 'psp.callback' }] }, async ({ event }) => {
+        started.push(String(event.data.status));
+      }),
+    ]);
+    await harness.client.send({ name: 'payment.pending', data: { paymentId: 'pi_A' } });
+    await harness.engine.drain();
+    await harness.client.send({ name: 'psp.callback', id: 'cb-seen', data: { paymentId: 'pi_X', status: 'earlier' } });
+    // one send: a resend of an id from an earlier send, one id twice, two callbacks for the same wait
+    await harness.client.send([
+      { name: 'psp.callback', id: 'cb-seen', data: { paymentId: 'pi_A', status: 'resent' } },
+      { name: 'psp.callback', id: 'cb-1', data: { paymentId: 'pi_A', status: 'first' } },
+      { name: 'psp.callback', id: 'cb-1', data: { paymentId: 'pi_A', status: 'duplicate' } },
+      { name: 'psp.callback', id: 'cb-2', data: { paymentId: 'pi_A', status: 'second' } },
+    ]);
+    await harness.engine.drain();
+    const waiter = (await harness.runs(`${harness.client.id}-waiter`))[0];
+    expect(waiter?.status).toBe('completed');
+    expect(waiter?.output).toEqual({ status: 'first' });
+    expect(started.sort()).toEqual(['earlier', 'first', 'second']);
+  });
+
   it('step.waitForEvent resolves null on timeout', async () => {
     harness = await startHarness((client) => [
       client.createFunction({ id: 'timeout', triggers: [{ event: 'payment.pending' }] }, async ({ step }) => {
