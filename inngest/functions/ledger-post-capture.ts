@@ -1,4 +1,5 @@
 import type { Inngest } from 'inngest';
+import { STEPS_WITH_RESULT } from '@/inngest/checkpointing';
 import { getDb } from '@/db/client';
 import { outboxEventData, parseEventData } from '@/inngest/events';
 import { engineMode } from '@/inngest/mode';
@@ -29,6 +30,7 @@ export const defineLedgerPostCapture = (inngest: Inngest, options: { batch?: boo
       id: 'ledger-post-capture',
       retries: 10,
       triggers: [{ event: 'payment_intent.succeeded' }],
+      checkpointing: STEPS_WITH_RESULT,
       // balances are a target too (posted within a second)
       ...((options.batch ?? engineMode() !== 'embedded')
         ? { batchEvents: { maxSize: 100, timeout: '0.2s' } }

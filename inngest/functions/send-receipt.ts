@@ -1,4 +1,5 @@
 import type { Inngest } from 'inngest';
+import { STEPS_WITH_RESULT } from '@/inngest/checkpointing';
 import { getDb } from '@/db/client';
 import { outboxEventData, parseEventData } from '@/inngest/events';
 import { RECEIPT_EVENT_TYPES, sendReceiptForEvent, type ReceiptEventType } from '@/lib/receipts';
@@ -10,7 +11,7 @@ import { RECEIPT_EVENT_TYPES, sendReceiptForEvent, type ReceiptEventType } from 
  */
 export const defineSendReceipt = (inngest: Inngest) =>
   inngest.createFunction(
-    { id: 'send-receipt', retries: 10, triggers: RECEIPT_EVENT_TYPES.map((event) => ({ event })) },
+    { id: 'send-receipt', retries: 10, triggers: RECEIPT_EVENT_TYPES.map((event) => ({ event })), checkpointing: STEPS_WITH_RESULT },
     async ({ event, step }) => {
       const data = parseEventData(outboxEventData, event.data, event.name);
       return step.run('send-receipt', async () => {

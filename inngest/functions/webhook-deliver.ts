@@ -1,4 +1,5 @@
 import type { Inngest } from 'inngest';
+import { STEPS_WITH_RESULT } from '@/inngest/checkpointing';
 import { parseEventData, WEBHOOK_DELIVERY_REQUESTED, webhookDeliveryRequestedData } from '@/inngest/events';
 import { attemptDelivery, markDeliveryFailed, scheduleNextAttempt } from '@/lib/webhooks/deliveries';
 import { delayAfterAttempt } from '@/lib/webhooks/schedule';
@@ -22,6 +23,7 @@ export const defineWebhookDeliver = (inngest: Inngest) =>
       concurrency: { limit: 25, key: 'event.data.merchantId' },
       // a merchant's webhook must not queue behind receipts, sweeps and other bulk work
       priority: { run: '600' },
+      checkpointing: STEPS_WITH_RESULT,
     },
     async ({ event, step }) => {
       const { deliveryId } = parseEventData(webhookDeliveryRequestedData, event.data, event.name);

@@ -1,4 +1,5 @@
 import type { Inngest } from 'inngest';
+import { STEPS_WITH_RESULT } from '@/inngest/checkpointing';
 import { OUTBOX_EVENT_NAMES, outboxEventData, parseEventData, WEBHOOK_DELIVERY_REQUESTED } from '@/inngest/events';
 import { fanOutEvent } from '@/lib/webhooks/deliveries';
 
@@ -29,6 +30,7 @@ const defineFanOutPart = (inngest: Inngest, id: string, eventNames: readonly str
       retries: 5,
       triggers: eventNames.map((name) => ({ event: name, if: 'event.data.webhookSubscribed == true' })),
       priority: { run: '600' },
+      checkpointing: STEPS_WITH_RESULT,
     },
     async ({ event, step }) => {
       const data = parseEventData(outboxEventData, event.data, event.name);

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDb } from '@/db/client';
+import { resetEnvCache } from '@/lib/env';
 import { defineFunctions } from '@/inngest';
 import { relayOutboxBatch, type RelayedEvent } from '@/lib/events/relay';
 import { startHarness, type Harness } from '@/tests/helpers/engine-harness';
@@ -74,6 +75,75 @@ describe('engine runs per payment', () => {
     // measured 5 before (3 fan-out runs: created, succeeded, charge.succeeded), 2 after: the
     // ledger posting and the receipt
     expect(Object.values(runs).reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(2);
+  });
+
+  it("answers each of a payment's runs in one serve call, its steps sent with the result (no checkpoint)", async () => {
+    const m = await createTestMerchant();
+    const api = apiClient(app, m.secretKey);
+    await api.post('/api/v1/webhook_endpoints', { url: `${receiver.url}/calls`, enabled_events: ['payment_intent.succeeded'] });
+    await relayAll();
+    await harness.engine.drain();
+    const callsBefore = harness.traffic.serveCalls;
+    const checkpointsBefore = harness.traffic.checkpointStatuses.length;
+    const piId = await cardPayment(m.secretKey);
+    await relayAll();
+    await harness.engine.drain();
+    const runs = await runsOfPayment(piId);
+    // fan-out (2 steps), delivery, ledger posting, receipt (1 step each)
+    expect(runs).toMatchObject({ 'webhook-deliver': 1, 'ledger-post-capture': 1, 'send-receipt': 1 });
+    expect(fanOutRuns(runs)).toBe(1);
+    const runCount = Object.values(runs).reduce((a, b) => a + b, 0);
+    // measured before (one step per checkpoint): 4 serve calls and 5 checkpoints for these 4 runs
+    expect(harness.traffic.serveCalls - callsBefore).toBe(runCount);
+    expect(harness.traffic.checkpointStatuses.length - checkpointsBefore).toBe(0);
+    // and every step was still recorded once
+    const steps = (await getDb().execute(sql`
+      select count(*)::int as n from engine_steps s join engine_runs r on r.id = s.run_id
+      where r.event->'data'->>'paymentIntentId' = ${piId}
+         or r.event->'data'->>'deliveryId' in (select d.id from webhook_deliveries d join outbox_events e on e.id = d.event_id
+                                              where e.aggregate_id = ${piId})`)) as unknown as { n: number }[];
+    expect(steps[0]?.n).toBe(5);
+    // the webhook went out once (the other tests count this list from empty)
+    expect(received.filter((e) => e.type === 'payment_intent.succeeded')).toHaveLength(1);
+    received.length = 0;
+  });
+
+  it('a failed delivery still sleeps and retries with its steps sent with the sleep: each attempt made once', async () => {
+    process.env.WEBHOOK_RETRY_DELAYS_MS = '300';
+    resetEnvCache();
+    let calls = 0;
+    const flaky = await startFetchServer(async () => new Response(calls++ === 0 ? 'down' : 'ok', { status: calls === 1 ? 500 : 200 }));
+    try {
+      const m = await createTestMerchant();
+      const api = apiClient(app, m.secretKey);
+      await api.post('/api/v1/webhook_endpoints', { url: `${flaky.url}/hooks`, enabled_events: ['payment_intent.succeeded'] });
+      const piId = await cardPayment(m.secretKey);
+      await relayAll();
+      await harness.waitFor(async () => {
+        const [d] = (await getDb().execute(sql`
+          select d.status from webhook_deliveries d join outbox_events e on e.id = d.event_id
+          where e.aggregate_id = ${piId}`)) as unknown as { status: string }[];
+        return d?.status === 'succeeded';
+      });
+      await harness.engine.drain();
+      expect(calls).toBe(2);
+      const attempts = (await getDb().execute(sql`
+        select a.status_code from webhook_attempts a join webhook_deliveries d on d.id = a.delivery_id
+        join outbox_events e on e.id = d.event_id where e.aggregate_id = ${piId} order by a.attempt_number`)) as unknown as {
+        status_code: number;
+      }[];
+      expect(attempts.map((a) => a.status_code)).toEqual([500, 200]);
+      const steps = (await getDb().execute(sql`
+        select s.step_id from engine_steps s join engine_runs r on r.id = s.run_id
+        where r.function_id like '%webhook-deliver' and r.event->'data'->>'deliveryId' in (
+          select d.id from webhook_deliveries d join outbox_events e on e.id = d.event_id where e.aggregate_id = ${piId})
+        order by s.seq`)) as unknown as { step_id: string }[];
+      expect(steps).toHaveLength(4); // attempt-1, schedule-1, the sleep, attempt-2 (ids are hashed)
+    } finally {
+      delete process.env.WEBHOOK_RETRY_DELAYS_MS;
+      resetEnvCache();
+      await flaky.close();
+    }
   });
 
   it('fans out only the event types an endpoint subscribes to, and sees a new endpoint at once', async () => {
