@@ -8,10 +8,11 @@ import { e2eBenchmark } from './e2e';
 import { engineBenchmark } from './engine';
 import { ledgerBenchmark } from './ledger';
 import { reconcileBenchmark } from './reconcile';
+import { redundancyBenchmark } from './redundancy';
 import { formatTable } from './stats';
 import type { Benchmark } from './types';
 
-export const BENCHMARKS: Benchmark[] = [ledgerBenchmark, engineBenchmark, reconcileBenchmark, e2eBenchmark];
+export const BENCHMARKS: Benchmark[] = [ledgerBenchmark, engineBenchmark, reconcileBenchmark, e2eBenchmark, redundancyBenchmark];
 
 function log(message: string): void {
   console.log(`[bench] ${message}`);
