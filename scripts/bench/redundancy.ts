@@ -53,7 +53,7 @@ export const redundancyBenchmark: Benchmark = {
       });
       if (endpoint.status !== 200) throw new Error(`webhook endpoint not created: HTTP ${endpoint.status}`);
       log(`redundancy: ${loops} loops for ${durationMs / 1000} s, SIGKILL of one app and one engine at ${killAtMs / 1000} s`);
-      const { outcomes, errors } = await payUnderKill(cluster, m.secretKey, m.merchant.id, { loops, durationMs, killAtMs });
+      const { outcomes, errors, confirmErrors } = await payUnderKill(cluster, m.secretKey, m.merchant.id, { loops, durationMs, killAtMs });
       const ids = outcomes.flatMap((o) => (o.id ? [o.id] : []));
       if (ids.length === 0) throw new Error(`no payment could be created: ${errors.slice(0, 3).join('; ')}`);
       const settled = await settlePayments(ids, received, STRANDED_AFTER_MS);
@@ -66,8 +66,9 @@ export const redundancyBenchmark: Benchmark = {
           list.length,
           (ok / seconds).toFixed(1),
           ok,
+          list.filter((o) => o.id === null).length,
           list.filter((o) => o.confirmStatus !== null && o.confirmStatus !== 200).length,
-          list.filter((o) => o.confirmStatus === null).length,
+          list.filter((o) => o.id !== null && o.confirmStatus === null).length,
           latencies.length ? formatMs(percentileUs(latencies, 50)) : '-',
           latencies.length ? formatMs(percentileUs(latencies, 99)) : '-',
         ];
@@ -90,7 +91,7 @@ export const redundancyBenchmark: Benchmark = {
       ] as const;
       return {
         title: 'Two apps and two engines on one Postgres, one of each SIGKILLed under load',
-        columns: ['phase', 'payments', 'succeeded/s', 'succeeded', 'refused or failed', 'no answer (cut off)', 'confirm p50 ms', 'confirm p99 ms'],
+        columns: ['phase', 'payments', 'succeeded/s', 'succeeded', 'create failed', 'confirm refused or failed', 'confirm not answered (cut off)', 'confirm p50 ms', 'confirm p99 ms'],
         rows: [
           row('before the kill', before, killAtMs / 1000),
           row('after the kill', after, (durationMs - killAtMs) / 1000),
@@ -98,8 +99,13 @@ export const redundancyBenchmark: Benchmark = {
         notes: [
           `${loops} loops of tokenize + create + confirm with fresh cards; app processes are tests/helpers/app-process-child.ts (the routes run by tsx, not a production build), engines scripts/engine.ts.`,
           `Every payment ended (none processing or requires_action) and every posting and delivery was done ${(settled.settleMs / 1000).toFixed(1)} s after the load.`,
-          `Confirm answers: ${[...countBy(timed.map((o) => String(o.confirmStatus ?? 'none')))].map(([k, n]) => `${k} x${n}`).join(', ')}; after settling, ${settled.succeeded.length} of ${ids.length} payments (warm-up included) succeeded.`,
-          ...(errors.length ? [`${errors.length} payment(s) could not be started; first: ${errors[0]}`] : []),
+          `Confirm answers: ${[...countBy(timed.flatMap((o) => (o.id ? [String(o.confirmStatus ?? 'none')] : [])))].map(([k, n]) => `${k} x${n}`).join(', ')}; after settling, ${settled.succeeded.length} of ${ids.length} payments (warm-up included) succeeded.`,
+          ...(confirmErrors.length
+            ? [`${confirmErrors.length} confirm(s) got no answer: ${[...countBy(confirmErrors)].map(([k, n]) => `${k} x${n}`).join('; ')}`]
+            : []),
+          ...(errors.length
+            ? [`${errors.length} payment(s) could not be started: ${[...countBy(errors.map((e) => e.slice(0, 160)))].map(([k, n]) => `${k} x${n}`).join('; ')}`]
+            : []),
           ...checks.map(([what, ok, detail]) => `${ok ? 'ok' : 'FAILED'}: ${what} (${detail}).`),
         ],
         ok: checks.every(([, ok]) => ok),

@@ -35,8 +35,11 @@ async function startBalancer(upstreams: string[]): Promise<FetchServer> {
     const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : await req.arrayBuffer();
     const headers = new Headers(req.headers);
     headers.delete('host');
+    // each upstream at most once per request, from this request's turn (concurrent requests
+    // share the counter, so `next++` per try could send one request to the same dead one twice)
+    const first = next++;
     for (let tried = 0; tried < upstreams.length; tried++) {
-      const upstream = upstreams[next++ % upstreams.length]!;
+      const upstream = upstreams[(first + tried) % upstreams.length]!;
       try {
         const res = await fetch(`${upstream}${pathname}${search}`, { method: req.method, headers, body, redirect: 'manual' });
         return new Response(await res.arrayBuffer(), { status: res.status, headers: res.headers });
@@ -189,10 +192,12 @@ export async function payUnderKill(
   secretKey: string,
   merchantId: string,
   options: { loops: number; durationMs: number; killAtMs: number },
-): Promise<{ outcomes: PaymentOutcome[]; errors: string[] }> {
+): Promise<{ outcomes: PaymentOutcome[]; errors: string[]; confirmErrors: string[] }> {
   const outcomes: PaymentOutcome[] = [];
   /** why a payment could not be started (tokenize or create refused, or no answer) */
   const errors: string[] = [];
+  /** why a confirm got no answer */
+  const confirmErrors: string[] = [];
   let killed = false;
   let warmup = true;
   let started = performance.now();
@@ -222,7 +227,10 @@ export async function payUnderKill(
     const confirmStarted = performance.now();
     const confirmed = await postJson(`${cluster.appUrl}/api/v1/payment_intents/${id}/confirm`, secretKey, {
       payment_method: tok.id,
-    }).catch(() => null);
+    }).catch((err: Error & { cause?: { code?: string; message?: string } }) => {
+      confirmErrors.push(`${err.message}${err.cause ? ` (${err.cause.code ?? ''} ${err.cause.message ?? ''})` : ''}`);
+      return null;
+    });
     const now = performance.now();
     outcomes.push({ id, confirmStatus: confirmed?.status ?? null, afterKill, atMs: now - started, confirmMs: now - confirmStarted, warmup });
   };
@@ -242,7 +250,7 @@ export async function payUnderKill(
     }),
   );
   clearTimeout(killer);
-  return { outcomes, errors };
+  return { outcomes, errors, confirmErrors };
 }
 
 export interface SettledPayments {
