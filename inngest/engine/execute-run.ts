@@ -9,9 +9,7 @@ import {
   ensureWait,
   loadSteps,
   markRunFailed,
-  LeaseLostError,
   notifyWorkers,
-  recordCheckpointUnderLease,
   recordStep,
   recordStepUnderLease,
   rescheduleRun,
@@ -268,18 +266,15 @@ async function applyOps(
 
   const complete = ops.find((op) => op.op === 'RunComplete');
   if (complete) {
-    // a checkpointing SDK sends the steps it still buffered with the result: memoize them too
-    // (lease-checked, first result wins), so the run's record holds every step it ran
+    // a checkpointing SDK sends the steps it still buffered with the result: memoized by the
+    // completing statement (lease-checked, first result wins), so the run's record holds every step
     const finished = ops.filter((op) => op.op === 'StepRun' || op.op === 'Step');
-    if (finished.length) {
-      const recorded = await recordCheckpointUnderLease(
-        options.db,
-        { runId: run.id, token: lease.token, functionId: run.functionId },
-        finished.map((op) => ({ stepId: op.id, result: { type: 'data', data: op.data ?? null } })),
-      );
-      if (!('recorded' in recorded)) throw new LeaseLostError(run.id);
-    }
-    await completeRunUnderLease(options.db, lease, complete.data ?? null);
+    await completeRunUnderLease(
+      options.db,
+      lease,
+      complete.data ?? null,
+      finished.map((op) => ({ stepId: op.id, result: { type: 'data', data: op.data ?? null } })),
+    );
     return 'done';
   }
   const [only] = ops;

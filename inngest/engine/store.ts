@@ -466,14 +466,46 @@ export async function recordCheckpointUnderLease(
   return { reason: 'stale', status: row.status };
 }
 
-/** completeRun as one statement whose WHERE is the lease check. */
-export async function completeRunUnderLease(db: Db, lease: Lease, output: unknown): Promise<void> {
-  const rows = await db
-    .update(engineRuns)
-    .set({ ...releaseLease, status: 'completed', output: output ?? null, endedAt: sql`now()` })
-    .where(and(eq(engineRuns.id, lease.runId), eq(engineRuns.leaseToken, lease.token), eq(engineRuns.status, 'running')))
-    .returning({ id: engineRuns.id });
-  if (rows.length === 0) throw new LeaseLostError(lease.runId);
+/**
+ * completeRun as one statement whose WHERE is the lease check. `steps` are the ones the SDK sent
+ * with the result (still buffered when the function returned): they are memoized by the same
+ * statement (in order, a step already recorded keeping its first result), so the run's record
+ * holds every step it ran and the two commit together or not at all.
+ */
+export async function completeRunUnderLease(
+  db: Db,
+  lease: Lease,
+  output: unknown,
+  steps: { stepId: string; result: StepResult }[] = [],
+): Promise<void> {
+  if (steps.length === 0) {
+    const rows = await db
+      .update(engineRuns)
+      .set({ ...releaseLease, status: 'completed', output: output ?? null, endedAt: sql`now()` })
+      .where(and(eq(engineRuns.id, lease.runId), eq(engineRuns.leaseToken, lease.token), eq(engineRuns.status, 'running')))
+      .returning({ id: engineRuns.id });
+    if (rows.length === 0) throw new LeaseLostError(lease.runId);
+    return;
+  }
+  const rows = steps.map((step, ord) => ({ ord, step_id: step.stepId, result: step.result }));
+  const [row] = (await db.execute(sql`
+    with run as (
+      update engine_runs set status = 'completed', lease_token = null, lease_expires_at = null,
+        output = ${output === undefined || output === null ? null : JSON.stringify(output)}::jsonb, updated_at = now(), ended_at = now()
+      where id = ${lease.runId} and lease_token = ${lease.token} and status = 'running'
+      returning id
+    ), step as (
+      insert into engine_steps (run_id, step_id, result)
+      select run.id, s.step_id, s.result
+      from run, jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as s(ord int, step_id text, result jsonb)
+      order by s.ord
+      on conflict do nothing
+      returning 1
+    )
+    select (select count(*) from run)::int as owned, (select count(*) from step)::int as inserted`)) as unknown as {
+    owned: number;
+  }[];
+  if (!row?.owned) throw new LeaseLostError(lease.runId);
 }
 
 export async function rescheduleRun(

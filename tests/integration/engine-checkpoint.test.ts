@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { claimDueRuns } from '@/inngest/engine/store';
+import { claimDueRuns, completeRunUnderLease, LeaseLostError, loadRun } from '@/inngest/engine/store';
 import { hashedSigningKey } from '@/inngest/engine/signing';
 import { startHarness, type Harness } from '@/tests/helpers/engine-harness';
 
@@ -221,6 +221,46 @@ describe('embedded engine: async checkpointing', () => {
     expect(harness.traffic.checkpointStatuses.filter((status) => status === 409)).toHaveLength(1);
     const failed = await harness.db.execute(sql`select count(*)::int as n from dead_letters`);
     expect((failed as unknown as { n: number }[])[0]?.n).toBe(0);
+  });
+
+  it('completes a run and memoizes the steps sent with its result in one statement, under the lease', async () => {
+    harness = await startHarness((client) => [
+      client.createFunction({ id: 'target', triggers: [{ event: 'go' }] }, async () => 'ok'),
+    ]);
+    const h = harness;
+    await h.client.send([{ name: 'go', data: { n: 1 } }, { name: 'go', data: { n: 2 } }]);
+    const [one, two] = await claimDueRuns(h.db, 60_000, 2);
+    const steps = [
+      { stepId: 'a', result: { type: 'data' as const, data: 1 } },
+      { stepId: 'b', result: { type: 'data' as const, data: { x: 2 } } },
+    ];
+    // a lost lease: nothing recorded, the run untouched
+    await expect(completeRunUnderLease(h.db, { runId: one!.lease.runId, token: 'not-ours' }, 'done', steps)).rejects.toThrow(
+      LeaseLostError,
+    );
+    expect(await stepsOf(h, one!.lease.runId)).toEqual([]);
+    expect((await loadRun(h.db, one!.lease.runId))?.status).toBe('running');
+    // ours: the steps in order and the completion together (a step already memoized keeps its result)
+    await h.db.execute(
+      sql`insert into engine_steps (run_id, step_id, result) values (${two!.lease.runId}, 'a', ${JSON.stringify({ type: 'data', data: 'first' })}::jsonb)`,
+    );
+    await completeRunUnderLease(h.db, one!.lease, { ok: true }, steps);
+    await completeRunUnderLease(h.db, two!.lease, null, steps);
+    expect((await stepsOf(h, one!.lease.runId)).map((s) => [s.step_id, s.result.data])).toEqual([
+      ['a', 1],
+      ['b', { x: 2 }],
+    ]);
+    expect((await stepsOf(h, two!.lease.runId)).map((s) => [s.step_id, s.result.data])).toEqual([
+      ['a', 'first'],
+      ['b', { x: 2 }],
+    ]);
+    const [done, doneNull] = [await loadRun(h.db, one!.lease.runId), await loadRun(h.db, two!.lease.runId)];
+    expect(done).toMatchObject({ status: 'completed', output: { ok: true }, leaseToken: null });
+    expect(doneNull).toMatchObject({ status: 'completed', output: null, leaseToken: null });
+    const nulls = await h.db.execute(sql`select count(*)::int as n from engine_runs where id = ${two!.lease.runId} and output is null`);
+    expect((nulls as unknown as { n: number }[])[0]?.n).toBe(1); // SQL NULL, as without steps
+    // finished: a second completion is refused
+    await expect(completeRunUnderLease(h.db, one!.lease, 'again', steps)).rejects.toThrow(LeaseLostError);
   });
 
   it('authenticates checkpoints and refuses them for unknown, finished or re-leased runs, changing nothing', async () => {
