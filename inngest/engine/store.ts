@@ -425,6 +425,23 @@ export async function recordStepUnderLease(db: Db, lease: Lease, stepId: string,
   return row.inserted > 0;
 }
 
+/**
+ * The `step` CTE of a lease-checked statement: memoizes `steps` for the run its `run` CTE
+ * returned (none when the lease check found nothing), in order, a step already recorded keeping its
+ * first result.
+ */
+function memoizeStepsCte(steps: { stepId: string; result: StepResult }[]) {
+  const rows = steps.map((step, ord) => ({ ord, step_id: step.stepId, result: step.result }));
+  return sql`step as (
+      insert into engine_steps (run_id, step_id, result)
+      select run.id, s.step_id, s.result
+      from run, jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as s(ord int, step_id text, result jsonb)
+      order by s.ord
+      on conflict do nothing
+      returning 1
+    )`;
+}
+
 /** Why a checkpoint was not recorded: the run does not exist, or this dispatch no longer holds it. */
 export type CheckpointRefusal = { reason: 'unknown-run' } | { reason: 'stale'; status: string };
 
@@ -440,21 +457,13 @@ export async function recordCheckpointUnderLease(
   checkpoint: { runId: string; token: string; functionId: string },
   steps: { stepId: string; result: StepResult }[],
 ): Promise<{ recorded: number } | CheckpointRefusal> {
-  const rows = steps.map((step, ord) => ({ ord, step_id: step.stepId, result: step.result }));
   const [row] = (await db.execute(sql`
     with run as (
       update engine_runs set attempt = 0, updated_at = now()
       where id = ${checkpoint.runId} and lease_token = ${checkpoint.token} and status = 'running'
         and function_id = ${checkpoint.functionId}
       returning id
-    ), step as (
-      insert into engine_steps (run_id, step_id, result)
-      select run.id, s.step_id, s.result
-      from run, jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as s(ord int, step_id text, result jsonb)
-      order by s.ord
-      on conflict do nothing
-      returning 1
-    )
+    ), ${memoizeStepsCte(steps)}
     select (select count(*) from run)::int as owned, (select count(*) from step)::int as inserted,
       (select status from engine_runs where id = ${checkpoint.runId}) as status`)) as unknown as {
     owned: number;
@@ -487,21 +496,13 @@ export async function completeRunUnderLease(
     if (rows.length === 0) throw new LeaseLostError(lease.runId);
     return;
   }
-  const rows = steps.map((step, ord) => ({ ord, step_id: step.stepId, result: step.result }));
   const [row] = (await db.execute(sql`
     with run as (
       update engine_runs set status = 'completed', lease_token = null, lease_expires_at = null,
         output = ${output === undefined || output === null ? null : JSON.stringify(output)}::jsonb, updated_at = now(), ended_at = now()
       where id = ${lease.runId} and lease_token = ${lease.token} and status = 'running'
       returning id
-    ), step as (
-      insert into engine_steps (run_id, step_id, result)
-      select run.id, s.step_id, s.result
-      from run, jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as s(ord int, step_id text, result jsonb)
-      order by s.ord
-      on conflict do nothing
-      returning 1
-    )
+    ), ${memoizeStepsCte(steps)}
     select (select count(*) from run)::int as owned, (select count(*) from step)::int as inserted`)) as unknown as {
     owned: number;
   }[];
