@@ -153,12 +153,7 @@ async function syncCrons(tx: Tx, fns: CompiledFunction[]): Promise<void> {
  * duplicate. Two concurrent claims serialize on the primary key, so exactly one wins.
  */
 export async function claimKey(tx: DbOrTx, scope: string, key: string): Promise<boolean> {
-  const rows = await tx.execute(sql`
-    insert into engine_keys (scope, key, expires_at) values (${scope}, ${key}, now() + ${KEY_TTL})
-    on conflict (scope, key) do update set expires_at = excluded.expires_at
-      where engine_keys.expires_at <= now()
-    returning 1 as claimed`);
-  return rows.length > 0;
+  return (await claimKeys(tx, scope, [key])).has(key);
 }
 
 /**
@@ -167,7 +162,6 @@ export async function claimKey(tx: DbOrTx, scope: string, key: string): Promise<
  */
 export async function claimKeys(tx: DbOrTx, scope: string, keys: string[]): Promise<Set<string>> {
   if (keys.length === 0) return new Set();
-  if (keys.length === 1) return (await claimKey(tx, scope, keys[0]!)) ? new Set(keys) : new Set();
   const rows = (await tx.execute(sql`
     insert into engine_keys (scope, key, expires_at)
     select ${scope}, k, now() + ${KEY_TTL} from jsonb_array_elements_text(${JSON.stringify(keys)}::jsonb) as k
@@ -411,12 +405,7 @@ export async function recordStepUnderLease(db: Db, lease: Lease, stepId: string,
       update engine_runs set attempt = 0, updated_at = now()
       where id = ${lease.runId} and lease_token = ${lease.token} and status = 'running'
       returning id
-    ), step as (
-      insert into engine_steps (run_id, step_id, result)
-      select id, ${stepId}, ${JSON.stringify(result)}::jsonb from run
-      on conflict do nothing
-      returning 1
-    )
+    ), ${memoizeStepsCte([{ stepId, result }])}
     select (select count(*) from run)::int as owned, (select count(*) from step)::int as inserted`)) as unknown as {
     owned: number;
     inserted: number;
@@ -487,15 +476,6 @@ export async function completeRunUnderLease(
   output: unknown,
   steps: { stepId: string; result: StepResult }[] = [],
 ): Promise<void> {
-  if (steps.length === 0) {
-    const rows = await db
-      .update(engineRuns)
-      .set({ ...releaseLease, status: 'completed', output: output ?? null, endedAt: sql`now()` })
-      .where(and(eq(engineRuns.id, lease.runId), eq(engineRuns.leaseToken, lease.token), eq(engineRuns.status, 'running')))
-      .returning({ id: engineRuns.id });
-    if (rows.length === 0) throw new LeaseLostError(lease.runId);
-    return;
-  }
   const [row] = (await db.execute(sql`
     with run as (
       update engine_runs set status = 'completed', lease_token = null, lease_expires_at = null,
@@ -503,9 +483,7 @@ export async function completeRunUnderLease(
       where id = ${lease.runId} and lease_token = ${lease.token} and status = 'running'
       returning id
     ), ${memoizeStepsCte(steps)}
-    select (select count(*) from run)::int as owned, (select count(*) from step)::int as inserted`)) as unknown as {
-    owned: number;
-  }[];
+    select (select count(*) from run)::int as owned`)) as unknown as { owned: number }[];
   if (!row?.owned) throw new LeaseLostError(lease.runId);
 }
 
