@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { createEngine } from '@/inngest/engine';
 import { EnvError, parseEnvWith } from '@/lib/env';
+import { snapshotProcessEnv } from '@/lib/env/process-env';
 
 const engineEnvSchema = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
@@ -40,6 +41,8 @@ function readEnv() {
 }
 
 async function main(): Promise<void> {
+  // the Inngest SDK lists the environment on every send and request (lib/env/process-env.ts)
+  snapshotProcessEnv();
   const env = readEnv();
   const appUrl = (env.APP_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, '');
   const engine = createEngine({

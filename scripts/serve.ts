@@ -11,6 +11,7 @@
 import http from 'node:http';
 import next from 'next';
 import { appendPeerAddress } from '../lib/http/client-ip';
+import { snapshotProcessEnv } from '../lib/env/process-env';
 
 function parseArgs(argv: string[]): { dev: boolean; port: number; hostname: string | undefined } {
   const mode = argv[0];
@@ -25,6 +26,8 @@ function parseArgs(argv: string[]): { dev: boolean; port: number; hostname: stri
 }
 
 async function main(): Promise<void> {
+  // before the first request: the Inngest SDK lists the environment on every call (lib/env/process-env.ts)
+  snapshotProcessEnv();
   const { dev, port, hostname } = parseArgs(process.argv.slice(2));
   const app = next({ dev, port, hostname: hostname ?? 'localhost', dir: process.cwd() });
   await app.prepare();

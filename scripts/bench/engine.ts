@@ -8,6 +8,7 @@ import { CHECKPOINTING } from '@/inngest/client';
 import { createEngine } from '@/inngest/engine';
 import { outboxEvents } from '@/db/schema';
 import { startOutboxRelay, toRelayedEvent } from '@/lib/events/relay';
+import { snapshotProcessEnv } from '@/lib/env/process-env';
 import { ensureCapturePosted } from '@/lib/ledger';
 import { sendReceiptForEvent } from '@/lib/receipts';
 import { createMerchant } from '@/lib/merchants';
@@ -87,6 +88,8 @@ interface Pipeline {
 
 /** The real path: relay -> embedded engine -> webhook-fan-out -> webhook-deliver -> HTTP. */
 async function enginePipeline(databaseUrl: string): Promise<Pipeline> {
+  // this process serves the functions and runs the engine: as scripts/serve.ts and scripts/engine.ts do
+  snapshotProcessEnv();
   const signingKey = `signkey-bench-${randomBytes(32).toString('hex')}`;
   const eventKey = randomBytes(16).toString('hex');
   let handler: (r: Request) => Promise<Response> = async () => new Response('starting', { status: 503 });
