@@ -18,7 +18,7 @@ import { startFetchServer, type FetchServer } from '@/tests/helpers/fetch-server
 import { commitSucceededPayment } from '@/tests/helpers/succeeded-payment';
 import { resetEnvCache } from '@/lib/env';
 import { benchEnv } from './env';
-import { openSqlObserver, type SqlObserver } from './sql-counters';
+import { openSqlObserver, printTopStatements, type SqlObserver } from './sql-counters';
 import { formatMs, percentileUs } from './stats';
 import type { Benchmark, BenchReport } from './types';
 
@@ -259,12 +259,7 @@ async function measure(databaseUrl: string, merchantId: string, receiver: Receiv
     const eventsPerS = BURST_EVENTS / ((burstLast - burstStart) / 1000);
     const burstQuiet = await waitForQuiet(observer, pipeline, burst, 120_000);
     const counts = await observer.read();
-    const topN = benchEnv().BENCH_SQL_TOP;
-    if (topN > 0) {
-      for (const t of await observer.top(topN)) {
-        console.error(`  ${(t.calls / BURST_EVENTS).toFixed(2).padStart(6)}/event ${t.toplevel ? 'client' : 'nested'}  ${t.query.slice(0, 200)}`);
-      }
-    }
+    await printTopStatements(observer, benchEnv().BENCH_SQL_TOP, BURST_EVENTS, 'event');
     const trafficAfter = pipeline.traffic ? { ...pipeline.traffic } : undefined;
 
     // Latency: events paced at a steady rate, each timed from its commit to its first attempt.

@@ -18,7 +18,7 @@ const benchEnvSchema = z.object({
    */
   BENCH_ENGINE_CHECKPOINTING: z.enum(['on', 'off']).default('on'),
   BENCH_ENGINE_BUFFERED_STEPS: z.coerce.number().int().min(1).max(100).optional(),
-  /** Engine benchmark: also print the N statements run most often in the burst, per event (0: none). */
+  /** Engine and e2e benchmarks: also print the N statements run most often (engine: in the burst, per event; e2e: per scenario, per payment; 0: none). */
   BENCH_SQL_TOP: z.coerce.number().int().min(0).max(500).default(0),
   /** e2e benchmark: length of each closed-loop scenario, of the sustained one, and its pace (payments/s). */
   BENCH_E2E_DURATION_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
