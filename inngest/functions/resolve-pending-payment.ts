@@ -1,6 +1,6 @@
 import type { Inngest } from 'inngest';
 import { outboxEventData, parseEventData, PSP_CALLBACK_APPLIED } from '@/inngest/events';
-import { abandonAttempt, queryAttempt, queryBackoffMs, resolutionPolicy, type PendingKind } from '@/lib/payments/resolution';
+import { abandonAttempt, queryAttempt, queryBackoffMs, RESOLUTION_TRIGGERS, resolutionPolicy, type PendingKind } from '@/lib/payments/resolution';
 
 const OPEN = new Set(['pending', 'requires_action', 'psp_unreachable']);
 
@@ -17,7 +17,7 @@ export const defineResolvePendingPayment = (inngest: Inngest) =>
       id: 'resolve-pending-payment',
       retries: 5,
       idempotency: 'event.data.attemptId',
-      triggers: [{ event: 'payment_intent.requires_action' }, { event: 'payment_intent.processing' }],
+      triggers: [{ event: RESOLUTION_TRIGGERS[0] }, { event: RESOLUTION_TRIGGERS[1] }],
     },
     async ({ event, step }) => {
       const data = parseEventData(outboxEventData, event.data, event.name);

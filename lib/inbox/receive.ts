@@ -6,6 +6,7 @@ import {
   sandboxCallbackSecret,
   verifySandboxSignature,
 } from '@/lib/psp/sandbox-callbacks';
+import { closeCallbackWithoutNews } from './process';
 import { storableHeaders, storeInboxMessage, type StoredCallback } from './store';
 
 /** Hands a stored callback to the background engine (the route passes inngest.send). */
@@ -13,7 +14,8 @@ export type NotifyInbox = (inboxId: string, psp: string) => Promise<void>;
 
 /**
  * The sandbox callback route's work: verify the signature on the raw body before reading it,
- * store it once, then ask for it to be processed. The caller answers 2xx as soon as this returns;
+ * store it once, then close it at once when it brings no news (closeCallbackWithoutNews) or ask
+ * for it to be processed. The caller answers 2xx as soon as this returns;
  * a failed notification is logged, not raised: the row is stored and the inbox sweep finds it.
  * Safe to run twice (a PSP redelivery): the store dedupes by event id and the notification is
  * deduplicated by its event id ('inbox-' + inbox id) in the engine.
@@ -29,9 +31,22 @@ export async function receiveSandboxCallback(request: { rawBody: string; headers
     headers: storableHeaders(request.headers),
     rawBody: request.rawBody,
   });
+  if (stored.processed) return stored;
+  // a first delivery that carries no news is closed here (no background run); see closeCallbackWithoutNews
+  if (!stored.duplicate && (await closedOnReceipt(stored.inboxId, request.rawBody))) return { ...stored, processed: true };
   // A redelivery re-sends the notification in case the first one was lost; the engine dedupes it.
-  if (!stored.processed) await notifyOrWarn(notify, stored.inboxId);
+  await notifyOrWarn(notify, stored.inboxId);
   return stored;
+}
+
+async function closedOnReceipt(inboxId: string, rawBody: string): Promise<boolean> {
+  try {
+    return await closeCallbackWithoutNews(inboxId, SANDBOX_PSP, rawBody);
+  } catch (err) {
+    // the stored row is processed in the background instead, as before
+    console.warn(`[inbox] ${inboxId} could not be closed on receipt; handing it to the engine:`, err instanceof Error ? err.message : err);
+    return false;
+  }
 }
 
 // While the engine is unreachable every callback would fail the same way: say so once, not per callback.

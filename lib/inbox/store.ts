@@ -67,6 +67,16 @@ export async function markInboxProcessed(inboxId: string, outcome: string): Prom
     .where(and(eq(pspInbox.id, inboxId), isNull(pspInbox.processedAt)));
 }
 
+/** Counts the try and marks done in one statement, for a message closed where it was received. */
+export async function closeInboxMessage(inboxId: string, outcome: string): Promise<boolean> {
+  const closed = await getDb()
+    .update(pspInbox)
+    .set({ attempts: sql`${pspInbox.attempts} + 1`, processedAt: new Date(), outcome, processError: null })
+    .where(and(eq(pspInbox.id, inboxId), isNull(pspInbox.processedAt)))
+    .returning({ id: pspInbox.id });
+  return closed.length > 0;
+}
+
 export async function recordInboxError(inboxId: string, error: unknown): Promise<void> {
   const message = error instanceof Error ? error.message : String(error);
   await getDb()

@@ -11,6 +11,9 @@ import { resolveAttempt } from './confirm';
 
 export type PendingKind = 'requires_action' | 'processing';
 
+/** The outbox events that start a payment's resolution (resolve-pending-payment), which waits for its callback. */
+export const RESOLUTION_TRIGGERS = ['payment_intent.requires_action', 'payment_intent.processing'] as const;
+
 /**
  * How long a payment may stay unresolved. A customer in 3-D Secure gets time to finish; a
  * payment the PSP is processing is queried with backoff until the deadline. Env overrides exist
