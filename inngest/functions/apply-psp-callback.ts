@@ -8,10 +8,10 @@ import { isOpenAttempt } from '@/lib/payments/apply-psp-result';
  * its attempt has an outcome (what the payment's resolution waits for). A hint that left the
  * attempt open (forged, early, or the PSP not confirming it) is not announced: it must not end the
  * payment's wait for its real callback, or the resolution would start querying, and count down
- * its deadline, too early.
+ * its deadline, too early. Nor is one that no resolution can be waiting for (announcementAwaited).
  */
 export function appliedEvent(result: ProcessedInboxMessage) {
-  if (!result.attempt || isOpenAttempt(result.attempt)) return undefined;
+  if (!result.attempt || isOpenAttempt(result.attempt) || result.announce === false) return undefined;
   return {
     // one announcement per callback, however often this step or the sweep re-runs
     id: `applied-${result.inboxId}`,

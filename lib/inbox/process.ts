@@ -1,4 +1,4 @@
-import { and, eq, inArray, or } from 'drizzle-orm';
+import { and, eq, inArray, notExists, or, sql, type SQL } from 'drizzle-orm';
 import { getDb } from '@/db/client';
 import { outboxEvents, paymentAttempts, refunds, type AttemptStatus, type PaymentAttempt } from '@/db/schema';
 import { MPESA_PSP } from '@/lib/psp/daraja';
@@ -24,21 +24,31 @@ export interface ProcessedInboxMessage {
   outcome: InboxOutcome;
   /** Set when the callback belongs to one of our attempts: its state after processing. */
   attempt?: { paymentIntentId: string; attemptId: string; status: AttemptStatus };
+  /**
+   * false: nobody can be waiting for this callback's announcement (announcementAwaited). Absent
+   * from results memoized before it existed, which announce as they did.
+   */
+  announce?: boolean;
 }
 
-/** By PSP reference; before the synchronous answer stored one, by the Idempotency-Key we sent. */
+/**
+ * By PSP reference; before the synchronous answer stored one, by the Idempotency-Key we sent. One
+ * statement: a callback naming one attempt's reference and another's key gets the reference's.
+ */
 async function findAttemptFor(psp: string, callback: CallbackHint & { pspReference: string }): Promise<PaymentAttempt | undefined> {
-  const db = getDb();
-  const [byReference] = await db
+  const byReference = eq(paymentAttempts.pspReference, callback.pspReference);
+  const [attempt] = await getDb()
     .select()
     .from(paymentAttempts)
-    .where(and(eq(paymentAttempts.psp, psp), eq(paymentAttempts.pspReference, callback.pspReference)));
-  if (byReference || !callback.idempotencyKey) return byReference;
-  const [byKey] = await db
-    .select()
-    .from(paymentAttempts)
-    .where(and(eq(paymentAttempts.psp, psp), eq(paymentAttempts.pspIdempotencyKey, callback.idempotencyKey)));
-  return byKey;
+    .where(
+      and(
+        eq(paymentAttempts.psp, psp),
+        callback.idempotencyKey ? or(byReference, eq(paymentAttempts.pspIdempotencyKey, callback.idempotencyKey)) : byReference,
+      ),
+    )
+    .orderBy(sql`(${byReference}) desc nulls last`)
+    .limit(1);
+  return attempt;
 }
 
 /**
@@ -74,26 +84,42 @@ async function processSandboxCallback(rawBody: string): Promise<Omit<ProcessedIn
   return confirmAttemptWithPsp(attempt, claimed);
 }
 
-/** Whether the payment ever waited for the PSP (requires_action, processing): then a resolution run waits for its callback's announcement. */
-async function resolutionStarted(paymentIntentId: string): Promise<boolean> {
-  const [row] = await getDb()
+/** The payment's events that started a resolution (it waited for the PSP in requires_action or processing). */
+function resolutionEvents(paymentIntentId: string) {
+  return getDb()
     .select({ id: outboxEvents.id })
     .from(outboxEvents)
     .where(and(eq(outboxEvents.aggregateId, paymentIntentId), inArray(outboxEvents.type, [...RESOLUTION_TRIGGERS])))
     .limit(1);
-  return row !== undefined;
+}
+
+/** Whether the payment ever waited for the PSP: then a resolution run waits for its callback's announcement. */
+async function resolutionStarted(paymentIntentId: string): Promise<boolean> {
+  return (await resolutionEvents(paymentIntentId)).length > 0;
+}
+
+/**
+ * Whether a processed callback must be announced (PSP_CALLBACK_APPLIED, which the payment's
+ * resolution waits for): only once its attempt has an outcome, and only when the payment waited
+ * for the PSP (requires_action, processing), since only then does a resolution run wait for it.
+ * A card payment answered at once has no resolution: its callback's announcement would be an
+ * event sent to nobody.
+ */
+export async function announcementAwaited(attempt: Pick<PaymentAttempt, 'paymentIntentId' | 'status'>): Promise<boolean> {
+  if (isOpenAttempt(attempt)) return false;
+  return resolutionStarted(attempt.paymentIntentId);
 }
 
 /**
  * A newly stored sandbox card callback that can change nothing is closed where it was received,
  * without a background run: its claim is no news for the attempt (decideCallbackAction: stale, or
  * left to the capture or cancel flow: what processing it would conclude before asking the PSP),
- * and no resolution waits for its announcement (an attempt still open announces nothing; a
- * finished one only when the payment never waited for the PSP). That is the callback of every
+ * and no resolution waits for its announcement (announcementAwaited). That is the callback of every
  * card payment whose synchronous answer got there first: one run, two event sends and a serve
  * call fewer per payment. true: closed (outcome recorded, one try counted); false: the caller
- * hands it to the engine as before. A crash before the close leaves the row unprocessed for the
- * inbox sweep, as a lost notification does.
+ * hands it to the engine as before (also when a resolution waits, or another delivery closed it
+ * first: the engine then finds it processed). A crash before the close leaves the row unprocessed
+ * for the inbox sweep, as a lost notification does.
  */
 export async function closeCallbackWithoutNews(inboxId: string, psp: string, rawBody: string): Promise<boolean> {
   if (psp !== SANDBOX_PSP) return false;
@@ -103,8 +129,9 @@ export async function closeCallbackWithoutNews(inboxId: string, psp: string, raw
   if (!attempt) return false;
   const action = decideCallbackAction(attempt.status, hint.claimed);
   if (action === 'apply') return false;
-  if (!isOpenAttempt(attempt) && (await resolutionStarted(attempt.paymentIntentId))) return false;
-  return closeInboxMessage(inboxId, action);
+  // a finished attempt's callback is closed only if no resolution waits (announcementAwaited), checked in the close itself
+  const unlessAwaited: SQL | undefined = isOpenAttempt(attempt) ? undefined : notExists(resolutionEvents(attempt.paymentIntentId));
+  return closeInboxMessage(inboxId, action, unlessAwaited);
 }
 
 /**
@@ -144,7 +171,7 @@ export async function processInboxMessage(inboxId: string): Promise<ProcessedInb
   try {
     const result = await applyCallback(message.psp, message.rawBody);
     await markInboxProcessed(inboxId, result.outcome);
-    return { inboxId, ...result };
+    return { inboxId, ...result, announce: result.attempt ? await announcementAwaited(result.attempt) : false };
   } catch (err) {
     await recordInboxError(inboxId, err).catch(() => undefined);
     throw err;

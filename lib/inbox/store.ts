@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, lt, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, lt, sql, type SQL } from 'drizzle-orm';
 import { getDb } from '@/db/client';
 import { pspInbox, type PspInboxMessage } from '@/db/schema';
 import { newId } from '@/lib/ids';
@@ -67,12 +67,15 @@ export async function markInboxProcessed(inboxId: string, outcome: string): Prom
     .where(and(eq(pspInbox.id, inboxId), isNull(pspInbox.processedAt)));
 }
 
-/** Counts the try and marks done in one statement, for a message closed where it was received. */
-export async function closeInboxMessage(inboxId: string, outcome: string): Promise<boolean> {
+/**
+ * Counts the try and marks done in one statement, for a message closed where it was received;
+ * `condition` (optional) must also hold. false: not closed (already processed, or the condition failed).
+ */
+export async function closeInboxMessage(inboxId: string, outcome: string, condition?: SQL): Promise<boolean> {
   const closed = await getDb()
     .update(pspInbox)
     .set({ attempts: sql`${pspInbox.attempts} + 1`, processedAt: new Date(), outcome, processError: null })
-    .where(and(eq(pspInbox.id, inboxId), isNull(pspInbox.processedAt)))
+    .where(and(eq(pspInbox.id, inboxId), isNull(pspInbox.processedAt), condition))
     .returning({ id: pspInbox.id });
   return closed.length > 0;
 }

@@ -8,10 +8,12 @@ import { inngest } from '@/inngest/client';
 import { startHarness, type Harness } from '@/tests/helpers/engine-harness';
 import { PSP_CALLBACK_APPLIED } from '@/inngest/events';
 import { resetEnvCache } from '@/lib/env';
-import { processUnprocessedInbox } from '@/lib/inbox/process';
+import { processInboxMessage, processUnprocessedInbox } from '@/lib/inbox/process';
+import { storeInboxMessage } from '@/lib/inbox/store';
+import { appliedEvent } from '@/inngest/functions/apply-psp-callback';
 import { resetCardPsp } from '@/lib/psp';
 import { receiveSandboxCallback } from '@/lib/inbox/receive';
-import { sandboxCallbackSecret } from '@/lib/psp/sandbox-callbacks';
+import { SANDBOX_PSP, sandboxCallbackSecret } from '@/lib/psp/sandbox-callbacks';
 import { setSandboxCallbackFaults, signCallback } from '@/sandbox/card/callbacks';
 import { startFetchServer, type FetchServer } from '../helpers/fetch-server';
 import { assertPaymentInvariants } from '../helpers/invariants';
@@ -164,6 +166,9 @@ describe('sandbox card callbacks', () => {
     expect(row!.headers.authorization).toBeUndefined();
     // closed on receipt when the synchronous answer was recorded first, else by one background run
     expect((await applyRuns(row!.id)).length).toBeLessThanOrEqual(1);
+    // the payment never waited for the PSP: no resolution, so nothing to announce to
+    await harness.engine.drain();
+    expect(announced.filter((a) => a.paymentIntentId === pi.id)).toEqual([]);
     expect((await eventTypes(pi.id)).filter((t) => t === 'payment_intent.succeeded')).toHaveLength(1);
     await assertPaymentInvariants(pi.id);
   });
@@ -271,6 +276,29 @@ describe('sandbox card callbacks', () => {
     await harness.waitFor(async () => announced.filter((a) => a.paymentIntentId === pi.id).length > announcedBefore);
     expect(announced.filter((a) => a.paymentIntentId === pi.id).at(-1)).toMatchObject({ status: 'succeeded' });
     await assertPaymentInvariants(pi.id);
+  });
+
+  it('announces a processed callback only when a resolution can be waiting for it', async () => {
+    const api = await merchantApi();
+    const paid = await confirmedIntent(api, 'pm_card_visa');
+    const challenged = await confirmedIntent(api, 'pm_card_threeDSecure2Required');
+    await completeChallengeAtSandbox(challenged.sandboxPaymentId);
+    await harness.waitFor(async () => (await intentStatus(challenged.id)) === 'succeeded');
+    const [paidRow] = await processedCallbacks(paid.sandboxPaymentId, 1);
+    const challengedRow = (await processedCallbacks(challenged.sandboxPaymentId, 2)).find((r) => statusOf(r) === 'captured');
+    // processed the background way (as the function and the sweep do), whatever the route would do
+    for (const [row, awaited] of [
+      [paidRow!, false],
+      [challengedRow!, true],
+    ] as const) {
+      const copy = resent(row.rawBody);
+      const stored = await storeInboxMessage({ psp: SANDBOX_PSP, pspEventId: copy.eventId, headers: {}, rawBody: copy.rawBody });
+      const result = await processInboxMessage(stored.inboxId);
+      expect(result).toMatchObject({ outcome: 'stale', announce: awaited, attempt: { status: 'succeeded' } });
+      expect(appliedEvent(result) !== undefined).toBe(awaited);
+    }
+    // a result memoized before `announce` existed announces as it did
+    expect(appliedEvent({ inboxId: 'inbox_old', outcome: 'stale', attempt: { paymentIntentId: paid.id, attemptId: 'att_old', status: 'succeeded' } })).toBeDefined();
   });
 
   it('applies the newer state when an older callback arrives after it, and the older one changes nothing', async () => {
