@@ -7,7 +7,7 @@ import { RESOLUTION_TRIGGERS } from '@/lib/payments/resolution';
 import { isPendingRefund } from '@/lib/refunds/state-machine';
 import { getPaymentMethodAdapter } from '@/lib/psp/registry';
 import { parseSandboxRefundCallback, SANDBOX_PSP } from '@/lib/psp/sandbox-callbacks';
-import type { CallbackHint } from '@/lib/psp/types';
+import type { CallbackHint, PspPaymentStatus } from '@/lib/psp/types';
 import { decideCallbackAction } from './callback-rule';
 import { confirmAttemptWithPsp, confirmRefundWithPsp, type HintOutcome } from './confirm-with-psp';
 import { processMpesaCallback, type MpesaCallbackOutcome } from './mpesa';
@@ -72,16 +72,22 @@ async function applyRefundCallback(rawBody: string): Promise<Omit<ProcessedInbox
   return { outcome: await confirmRefundWithPsp(refund) };
 }
 
+/** A sandbox payment callback's claim and the attempt it is about; undefined: none of ours it can be matched to. */
+async function sandboxClaim(hint: CallbackHint): Promise<{ attempt: PaymentAttempt; claimed: PspPaymentStatus } | undefined> {
+  const { pspReference, claimed } = hint;
+  if (!pspReference || !claimed) return undefined;
+  const attempt = await findAttemptFor(SANDBOX_PSP, { ...hint, pspReference });
+  return attempt ? { attempt, claimed } : undefined;
+}
+
 /** The sandbox card network's payment and refund callbacks. */
 async function processSandboxCallback(rawBody: string): Promise<Omit<ProcessedInboxMessage, 'inboxId'>> {
   const hint = getPaymentMethodAdapter(SANDBOX_PSP).parseCallback(rawBody);
   if (!hint) return applyRefundCallback(rawBody);
-  const { pspReference, claimed } = hint;
-  if (!pspReference || !claimed) return { outcome: 'unknown_payment' };
-  const attempt = await findAttemptFor(SANDBOX_PSP, { ...hint, pspReference });
-  if (!attempt) return { outcome: 'unknown_payment' };
+  const found = await sandboxClaim(hint);
+  if (!found) return { outcome: 'unknown_payment' };
   // a hint: the payment's state is what the PSP answers when asked, not what the body claims
-  return confirmAttemptWithPsp(attempt, claimed);
+  return confirmAttemptWithPsp(found.attempt, found.claimed);
 }
 
 /** The payment's events that started a resolution (it waited for the PSP in requires_action or processing). */
@@ -93,11 +99,6 @@ function resolutionEvents(paymentIntentId: string) {
     .limit(1);
 }
 
-/** Whether the payment ever waited for the PSP: then a resolution run waits for its callback's announcement. */
-async function resolutionStarted(paymentIntentId: string): Promise<boolean> {
-  return (await resolutionEvents(paymentIntentId)).length > 0;
-}
-
 /**
  * Whether a processed callback must be announced (PSP_CALLBACK_APPLIED, which the payment's
  * resolution waits for): only once its attempt has an outcome, and only when the payment waited
@@ -107,7 +108,7 @@ async function resolutionStarted(paymentIntentId: string): Promise<boolean> {
  */
 export async function announcementAwaited(attempt: Pick<PaymentAttempt, 'paymentIntentId' | 'status'>): Promise<boolean> {
   if (isOpenAttempt(attempt)) return false;
-  return resolutionStarted(attempt.paymentIntentId);
+  return (await resolutionEvents(attempt.paymentIntentId)).length > 0;
 }
 
 /**
@@ -121,13 +122,12 @@ export async function announcementAwaited(attempt: Pick<PaymentAttempt, 'payment
  * first: the engine then finds it processed). A crash before the close leaves the row unprocessed
  * for the inbox sweep, as a lost notification does.
  */
-export async function closeCallbackWithoutNews(inboxId: string, psp: string, rawBody: string): Promise<boolean> {
-  if (psp !== SANDBOX_PSP) return false;
+export async function closeCallbackWithoutNews(inboxId: string, rawBody: string): Promise<boolean> {
   const hint = getPaymentMethodAdapter(SANDBOX_PSP).parseCallback(rawBody);
-  if (!hint?.pspReference || !hint.claimed) return false; // a refund's callback, or nothing we can match
-  const attempt = await findAttemptFor(SANDBOX_PSP, { ...hint, pspReference: hint.pspReference });
-  if (!attempt) return false;
-  const action = decideCallbackAction(attempt.status, hint.claimed);
+  const found = hint ? await sandboxClaim(hint) : undefined; // no hint: a refund's callback
+  if (!found) return false;
+  const { attempt, claimed } = found;
+  const action = decideCallbackAction(attempt.status, claimed);
   if (action === 'apply') return false;
   // a finished attempt's callback is closed only if no resolution waits (announcementAwaited), checked in the close itself
   const unlessAwaited: SQL | undefined = isOpenAttempt(attempt) ? undefined : notExists(resolutionEvents(attempt.paymentIntentId));

@@ -41,7 +41,7 @@ export async function receiveSandboxCallback(request: { rawBody: string; headers
 
 async function closedOnReceipt(inboxId: string, rawBody: string): Promise<boolean> {
   try {
-    return await closeCallbackWithoutNews(inboxId, SANDBOX_PSP, rawBody);
+    return await closeCallbackWithoutNews(inboxId, rawBody);
   } catch (err) {
     // the stored row is processed in the background instead, as before
     console.warn(`[inbox] ${inboxId} could not be closed on receipt; handing it to the engine:`, err instanceof Error ? err.message : err);
