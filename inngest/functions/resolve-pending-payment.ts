@@ -17,7 +17,7 @@ export const defineResolvePendingPayment = (inngest: Inngest) =>
       id: 'resolve-pending-payment',
       retries: 5,
       idempotency: 'event.data.attemptId',
-      triggers: [{ event: RESOLUTION_TRIGGERS[0] }, { event: RESOLUTION_TRIGGERS[1] }],
+      triggers: [...RESOLUTION_TRIGGERS],
     },
     async ({ event, step }) => {
       const data = parseEventData(outboxEventData, event.data, event.name);

@@ -95,7 +95,7 @@ function resolutionEvents(paymentIntentId: string) {
   return getDb()
     .select({ id: outboxEvents.id })
     .from(outboxEvents)
-    .where(and(eq(outboxEvents.aggregateId, paymentIntentId), inArray(outboxEvents.type, [...RESOLUTION_TRIGGERS])))
+    .where(and(eq(outboxEvents.aggregateId, paymentIntentId), inArray(outboxEvents.type, RESOLUTION_TRIGGERS.map((t) => t.event))))
     .limit(1);
 }
 

@@ -11,8 +11,8 @@ import { resolveAttempt } from './confirm';
 
 export type PendingKind = 'requires_action' | 'processing';
 
-/** The outbox events that start a payment's resolution (resolve-pending-payment), which waits for its callback. */
-export const RESOLUTION_TRIGGERS = ['payment_intent.requires_action', 'payment_intent.processing'] as const;
+/** The outbox events that start a payment's resolution (resolve-pending-payment's triggers), which waits for its callback. */
+export const RESOLUTION_TRIGGERS = [{ event: 'payment_intent.requires_action' }, { event: 'payment_intent.processing' }] as const;
 
 /**
  * How long a payment may stay unresolved. A customer in 3-D Secure gets time to finish; a
