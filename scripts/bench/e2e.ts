@@ -244,8 +244,8 @@ async function runScenario(
   if (ids.length) await waitForWebhooksAndPostings(observer, receiver, ids, 180_000);
   const counts = await observer.read();
   const cpuAfter = cpuByRole(roots);
-  if (benchEnv().BENCH_SQL_TOP > 0) console.error(`[bench] ${scenario.name} c${scenario.concurrency}: top statements per payment`);
-  await printTopStatements(observer, benchEnv().BENCH_SQL_TOP, load.operations, 'payment');
+  const heading = `[bench] ${scenario.name} c${scenario.concurrency}: top statements per payment`;
+  await printTopStatements(observer, benchEnv().BENCH_SQL_TOP, load.operations, 'payment', heading);
   const cpuS = new Map([...cpuAfter].map(([role, s]) => [role, s - (cpuBefore.get(role) ?? 0)]));
   cpuS.set('load client', load.cpuUs / 1e6);
   const webhookLagMs = load.confirmed.filter((c) => receiver.firstSeen.has(c.id)).map((c) => receiver.firstSeen.get(c.id)! - c.at);

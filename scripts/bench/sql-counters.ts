@@ -95,9 +95,10 @@ export async function openSqlObserver(databaseUrl: string): Promise<SqlObserver>
   };
 }
 
-/** Prints the observer's `n` most frequent statements (BENCH_SQL_TOP), per unit of work, client and nested apart. */
-export async function printTopStatements(observer: SqlObserver, n: number, units: number, unit: string): Promise<void> {
+/** Prints the observer's `n` most frequent statements (BENCH_SQL_TOP), per unit of work, client and nested apart, under `heading` if given. */
+export async function printTopStatements(observer: SqlObserver, n: number, units: number, unit: string, heading?: string): Promise<void> {
   if (n <= 0 || units <= 0) return;
+  if (heading) console.error(heading);
   for (const t of await observer.top(n)) {
     console.error(`  ${(t.calls / units).toFixed(2).padStart(6)}/${unit} ${t.toplevel ? 'client' : 'nested'}  ${t.query.slice(0, 200)}`);
   }
