@@ -17,12 +17,12 @@ export const outboxEventData = z.object({
   paymentIntentId: z.string().nullable(),
   attemptId: z.string().nullable().optional(),
   object: z.record(z.string(), z.unknown()).nullable(),
-  /** Set by the relay: whether an endpoint of the merchant subscribed to the event (the fan-out filters on it). */
+  /** Set by relays before the relay fanned out itself: the legacy webhook-fan-out filters on it. */
   webhookSubscribed: z.boolean().optional(),
 });
 export type OutboxEventData = z.infer<typeof outboxEventData>;
 
-export const WEBHOOK_DELIVERY_REQUESTED = 'webhook/delivery.requested';
+export { WEBHOOK_DELIVERY_REQUESTED } from '@/lib/webhooks/deliveries';
 export const webhookDeliveryRequestedData = z.object({
   deliveryId: z.string().startsWith('whd_'),
   merchantId: z.string(),

@@ -1,10 +1,13 @@
 import type { Inngest } from 'inngest';
 import { STEPS_WITH_RESULT } from '@/inngest/checkpointing';
-import { OUTBOX_EVENT_NAMES, outboxEventData, parseEventData, WEBHOOK_DELIVERY_REQUESTED } from '@/inngest/events';
-import { fanOutEvent } from '@/lib/webhooks/deliveries';
+import { OUTBOX_EVENT_NAMES, outboxEventData, parseEventData } from '@/inngest/events';
+import { deliveryRequestedEvent, fanOutEvent } from '@/lib/webhooks/deliveries';
 
 /**
- * Every merchant event becomes one delivery per subscribed endpoint.
+ * The fan-out of events relayed before the relay did it itself (lib/events/relay.ts): an older
+ * relay marked the events some endpoint wanted with `webhookSubscribed` and left the deliveries to
+ * this function, so the events of an upgrade's backlog still start it; the relay now creates and
+ * requests the deliveries and never sets the mark, so new events start no run here.
  * Idempotent: deliveries are unique per (event, endpoint), and each delivery request carries the
  * delivery id as its event id, so a re-run neither adds deliveries nor starts a second one.
  */
@@ -21,8 +24,6 @@ export const defineWebhookFanOut = (inngest: Inngest) =>
   );
 
 // First in line (priority), with the deliveries it starts: webhook lag is a target, bulk work is not.
-// The relay marks events some endpoint wants; the others (most payment_intent.created, every event
-// of a merchant without endpoints) start no run at all.
 const defineFanOutPart = (inngest: Inngest, id: string, eventNames: readonly string[]) =>
   inngest.createFunction(
     {
@@ -39,11 +40,7 @@ const defineFanOutPart = (inngest: Inngest, id: string, eventNames: readonly str
       if (deliveryIds.length > 0) {
         await step.sendEvent(
           'request-deliveries',
-          deliveryIds.map((deliveryId) => ({
-            id: `delivery-${deliveryId}`,
-            name: WEBHOOK_DELIVERY_REQUESTED,
-            data: { deliveryId, merchantId: data.merchantId! },
-          })),
+          deliveryIds.map((id) => deliveryRequestedEvent({ id, merchantId: data.merchantId! })),
         );
       }
       return { deliveries: deliveryIds.length };

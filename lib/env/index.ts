@@ -118,8 +118,8 @@ export const envSchema = z.object({
   DEV_MAILBOX: booleanish.default(false),
 
   // --- Tuning: retries, breakers, timers (operators and tests override them) ---
-  /** Connections per app process. */
-  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(1_000).default(10),
+  /** Connections per app process; at least 2: the outbox relay creates deliveries on a second one. */
+  DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(1_000).default(10),
   /** OUTBOX_RELAY=off: this process runs no outbox relay (a dedicated process does). */
   OUTBOX_RELAY: z.enum(['on', 'off']).default('on'),
   /** Capture batches the group-commit poster writes at once (lib/ledger/batching-poster.ts). */

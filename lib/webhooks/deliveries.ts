@@ -1,6 +1,6 @@
-import { and, asc, eq, isNull, sql } from 'drizzle-orm';
-import { getDb } from '@/db/client';
-import { outboxEvents, webhookAttempts, webhookDeliveries, webhookEndpoints } from '@/db/schema';
+import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { getDb, type Db } from '@/db/client';
+import { outboxEvents, webhookAttempts, webhookDeliveries, webhookEndpoints, type OutboxEvent } from '@/db/schema';
 import { env } from '@/lib/env';
 import { toStorableText } from '@/lib/http/validation';
 import { newId } from '@/lib/ids';
@@ -13,30 +13,79 @@ import { subscribes } from './endpoints';
 const DELIVERY_TIMEOUT_MS = 10_000;
 const RESPONSE_EXCERPT_CHARS = 500;
 
+/** The event that starts webhook-deliver for one delivery (consumed in inngest/functions/webhook-deliver.ts). */
+export const WEBHOOK_DELIVERY_REQUESTED = 'webhook/delivery.requested';
+
+/** One event to send to one endpoint. */
+export interface DeliveryTarget {
+  eventId: string;
+  merchantId: string;
+  endpointId: string;
+}
+
+export interface Delivery {
+  id: string;
+  merchantId: string;
+}
+
 /**
- * Creates one delivery per subscribed endpoint of the event's merchant. Idempotent: the unique
- * (event, endpoint) index makes a re-run return the same deliveries instead of adding new ones.
+ * The request that starts a delivery's run. Its event id is the delivery's, so requesting a
+ * delivery again (a re-sent relay batch, a re-run fan-out) starts no second run.
  */
+export const deliveryRequestedEvent = (delivery: Delivery) => ({
+  id: `delivery-${delivery.id}`,
+  name: WEBHOOK_DELIVERY_REQUESTED,
+  data: { deliveryId: delivery.id, merchantId: delivery.merchantId },
+});
+
+/**
+ * The deliveries of these (event, endpoint) pairs, created where missing, in their own statements
+ * (never a caller's transaction): they are committed when this returns, so a run started by
+ * requesting them finds them. Idempotent: the unique (event, endpoint) index keeps one delivery
+ * per pair, and a repeat returns the same ids.
+ */
+export async function createDeliveries(targets: DeliveryTarget[]): Promise<Delivery[]> {
+  if (targets.length === 0) return [];
+  const db = getDb();
+  const columns = { id: webhookDeliveries.id, merchantId: webhookDeliveries.merchantId, eventId: webhookDeliveries.eventId, endpointId: webhookDeliveries.endpointId };
+  const created = await db
+    .insert(webhookDeliveries)
+    .values(targets.map((t) => ({ id: newId('webhookDelivery'), ...t })))
+    .onConflictDoNothing()
+    .returning(columns);
+  if (created.length === targets.length) return created.map(({ id, merchantId }) => ({ id, merchantId }));
+  // some existed already (a repeated batch, a redelivery): read them, now committed
+  const rows = await db
+    .select(columns)
+    .from(webhookDeliveries)
+    .where(inArray(webhookDeliveries.eventId, [...new Set(targets.map((t) => t.eventId))]));
+  return rows
+    .filter((d) => targets.some((t) => t.eventId === d.eventId && t.endpointId === d.endpointId))
+    .map(({ id, merchantId }) => ({ id, merchantId }));
+}
+
+/** The live endpoints of the events' merchants that subscribe to them, one indexed query. */
+export async function deliveryTargets(
+  db: Pick<Db, 'select'>,
+  events: Pick<OutboxEvent, 'id' | 'merchantId' | 'type'>[],
+): Promise<DeliveryTarget[]> {
+  const merchantIds = [...new Set(events.flatMap((e) => (e.merchantId ? [e.merchantId] : [])))];
+  if (merchantIds.length === 0) return [];
+  const endpoints = await db
+    .select({ id: webhookEndpoints.id, merchantId: webhookEndpoints.merchantId, enabledEvents: webhookEndpoints.enabledEvents })
+    .from(webhookEndpoints)
+    .where(and(inArray(webhookEndpoints.merchantId, merchantIds), eq(webhookEndpoints.status, 'enabled'), isNull(webhookEndpoints.deletedAt)));
+  return events.flatMap(({ id: eventId, merchantId, type }) =>
+    endpoints.filter((e) => e.merchantId === merchantId && subscribes(e, type)).map((e) => ({ eventId, merchantId: e.merchantId, endpointId: e.id })),
+  );
+}
+
+/** Creates one delivery per subscribed endpoint of the event's merchant (idempotent, as createDeliveries). */
 export async function fanOutEvent(eventId: string): Promise<string[]> {
   const db = getDb();
   const [event] = await db.select().from(outboxEvents).where(eq(outboxEvents.id, eventId));
-  if (!event?.merchantId) return [];
-  const endpoints = await db
-    .select()
-    .from(webhookEndpoints)
-    .where(and(eq(webhookEndpoints.merchantId, event.merchantId), eq(webhookEndpoints.status, 'enabled'), isNull(webhookEndpoints.deletedAt)));
-  const targets = endpoints.filter((e) => subscribes(e, event.type));
-  if (targets.length === 0) return [];
-  await db
-    .insert(webhookDeliveries)
-    .values(targets.map((e) => ({ id: newId('webhookDelivery'), merchantId: event.merchantId!, eventId: event.id, endpointId: e.id })))
-    .onConflictDoNothing();
-  const rows = await db
-    .select({ id: webhookDeliveries.id })
-    .from(webhookDeliveries)
-    .where(eq(webhookDeliveries.eventId, event.id))
-    .orderBy(asc(webhookDeliveries.createdAt));
-  return rows.map((r) => r.id);
+  if (!event) return [];
+  return (await createDeliveries(await deliveryTargets(db, [event]))).map((d) => d.id);
 }
 
 export interface AttemptResult {

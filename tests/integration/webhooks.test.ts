@@ -1,9 +1,10 @@
 import { eq, isNull, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getDb } from '@/db/client';
-import { outboxEvents, webhookAttempts, webhookEndpoints } from '@/db/schema';
+import { outboxEvents, webhookAttempts, webhookDeliveries, webhookEndpoints } from '@/db/schema';
 import { startHarness, type Harness } from '@/tests/helpers/engine-harness';
 import { defineFunctions } from '@/inngest';
+import { WEBHOOK_DELIVERY_REQUESTED } from '@/inngest/events';
 import { relayOutboxBatch, type RelayedEvent } from '@/lib/events/relay';
 import { verifyWebhookSignature } from '@/lib/webhooks/signature';
 import { startFetchServer, type FetchServer } from '../helpers/fetch-server';
@@ -124,7 +125,7 @@ describe('webhook delivery through the engine', () => {
 
   it('a crash between sending and marking the outbox re-sends, and the event is still delivered once', async () => {
     const { api, receiver } = await setup();
-    await paySucceeded(api);
+    const { eventId } = await paySucceeded(api);
     const crashAfterSend = async (events: RelayedEvent[]) => {
       await relayTo(harness!)(events);
       throw new Error('SIGKILL before commit');
@@ -136,10 +137,35 @@ describe('webhook delivery through the engine', () => {
     await harness!.waitFor(async () => receiver.received.length >= 1);
     await harness!.engine.drain();
     expect(receiver.received).toHaveLength(1);
-    const fanOuts = (await harness!.runs()).filter(
-      (r) => r.functionId.endsWith('webhook-fan-out') && (r.event as { name?: string }).name === 'payment_intent.succeeded',
-    );
-    expect(fanOuts).toHaveLength(1);
+    // the re-sent batch found the delivery the first one created and requested it under the same
+    // event id: one delivery, one run
+    const deliveries = await getDb().select().from(webhookDeliveries).where(eq(webhookDeliveries.eventId, eventId));
+    expect(deliveries).toHaveLength(1);
+    const runs = await harness!.runs();
+    expect(runs.filter((r) => (r.event as { data?: { deliveryId?: string } }).data?.deliveryId === deliveries[0]!.id)).toHaveLength(1);
+    expect(runs.filter((r) => r.functionId.includes('webhook-fan-out'))).toHaveLength(0);
+  });
+
+  it('the relay creates the deliveries, committed before it requests them, and starts no fan-out run', async () => {
+    const { api, receiver, endpointId } = await setup();
+    const { eventId } = await paySucceeded(api);
+    const requested: RelayedEvent[] = [];
+    const inspect = async (events: RelayedEvent[]) => {
+      for (const e of events.filter((e) => e.name === WEBHOOK_DELIVERY_REQUESTED)) {
+        // read on another connection than the relay's transaction: the run may start before it commits
+        const [d] = await getDb().select().from(webhookDeliveries).where(eq(webhookDeliveries.id, e.data.deliveryId as string));
+        expect(d).toMatchObject({ eventId, endpointId, status: 'pending' });
+        expect(e.id).toBe(`delivery-${d!.id}`);
+        requested.push(e);
+      }
+      await relayTo(harness!)(events);
+    };
+    while ((await relayOutboxBatch(inspect)) > 0);
+    expect(requested).toHaveLength(1); // the payment's other events are not subscribed
+    await harness!.waitFor(async () => receiver.received.length >= 1);
+    await harness!.engine.drain();
+    expect(receiver.received.map((r) => JSON.parse(r.body).id)).toEqual([eventId]);
+    expect((await harness!.runs()).filter((r) => r.functionId.includes('webhook-fan-out'))).toHaveLength(0);
   });
 
   it('gives up after the schedule, disables the endpoint with the reason, and a manual redelivery is recorded', async () => {
