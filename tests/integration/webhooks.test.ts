@@ -5,7 +5,7 @@ import { outboxEvents, webhookAttempts, webhookDeliveries, webhookEndpoints } fr
 import { startHarness, type Harness } from '@/tests/helpers/engine-harness';
 import { defineFunctions } from '@/inngest';
 import { WEBHOOK_DELIVERY_REQUESTED } from '@/inngest/events';
-import { relayOutboxBatch, type RelayedEvent } from '@/lib/events/relay';
+import { relayOutboxBatch, toRelayedEvent, type RelayedEvent } from '@/lib/events/relay';
 import { verifyWebhookSignature } from '@/lib/webhooks/signature';
 import { startFetchServer, type FetchServer } from '../helpers/fetch-server';
 import { apiClient, createTestMerchant, startTestApp, type TestApp } from '../helpers/test-app';
@@ -166,6 +166,18 @@ describe('webhook delivery through the engine', () => {
     await harness!.engine.drain();
     expect(receiver.received.map((r) => JSON.parse(r.body).id)).toEqual([eventId]);
     expect((await harness!.runs()).filter((r) => r.functionId.includes('webhook-fan-out'))).toHaveLength(0);
+  });
+
+  it('an event an older relay marked for the fan-out function (an upgrade\'s backlog) is still delivered once', async () => {
+    const { api, receiver } = await setup();
+    const { eventId } = await paySucceeded(api);
+    const [row] = await getDb().update(outboxEvents).set({ sentAt: new Date() }).where(eq(outboxEvents.id, eventId)).returning();
+    const relayed = toRelayedEvent(row!);
+    await relayTo(harness!)([{ ...relayed, data: { ...relayed.data, webhookSubscribed: true } }]);
+    await harness!.waitFor(async () => receiver.received.length >= 1);
+    await harness!.engine.drain();
+    expect(receiver.received.map((r) => JSON.parse(r.body).id)).toEqual([eventId]);
+    expect((await harness!.runs()).filter((r) => r.functionId.endsWith('webhook-fan-out'))).toHaveLength(1);
   });
 
   it('gives up after the schedule, disables the endpoint with the reason, and a manual redelivery is recorded', async () => {
