@@ -78,7 +78,7 @@ describe('parseEnv', () => {
     for (const [name, value] of Object.entries(bad)) {
       expect(() => parseEnv({ [name]: value }), `${name}=${value}`).toThrow(new RegExp(`^Invalid environment:\\n  - ${name}: `));
     }
-     // the outbox relay holds one connection for its transaction and creates deliveries on another
+    // the outbox relay holds one connection for its transaction and creates deliveries on another
     expect(() => parseEnv({ DATABASE_POOL_MAX: '1' })).toThrow(/DATABASE_POOL_MAX/);
   });
 

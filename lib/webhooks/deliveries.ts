@@ -53,15 +53,13 @@ export async function createDeliveries(targets: DeliveryTarget[]): Promise<Deliv
     .values(targets.map((t) => ({ id: newId('webhookDelivery'), ...t })))
     .onConflictDoNothing()
     .returning(columns);
-  if (created.length === targets.length) return created.map(({ id, merchantId }) => ({ id, merchantId }));
+  if (created.length === targets.length) return created;
   // some existed already (a repeated batch, a redelivery): read them, now committed
   const rows = await db
     .select(columns)
     .from(webhookDeliveries)
     .where(inArray(webhookDeliveries.eventId, [...new Set(targets.map((t) => t.eventId))]));
-  return rows
-    .filter((d) => targets.some((t) => t.eventId === d.eventId && t.endpointId === d.endpointId))
-    .map(({ id, merchantId }) => ({ id, merchantId }));
+  return rows.filter((d) => targets.some((t) => t.eventId === d.eventId && t.endpointId === d.endpointId));
 }
 
 /** The live endpoints of the events' merchants that subscribe to them, one indexed query. */
