@@ -1,5 +1,5 @@
 import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
-import { getDb, type Db } from '@/db/client';
+import { getDb, type Db, type DbOrTx } from '@/db/client';
 import { outboxEvents, webhookAttempts, webhookDeliveries, webhookEndpoints, type OutboxEvent } from '@/db/schema';
 import { env } from '@/lib/env';
 import { toStorableText } from '@/lib/http/validation';
@@ -144,7 +144,7 @@ export async function attemptDelivery(deliveryId: string, trigger: 'schedule' | 
   return { delivered, attempted: true, statusCode, attemptNumber };
 }
 
-async function recordAttempt(a: {
+interface AttemptRecord {
   deliveryId: string;
   endpointId: string;
   trigger: 'schedule' | 'manual';
@@ -153,45 +153,47 @@ async function recordAttempt(a: {
   excerpt: string | null;
   error: string | null;
   delivered: boolean;
-}): Promise<number> {
+}
+
+/**
+ * Records an attempt in one statement: the delivery's count (and, delivered, its end), the
+ * attempt's row, and the endpoint's run of failures. A delivery to a healthy endpoint (the common
+ * case) leaves the endpoint's row alone: every delivery to it would otherwise write, and lock
+ * until commit, that one row. A failure counts on the endpoint; the one that reaches the limit
+ * disables it, in the same transaction.
+ */
+async function recordAttempt(a: AttemptRecord): Promise<number> {
+  const endpointUpdate = a.delivered
+    ? sql`update webhook_endpoints set consecutive_failures = 0 where id = ${a.endpointId} and consecutive_failures <> 0 returning consecutive_failures, status`
+    : sql`update webhook_endpoints set consecutive_failures = consecutive_failures + 1 where id = ${a.endpointId} returning consecutive_failures, status`;
+  const record = (db: DbOrTx) =>
+    db.execute<{ attempt_number: number | null; failures: number | null; endpoint_status: string | null }>(sql`
+      with d as (
+        update webhook_deliveries
+        set attempt_count = attempt_count + 1, last_status_code = ${a.statusCode}::int, updated_at = now(),
+            status = case when ${a.delivered}::boolean then 'succeeded' else status end,
+            next_attempt_at = case when ${a.delivered}::boolean then null else next_attempt_at end
+        where id = ${a.deliveryId}
+        returning attempt_count
+      ), attempt as (
+        insert into webhook_attempts (id, delivery_id, attempt_number, trigger, status_code, latency_ms, response_excerpt, error)
+        select ${newId('webhookAttempt')}, ${a.deliveryId}, d.attempt_count, ${a.trigger}, ${a.statusCode}::int, ${a.latencyMs}::int, ${a.excerpt}::text, ${a.error}::text from d
+      ), e as (${endpointUpdate})
+      select (select attempt_count from d) as attempt_number, (select consecutive_failures from e) as failures, (select status from e) as endpoint_status`);
+  if (a.delivered) {
+    const [row] = await record(getDb());
+    return row?.attempt_number ?? 1;
+  }
   return getDb().transaction(async (tx) => {
-    const [d] = await tx
-      .update(webhookDeliveries)
-      .set({
-        attemptCount: sql`${webhookDeliveries.attemptCount} + 1`,
-        lastStatusCode: a.statusCode,
-        updatedAt: new Date(),
-        ...(a.delivered ? { status: 'succeeded' as const, nextAttemptAt: null } : {}),
-      })
-      .where(eq(webhookDeliveries.id, a.deliveryId))
-      .returning({ attemptCount: webhookDeliveries.attemptCount });
-    const attemptNumber = d?.attemptCount ?? 1;
-    await tx.insert(webhookAttempts).values({
-      id: newId('webhookAttempt'),
-      deliveryId: a.deliveryId,
-      attemptNumber,
-      trigger: a.trigger,
-      statusCode: a.statusCode,
-      latencyMs: a.latencyMs,
-      responseExcerpt: a.excerpt,
-      error: a.error,
-    });
-    if (a.delivered) {
-      await tx.update(webhookEndpoints).set({ consecutiveFailures: 0 }).where(eq(webhookEndpoints.id, a.endpointId));
-      return attemptNumber;
-    }
-    const [e] = await tx
-      .update(webhookEndpoints)
-      .set({ consecutiveFailures: sql`${webhookEndpoints.consecutiveFailures} + 1` })
-      .where(eq(webhookEndpoints.id, a.endpointId))
-      .returning({ failures: webhookEndpoints.consecutiveFailures, status: webhookEndpoints.status });
-    if (e && e.status === 'enabled' && e.failures >= DISABLE_AFTER_CONSECUTIVE_FAILURES) {
+    const [row] = await record(tx);
+    const failures = row?.failures ?? 0;
+    if (row?.endpoint_status === 'enabled' && failures >= DISABLE_AFTER_CONSECUTIVE_FAILURES) {
       await tx
         .update(webhookEndpoints)
-        .set({ status: 'disabled', disabledReason: `Disabled after ${e.failures} consecutive failed delivery attempts (last: ${a.error ?? `HTTP ${a.statusCode}`}).` })
+        .set({ status: 'disabled', disabledReason: `Disabled after ${failures} consecutive failed delivery attempts (last: ${a.error ?? `HTTP ${a.statusCode}`}).` })
         .where(eq(webhookEndpoints.id, a.endpointId));
     }
-    return attemptNumber;
+    return row?.attempt_number ?? 1;
   });
 }
 

@@ -96,7 +96,7 @@ describe('webhook endpoints API', () => {
 
 describe('webhook delivery through the engine', () => {
   it('signs each delivery, retries 500 then 200 with backoff, and records every attempt', async () => {
-    const { api, receiver, secret } = await setup([500, 500]);
+    const { api, receiver, secret, endpointId } = await setup([500, 500]);
     const { eventId } = await paySucceeded(api);
     expect(await relayOutboxBatch(relayTo(harness!))).toBeGreaterThan(0);
     await harness!.waitFor(async () => receiver.received.length >= 3);
@@ -111,6 +111,51 @@ describe('webhook delivery through the engine', () => {
       const parsed = verifyWebhookSignature<{ id: string; type: string }>(r.body, r.signature, secret);
       expect(parsed).toMatchObject({ id: eventId, type: 'payment_intent.succeeded' });
     }
+    // the two failures counted on the endpoint; the success ended the run
+    const [endpoint] = await getDb().select().from(webhookEndpoints).where(eq(webhookEndpoints.id, endpointId));
+    expect(endpoint).toMatchObject({ status: 'enabled', consecutiveFailures: 0 });
+  });
+
+  it('a delivery to a healthy endpoint records its attempt and leaves the endpoint row unwritten', async () => {
+    const { api, receiver, endpointId } = await setup();
+    const version = async () => (await getDb().execute<{ xmin: string }>(sql`select xmin::text from webhook_endpoints where id = ${endpointId}`))[0]!.xmin;
+    const before = await version();
+    const { eventId } = await paySucceeded(api);
+    await relayOutboxBatch(relayTo(harness!));
+    const delivery = await harness!.waitFor(async () => {
+      const [d] = await getDb().select().from(webhookDeliveries).where(eq(webhookDeliveries.eventId, eventId));
+      return d?.status === 'succeeded' ? d : undefined;
+    });
+    expect(delivery).toMatchObject({ attemptCount: 1, lastStatusCode: 200, nextAttemptAt: null });
+    const attempts = await getDb().select().from(webhookAttempts).where(eq(webhookAttempts.deliveryId, delivery.id));
+    expect(attempts).toMatchObject([{ attemptNumber: 1, trigger: 'schedule', statusCode: 200, responseExcerpt: 'ok', error: null }]);
+    expect(receiver.received).toHaveLength(1);
+    expect(await version()).toBe(before);
+  });
+
+  it('the failure that reaches the limit disables the endpoint with the reason, and no retry goes out', async () => {
+    const { api, receiver, endpointId } = await setup([500, 500, 500]);
+    await getDb().update(webhookEndpoints).set({ consecutiveFailures: 49 }).where(eq(webhookEndpoints.id, endpointId));
+    const { eventId } = await paySucceeded(api);
+    await relayOutboxBatch(relayTo(harness!));
+    const endpoint = await harness!.waitFor(async () => {
+      const [e] = await getDb().select().from(webhookEndpoints).where(eq(webhookEndpoints.id, endpointId));
+      return e?.status === 'disabled' ? e : undefined;
+    });
+    expect(endpoint.consecutiveFailures).toBe(50);
+    expect(endpoint.disabledReason).toBe('Disabled after 50 consecutive failed delivery attempts (last: HTTP 500).');
+    const [delivery] = await getDb().select().from(webhookDeliveries).where(eq(webhookDeliveries.eventId, eventId));
+    // the run's next attempt, after its sleep, finds the endpoint disabled and sends nothing
+    const run = await harness!.waitFor(async () => {
+      const [r] = await getDb().execute<{ status: string; output: unknown }>(
+        sql`select status, output from engine_runs where event->'data'->>'deliveryId' = ${delivery!.id} and status = 'completed'`,
+      );
+      return r;
+    });
+    expect(run.output).toMatchObject({ delivered: false, skipped: true, attempts: 1 });
+    expect(receiver.received).toHaveLength(1);
+    const [after] = await getDb().select().from(webhookDeliveries).where(eq(webhookDeliveries.id, delivery!.id));
+    expect(after).toMatchObject({ status: 'pending', attemptCount: 1, lastStatusCode: 500 });
   });
 
   it('delivers only subscribed event types', async () => {
