@@ -5,7 +5,7 @@ import { env } from '@/lib/env';
 import { toStorableText } from '@/lib/http/validation';
 import { newId } from '@/lib/ids';
 import { postToMerchantUrl } from './outbound';
-import { serializeEvents } from '@/lib/events/serialize';
+import { serializeEvent } from '@/lib/events/serialize';
 import { signatureHeaders } from './signature';
 import { DISABLE_AFTER_CONSECUTIVE_FAILURES } from './schedule';
 import { subscribes } from './endpoints';
@@ -102,20 +102,24 @@ export interface AttemptResult {
 export async function attemptDelivery(deliveryId: string, trigger: 'schedule' | 'manual' = 'schedule'): Promise<AttemptResult> {
   const db = getDb();
   const [row] = await db
-    .select({ delivery: webhookDeliveries, endpoint: webhookEndpoints, event: outboxEvents })
+    .select({
+      delivery: webhookDeliveries,
+      endpoint: webhookEndpoints,
+      event: outboxEvents,
+      // pending_webhooks counts this delivery too until it is acknowledged, as Stripe's does
+      pendingWebhooks: sql<number>`(select count(*)::int from webhook_deliveries p where p.event_id = ${outboxEvents.id} and p.status = 'pending')`,
+    })
     .from(webhookDeliveries)
     .innerJoin(webhookEndpoints, eq(webhookEndpoints.id, webhookDeliveries.endpointId))
     .innerJoin(outboxEvents, eq(outboxEvents.id, webhookDeliveries.eventId))
     .where(eq(webhookDeliveries.id, deliveryId));
   if (!row) throw new Error(`webhook delivery ${deliveryId} not found`);
-  const { delivery, endpoint, event } = row;
+  const { delivery, endpoint, event, pendingWebhooks } = row;
   const skip = { delivered: delivery.status === 'succeeded', attempted: false, statusCode: delivery.lastStatusCode, attemptNumber: delivery.attemptCount };
   if (trigger === 'schedule' && delivery.status !== 'pending') return skip;
   if (endpoint.deletedAt || (trigger === 'schedule' && endpoint.status === 'disabled')) return skip;
 
-  // pending_webhooks counts this delivery too until it is acknowledged, as Stripe's does
-  const [eventObject] = await serializeEvents([event]);
-  const body = JSON.stringify(eventObject);
+  const body = JSON.stringify(serializeEvent(event, pendingWebhooks));
   const started = performance.now();
   let statusCode: number | null = null;
   let excerpt: string | null = null;

@@ -6,6 +6,7 @@ import { startHarness, type Harness } from '@/tests/helpers/engine-harness';
 import { defineFunctions } from '@/inngest';
 import { WEBHOOK_DELIVERY_REQUESTED } from '@/inngest/events';
 import { relayOutboxBatch, toRelayedEvent, type RelayedEvent } from '@/lib/events/relay';
+import { attemptDelivery, fanOutEvent } from '@/lib/webhooks/deliveries';
 import { verifyWebhookSignature } from '@/lib/webhooks/signature';
 import { startFetchServer, type FetchServer } from '../helpers/fetch-server';
 import { apiClient, createTestMerchant, startTestApp, type TestApp } from '../helpers/test-app';
@@ -131,6 +132,23 @@ describe('webhook delivery through the engine', () => {
     expect(attempts).toMatchObject([{ attemptNumber: 1, trigger: 'schedule', statusCode: 200, responseExcerpt: 'ok', error: null }]);
     expect(receiver.received).toHaveLength(1);
     expect(await version()).toBe(before);
+  });
+
+  it('each delivery carries pending_webhooks: the event\'s deliveries not yet acknowledged, its own included', async () => {
+    const { api, receiver } = await setup();
+    const second = await merchantReceiver();
+    expect((await api.post('/api/v1/webhook_endpoints', { url: second.url, enabled_events: ['payment_intent.succeeded'] })).status).toBe(200);
+    const { eventId } = await paySucceeded(api);
+    const deliveryIds = await fanOutEvent(eventId);
+    expect(deliveryIds).toHaveLength(2);
+    const pendingOf = (r: { received: Received[] }) => JSON.parse(r.received[0]!.body).pending_webhooks as number;
+    const [first, last] = await getDb().select().from(webhookDeliveries).where(eq(webhookDeliveries.eventId, eventId));
+    expect(await attemptDelivery(first!.id)).toMatchObject({ delivered: true, attemptNumber: 1 });
+    expect(await attemptDelivery(last!.id)).toMatchObject({ delivered: true, attemptNumber: 1 });
+    const byUrl = new Map([[receiver.url, receiver], [second.url, second]]);
+    const endpointUrl = async (endpointId: string) => (await getDb().select().from(webhookEndpoints).where(eq(webhookEndpoints.id, endpointId)))[0]!.url;
+    expect(pendingOf(byUrl.get(await endpointUrl(first!.endpointId))!)).toBe(2);
+    expect(pendingOf(byUrl.get(await endpointUrl(last!.endpointId))!)).toBe(1);
   });
 
   it('the failure that reaches the limit disables the endpoint with the reason, and no retry goes out', async () => {
