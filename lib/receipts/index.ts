@@ -1,4 +1,4 @@
-import { and, desc, eq } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import { getDb, type DbOrTx } from '@/db/client';
 import {
   mailboxMessages,
@@ -73,13 +73,15 @@ export async function sendReceiptForEvent(db: DbOrTx, event: ReceiptEvent, optio
     const marked = await markSent(db, receipt.id);
     return { receiptId: receipt.id, status: 'sent', sentNow: marked, transport: 'smtp' };
   }
-  const delivered = await db.transaction(async (tx) => {
-    const marked = await markSent(tx, receipt.id);
-    if (!marked) return false;
-    await tx.insert(mailboxMessages).values({ id: newId('mailboxMessage'), ...mail });
-    return true;
-  });
-  return { receiptId: receipt.id, status: 'sent', sentNow: delivered, transport: 'mailbox' };
+  // the status change and the message in one statement: both or neither, and only once
+  const delivered = await db.execute<{ id: string }>(sql`
+    with marked as (
+      update receipts set status = 'sent', sent_at = now() where id = ${receipt.id} and status = 'pending' returning id
+    )
+    insert into mailbox_messages (id, receipt_id, "from", "to", subject, text, html)
+    select ${newId('mailboxMessage')}, marked.id, ${mail.from}, ${mail.to}, ${mail.subject}, ${mail.text}, ${mail.html} from marked
+    returning id`);
+  return { receiptId: receipt.id, status: 'sent', sentNow: delivered.length === 1, transport: 'mailbox' };
 }
 
 async function markSent(db: DbOrTx, receiptId: string): Promise<boolean> {
@@ -99,7 +101,7 @@ async function recordReceipt(db: DbOrTx, event: ReceiptEvent): Promise<Receipt> 
   const merchant = (await db.select().from(merchants).where(eq(merchants.id, snapshot.merchantId)))[0];
   if (!merchant) throw new Error(`merchant ${snapshot.merchantId} of ${event.aggregateId} not found`);
   const skipReason = !merchant.receiptsEnabled ? 'receipts_disabled' : !snapshot.email ? 'no_email' : null;
-  await db
+  const [inserted] = await db
     .insert(receipts)
     .values({
       id: newId('receipt'),
@@ -109,7 +111,10 @@ async function recordReceipt(db: DbOrTx, event: ReceiptEvent): Promise<Receipt> 
       status: skipReason ? 'skipped' : 'pending',
       skipReason,
     })
-    .onConflictDoNothing({ target: receipts.eventId });
+    .onConflictDoNothing({ target: receipts.eventId })
+    .returning();
+  if (inserted) return inserted;
+  // another run recorded it between the look and the insert
   const row = await findByEvent(db, event.eventId);
   if (!row) throw new Error(`receipt for ${event.eventId} neither inserted nor found`);
   return row;
