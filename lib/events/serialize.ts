@@ -1,6 +1,6 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { inArray, sql } from 'drizzle-orm';
 import { getDb } from '@/db/client';
-import { webhookDeliveries, type OutboxEvent } from '@/db/schema';
+import { outboxEvents, type OutboxEvent } from '@/db/schema';
 import { STRIPE_API_VERSION } from '@/lib/http/stripe-version';
 
 /**
@@ -26,14 +26,22 @@ export function serializeEvent(e: OutboxEvent, pendingWebhooks: number) {
 
 export type EventObject = ReturnType<typeof serializeEvent>;
 
-/** How many deliveries of each event are still waiting for a 2xx (Stripe's pending_webhooks). */
+/**
+ * Stripe's pending_webhooks, as a column of a query over outbox_events: the event's deliveries
+ * still waiting for a 2xx (the one being sent included, until it is acknowledged). Written with
+ * explicit names: drizzle leaves columns unqualified in a one-table select, and an unqualified id
+ * would bind to the subquery's own table.
+ */
+export const pendingWebhooksOfEvent = sql<number>`(select count(*)::int from webhook_deliveries pending_delivery
+  where pending_delivery.event_id = outbox_events.id and pending_delivery.status = 'pending')`;
+
+/** How many deliveries of each event are still waiting for a 2xx, in one query. */
 export async function pendingWebhookCounts(eventIds: string[]): Promise<Map<string, number>> {
   if (eventIds.length === 0) return new Map();
   const rows = await getDb()
-    .select({ eventId: webhookDeliveries.eventId, pending: sql<number>`count(*)::int` })
-    .from(webhookDeliveries)
-    .where(and(inArray(webhookDeliveries.eventId, eventIds), eq(webhookDeliveries.status, 'pending')))
-    .groupBy(webhookDeliveries.eventId);
+    .select({ eventId: outboxEvents.id, pending: pendingWebhooksOfEvent })
+    .from(outboxEvents)
+    .where(inArray(outboxEvents.id, eventIds));
   return new Map(rows.map((r) => [r.eventId, r.pending]));
 }
 

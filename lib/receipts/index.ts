@@ -73,24 +73,26 @@ export async function sendReceiptForEvent(db: DbOrTx, event: ReceiptEvent, optio
     const marked = await markSent(db, receipt.id);
     return { receiptId: receipt.id, status: 'sent', sentNow: marked, transport: 'smtp' };
   }
-  // the status change and the message in one statement: both or neither, and only once
+  // the status change and the message in one statement: both or neither, and only once (drizzle
+  // puts the embedded update in parentheses)
   const delivered = await db.execute<{ id: string }>(sql`
-    with marked as (
-      update receipts set status = 'sent', sent_at = now() where id = ${receipt.id} and status = 'pending' returning id
-    )
+    with marked as ${markSentQuery(db, receipt.id)}
     insert into mailbox_messages (id, receipt_id, "from", "to", subject, text, html)
     select ${newId('mailboxMessage')}, marked.id, ${mail.from}, ${mail.to}, ${mail.subject}, ${mail.text}, ${mail.html} from marked
     returning id`);
   return { receiptId: receipt.id, status: 'sent', sentNow: delivered.length === 1, transport: 'mailbox' };
 }
 
-async function markSent(db: DbOrTx, receiptId: string): Promise<boolean> {
-  const rows = await db
+/** A receipt leaves 'pending' once: the update returns its id only the first time. */
+const markSentQuery = (db: DbOrTx, receiptId: string) =>
+  db
     .update(receipts)
     .set({ status: 'sent', sentAt: new Date() })
     .where(and(eq(receipts.id, receiptId), eq(receipts.status, 'pending')))
     .returning({ id: receipts.id });
-  return rows.length === 1;
+
+async function markSent(db: DbOrTx, receiptId: string): Promise<boolean> {
+  return (await markSentQuery(db, receiptId)).length === 1;
 }
 
 /** The event's receipt row: created on first sight (a snapshot of what was paid), found after. */

@@ -5,7 +5,7 @@ import { env } from '@/lib/env';
 import { toStorableText } from '@/lib/http/validation';
 import { newId } from '@/lib/ids';
 import { postToMerchantUrl } from './outbound';
-import { serializeEvent } from '@/lib/events/serialize';
+import { pendingWebhooksOfEvent, serializeEvent } from '@/lib/events/serialize';
 import { signatureHeaders } from './signature';
 import { DISABLE_AFTER_CONSECUTIVE_FAILURES } from './schedule';
 import { subscribes } from './endpoints';
@@ -106,8 +106,7 @@ export async function attemptDelivery(deliveryId: string, trigger: 'schedule' | 
       delivery: webhookDeliveries,
       endpoint: webhookEndpoints,
       event: outboxEvents,
-      // pending_webhooks counts this delivery too until it is acknowledged, as Stripe's does
-      pendingWebhooks: sql<number>`(select count(*)::int from webhook_deliveries p where p.event_id = ${outboxEvents.id} and p.status = 'pending')`,
+      pendingWebhooks: pendingWebhooksOfEvent,
     })
     .from(webhookDeliveries)
     .innerJoin(webhookEndpoints, eq(webhookEndpoints.id, webhookDeliveries.endpointId))
