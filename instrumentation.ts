@@ -1,7 +1,7 @@
 /**
  * Runs once when the Next server starts. The Node.js part validates the environment (a bad or
  * missing variable stops the server at boot with a message that names it) and starts the
- * outbox relay that hands committed events to the background engine.
+ * outbox relay that hands committed events to the background engine (OUTBOX_RELAY=off: not here).
  */
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME === 'nodejs') {
@@ -9,8 +9,11 @@ export async function register(): Promise<void> {
     validateEnvironmentOrExit();
     const { ensureOutboxRelay } = await import('./inngest/relay');
     ensureOutboxRelay();
-    // Daraja's C2B ValidationURL / ConfirmationURL for Pay with Paybill (idempotent re-registration)
-    const { registerPaybillUrlsAtStart } = await import('./lib/checkout/paybill');
-    registerPaybillUrlsAtStart();
+    // Daraja's C2B ValidationURL / ConfirmationURL for Pay with Paybill (idempotent re-registration),
+    // once per start: by the API server, not by the functions server beside it (scripts/lib/processes.ts)
+    if (process.env.PAYKIT_SERVER_ROLE !== 'functions') {
+      const { registerPaybillUrlsAtStart } = await import('./lib/checkout/paybill');
+      registerPaybillUrlsAtStart();
+    }
   }
 }

@@ -16,8 +16,8 @@ import { installSecretsEnv, loadOrCreateEngineKeys } from './lib/data-files';
 import { openAppDatabase, type AppDatabase } from './lib/database';
 import { loadDotEnvFiles } from './lib/dotenv';
 import { StartupError } from './lib/errors';
-import { REPO_ROOT, resolveDataDir, resolveDistDir, resolveEmbeddedPgPort, resolveEnginePort } from './lib/paths';
-import { isPortFree } from './lib/ports';
+import { REPO_ROOT, resolveDataDir, resolveDistDir, resolveEmbeddedPgPort, resolveEnginePort, resolveFunctionsServer } from './lib/paths';
+import { freePort, isPortFree } from './lib/ports';
 import { appEnv, appProcessSpecs, usesEmbeddedEngine, type AppContext } from './lib/processes';
 import { findLiveRuntime, removeRuntimeFile, writeRuntimeFile } from './lib/runtime-file';
 import { takeOverShutdownSignals } from './lib/signals';
@@ -154,6 +154,20 @@ function startProcesses(ctx: AppContext): void {
   }
 }
 
+/**
+ * The functions server's port (scripts/lib/processes.ts): only beside the embedded engine in a
+ * production start; FUNCTIONS_PORT if set (it must be free), else one the OS says is free.
+ */
+async function chooseFunctionsPort(dev: boolean): Promise<number | null> {
+  const setting = resolveFunctionsServer(process.env);
+  if (dev || !setting.enabled || !usesEmbeddedEngine(process.env)) return null;
+  if (setting.port === undefined) return freePort();
+  if (!(await isPortFree(setting.port, '127.0.0.1'))) {
+    throw new StartupError(`Port ${setting.port} (the functions server) is already in use. Set FUNCTIONS_PORT to a free port, or leave it unset.`);
+  }
+  return setting.port;
+}
+
 async function main(): Promise<void> {
   const args = parseStartArgs(process.argv.slice(2));
   if (args.help) {
@@ -168,6 +182,7 @@ async function main(): Promise<void> {
   if (usesEmbeddedEngine(process.env) && !(await isPortFree(enginePort))) {
     throw new StartupError(`Port ${enginePort} (the background engine) is already in use. Set ENGINE_PORT to a free port.`);
   }
+  const functionsPort = await chooseFunctionsPort(args.dev);
   takeOverShutdownSignals((signal) => void shutdown(0, `Received ${signal}`));
 
   if (!env.DATABASE_URL) log(`Starting the embedded Postgres (data in ${dataDir}/pg, port ${embeddedPort})...`);
@@ -198,6 +213,7 @@ async function main(): Promise<void> {
     authSecret: requireSecret('AUTH_SECRET'),
     dataDir,
     engine: usesEmbeddedEngine(process.env) ? { port: enginePort, ...(await loadOrCreateEngineKeys(dataDir)) } : null,
+    functionsPort,
   };
   if (!args.dev) {
     await ensureProductionBuild({ root: REPO_ROOT, distDir: resolveDistDir(process.env), env: appEnv(ctx), log });

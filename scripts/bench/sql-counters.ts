@@ -23,8 +23,11 @@ export interface SqlObserver {
   query<T extends Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   reset(): Promise<void>;
   read(): Promise<SqlCounts>;
-  /** The statements run most often since reset (calls, query text), for finding what to cut. */
-  top(n: number): Promise<{ calls: number; toplevel: boolean; query: string }[]>;
+  /**
+   * The statements run most often since reset (calls, Postgres's execution time in ms, query text),
+   * for finding what to cut. A nested statement's time is also inside the statement that ran it.
+   */
+  top(n: number): Promise<{ calls: number; ms: number; toplevel: boolean; query: string }[]>;
   close(): Promise<void>;
 }
 
@@ -81,13 +84,13 @@ export async function openSqlObserver(databaseUrl: string): Promise<SqlObserver>
     },
     async top(n) {
       if (!hasStatements) return [];
-      const rows = await run<{ calls: string; toplevel: boolean; query: string }>(
-        `select s.calls, s.toplevel, s.query from pg_stat_statements s join pg_database d on d.oid = s.dbid
+      const rows = await run<{ calls: string; ms: number; toplevel: boolean; query: string }>(
+        `select s.calls, s.total_exec_time as ms, s.toplevel, s.query from pg_stat_statements s join pg_database d on d.oid = s.dbid
           where d.datname = current_database() and s.query not like '%pg_stat%'
           order by s.calls desc limit $1`,
         [n],
       );
-      return rows.map((r) => ({ calls: Number(r.calls), toplevel: r.toplevel, query: r.query.replace(/\s+/g, ' ') }));
+      return rows.map((r) => ({ calls: Number(r.calls), ms: Number(r.ms), toplevel: r.toplevel, query: r.query.replace(/\s+/g, ' ') }));
     },
     async close() {
       await sql.end({ timeout: 5 });
@@ -95,11 +98,16 @@ export async function openSqlObserver(databaseUrl: string): Promise<SqlObserver>
   };
 }
 
-/** Prints the observer's `n` most frequent statements (BENCH_SQL_TOP), per unit of work, client and nested apart, under `heading` if given. */
+/**
+ * Prints the observer's `n` most frequent statements (BENCH_SQL_TOP), per unit of work: calls and
+ * Postgres's execution time (ms), client and nested apart, under `heading` if given.
+ */
 export async function printTopStatements(observer: SqlObserver, n: number, units: number, unit: string, heading?: string): Promise<void> {
   if (n <= 0 || units <= 0) return;
   if (heading) console.error(heading);
   for (const t of await observer.top(n)) {
-    console.error(`  ${(t.calls / units).toFixed(2).padStart(6)}/${unit} ${t.toplevel ? 'client' : 'nested'}  ${t.query.slice(0, 200)}`);
+    const calls = (t.calls / units).toFixed(2).padStart(6);
+    const ms = (t.ms / units).toFixed(3).padStart(7);
+    console.error(`  ${calls}/${unit} ${ms} ms/${unit} ${t.toplevel ? 'client' : 'nested'}  ${t.query.slice(0, 200)}`);
   }
 }

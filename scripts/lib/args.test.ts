@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseAdminCommand } from './admin-commands';
 import { UsageError, parseStartArgs } from './args';
-import { resolveDataDir, resolveDistDir, resolveEmbeddedPgPort } from './paths';
+import { resolveDataDir, resolveDistDir, resolveEmbeddedPgPort, resolveEnginePort, resolveFunctionsServer } from './paths';
 
 describe('parseStartArgs', () => {
   it('defaults to production mode and accepts --dev', () => {
@@ -70,5 +70,19 @@ describe('paths from the environment', () => {
     expect(resolveEmbeddedPgPort({ EMBEDDED_PG_PORT: '6000' })).toBe(6000);
     expect(() => resolveEmbeddedPgPort({ EMBEDDED_PG_PORT: 'abc' })).toThrow(/EMBEDDED_PG_PORT/);
     expect(() => resolveEmbeddedPgPort({ EMBEDDED_PG_PORT: '70000' })).toThrow(/EMBEDDED_PG_PORT/);
+  });
+
+  it('reads ENGINE_PORT, defaulting to 8288', () => {
+    expect(resolveEnginePort({})).toBe(8288);
+    expect(resolveEnginePort({ ENGINE_PORT: '8300' })).toBe(8300);
+    expect(() => resolveEnginePort({ ENGINE_PORT: '0' })).toThrow(/ENGINE_PORT must be a port number/);
+  });
+
+  it('reads FUNCTIONS_SERVER (on unless off) and FUNCTIONS_PORT (picked at start when unset)', () => {
+    expect(resolveFunctionsServer({})).toEqual({ enabled: true, port: undefined });
+    expect(resolveFunctionsServer({ FUNCTIONS_SERVER: ' OFF ' })).toEqual({ enabled: false, port: undefined });
+    expect(resolveFunctionsServer({ FUNCTIONS_SERVER: 'on', FUNCTIONS_PORT: '3201' })).toEqual({ enabled: true, port: 3201 });
+    expect(() => resolveFunctionsServer({ FUNCTIONS_SERVER: 'maybe' })).toThrow(/FUNCTIONS_SERVER must be on or off, got "maybe"/);
+    expect(() => resolveFunctionsServer({ FUNCTIONS_PORT: '3.5' })).toThrow(/FUNCTIONS_PORT must be a port number/);
   });
 });

@@ -19,11 +19,16 @@ export function resolveDistDir(env: Record<string, string | undefined>, root = R
 }
 
 export function resolveEmbeddedPgPort(env: Record<string, string | undefined>): number {
-  const raw = env.EMBEDDED_PG_PORT;
-  if (!raw) return DEFAULT_EMBEDDED_PG_PORT;
+  return portSetting(env, 'EMBEDDED_PG_PORT') ?? DEFAULT_EMBEDDED_PG_PORT;
+}
+
+/** A port number from `env[name]`, undefined when unset; anything but 1-65535 stops the start. */
+function portSetting(env: Record<string, string | undefined>, name: string): number | undefined {
+  const raw = env[name];
+  if (!raw) return undefined;
   const port = Number(raw);
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new StartupError(`EMBEDDED_PG_PORT must be a port number (1-65535), got "${raw}".`);
+    throw new StartupError(`${name} must be a port number (1-65535), got "${raw}".`);
   }
   return port;
 }
@@ -36,11 +41,17 @@ export function binPath(name: string, root = REPO_ROOT): string {
 export const DEFAULT_ENGINE_PORT = 8288;
 
 export function resolveEnginePort(env: Record<string, string | undefined>): number {
-  const raw = env.ENGINE_PORT;
-  if (!raw) return DEFAULT_ENGINE_PORT;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new StartupError(`ENGINE_PORT must be a port number (1-65535), got "${raw}".`);
+  return portSetting(env, 'ENGINE_PORT') ?? DEFAULT_ENGINE_PORT;
+}
+
+/**
+ * The functions server (scripts/lib/processes.ts): `FUNCTIONS_SERVER=off` runs none; otherwise its
+ * port is `FUNCTIONS_PORT`, or undefined for one picked free at start.
+ */
+export function resolveFunctionsServer(env: Record<string, string | undefined>): { enabled: boolean; port: number | undefined } {
+  const setting = env.FUNCTIONS_SERVER?.trim().toLowerCase() || 'on';
+  if (setting !== 'on' && setting !== 'off') {
+    throw new StartupError(`FUNCTIONS_SERVER must be on or off, got "${env.FUNCTIONS_SERVER}".`);
   }
-  return port;
+  return { enabled: setting === 'on', port: portSetting(env, 'FUNCTIONS_PORT') };
 }

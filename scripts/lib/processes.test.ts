@@ -66,6 +66,42 @@ describe('background engine', () => {
     });
   });
 
+  it('with a functions port: the engine calls the functions server, which runs the relay; the API server does not', () => {
+    const [next, functions, engine, ...rest] = appProcessSpecs({ ...ctx, engine: engineKeys, functionsPort: 3201 }, { PATH: '/bin' });
+    expect(rest).toEqual([]);
+    expect(next?.args).toEqual(['scripts/serve.ts', 'start', '-p', '3100']);
+    expect(next?.env).toMatchObject({ OUTBOX_RELAY: 'off', PORT: '3100' });
+    expect(next?.env.PAYKIT_SERVER_ROLE).toBeUndefined();
+    expect(functions).toMatchObject({ name: 'functions', command: '/repo/node_modules/.bin/tsx', args: ['scripts/serve.ts', 'start', '-p', '3201', '-H', '127.0.0.1'] });
+    // the same app environment (keys, database, public URL), its own port, the relay left on
+    expect(functions?.env).toMatchObject({
+      PORT: '3201',
+      PAYKIT_SERVER_ROLE: 'functions',
+      APP_URL: 'http://localhost:3100',
+      DATABASE_URL: ctx.databaseUrl,
+      INNGEST_SIGNING_KEY: engineKeys.signingKey,
+      INNGEST_BASE_URL: 'http://127.0.0.1:8299',
+    });
+    expect(functions?.env.OUTBOX_RELAY).toBeUndefined();
+    expect(engine?.name).toBe('engine');
+    expect(engine?.env).toMatchObject({ INNGEST_SERVE_URL: 'http://127.0.0.1:3201/api/inngest', APP_URL: 'http://127.0.0.1:3100' });
+  });
+
+  it("keeps an operator's INNGEST_SERVE_URL and OUTBOX_RELAY=off, and runs no functions server in dev", () => {
+    const specs = appProcessSpecs({ ...ctx, engine: engineKeys, functionsPort: 3201 }, { INNGEST_SERVE_URL: 'http://fn.internal/api/inngest', OUTBOX_RELAY: 'off' });
+    expect(specs.map((s) => s.name)).toEqual(['next', 'functions', 'engine']);
+    expect(specs[1]?.env.OUTBOX_RELAY).toBe('off');
+    expect(specs[2]?.env.INNGEST_SERVE_URL).toBe('http://fn.internal/api/inngest');
+    const dev = appProcessSpecs({ ...ctx, dev: true, engine: engineKeys, functionsPort: 3201 }, {});
+    expect(dev.map((s) => s.name)).toEqual(['next', 'engine']);
+    expect(dev[0]?.env.OUTBOX_RELAY).toBeUndefined();
+    expect(dev[1]?.env.INNGEST_SERVE_URL).toBeUndefined();
+  });
+
+  it('runs no functions server beside real Inngest (it calls the public /api/inngest)', () => {
+    expect(appProcessSpecs({ ...ctx, functionsPort: 3201 }, {}).map((s) => s.name)).toEqual(['next']);
+  });
+
   it('starts no engine and passes no keys when real Inngest is configured', () => {
     expect(appProcessSpecs(ctx, {})).toHaveLength(1);
     expect(appProcessSpecs(ctx, {})[0]?.env.INNGEST_BASE_URL).toBeUndefined();

@@ -15,7 +15,17 @@ export interface AppContext {
   dataDir: string;
   /** The embedded engine's settings; null when the app talks to a real Inngest server. */
   engine: { port: number; signingKey: string; eventKey: string } | null;
+  /**
+   * Port of the functions server on 127.0.0.1: a second production Next server that the embedded
+   * engine calls and that runs the outbox relay, so background work does not queue behind the
+   * API's requests in one event loop. null: the one server does everything (dev, real Inngest,
+   * FUNCTIONS_SERVER=off).
+   */
+  functionsPort?: number | null;
 }
+
+/** Set on the functions server's environment; instrumentation.ts skips the API's start-up chores there. */
+export const FUNCTIONS_SERVER_ROLE = { PAYKIT_SERVER_ROLE: 'functions' } as const;
 
 /**
  * Real Inngest (an `inngest dev` server, or Cloud / self-hosted with its keys) when the
@@ -62,13 +72,40 @@ export function appEnv(ctx: AppContext, base: EnvVars = process.env): EnvVars {
  * socket peer's address on every request, which is how the app knows the client IP.
  */
 export function nextServerSpec(ctx: AppContext, base: EnvVars = process.env): ChildSpec {
+  const functions = functionsPortOf(ctx);
   return {
     name: 'next',
     command: binPath('tsx', ctx.root),
     args: ['scripts/serve.ts', ctx.dev ? 'dev' : 'start', '-p', String(ctx.port)],
-    env: appEnv(ctx, base),
+    // with a functions server, the relay runs there
+    env: functions === null ? appEnv(ctx, base) : { ...appEnv(ctx, base), OUTBOX_RELAY: 'off' },
     cwd: ctx.root,
   };
+}
+
+/**
+ * The functions server: the same production build, on 127.0.0.1 only (nothing outside the machine
+ * calls it), serving the embedded engine's calls to /api/inngest and running the outbox relay.
+ * Its own process, so the OS shares the cores between it and the API server: a webhook delivery
+ * or a posting does not wait behind every request the API is busy with, and the two use two cores.
+ */
+export function functionsServerSpec(ctx: AppContext, base: EnvVars = process.env): ChildSpec[] {
+  const port = functionsPortOf(ctx);
+  if (port === null) return [];
+  return [
+    {
+      name: 'functions',
+      command: binPath('tsx', ctx.root),
+      args: ['scripts/serve.ts', 'start', '-p', String(port), '-H', '127.0.0.1'],
+      env: { ...appEnv(ctx, base), PORT: String(port), ...FUNCTIONS_SERVER_ROLE },
+      cwd: ctx.root,
+    },
+  ];
+}
+
+/** The functions server's port, null when there is none (only beside the embedded engine, never in dev). */
+function functionsPortOf(ctx: AppContext): number | null {
+  return ctx.engine && !ctx.dev && ctx.functionsPort ? ctx.functionsPort : null;
 }
 
 export function nextBuildSpec(root: string, base: EnvVars = process.env): ChildSpec {
@@ -82,12 +119,21 @@ export function nextBuildSpec(root: string, base: EnvVars = process.env): ChildS
  */
 export function backgroundProcessSpecs(ctx: AppContext, base: EnvVars = process.env): ChildSpec[] {
   if (!ctx.engine) return [];
+  const functions = functionsPortOf(ctx);
+  // an operator's INNGEST_SERVE_URL wins; otherwise the functions server, or the app itself
+  const serveUrl = base.INNGEST_SERVE_URL || (functions === null ? undefined : `http://127.0.0.1:${functions}/api/inngest`);
   return [
+    ...functionsServerSpec(ctx, base),
     {
       name: 'engine',
       command: binPath('tsx', ctx.root),
       args: ['scripts/engine.ts'],
-      env: { ...appEnv(ctx, base), ENGINE_PORT: String(ctx.engine.port), APP_URL: `http://127.0.0.1:${ctx.port}` },
+      env: {
+        ...appEnv(ctx, base),
+        ENGINE_PORT: String(ctx.engine.port),
+        APP_URL: `http://127.0.0.1:${ctx.port}`,
+        ...(serveUrl ? { INNGEST_SERVE_URL: serveUrl } : {}),
+      },
       cwd: ctx.root,
     },
   ];
