@@ -51,16 +51,16 @@ export default async function SuccessPage({ searchParams }: { searchParams: Prom
             ✓
           </div>
           <h1>Thank you — payment received</h1>
-          <p className="muted">
-            {order.receiptSent && order.customerEmail ? (
-              <span data-testid="order-receipt-note">A receipt is on its way to {order.customerEmail}. </span>
-            ) : null}
-            {order.orderRef ? (
-              <>
-                Your order reference is <strong data-testid="order-ref">{order.orderRef}</strong>.
-              </>
-            ) : null}
-          </p>
+          {order.receiptSent && order.customerEmail ? (
+            <p className="muted" data-testid="order-receipt-note">
+              A receipt is on its way to {order.customerEmail}.
+            </p>
+          ) : null}
+          {order.orderRef ? (
+            <p className="muted">
+              Your order reference is <strong data-testid="order-ref">{order.orderRef}</strong>.
+            </p>
+          ) : null}
           <OrderSummary order={order} />
           <Link href="/store" className="button button-secondary">
             Continue shopping
