@@ -14,6 +14,8 @@ export type SendEvents = (events: RelayedEvent[]) => Promise<void>;
 
 // Only one relay works at a time (per database), so events leave in commit order per payment.
 const RELAY_LOCK_KEY = 727_002;
+/** The most rows one batch sends. */
+export const RELAY_BATCH_LIMIT = 100;
 
 /**
  * An outbox row as the engine's event: the row's type as its name and the row's id as its id, so
@@ -51,7 +53,7 @@ export function toRelayedEvent(row: OutboxEvent): RelayedEvent {
  * deliveries and requests them under the same event ids. (Measured: a webhook-fan-out run per
  * subscribed event before, with its claim, serve call, 4 statements and an event send.)
  */
-export async function relayOutboxBatch(send: SendEvents, limit = 100): Promise<number> {
+export async function relayOutboxBatch(send: SendEvents, limit = RELAY_BATCH_LIMIT): Promise<number> {
   return getDb().transaction(async (tx) => {
     const [lock] = await tx.execute<{ locked: boolean }>(sql`select pg_try_advisory_xact_lock(${RELAY_LOCK_KEY}) as locked`);
     if (!lock?.locked) return 0;
@@ -75,9 +77,18 @@ export interface RelayLoop {
 /**
  * Runs the relay until stopped: drains whenever there is work, otherwise polls every `pollMs`
  * and wakes early on NOTIFY outbox_events (sent by a trigger on insert).
+ *
+ * A lone event after a quiet spell goes out at once. After a batch that was not full, the relay
+ * waits `gatherMs` before it reads again, so the events written meanwhile leave together: every
+ * batch costs a transaction of four statements, a delivery lookup and a send to the engine (which
+ * records them in one statement), whatever its size. Without the wait a relay with a core of its
+ * own sent about one batch per event under load (measured: 15 statements per created payment
+ * intent against 11 with the relay starved in a busy process). It adds at most `gatherMs` to an
+ * event's way out, and only while events keep coming.
  */
-export function startOutboxRelay(options: { send: SendEvents; pollMs?: number; onError?: (err: unknown) => void }): RelayLoop {
+export function startOutboxRelay(options: { send: SendEvents; pollMs?: number; gatherMs?: number; onError?: (err: unknown) => void }): RelayLoop {
   const pollMs = options.pollMs ?? 500;
+  const gatherMs = options.gatherMs ?? 20;
   let stopped = false;
   let wake: (() => void) | null = null;
   let unlisten: (() => Promise<void>) | null = null;
@@ -93,32 +104,43 @@ export function startOutboxRelay(options: { send: SendEvents; pollMs?: number; o
     }
   })();
 
+  let stopWaiting: (() => void) | null = null;
+  /** Sleeps `ms`; `wakes`: a NOTIFY ends it early (stop always does). */
+  const pause = (ms: number, wakes: boolean) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wake = null;
+        stopWaiting = null;
+        resolve();
+      }
+      stopWaiting = done;
+      if (wakes) wake = done;
+    });
+
   const loop = (async () => {
     let backoffMs = pollMs;
     while (!stopped) {
+      let sent = 0;
       try {
-        const sent = await relayOutboxBatch(options.send);
+        sent = await relayOutboxBatch(options.send);
         backoffMs = pollMs;
-        if (sent > 0) continue;
       } catch (err) {
         onError(err);
         backoffMs = Math.min(backoffMs * 2, 30_000);
       }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, backoffMs);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      wake = null;
+      if (stopped) break;
+      if (sent >= RELAY_BATCH_LIMIT) continue;
+      if (sent > 0) await pause(gatherMs, false);
+      else await pause(backoffMs, true);
     }
   })();
 
   return {
     async stop() {
       stopped = true;
-      wake?.();
+      stopWaiting?.();
       await loop;
       await unlisten?.().catch(() => undefined);
     },
