@@ -11,7 +11,8 @@ export async function register(): Promise<void> {
     ensureOutboxRelay();
     // Daraja's C2B ValidationURL / ConfirmationURL for Pay with Paybill (idempotent re-registration),
     // once per start: by the API server, not by the functions server beside it (scripts/lib/processes.ts)
-    if (process.env.PAYKIT_SERVER_ROLE !== 'functions') {
+    const { isFunctionsServer } = await import('./lib/env/server-role');
+    if (!isFunctionsServer()) {
       const { registerPaybillUrlsAtStart } = await import('./lib/checkout/paybill');
       registerPaybillUrlsAtStart();
     }

@@ -4,6 +4,9 @@ import { defineConfig, devices } from '@playwright/test';
 const SLOT = Number(process.env.E2E_SLOT ?? 0);
 const PORT = 3100 + SLOT;
 const BASE_URL = `http://127.0.0.1:${PORT}`;
+/** The functions server beside the embedded engine (a fixed port here, so a test can knock on it). */
+const FUNCTIONS_PORT = 3200 + SLOT;
+export const FUNCTIONS_URL = `http://127.0.0.1:${FUNCTIONS_PORT}`;
 const SUFFIX = SLOT ? `-${SLOT}` : '';
 const DATA_DIR = `.data/e2e${SUFFIX}`;
 const LOG_FILE = `.data/e2e-server${SUFFIX}.log`;
@@ -21,7 +24,7 @@ const serverCommand = [
   'mkdir -p .data',
   `: > ${LOG_FILE}`,
   `rm -rf ${DATA_DIR}`,
-  `TRUST_PROXY=loopback PAYMENT_CALLBACK_TIMEOUT_MS=10000 PAYKIT_DATA_DIR=${DATA_DIR} NEXT_DIST_DIR=.next-e2e${SUFFIX} NEXT_TELEMETRY_DISABLED=1 PORT=${PORT} EMBEDDED_PG_PORT=${54339 + SLOT} ENGINE_PORT=${8398 + SLOT} APP_URL=${BASE_URL} node_modules/.bin/tsx scripts/start.ts >> ${LOG_FILE} 2>&1 || { tail -n 40 ${LOG_FILE} >&2; exit 1; }`,
+  `TRUST_PROXY=loopback PAYMENT_CALLBACK_TIMEOUT_MS=10000 PAYKIT_DATA_DIR=${DATA_DIR} NEXT_DIST_DIR=.next-e2e${SUFFIX} NEXT_TELEMETRY_DISABLED=1 PORT=${PORT} EMBEDDED_PG_PORT=${54339 + SLOT} ENGINE_PORT=${8398 + SLOT} FUNCTIONS_PORT=${FUNCTIONS_PORT} APP_URL=${BASE_URL} node_modules/.bin/tsx scripts/start.ts >> ${LOG_FILE} 2>&1 || { tail -n 40 ${LOG_FILE} >&2; exit 1; }`,
 ].join(' && ');
 
 export default defineConfig({

@@ -1,6 +1,7 @@
 import { NextResponse, type NextRequest } from 'next/server';
 import { CARD_FORM_HEADER, cardFormPspForSession, payPageCsp } from '@/lib/checkout/pay';
 import { env } from '@/lib/env';
+import { FUNCTIONS_SERVER_ROUTE, isFunctionsServer } from '@/lib/env/server-role';
 import { isPayPagePath, responseSecurityHeaders, servedOverHttps } from '@/lib/security/headers';
 
 /**
@@ -10,6 +11,14 @@ import { isPayPagePath, responseSecurityHeaders, servedOverHttps } from '@/lib/s
  */
 export async function proxy(request: NextRequest): Promise<NextResponse> {
   const { pathname, protocol } = request.nextUrl;
+  // The functions server (a second Next process on 127.0.0.1, from the same build) is there for
+  // the engine's calls only: the API, the pages and the PSP callbacks belong to the API server.
+  if (isFunctionsServer() && pathname !== FUNCTIONS_SERVER_ROUTE) {
+    return new NextResponse(`Not found: this is paykit's functions server, which serves only ${FUNCTIONS_SERVER_ROUTE}.`, {
+      status: 404,
+      headers: { 'content-type': 'text/plain; charset=utf-8' },
+    });
+  }
   const https = servedOverHttps({ appUrl: env().APP_URL, requestProtocol: protocol });
   const { response, csp } = isPayPagePath(pathname) ? await payPage(request) : { response: NextResponse.next(), csp: undefined };
   for (const [name, value] of Object.entries(responseSecurityHeaders({ pathname, https, payPageCsp: csp }))) {

@@ -2,6 +2,7 @@ import type { ChildSpec } from './children';
 import type { EnvVars } from './env-vars';
 import { binPath } from './paths';
 import { EMBEDDED_ENGINE_MARKER, engineMode } from '@/inngest/mode';
+import { FUNCTIONS_ROLE, FUNCTIONS_SERVER_ROUTE, SERVER_ROLE_VAR } from '@/lib/env/server-role';
 
 /** Everything the app's processes need to know, decided once by scripts/start.ts. */
 export interface AppContext {
@@ -24,8 +25,11 @@ export interface AppContext {
   functionsPort?: number | null;
 }
 
-/** Set on the functions server's environment; instrumentation.ts skips the API's start-up chores there. */
-export const FUNCTIONS_SERVER_ROLE = { PAYKIT_SERVER_ROLE: 'functions' } as const;
+/**
+ * Set on the functions server's environment: instrumentation.ts skips the API's start-up chores
+ * there, and proxy.ts answers only the engine's route.
+ */
+export const FUNCTIONS_SERVER_ROLE: Record<string, string> = { [SERVER_ROLE_VAR]: FUNCTIONS_ROLE };
 
 /**
  * Real Inngest (an `inngest dev` server, or Cloud / self-hosted with its keys) when the
@@ -121,7 +125,7 @@ export function backgroundProcessSpecs(ctx: AppContext, base: EnvVars = process.
   if (!ctx.engine) return [];
   const functions = functionsPortOf(ctx);
   // an operator's INNGEST_SERVE_URL wins; otherwise the functions server, or the app itself
-  const serveUrl = base.INNGEST_SERVE_URL || (functions === null ? undefined : `http://127.0.0.1:${functions}/api/inngest`);
+  const serveUrl = base.INNGEST_SERVE_URL || (functions === null ? undefined : `http://127.0.0.1:${functions}${FUNCTIONS_SERVER_ROUTE}`);
   return [
     ...functionsServerSpec(ctx, base),
     {

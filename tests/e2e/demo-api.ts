@@ -8,9 +8,14 @@ import { E2E_DATA_DIR } from './e2e-paths';
 export class DemoApi {
   constructor(private readonly request: APIRequestContext) {}
 
-  private async headers(): Promise<Record<string, string>> {
+  /** The demo merchant's `Authorization` header. */
+  async authHeaders(): Promise<Record<string, string>> {
     const demo = JSON.parse(await fs.readFile(path.join(E2E_DATA_DIR, 'demo-merchant.json'), 'utf8')) as { secret_key: string };
-    return { authorization: `Bearer ${demo.secret_key}`, 'idempotency-key': randomUUID() };
+    return { authorization: `Bearer ${demo.secret_key}` };
+  }
+
+  private async headers(): Promise<Record<string, string>> {
+    return { ...(await this.authHeaders()), 'idempotency-key': randomUUID() };
   }
 
   async post<T = Record<string, unknown>>(url: string, data: Record<string, unknown> = {}): Promise<T> {
