@@ -9,11 +9,14 @@ import { isPayPagePath, responseSecurityHeaders, servedOverHttps } from '@/lib/s
  * framing, and HSTS over https. The constant ones come from next.config.mjs.
  * (Next 16 renamed middleware.ts to proxy.ts; the proxy runs on Node.js, so it can read the database.)
  */
+// The functions server (a second Next process on 127.0.0.1, from the same build) is there for
+// the engine's calls only: the API, the pages and the PSP callbacks belong to the API server.
+// A process's role is set when it is spawned, so it is read once, not on every request.
+const FUNCTIONS_ONLY = isFunctionsServer();
+
 export async function proxy(request: NextRequest): Promise<NextResponse> {
   const { pathname, protocol } = request.nextUrl;
-  // The functions server (a second Next process on 127.0.0.1, from the same build) is there for
-  // the engine's calls only: the API, the pages and the PSP callbacks belong to the API server.
-  if (isFunctionsServer() && pathname !== FUNCTIONS_SERVER_ROUTE) {
+  if (FUNCTIONS_ONLY && pathname !== FUNCTIONS_SERVER_ROUTE) {
     return new NextResponse(`Not found: this is paykit's functions server, which serves only ${FUNCTIONS_SERVER_ROUTE}.`, {
       status: 404,
       headers: { 'content-type': 'text/plain; charset=utf-8' },

@@ -80,8 +80,8 @@ export interface RelayLoop {
  *
  * A lone event after a quiet spell goes out at once. After a batch that was not full, the relay
  * waits `gatherMs` before it reads again, so the events written meanwhile leave together: every
- * batch costs a transaction of four statements, a delivery lookup and a send to the engine (which
- * records them in one statement), whatever its size. Without the wait a relay with a core of its
+ * batch costs a transaction of four statements, a delivery lookup and an HTTP send to the engine
+ * (with its own statements), whatever its size. Without the wait a relay with a core of its
  * own sent about one batch per event under load (measured: 15 statements per created payment
  * intent against 11 with the relay starved in a busy process). It adds at most `gatherMs` to an
  * event's way out, and only while events keep coming.

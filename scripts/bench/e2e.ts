@@ -4,6 +4,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DEMO_CREDENTIALS_FILE } from '@/db/seed';
+import { FUNCTIONS_ROLE, SERVER_ROLE_VAR } from '@/lib/env/server-role';
 import { startFetchServer, type FetchServer } from '@/tests/helpers/fetch-server';
 import { freePort } from '../lib/ports';
 import type { LoadOutput, LoadParams } from './e2e-load';
@@ -22,6 +23,8 @@ import type { Benchmark, BenchReport } from './types';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
 const PUBLISHABLE_KEY = 'pk_test_bench_e2e_local';
+/** The functions server's entry in /proc/<pid>/environ (scripts/lib/processes.ts sets it). */
+const FUNCTIONS_ROLE_ENTRY = `${SERVER_ROLE_VAR}=${FUNCTIONS_ROLE}`;
 const TSX = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
 
 interface RunningApp {
@@ -103,7 +106,7 @@ function processTable(): Map<number, { ppid: number; ticks: number; cmd: string 
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       let cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
       // the functions server is serve.ts too: its environment tells it apart (scripts/lib/processes.ts)
-      if (/scripts\/serve\.ts/.test(cmd) && /(^|\0)PAYKIT_SERVER_ROLE=functions(\0|$)/.test(readFileSync(`/proc/${entry}/environ`, 'utf8'))) {
+      if (/scripts\/serve\.ts/.test(cmd) && readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(FUNCTIONS_ROLE_ENTRY)) {
         cmd = `[functions] ${cmd}`;
       }
       // utime + stime + the CPU of children that exited and were waited for
