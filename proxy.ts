@@ -1,7 +1,7 @@
 import { NextResponse, type NextRequest } from 'next/server';
 import { CARD_FORM_HEADER, cardFormPspForSession, payPageCsp } from '@/lib/checkout/pay';
 import { env } from '@/lib/env';
-import { FUNCTIONS_SERVER_ROUTE, isFunctionsServer } from '@/lib/env/server-role';
+import { INNGEST_SERVE_ROUTE, isFunctionsServer } from '@/lib/env/server-role';
 import { isPayPagePath, responseSecurityHeaders, servedOverHttps } from '@/lib/security/headers';
 
 /**
@@ -16,8 +16,8 @@ const FUNCTIONS_ONLY = isFunctionsServer();
 
 export async function proxy(request: NextRequest): Promise<NextResponse> {
   const { pathname, protocol } = request.nextUrl;
-  if (FUNCTIONS_ONLY && pathname !== FUNCTIONS_SERVER_ROUTE) {
-    return new NextResponse(`Not found: this is paykit's functions server, which serves only ${FUNCTIONS_SERVER_ROUTE}.`, {
+  if (FUNCTIONS_ONLY && pathname !== INNGEST_SERVE_ROUTE) {
+    return new NextResponse(`Not found: this is paykit's functions server, which serves only ${INNGEST_SERVE_ROUTE}.`, {
       status: 404,
       headers: { 'content-type': 'text/plain; charset=utf-8' },
     });

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { createEngine } from '@/inngest/engine';
 import { EnvError, parseEnvWith } from '@/lib/env';
 import { snapshotProcessEnv } from '@/lib/env/process-env';
+import { INNGEST_SERVE_ROUTE } from '@/lib/env/server-role';
 
 const engineEnvSchema = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
@@ -45,9 +46,10 @@ async function main(): Promise<void> {
   snapshotProcessEnv();
   const env = readEnv();
   const appUrl = (env.APP_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, '');
+  const serveUrl = env.INNGEST_SERVE_URL ?? `${appUrl}${INNGEST_SERVE_ROUTE}`;
   const engine = createEngine({
     databaseUrl: env.DATABASE_URL,
-    serveUrl: env.INNGEST_SERVE_URL ?? `${appUrl}/api/inngest`,
+    serveUrl,
     signingKey: env.INNGEST_SIGNING_KEY,
     eventKey: env.INNGEST_EVENT_KEY,
     pollMs: env.ENGINE_POLL_MS,
@@ -74,7 +76,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   await engine.start();
-  console.log(`[engine] listening on ${engine.url}; running functions of ${env.INNGEST_SERVE_URL ?? `${appUrl}/api/inngest`}`);
+  console.log(`[engine] listening on ${engine.url}; running functions of ${serveUrl}`);
 }
 
 main().catch((err: unknown) => {

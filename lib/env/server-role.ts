@@ -6,8 +6,11 @@
 export const SERVER_ROLE_VAR = 'PAYKIT_SERVER_ROLE';
 export const FUNCTIONS_ROLE = 'functions';
 
-/** The one route the functions server answers: the Inngest serve endpoint the engine calls. */
-export const FUNCTIONS_SERVER_ROUTE = '/api/inngest';
+/**
+ * The app's Inngest serve endpoint (app/api/inngest/route.ts), which the engine calls: the one
+ * route the functions server answers.
+ */
+export const INNGEST_SERVE_ROUTE = '/api/inngest';
 
 export function isFunctionsServer(env: Record<string, string | undefined> = process.env): boolean {
   return env[SERVER_ROLE_VAR] === FUNCTIONS_ROLE;

@@ -9,6 +9,7 @@ import { createEngine } from '@/inngest/engine';
 import { outboxEvents } from '@/db/schema';
 import { startOutboxRelay, toRelayedEvent } from '@/lib/events/relay';
 import { snapshotProcessEnv } from '@/lib/env/process-env';
+import { INNGEST_SERVE_ROUTE } from '@/lib/env/server-role';
 import { ensureCapturePosted } from '@/lib/ledger';
 import { sendReceiptForEvent } from '@/lib/receipts';
 import { createMerchant } from '@/lib/merchants';
@@ -100,7 +101,7 @@ async function enginePipeline(databaseUrl: string): Promise<Pipeline> {
   });
   const engine = createEngine({
     databaseUrl,
-    serveUrl: `${app.url}/api/inngest`,
+    serveUrl: `${app.url}${INNGEST_SERVE_ROUTE}`,
     signingKey,
     eventKey,
     pollMs: 50,

@@ -2,7 +2,7 @@ import type { ChildSpec } from './children';
 import type { EnvVars } from './env-vars';
 import { binPath } from './paths';
 import { EMBEDDED_ENGINE_MARKER, engineMode } from '@/inngest/mode';
-import { FUNCTIONS_ROLE, FUNCTIONS_SERVER_ROUTE, SERVER_ROLE_VAR } from '@/lib/env/server-role';
+import { FUNCTIONS_ROLE, INNGEST_SERVE_ROUTE, SERVER_ROLE_VAR } from '@/lib/env/server-role';
 
 /** Everything the app's processes need to know, decided once by scripts/start.ts. */
 export interface AppContext {
@@ -125,7 +125,7 @@ export function backgroundProcessSpecs(ctx: AppContext, base: EnvVars = process.
   if (!ctx.engine) return [];
   const functions = functionsPortOf(ctx);
   // an operator's INNGEST_SERVE_URL wins; otherwise the functions server, or the app itself
-  const serveUrl = base.INNGEST_SERVE_URL || (functions === null ? undefined : `http://127.0.0.1:${functions}${FUNCTIONS_SERVER_ROUTE}`);
+  const serveUrl = base.INNGEST_SERVE_URL || (functions === null ? undefined : `http://127.0.0.1:${functions}${INNGEST_SERVE_ROUTE}`);
   return [
     ...functionsServerSpec(ctx, base),
     {

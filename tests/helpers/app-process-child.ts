@@ -9,6 +9,7 @@ import { serve } from 'inngest/edge';
 import { functions } from '@/inngest';
 import { inngest } from '@/inngest/client';
 import { ensureOutboxRelay } from '@/inngest/relay';
+import { INNGEST_SERVE_ROUTE } from '@/lib/env/server-role';
 import { handleSandboxCardRequest } from '@/sandbox/card';
 import * as createIntent from '@/app/api/v1/payment_intents/route';
 import * as confirmIntent from '@/app/api/v1/payment_intents/[id]/confirm/route';
@@ -22,7 +23,7 @@ const params = (value: Record<string, string>) => ({ params: Promise.resolve(val
 
 const server = await startFetchServer(async (req) => {
   const { pathname } = new URL(req.url);
-  if (pathname === '/api/inngest') return inngestHandler(req);
+  if (pathname === INNGEST_SERVE_ROUTE) return inngestHandler(req);
   if (pathname.startsWith('/api/sandbox/card/')) return handleSandboxCardRequest(req);
   if (pathname === '/api/psp/sandbox/callback' && req.method === 'POST')
     return (sandboxCallback.POST as Handler)(req, params({}));

@@ -3,6 +3,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { getDb } from '@/db/client';
+import { INNGEST_SERVE_ROUTE } from '@/lib/env/server-role';
 import { awaitPspAnswer, findStrandedAttempts } from '@/lib/payments/stranded';
 import { freshCardNumber } from '@/scripts/bench/e2e-load';
 import { freePort } from '@/scripts/lib/ports';
@@ -139,7 +140,7 @@ export async function startCluster(options: { apps: number; engines: number; str
             ENGINE_POLL_MS: '50',
             ENGINE_LEASE_MS: '2000',
             ENGINE_CONCURRENCY: '8',
-            INNGEST_SERVE_URL: `${appLb.url}/api/inngest`,
+            INNGEST_SERVE_URL: `${appLb.url}${INNGEST_SERVE_ROUTE}`,
             LOG_LEVEL: 'info', // its "synced" line says it is ready
           },
           /synced \d+ function/,

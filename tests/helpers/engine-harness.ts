@@ -12,6 +12,7 @@ import { defineRecordDeadLetter } from '@/inngest/functions/record-dead-letter';
 import { startFetchServer, type FetchServer } from '@/tests/helpers/fetch-server';
 import { createEngine, type Engine, type EngineOptions } from '@/inngest/engine';
 import { CHECKPOINTING } from '@/inngest/client';
+import { INNGEST_SERVE_ROUTE } from '@/lib/env/server-role';
 
 export interface Harness {
   db: Db;
@@ -63,7 +64,7 @@ export async function startHarness(
     if (request.method === 'POST') traffic.serveCalls++;
     return handler(request);
   });
-  const serveUrl = `${server.url}/api/inngest`;
+  const serveUrl = `${server.url}${INNGEST_SERVE_ROUTE}`;
   const databaseUrl = process.env.DATABASE_URL!;
   const engines: Engine[] = [];
   const baseOptions: EngineOptions = {
