@@ -6,7 +6,7 @@
  * the per-card risk limit and the card's advisory lock do not serialize the load. Prints one JSON
  * line with the results on stdout.
  */
-import { randomInt } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 
 export interface LoadParams {
   appUrl: string;
@@ -18,6 +18,8 @@ export interface LoadParams {
   durationMs: number;
   /** Open loop: start at most this many operations a second (0 = as fast as the loops go). */
   ratePerS: number;
+  /** An Idempotency-Key on every create and confirm, as the official Stripe SDK sends (a new one per request). */
+  idempotencyKeys: boolean;
 }
 
 export interface LoadOutput {
@@ -63,7 +65,15 @@ export async function runLoadClient(p: LoadParams): Promise<LoadOutput> {
   const api = (path: string, body: unknown) =>
     call(`${p.appUrl}${path}`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${p.secretKey}`, 'content-type': 'application/json' },
+      // identity: a merchant's server calls the API through the official SDK, which asks for no
+      // compression (so Next compresses nothing); fetch would ask for gzip, and the app would pay
+      // for compressing every answer of the bench (the card tokenization below asks as a browser does)
+      headers: {
+        authorization: `Bearer ${p.secretKey}`,
+        'content-type': 'application/json',
+        'accept-encoding': 'identity',
+        ...(p.idempotencyKeys ? { 'idempotency-key': `bench-${randomUUID()}` } : {}),
+      },
       body: JSON.stringify(body),
     });
   const tokenize = () =>

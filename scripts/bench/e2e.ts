@@ -246,6 +246,7 @@ async function runScenario(
     concurrency: scenario.concurrency,
     durationMs: scenario.durationMs,
     ratePerS: scenario.ratePerS,
+    idempotencyKeys: benchEnv().BENCH_E2E_IDEMPOTENCY_KEYS === 'on',
   });
   const ids = load.confirmed.map((c) => c.id);
   // the payments' work is done when their webhooks arrived and their captures are posted
@@ -373,6 +374,9 @@ export const e2eBenchmark: Benchmark = {
       notes: [
         `Machine: ${os.cpus().length} CPU(s), load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at the end (a shared machine makes timings noisy; counts are not).`,
         'Each confirm uses a fresh card tokenized at the sandbox network (not timed); webhook lag is the succeeded event committed -> its first webhook received, ledger lag committed -> capture posted.',
+        benchEnv().BENCH_E2E_IDEMPOTENCY_KEYS === 'on'
+          ? 'Creates and confirms send an Idempotency-Key each and ask for no compression, as the official Stripe SDK does (BENCH_E2E_IDEMPOTENCY_KEYS=off sends none).'
+          : 'Creates and confirms send no Idempotency-Key (BENCH_E2E_IDEMPOTENCY_KEYS=off; the official Stripe SDK sends one) and ask for no compression, as the SDK does.',
         'Statements count what runs inside a statement too (foreign-key checks, trigger queries); round trips only what clients sent.',
         'CPU and statements include draining the background work (webhooks, postings, receipts) of the scenario\'s payments.',
         missing ? `${missing} payment(s) got no webhook within 3 minutes.` : 'Every confirmed payment got its webhook and its posting.',

@@ -24,6 +24,11 @@ const benchEnvSchema = z.object({
   BENCH_E2E_DURATION_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
   BENCH_E2E_SUSTAINED_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
   BENCH_E2E_SUSTAINED_RATE: z.coerce.number().positive().max(10_000).default(100),
+  /**
+   * e2e benchmark: send an Idempotency-Key with every create and confirm, as the official Stripe
+   * SDK does (on: the idempotent path a merchant's calls take), or none (off: the bench before).
+   */
+  BENCH_E2E_IDEMPOTENCY_KEYS: z.enum(['on', 'off']).default('on'),
   /** Redundancy benchmark: length of the load (one app and one engine die a third in) and its loops. */
   BENCH_REDUNDANCY_MS: z.coerce.number().int().min(3_000).max(3_600_000).default(60_000),
   BENCH_REDUNDANCY_LOOPS: z.coerce.number().int().min(1).max(200).default(10),
