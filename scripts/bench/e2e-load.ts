@@ -13,7 +13,8 @@ export interface LoadParams {
   secretKey: string;
   merchantId: string;
   publishableKey: string;
-  scenario: 'create' | 'create+confirm';
+  /** floor: GET an unknown API route (a 404 in Stripe's error shape, no database): the baseline. */
+  scenario: 'floor' | 'create' | 'create+confirm';
   concurrency: number;
   durationMs: number;
   /** Open loop: start at most this many operations a second (0 = as fast as the loops go). */
@@ -61,6 +62,15 @@ async function call(url: string, init: RequestInit): Promise<Record<string, unkn
   return body;
 }
 
+/** The API's catch-all answers it (app/api/v1/[...path]): Next's request pipeline and our error shaping, no database. */
+export const FLOOR_PATH = '/api/v1/bench_floor_no_such_route';
+
+async function floorRequest(p: LoadParams): Promise<void> {
+  const res = await fetch(`${p.appUrl}${FLOOR_PATH}`, { headers: { authorization: `Bearer ${p.secretKey}`, 'accept-encoding': 'identity' } });
+  const body = (await res.json().catch(() => ({}))) as { error?: { type?: string } };
+  if (res.status !== 404 || body.error?.type !== 'invalid_request_error') throw new Error(`GET ${FLOOR_PATH}: HTTP ${res.status}, expected the 404 of an unknown route`);
+}
+
 export async function runLoadClient(p: LoadParams): Promise<LoadOutput> {
   const api = (path: string, body: unknown) =>
     call(`${p.appUrl}${path}`, {
@@ -103,6 +113,12 @@ export async function runLoadClient(p: LoadParams): Promise<LoadOutput> {
         await nextSlot();
         if (performance.now() >= deadline) break;
         try {
+          if (p.scenario === 'floor') {
+            const t0 = performance.now();
+            await floorRequest(p);
+            latenciesUs.push((performance.now() - t0) * 1000);
+            continue;
+          }
           const token = p.scenario === 'create' ? null : String((await tokenize()).id);
           const t0 = performance.now();
           const pi = await api('/api/v1/payment_intents', { amount: 1000 + randomInt(9000), currency: 'usd' });
