@@ -17,9 +17,9 @@ function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-function mac(expiresAtSec: number): string {
+function mac(expiresAtMs: number): string {
   return createHmac('sha256', requireSecret('DARAJA_CONSUMER_SECRET'))
-    .update(`${requireSecret('DARAJA_CONSUMER_KEY')}.${expiresAtSec}`)
+    .update(`${requireSecret('DARAJA_CONSUMER_KEY')}.${expiresAtMs}`)
     .digest('base64url')
     .slice(0, 32);
 }
@@ -38,8 +38,10 @@ export function checkBasicCredentials(header: string | null): boolean {
 
 export function issueAccessToken(nowMs = Date.now()): { access_token: string; expires_in: string } {
   const ttl = tokenTtlSeconds();
-  const expiresAtSec = Math.floor(nowMs / 1000) + ttl;
-  return { access_token: `${expiresAtSec.toString(36)}${mac(expiresAtSec)}`, expires_in: String(ttl) };
+  // to the millisecond: the token lives expires_in seconds from now (a whole-second expiry rounded
+  // down took up to a second off its life, so a token used at once could already be refused)
+  const expiresAtMs = nowMs + ttl * 1000;
+  return { access_token: `${expiresAtMs.toString(36)}${mac(expiresAtMs)}`, expires_in: String(ttl) };
 }
 
 /** A token is valid when its MAC matches and it has not expired. */
@@ -47,9 +49,9 @@ export function checkAccessToken(header: string | null, nowMs = Date.now()): boo
   if (!header?.startsWith('Bearer ')) return false;
   const token = header.slice('Bearer '.length).trim();
   if (token.length <= 32) return false;
-  const expiresAtSec = parseInt(token.slice(0, -32), 36);
-  if (!Number.isSafeInteger(expiresAtSec) || expiresAtSec * 1000 <= nowMs) return false;
-  return sameSecret(token.slice(-32), mac(expiresAtSec));
+  const expiresAtMs = parseInt(token.slice(0, -32), 36);
+  if (!Number.isSafeInteger(expiresAtMs) || expiresAtMs <= nowMs) return false;
+  return sameSecret(token.slice(-32), mac(expiresAtMs));
 }
 
 export function checkStkPassword(shortcode: string, password: string, timestamp: string): boolean {
