@@ -65,27 +65,26 @@ async function call(url: string, init: RequestInit): Promise<Record<string, unkn
 /** The API's catch-all answers it (app/api/v1/[...path]): Next's request pipeline and our error shaping, no database. */
 export const FLOOR_PATH = '/api/v1/bench_floor_no_such_route';
 
-async function floorRequest(p: LoadParams): Promise<void> {
-  const res = await fetch(`${p.appUrl}${FLOOR_PATH}`, { headers: { authorization: `Bearer ${p.secretKey}`, 'accept-encoding': 'identity' } });
-  const body = (await res.json().catch(() => ({}))) as { error?: { type?: string } };
-  if (res.status !== 404 || body.error?.type !== 'invalid_request_error') throw new Error(`GET ${FLOOR_PATH}: HTTP ${res.status}, expected the 404 of an unknown route`);
-}
-
 export async function runLoadClient(p: LoadParams): Promise<LoadOutput> {
+  // identity: a merchant's server calls the API through the official SDK, which asks for no
+  // compression (so Next compresses nothing); fetch would ask for gzip, and the app would pay
+  // for compressing every answer of the bench (the card tokenization below asks as a browser does)
+  const sdkHeaders = { authorization: `Bearer ${p.secretKey}`, 'accept-encoding': 'identity' };
   const api = (path: string, body: unknown) =>
     call(`${p.appUrl}${path}`, {
       method: 'POST',
-      // identity: a merchant's server calls the API through the official SDK, which asks for no
-      // compression (so Next compresses nothing); fetch would ask for gzip, and the app would pay
-      // for compressing every answer of the bench (the card tokenization below asks as a browser does)
       headers: {
-        authorization: `Bearer ${p.secretKey}`,
+        ...sdkHeaders,
         'content-type': 'application/json',
-        'accept-encoding': 'identity',
         ...(p.idempotencyKeys ? { 'idempotency-key': `bench-${randomUUID()}` } : {}),
       },
       body: JSON.stringify(body),
     });
+  const floorRequest = async () => {
+    const res = await fetch(`${p.appUrl}${FLOOR_PATH}`, { headers: sdkHeaders });
+    const body = (await res.json().catch(() => ({}))) as { error?: { type?: string } };
+    if (res.status !== 404 || body.error?.type !== 'invalid_request_error') throw new Error(`GET ${FLOOR_PATH}: HTTP ${res.status}, expected the 404 of an unknown route`);
+  };
   const tokenize = () =>
     call(`${p.appUrl}/api/sandbox/card/v1/tokens`, {
       method: 'POST',
@@ -113,19 +112,17 @@ export async function runLoadClient(p: LoadParams): Promise<LoadOutput> {
         await nextSlot();
         if (performance.now() >= deadline) break;
         try {
-          if (p.scenario === 'floor') {
-            const t0 = performance.now();
-            await floorRequest(p);
-            latenciesUs.push((performance.now() - t0) * 1000);
-            continue;
-          }
-          const token = p.scenario === 'create' ? null : String((await tokenize()).id);
+          const token = p.scenario === 'create+confirm' ? String((await tokenize()).id) : null;
           const t0 = performance.now();
-          const pi = await api('/api/v1/payment_intents', { amount: 1000 + randomInt(9000), currency: 'usd' });
-          if (token) {
-            const done = await api(`/api/v1/payment_intents/${String(pi.id)}/confirm`, { payment_method: token });
-            if (done.status !== 'succeeded') throw new Error(`confirm ended ${String(done.status)}`);
-            confirmed.push({ id: String(pi.id), at: Date.now() });
+          if (p.scenario === 'floor') {
+            await floorRequest();
+          } else {
+            const pi = await api('/api/v1/payment_intents', { amount: 1000 + randomInt(9000), currency: 'usd' });
+            if (token) {
+              const done = await api(`/api/v1/payment_intents/${String(pi.id)}/confirm`, { payment_method: token });
+              if (done.status !== 'succeeded') throw new Error(`confirm ended ${String(done.status)}`);
+              confirmed.push({ id: String(pi.id), at: Date.now() });
+            }
           }
           latenciesUs.push((performance.now() - t0) * 1000);
         } catch (err) {
